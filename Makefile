@@ -1,0 +1,48 @@
+# Two entry points for a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip
+SHARED ?= ../shared
+INTEROP_DIR := .cache/interop
+
+.PHONY: demo test lint typecheck unit interop bench clean
+
+$(VENV)/.stamp-base: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e .
+	touch $@
+
+$(VENV)/.stamp-test: $(VENV)/.stamp-base pyproject.toml
+	$(PIP) install -q -e '.[test]'
+	touch $@
+
+demo: $(VENV)/.stamp-base
+	$(PY) examples/demo.py
+
+# The Node harness of Digital Bazaar's libraries (interop tests); skipped when node is absent.
+interop:
+	@if command -v node >/dev/null 2>&1 && [ -d $(SHARED)/interop ]; then \
+	  if [ ! -d $(INTEROP_DIR)/node_modules ]; then \
+	    rm -rf $(INTEROP_DIR) && mkdir -p .cache && cp -r $(SHARED)/interop $(INTEROP_DIR) && \
+	    chmod -R u+w $(INTEROP_DIR) && (cd $(INTEROP_DIR) && npm ci --no-audit --no-fund --loglevel=error); \
+	  fi; \
+	else echo "interop: node or $(SHARED)/interop missing; interop tests will be skipped"; fi
+
+lint: $(VENV)/.stamp-test
+	$(VENV)/bin/ruff check src tests benchmarks examples
+
+typecheck: $(VENV)/.stamp-test
+	$(VENV)/bin/mypy
+
+unit: $(VENV)/.stamp-test interop
+	VCPORTABLE_INTEROP_DIR=$(abspath $(INTEROP_DIR)) $(PY) -m pytest -q
+
+test: lint typecheck unit
+
+bench: $(VENV)/.stamp-test interop
+	VCPORTABLE_INTEROP_DIR=$(abspath $(INTEROP_DIR)) $(PY) benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) .cache build dist .pytest_cache .mypy_cache .ruff_cache

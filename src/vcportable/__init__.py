@@ -1,0 +1,3 @@
+"""vcportable: portable vocational credentials."""
+
+__version__ = "0.1.0"

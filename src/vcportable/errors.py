@@ -1,0 +1,104 @@
+"""The one exception hierarchy of vcportable.
+
+Exceptions are for *misuse* of the API and for an environment that cannot serve a request
+(unreadable key file, wrong passphrase, unknown context while *issuing*). A bad credential is
+never an exception: verification returns a :class:`~vcportable.models.report.VerificationReport`.
+
+::
+
+    VcPortableError
+    ├── ConfigurationError        the caller asked for something contradictory or unsupported
+    ├── InputError                input is not what it must be (not JSON, too large, too deep)
+    │   └── CredentialInvalidError    an unsigned credential breaks the data model or profile
+    ├── KeyFileError              a key file cannot be read, decrypted or written safely
+    ├── ResolutionError           a DID or verification method cannot be resolved offline
+    ├── ContextNotAllowedError    a JSON-LD context is not bundled (the network is never used)
+    ├── CanonicalizationError     JSON-LD cannot be canonicalized losslessly (safe mode)
+    └── InvalidSignature          a low-level signature check failed (caught by the verifier)
+
+Every class carries a stable ``code`` (the same codes a verification report uses), so the CLI
+and the server map errors to output in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class VcPortableError(Exception):
+    """Root of every exception raised by vcportable."""
+
+    code: str = "ERROR"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+
+class ConfigurationError(VcPortableError):
+    """The API was used in a way that cannot work (unknown cryptosuite, missing resolver...)."""
+
+    code = "CONFIGURATION_ERROR"
+
+
+class InputError(VcPortableError):
+    """Input data is unusable: not JSON, over a size or depth limit, wrong shape."""
+
+    code = "MALFORMED"
+
+
+class CredentialInvalidError(InputError):
+    """An unsigned credential breaks VC Data Model 2.0 or the vcportable profile.
+
+    ``problems`` lists ``(json_path, message)`` pairs, e.g. ``("credentialSubject.achievement.name",
+    "Field required")``, so a caller can show every problem at once.
+    """
+
+    code = "CREDENTIAL_INVALID"
+
+    def __init__(self, problems: Sequence[tuple[str, str]]) -> None:
+        self.problems = list(problems)
+        lines = "; ".join(f"{path or '(root)'}: {msg}" for path, msg in self.problems)
+        super().__init__(f"credential is invalid: {lines}")
+
+
+class KeyFileError(VcPortableError):
+    """A key file cannot be read, decrypted, or is not protected well enough."""
+
+    code = "KEY_FILE_ERROR"
+
+
+class ResolutionError(VcPortableError):
+    """A DID or verification method cannot be resolved without the network."""
+
+    code = "DID_NOT_RESOLVED"
+
+
+class ContextNotAllowedError(VcPortableError):
+    """A JSON-LD context URL is neither bundled nor added by the user."""
+
+    code = "CONTEXT_NOT_ALLOWED"
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        super().__init__(
+            f"JSON-LD context {url!r} is not bundled or allowed; vcportable never fetches "
+            "contexts from the network (add it with a local contexts folder if you trust it)"
+        )
+
+
+class CanonicalizationError(VcPortableError):
+    """JSON-LD would lose data when canonicalized (undefined term, relative IRI...)."""
+
+    code = "DATA_LOSS"
+
+
+class InvalidSignature(VcPortableError):
+    """A signature does not verify. Carries no detail on purpose."""
+
+    code = "SIGNATURE_INVALID"
+
+    def __init__(self, message: str = "signature does not verify") -> None:
+        super().__init__(message)
