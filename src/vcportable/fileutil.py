@@ -1,0 +1,35 @@
+"""Writing files so that a crash or a bad input never leaves a partial file behind."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+
+def write_atomic(path: Path, data: bytes, *, mode: int = 0o644, overwrite: bool = True) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder, then rename.
+
+    The file is created with ``mode`` from the start (a key file is never readable by others,
+    not even for an instant). With ``overwrite=False`` an existing file raises FileExistsError.
+    """
+    path = Path(path)
+    if not overwrite and path.exists():
+        raise FileExistsError(path)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if overwrite:
+            os.replace(tmp_name, path)
+        else:
+            os.link(tmp_name, path)  # fails if the file appeared meanwhile
+            os.unlink(tmp_name)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+        raise

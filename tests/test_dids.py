@@ -1,0 +1,366 @@
+"""did:key, did:jwk and offline did:web resolution, and verification method lookup."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import base58
+import pytest
+
+from conftest import load_json
+from vcportable.dids import (
+    DID_CONTEXT,
+    MULTIKEY_CONTEXT,
+    DidDocument,
+    OfflineResolver,
+    did_document_for_key_file,
+    did_jwk_document,
+    did_key_document,
+    resolve_verification_method,
+)
+from vcportable.errors import KeyFileError, ResolutionError
+from vcportable.keys import KeyPair, KeyType, PublicKey, b64url_encode
+
+ED25519_MB = load_json("keys/ed25519KeyPair.json")["publicKeyMultibase"]
+P256_MB = load_json("keys/p256KeyPair.json")["publicKeyMultibase"]
+P256_DID = "did:key:zDnaepBuvsQ8cpsWrVKw8fbpGpvPeNSjVPTWoq6cRqaYzBKVP"
+# Example from the did:jwk specification (P-256), https://github.com/quartzjer/did-jwk
+SPEC_DID_JWK = (
+    "did:jwk:eyJjcnYiOiJQLTI1NiIsImt0eSI6IkVDIiwieCI6ImFjYklRaXVNczNpOF91c3pFakoydHBUdFJNNEVVM3l6"
+    "OTFQSDZDZEgyVjAiLCJ5IjoiX0tjeUxqOXZXTXB0bm1LdG00NkdxRHo4d2Y3NEk1TEtncmwyR3pIM25TRSJ9"
+)
+X25519_MB = "z" + base58.b58encode(b"\xec\x01" + bytes(range(32))).decode()  # x25519-pub
+RESOLVER = OfflineResolver()
+WEB_DID = "did:web:example.com:issuers:1"
+
+
+# --- did:key ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("multibase", [ED25519_MB, P256_MB], ids=["ed25519", "p256"])
+def test_did_key_document(multibase: str) -> None:
+    did = f"did:key:{multibase}"
+    vm_id = f"{did}#{multibase}"
+    document = did_key_document(PublicKey.from_multibase(multibase))
+    assert document == {
+        "@context": [DID_CONTEXT, MULTIKEY_CONTEXT],
+        "id": did,
+        "verificationMethod": [
+            {"id": vm_id, "type": "Multikey", "controller": did, "publicKeyMultibase": multibase}
+        ],
+        "assertionMethod": [vm_id],
+        "authentication": [vm_id],
+        "capabilityInvocation": [vm_id],
+        "capabilityDelegation": [vm_id],
+    }
+    resolved = RESOLVER.resolve(did)
+    assert resolved.raw == document
+    assert resolved.assertion_method == resolved.authentication == [vm_id]
+    assert resolved.verification_methods[vm_id].public_key.to_multibase() == multibase
+
+
+def test_p256_vector_verification_method_resolves() -> None:
+    vm_id = load_json("keys/signedECDSAP256.json")["proof"]["verificationMethod"]
+    assert vm_id.startswith(P256_DID + "#")
+    method, document = resolve_verification_method(RESOLVER, vm_id)
+    assert document.id == P256_DID
+    assert method.controller == P256_DID
+    assert (
+        method.public_key
+        == KeyPair.from_multibase_private(
+            load_json("keys/p256KeyPair.json")["secretKeyMultibase"]
+        ).public_key
+    )
+
+
+@pytest.mark.parametrize(
+    ("did", "message"),
+    [
+        (
+            "did:key:z82LkuBieyGShVBhvtE2zoiD6Kma4tJGFtkAhxR5pfkp5QPw4LutoYWhvQCnGjdVn14kujQ",
+            "not an Ed25519 or P-256 did:key",  # P-384
+        ),
+        (f"did:key:{X25519_MB}", "prefix 0xec01"),  # X25519
+        ("did:key:zzzz", "not an Ed25519 or P-256 did:key"),
+        ("did:key:u6Mk", "start with 'z'"),
+    ],
+)
+def test_did_key_rejects_other_keys(did: str, message: str) -> None:
+    with pytest.raises(ResolutionError, match=message):
+        RESOLVER.resolve(did)
+
+
+# --- did:jwk ------------------------------------------------------------------------------------
+
+
+def test_did_jwk_spec_example_round_trips() -> None:
+    document = RESOLVER.resolve(SPEC_DID_JWK)
+    method = document.verification_methods[f"{SPEC_DID_JWK}#0"]
+    assert method.type == "JsonWebKey"
+    assert method.public_key.type is KeyType.P256
+    assert did_jwk_document(method.public_key)["id"] == SPEC_DID_JWK
+    assert document.assertion_method == [f"{SPEC_DID_JWK}#0"]
+
+
+@pytest.mark.parametrize("key_type", list(KeyType))
+def test_did_jwk_document(key_type: KeyType) -> None:
+    public_key = KeyPair.generate(key_type).public_key
+    document = did_jwk_document(public_key)
+    did = document["id"]
+    assert document["verificationMethod"] == [
+        {
+            "id": f"{did}#0",
+            "type": "JsonWebKey",
+            "controller": did,
+            "publicKeyJwk": public_key.to_jwk(),
+        }
+    ]
+    method, resolved = resolve_verification_method(RESOLVER, f"{did}#0")
+    assert method.public_key == public_key
+    assert resolved.raw == document
+
+
+def _did_jwk(member: dict[str, Any] | str) -> str:
+    text = member if isinstance(member, str) else json.dumps(member)
+    return "did:jwk:" + b64url_encode(text.encode())
+
+
+@pytest.mark.parametrize(
+    ("did", "message"),
+    [
+        (_did_jwk("not json"), "not valid JSON"),
+        (_did_jwk("[1]"), "not a JSON object"),
+        (_did_jwk({"kty": "OKP", "crv": "X25519", "x": "AAAA"}), "unsupported JWK"),
+        (_did_jwk(load_json("keys/vm-ed25519.json")["secretKeyJwk"]), "private key"),
+        (_did_jwk({**load_json("keys/vm-p256.json")["publicKeyJwk"], "use": "enc"}), "use 'enc'"),
+        ("did:jwk:e30=", "not a DID"),
+    ],
+)
+def test_did_jwk_rejects(did: str, message: str) -> None:
+    with pytest.raises(ResolutionError, match=message):
+        RESOLVER.resolve(did)
+
+
+# --- did:web ------------------------------------------------------------------------------------
+
+
+def _web_document(did: str = WEB_DID) -> dict[str, Any]:
+    """A did:web document mixing every supported method type, relative ids and embedding."""
+    ed25519 = KeyPair.generate().public_key
+    return {
+        "@context": [DID_CONTEXT, MULTIKEY_CONTEXT],
+        "id": did,
+        "verificationMethod": [
+            {"id": "#key-1", "type": "Multikey", "controller": did,
+             "publicKeyMultibase": P256_MB},
+            {"id": f"{did}#key-2", "type": "Ed25519VerificationKey2020", "controller": did,
+             "publicKeyMultibase": ed25519.to_multibase()},
+            {"id": "#key-3", "type": "JsonWebKey2020", "controller": did,
+             "publicKeyJwk": load_json("keys/vm-p256.json")["publicKeyJwk"]},
+            {"id": "#x25519", "type": "X25519KeyAgreementKey2020", "controller": did,
+             "publicKeyMultibase": X25519_MB},
+        ],
+        "assertionMethod": ["#key-1", f"{did}#key-2", "#key-3"],
+        "authentication": [
+            {"id": "#auth", "type": "JsonWebKey", "controller": did,
+             "publicKeyJwk": load_json("keys/vm-ed25519.json")["publicKeyJwk"]},
+        ],
+    }  # fmt: skip
+
+
+def test_did_web_from_mapping() -> None:
+    document = _web_document()
+    resolved = OfflineResolver(did_web_documents={WEB_DID: document}).resolve(WEB_DID)
+    assert resolved.assertion_method == [f"{WEB_DID}#key-1", f"{WEB_DID}#key-2", f"{WEB_DID}#key-3"]
+    assert resolved.authentication == [f"{WEB_DID}#auth"]
+    assert set(resolved.verification_methods) == {
+        f"{WEB_DID}#{name}" for name in ("key-1", "key-2", "key-3", "auth")
+    }
+    methods = resolved.verification_methods
+    assert methods[f"{WEB_DID}#key-1"].public_key.to_multibase() == P256_MB
+    assert methods[f"{WEB_DID}#key-2"].public_key.type is KeyType.ED25519
+    assert methods[f"{WEB_DID}#key-3"].public_key.type is KeyType.P256
+    assert methods[f"{WEB_DID}#auth"].type == "JsonWebKey"
+    assert "not supported" in resolved.unusable_methods[f"{WEB_DID}#x25519"]
+    assert resolved.raw == document
+
+
+@pytest.mark.parametrize(
+    ("did", "relative"),
+    [
+        (WEB_DID, "example.com/issuers/1/did.json"),
+        ("did:web:example.com", "example.com/.well-known/did.json"),
+        ("did:web:localhost%3A8443:u:alice", "localhost:8443/u/alice/did.json"),
+    ],
+)
+def test_did_web_from_cache_folder(tmp_path: Path, did: str, relative: str) -> None:
+    path = tmp_path / relative
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(_web_document(did)))
+    method, _ = resolve_verification_method(
+        OfflineResolver(did_web_cache_dir=tmp_path), f"{did}#key-1"
+    )
+    assert method.public_key.to_multibase() == P256_MB
+
+
+def test_did_web_not_cached_says_how_to_add_it(tmp_path: Path) -> None:
+    resolver = OfflineResolver(did_web_cache_dir=tmp_path)
+    expected = tmp_path / "example.com" / "issuers" / "1" / "did.json"
+    with pytest.raises(ResolutionError) as info:
+        resolver.resolve(WEB_DID)
+    message = str(info.value)
+    assert "is not cached" in message
+    assert "https://example.com/issuers/1/did.json" in message
+    assert str(expected) in message
+    with pytest.raises(ResolutionError, match="no did:web cache folder is configured"):
+        RESOLVER.resolve(WEB_DID)
+
+
+@pytest.mark.parametrize(
+    "did", ["did:web:..:issuers", "did:web:example.com:%2E%2E", "did:web:example.com%2F..:x"]
+)
+def test_did_web_refuses_path_traversal(tmp_path: Path, did: str) -> None:
+    with pytest.raises(ResolutionError, match="not a valid did:web"):
+        OfflineResolver(did_web_cache_dir=tmp_path).resolve(did)
+
+
+def test_did_web_cache_file_problems(tmp_path: Path) -> None:
+    path = tmp_path / "example.com" / "issuers" / "1" / "did.json"
+    path.parent.mkdir(parents=True)
+    resolver = OfflineResolver(did_web_cache_dir=tmp_path)
+    path.write_text("{broken")
+    with pytest.raises(ResolutionError, match="not valid JSON"):
+        resolver.resolve(WEB_DID)
+    path.write_text(json.dumps(_web_document("did:web:example.com:issuers:2")))
+    with pytest.raises(ResolutionError, match="does not match"):
+        resolver.resolve(WEB_DID)
+    path.write_text(" " * (256 * 1024 + 1))
+    with pytest.raises(ResolutionError, match="larger than"):
+        resolver.resolve(WEB_DID)
+
+
+def test_did_web_mapping_document_too_large() -> None:
+    document = {**_web_document(), "padding": "x" * 256 * 1024}
+    with pytest.raises(ResolutionError, match="larger than"):
+        OfflineResolver(did_web_documents={WEB_DID: document}).resolve(WEB_DID)
+
+
+# --- document parsing ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"verificationMethod": {}}, "verificationMethod is not a list"),
+        ({"verificationMethod": ["#key-1"]}, "entry is not an object"),
+        ({"verificationMethod": [{"type": "Multikey"}]}, "id is missing"),
+        ({"verificationMethod": [{"id": "key-1"}]}, "neither absolute nor '#fragment'"),
+        ({"verificationMethod": [{"id": "#a"}, {"id": f"{WEB_DID}#a"}]}, "duplicate method id"),
+        ({"assertionMethod": "#key-1"}, "assertionMethod is not a list"),
+    ],
+)
+def test_malformed_documents_are_rejected(change: dict[str, Any], message: str) -> None:
+    with pytest.raises(ResolutionError, match=message):
+        DidDocument.parse({**_web_document(), **change}, WEB_DID)
+
+
+@pytest.mark.parametrize(
+    ("method", "reason"),
+    [
+        ({"type": "Multikey"}, "'controller'"),
+        ({"type": "Multikey", "controller": WEB_DID}, "string 'publicKeyMultibase'"),
+        ({"type": "JsonWebKey", "controller": WEB_DID}, "object 'publicKeyJwk'"),
+        (
+            {"type": "JsonWebKey", "controller": WEB_DID,
+             "publicKeyJwk": load_json("keys/vm-p256.json")["secretKeyJwk"]},
+            "private key",
+        ),
+        (
+            {"type": "Ed25519VerificationKey2020", "controller": WEB_DID,
+             "publicKeyMultibase": P256_MB},
+            "not Ed25519",
+        ),
+        ({"type": "Multikey", "controller": WEB_DID, "publicKeyMultibase": "z6Mk"}, "prefix"),
+    ],
+)  # fmt: skip
+def test_unusable_methods_are_explained(method: dict[str, Any], reason: str) -> None:
+    document = {**_web_document(), "verificationMethod": [{"id": "#bad", **method}]}
+    resolver = OfflineResolver(did_web_documents={WEB_DID: document})
+    with pytest.raises(ResolutionError, match=f"{WEB_DID}#bad cannot be used: .*{reason}"):
+        resolve_verification_method(resolver, f"{WEB_DID}#bad")
+
+
+# --- resolver input and lookup ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("did", "message"),
+    [
+        ("did:example:123", "DID method 'example' is not supported"),
+        ("did:key:" + "z" * 5000, "longer than 4096"),
+        ("https://example.com", "is not a DID"),
+        (f"did:key:{ED25519_MB}#{ED25519_MB}", "is not a DID"),
+        ("did:web:example.com?versionId=1", "is not a DID"),
+        ("did:Key:z6Mk", "is not a DID"),
+    ],
+)
+def test_resolve_rejects(did: str, message: str) -> None:
+    with pytest.raises(ResolutionError, match=message):
+        RESOLVER.resolve(did)
+
+
+def test_resolve_verification_method_errors() -> None:
+    did = f"did:key:{ED25519_MB}"
+    with pytest.raises(ResolutionError, match=r"verification method .*#other not found in DID"):
+        resolve_verification_method(RESOLVER, f"{did}#other")
+    with pytest.raises(ResolutionError, match="has no '#fragment'"):
+        resolve_verification_method(RESOLVER, did)
+    with pytest.raises(ResolutionError, match="reasonable length"):
+        resolve_verification_method(RESOLVER, f"{did}#" + "a" * 5000)
+
+
+def test_referenced_but_missing_method_is_not_found() -> None:
+    document = {**_web_document(), "assertionMethod": ["#ghost"]}
+    resolver = OfflineResolver(did_web_documents={WEB_DID: document})
+    assert resolver.resolve(WEB_DID).assertion_method == [f"{WEB_DID}#ghost"]
+    with pytest.raises(ResolutionError, match="not found"):
+        resolve_verification_method(resolver, f"{WEB_DID}#ghost")
+
+
+# --- DID documents of key files -----------------------------------------------------------------
+
+
+def test_did_document_for_did_key_file(tmp_path: Path) -> None:
+    pair = KeyPair.generate(KeyType.P256)
+    pair.save(tmp_path / "key.json", b"secret")
+    assert did_document_for_key_file(tmp_path / "key.json") == did_key_document(pair.public_key)
+
+
+def test_did_document_for_did_jwk_file(tmp_path: Path) -> None:
+    pair = KeyPair.generate()
+    did = did_jwk_document(pair.public_key)["id"]
+    pair.with_identity(did, f"{did}#0").save(tmp_path / "key.json", None)
+    assert did_document_for_key_file(tmp_path / "key.json") == did_jwk_document(pair.public_key)
+
+
+def test_did_web_document_of_key_file_is_publishable(tmp_path: Path) -> None:
+    pair = KeyPair.generate().with_identity(WEB_DID, f"{WEB_DID}#key-1")
+    pair.save(tmp_path / "key.json", b"secret")
+    document = did_document_for_key_file(tmp_path / "key.json")
+    assert document["id"] == WEB_DID
+    published = tmp_path / "cache" / "example.com" / "issuers" / "1" / "did.json"
+    published.parent.mkdir(parents=True)
+    published.write_text(json.dumps(document))
+    resolver = OfflineResolver(did_web_cache_dir=tmp_path / "cache")
+    method, resolved = resolve_verification_method(resolver, pair.key_id)
+    assert method.public_key == pair.public_key
+    assert resolved.assertion_method == [pair.key_id]
+
+
+def test_did_document_for_inconsistent_key_file(tmp_path: Path) -> None:
+    other = KeyPair.generate()
+    KeyPair.generate().with_identity(other.controller, other.key_id).save(tmp_path / "k", None)
+    with pytest.raises(KeyFileError, match="is not the key of"):
+        did_document_for_key_file(tmp_path / "k")
