@@ -1,0 +1,131 @@
+"""vc+jwt verification throughput against bare jwcrypto JWS verification of the same token.
+
+Target (issue 3): vcportable's whole vc+jwt check (strict parsing, header policy, kid
+resolution in the issuer's did:key, signature, JWT claims and time window) at 70% or more of
+``jwcrypto``'s bare ``JWS.deserialize`` + ``verify`` with a ready key, measured in the same run.
+Also shown: the same plus the VC data model check, and SD-JWT presentation verification.
+
+    python benchmarks/jose.py [--seconds 1.0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from common import SAMPLE, ops_per_second, print_table, save
+from jwcrypto import jwk as jwcrypto_jwk
+from jwcrypto import jws as jwcrypto_jws
+
+from vcportable.dids import OfflineResolver
+from vcportable.keys import KeyPair, KeyType
+from vcportable.proofs import jose, sdjwt
+from vcportable.proofs.jws import JosePolicy
+
+NOW = datetime(2026, 1, 15, tzinfo=UTC)
+TARGET = 0.70
+
+
+def credential_for(key: KeyPair) -> dict[str, Any]:
+    document = json.loads(SAMPLE.read_text())
+    document["issuer"]["id"] = key.controller
+    return document
+
+
+def data_model_check() -> Any:
+    try:
+        from vcportable.models.datamodel import check_data_model
+    except ImportError:  # pragma: no cover - only while the models are being written
+        return None
+    return check_data_model
+
+
+def measure(seconds: float) -> dict[str, Any]:
+    resolver = OfflineResolver()
+    policy = JosePolicy()
+    check_model = data_model_check()
+    results: dict[str, Any] = {}
+    for key_type in (KeyType.ED25519, KeyType.P256):
+        key = KeyPair.generate(key_type)
+        token = jose.issue_vc_jwt(credential_for(key), key, now=NOW)
+        public = jwcrypto_jwk.JWK(**key.public_key.to_jwk())
+
+        def bare(token: str = token, public: Any = public) -> None:
+            checker = jwcrypto_jws.JWS()
+            checker.deserialize(token)
+            checker.verify(public)
+
+        def ours(token: str = token) -> None:
+            result = jose.verify_vc_jwt(token, resolver=resolver, now=NOW, policy=policy)
+            assert result.verified
+
+        def ours_with_model(token: str = token) -> None:
+            result = jose.verify_vc_jwt(token, resolver=resolver, now=NOW, policy=policy)
+            assert result.verified and result.document is not None
+            if check_model is not None:
+                assert not check_model(result.document, kind="credential")
+
+        bare()
+        ours()
+        ours_with_model()
+        alg = key.public_key.jws_alg
+        row = {
+            "jwcrypto_bare_verify": ops_per_second(bare, seconds=seconds),
+            "vc_jwt_verify": ops_per_second(ours, seconds=seconds),
+            "vc_jwt_verify_with_data_model": ops_per_second(ours_with_model, seconds=seconds),
+        }
+        row["ratio"] = row["vc_jwt_verify"] / row["jwcrypto_bare_verify"]
+        row["ratio_with_data_model"] = (
+            row["vc_jwt_verify_with_data_model"] / row["jwcrypto_bare_verify"]
+        )
+        results[alg] = row
+
+    holder = KeyPair.generate(KeyType.ED25519)
+    issuer = KeyPair.generate(KeyType.ED25519)
+    issued = sdjwt.issue_sd_jwt(
+        credential_for(issuer), issuer, now=NOW, holder_key=holder.public_key
+    )
+    presented = sdjwt.present_sd_jwt(
+        issued, ["credentialSubject.name"], holder_key=holder, nonce="n", aud="a", now=NOW
+    )
+    kb_policy = JosePolicy(require_key_binding=True, expected_nonce="n", expected_aud="a")
+
+    def sd() -> None:
+        assert sdjwt.verify_sd_jwt(presented, resolver=resolver, now=NOW, policy=kb_policy).verified
+
+    results["sd-jwt+kb (EdDSA)"] = {"verify": ops_per_second(sd, seconds=seconds)}
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=1.0)
+    args = parser.parse_args()
+    results = measure(args.seconds)
+    rows: list[tuple[str, str]] = []
+    for alg in ("EdDSA", "ES256"):
+        row = results[alg]
+        rows += [
+            (f"{alg} jwcrypto bare JWS verify", f"{row['jwcrypto_bare_verify']:,.0f} ops/s"),
+            (f"{alg} vcportable vc+jwt verify", f"{row['vc_jwt_verify']:,.0f} ops/s"),
+            (f"{alg}   ratio (target >= {TARGET:.0%})", f"{row['ratio']:.0%}"),
+            (
+                f"{alg} vc+jwt verify + data model",
+                f"{row['vc_jwt_verify_with_data_model']:,.0f} ops/s",
+            ),
+            (f"{alg}   ratio with data model", f"{row['ratio_with_data_model']:.0%}"),
+        ]
+    rows.append(
+        ("SD-JWT + KB-JWT verify (EdDSA)", f"{results['sd-jwt+kb (EdDSA)']['verify']:,.0f} ops/s")
+    )
+    print_table("JOSE verification (one process, same tokens)", rows)
+    met = all(results[alg]["ratio"] >= TARGET for alg in ("EdDSA", "ES256"))
+    print(f"\ntarget {TARGET:.0%} of bare jwcrypto: {'met' if met else 'NOT met'}")
+    path = save("jose", {"target_ratio": TARGET, "target_met": met, "results": results})
+    print(f"saved {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,550 @@
+"""Hardened compact JWS: the one place where JOSE input is decoded, checked and verified.
+
+``jose.py`` (vc+jwt, vp+jwt, VC-JWT 1.1) and ``sdjwt.py`` (SD-JWT) build on this module; nothing
+else parses a JWS. The rules (RFC 8725, "JWT Best Current Practices") are applied in a fixed
+order, each failing with its own stable :class:`~vcportable.models.report.Code`:
+
+1. sizes are bounded before anything is decoded (whole token, each segment, JSON depth);
+2. base64url is strict: only ``A-Z a-z 0-9 - _``, no padding, canonical final bits;
+3. JSON is strict: a UTF-8 object, duplicate member names and ``NaN``/``Infinity`` refused;
+4. ``alg`` must be on the policy's allow-list (``none`` and HMAC never are), ``typ`` must be the
+   type the caller expects (explicit typing, no token-type confusion), every ``crit`` member
+   must be understood (none is, by default), ``b64``/``zip`` are refused (we never decompress);
+5. ``jku``, ``x5u``, ``jwk`` and ``x5c`` are refused: the key is never taken from the header;
+6. the key is found by resolving ``kid`` **within the issuer's own DID document** (or, for an
+   https issuer, its controller document given offline), and must be listed under the
+   relationship the token needs (``assertionMethod`` for credentials, ``authentication`` for
+   presentations) and controlled by the issuer;
+7. ``alg`` must fit that key's type (ES256 on an Ed25519 key is refused), and only then is the
+   signature checked, with ``cryptography``.
+
+Functions here raise :class:`Rejection` (internal to the JOSE modules); the verify functions
+of ``jose.py``/``sdjwt.py`` turn it into a failed :class:`Check`. Nothing in this module ever
+raises for a bad token beyond that, and nothing reads the clock or the network.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+from vcportable.errors import ConfigurationError, InvalidSignature
+from vcportable.keys import KeyPair
+from vcportable.models.report import Check, Code
+from vcportable.proofs.jose_keys import (
+    ALGS,
+    DEFAULT_ALGS,
+    KeyLookupError,
+    KeySource,
+    ResolvedKey,
+)
+
+__all__ = [
+    "DEFAULT_POLICY",
+    "CompactJws",
+    "JosePolicy",
+    "Rejection",
+    "b64url_decode",
+    "b64url_encode",
+    "check_header",
+    "find_key",
+    "parse_compact",
+    "sign_compact",
+    "time_checks",
+    "verify_signature",
+]
+
+#: Token types this module knows (the ``typ`` header, lower case, without ``application/``).
+KNOWN_TYPS: Final = frozenset({"vc+jwt", "vp+jwt", "vc+sd-jwt", "vp+sd-jwt", "dc+sd-jwt", "kb+jwt"})
+#: Header members that would point at a key: never used, and refused (RFC 8725 §3.10).
+KEY_HEADERS: Final = ("jku", "x5u", "jwk", "x5c")
+
+
+@dataclass(frozen=True)
+class JosePolicy:
+    """Every knob of JOSE verification, with safe defaults. Frozen: use
+    :func:`dataclasses.replace` to derive a policy (e.g. per request, with a nonce).
+
+    Relaxing a limit reopens the attack it closes: ``allowed_algs`` never accepts ``none`` or
+    HMAC (RFC 8725 §2.1, §3.1); the size limits bound work before any signature is checked.
+    """
+
+    #: key type -> algorithms allowed for it ("ed25519", "p256", "p384", "p521").
+    allowed_algs: Mapping[str, frozenset[str]] = field(default_factory=lambda: DEFAULT_ALGS)
+    #: token types accepted at all (``vc+jwt``, ``vp+jwt``, ``vc+sd-jwt``, ``vp+sd-jwt``,
+    #: ``dc+sd-jwt``); each verify function also requires the type of its own format.
+    accepted_typs: frozenset[str] = frozenset(
+        {"vc+jwt", "vp+jwt", "vc+sd-jwt", "vp+sd-jwt", "dc+sd-jwt"}
+    )
+    #: accept VC-JWT 1.1 tokens (``vc`` claim, ``typ`` ``JWT`` or absent).
+    accept_vc_jwt_1_1: bool = True
+    #: ``crit`` header members this verifier understands: none, so any ``crit`` fails.
+    understood_crit: frozenset[str] = frozenset()
+    clock_skew: timedelta = timedelta(seconds=60)
+    #: refuse a credential token without ``exp`` (off: validity may come from ``validUntil``).
+    require_exp: bool = False
+    max_token_bytes: int = 128 * 1024
+    max_header_bytes: int = 2048
+    max_payload_bytes: int = 96 * 1024
+    max_json_depth: int = 32
+    max_disclosures: int = 256
+    max_disclosure_bytes: int = 16 * 1024
+    #: credentials enclosed in one presentation.
+    max_enclosed_credentials: int = 16
+    #: digest algorithms accepted in ``_sd_alg`` (IANA "Named Information Hash Algorithm").
+    sd_algs: frozenset[str] = frozenset({"sha-256", "sha-384", "sha-512"})
+    #: SD-JWT: a KB-JWT must be present (decided here, never by the token).
+    require_key_binding: bool = False
+    #: nonce / audience this verifier asked for (KB-JWT, vp+jwt); None: not checked.
+    expected_nonce: str | None = None
+    expected_aud: str | None = None
+    #: how old a KB-JWT's ``iat`` may be.
+    key_binding_max_age: timedelta = timedelta(minutes=5)
+
+    def __post_init__(self) -> None:
+        for key_type, algs in self.allowed_algs.items():
+            for alg in algs:
+                info = ALGS.get(alg)
+                if info is None:
+                    raise ConfigurationError(
+                        f"algorithm {alg!r} cannot be allowed: vcportable verifies only "
+                        f"{', '.join(sorted(ALGS))} (never 'none' or HMAC)"
+                    )
+                if info[0] != key_type:
+                    raise ConfigurationError(f"algorithm {alg} does not fit {key_type} keys")
+        unknown = self.accepted_typs - KNOWN_TYPS
+        if unknown:
+            raise ConfigurationError(f"unknown token types in accepted_typs: {sorted(unknown)}")
+        if self.require_key_binding and (self.expected_nonce is None or self.expected_aud is None):
+            raise ConfigurationError(
+                "require_key_binding needs expected_nonce and expected_aud: a key binding that "
+                "is not tied to this verifier's nonce and audience can be replayed"
+            )
+        if self.clock_skew < timedelta(0) or self.key_binding_max_age < timedelta(0):
+            raise ConfigurationError("clock_skew and key_binding_max_age must not be negative")
+
+    def algs_for(self, key_type: str) -> frozenset[str]:
+        return self.allowed_algs.get(key_type, frozenset())
+
+    @property
+    def all_algs(self) -> frozenset[str]:
+        return frozenset().union(*self.allowed_algs.values())
+
+
+DEFAULT_POLICY: Final = JosePolicy()
+
+
+# --------------------------------------------------------------------------------------------
+# Rejections
+
+
+class Rejection(Exception):  # noqa: N818 - not an error of the caller: a verdict on the input
+    """A token fails a check; carries the failed :class:`Check`. Internal to the JOSE modules."""
+
+    def __init__(self, check_id: str, code: Code, message: str) -> None:
+        super().__init__(message)
+        self.check = Check.failed(check_id, code, message)
+
+
+# --------------------------------------------------------------------------------------------
+# Strict base64url and JSON
+
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
+# Last character of a canonical encoding when 2 (resp. 3) characters end the string: the
+# unused low bits must be zero, otherwise two strings would decode to the same bytes.
+_CANONICAL_LAST_2 = frozenset("AQgw")
+_CANONICAL_LAST_3 = frozenset("AEIMQUYcgkosw048")
+
+
+def b64url_encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(value: str, *, what: str, max_bytes: int, check_id: str = "parse") -> bytes:
+    """Strict base64url (RFC 7515 §2): raises :class:`Rejection` (MALFORMED / TOO_LARGE)."""
+    if len(value) > (max_bytes * 4 + 2) // 3:
+        raise Rejection(
+            check_id, Code.TOO_LARGE, f"{what} is larger than the limit of {max_bytes} bytes"
+        )
+    if _B64URL.fullmatch(value) is None:
+        raise Rejection(
+            check_id,
+            Code.MALFORMED,
+            f"{what} is not base64url (only A-Z a-z 0-9 - _ are allowed, without padding)",
+        )
+    rest = len(value) % 4
+    if (
+        rest == 1
+        or (rest == 2 and value[-1] not in _CANONICAL_LAST_2)
+        or (rest == 3 and value[-1] not in _CANONICAL_LAST_3)
+    ):
+        raise Rejection(check_id, Code.MALFORMED, f"{what} is not canonical base64url")
+    try:
+        return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    except (binascii.Error, ValueError):  # pragma: no cover - excluded by the checks above
+        raise Rejection(check_id, Code.MALFORMED, f"{what} is not base64url") from None
+
+
+class _DuplicateMember(Exception):
+    pass
+
+
+def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateMember(key)
+            seen.add(key)
+    return obj
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _too_deep(value: Any, limit: int) -> bool:
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+    return False
+
+
+def parse_json(
+    data: bytes, *, what: str, max_depth: int, check_id: str = "parse", kind: type = dict
+) -> Any:
+    """Strict JSON of an expected ``kind`` (dict or list); raises :class:`Rejection`."""
+    try:
+        text = data.decode("utf-8")
+        value = json.loads(
+            text, object_pairs_hook=_object_without_duplicates, parse_constant=_refuse_constant
+        )
+    except _DuplicateMember as exc:
+        raise Rejection(
+            check_id, Code.MALFORMED, f"{what} has a duplicate member name {exc.args[0]!r}"
+        ) from None
+    except RecursionError:
+        raise Rejection(check_id, Code.TOO_DEEP, f"{what} is nested too deeply") from None
+    except UnicodeDecodeError:
+        raise Rejection(check_id, Code.MALFORMED, f"{what} is not UTF-8") from None
+    except ValueError as exc:
+        raise Rejection(check_id, Code.MALFORMED, f"{what} is not valid JSON ({exc})") from None
+    if not isinstance(value, kind):
+        noun = "an object" if kind is dict else "an array"
+        raise Rejection(check_id, Code.MALFORMED, f"{what} is not a JSON {noun}")
+    # Counting brackets is a cheap upper bound of the depth; walk only when it could be over.
+    if data.count(b"{") + data.count(b"[") > max_depth and _too_deep(value, max_depth):
+        raise Rejection(
+            check_id, Code.TOO_DEEP, f"{what} nests deeper than the limit of {max_depth}"
+        )
+    return value
+
+
+def json_bytes(value: Any) -> bytes:
+    """Compact UTF-8 JSON, as vcportable writes JOSE headers, payloads and disclosures."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+# --------------------------------------------------------------------------------------------
+# Parsing a compact JWS
+
+
+@dataclass(frozen=True)
+class CompactJws:
+    """A decoded compact JWS; nothing in it is verified yet."""
+
+    header: dict[str, Any]
+    payload: dict[str, Any]
+    signing_input: bytes
+    signature: bytes
+
+
+def split_compact(token: str, policy: JosePolicy, *, what: str, check_id: str) -> list[str]:
+    if len(token) > policy.max_token_bytes:
+        raise Rejection(
+            check_id,
+            Code.TOO_LARGE,
+            f"{what} is {len(token)} characters, over the limit of {policy.max_token_bytes}",
+        )
+    if not token.isascii():
+        raise Rejection(check_id, Code.MALFORMED, f"{what} contains non-ASCII characters")
+    parts = token.split(".")
+    if len(parts) == 5:
+        raise Rejection(
+            check_id,
+            Code.NOT_A_JWS,
+            f"{what} has 5 parts: it is a JWE (encrypted), not a signed JWS",
+        )
+    if len(parts) != 3:
+        raise Rejection(
+            check_id,
+            Code.MALFORMED,
+            f"{what} is not a compact JWS (header.payload.signature): it has {len(parts)} part(s)",
+        )
+    return parts
+
+
+def decode_header(segment: str, policy: JosePolicy, *, what: str, check_id: str) -> dict[str, Any]:
+    raw = b64url_decode(
+        segment, what=f"{what} header", max_bytes=policy.max_header_bytes, check_id=check_id
+    )
+    header: dict[str, Any] = parse_json(raw, what=f"{what} header", max_depth=4, check_id=check_id)
+    return header
+
+
+def parse_compact(
+    token: str, policy: JosePolicy, *, what: str = "token", check_id: str = "parse"
+) -> CompactJws:
+    """Decode a compact JWS strictly; raises :class:`Rejection` (MALFORMED, TOO_LARGE...)."""
+    head, body, sig = split_compact(token, policy, what=what, check_id=check_id)
+    header = decode_header(head, policy, what=what, check_id=check_id)
+    payload = parse_json(
+        b64url_decode(
+            body, what=f"{what} payload", max_bytes=policy.max_payload_bytes, check_id=check_id
+        ),
+        what=f"{what} payload",
+        max_depth=policy.max_json_depth,
+        check_id=check_id,
+    )
+    signature = b64url_decode(sig, what=f"{what} signature", max_bytes=256, check_id=check_id)
+    return CompactJws(header, payload, f"{head}.{body}".encode("ascii"), signature)
+
+
+def normalize_typ(value: Any) -> str | None:
+    """RFC 7515 §4.1.9: compare case-insensitively, ``application/`` may be omitted."""
+    if not isinstance(value, str):
+        return None
+    lowered = value.lower()
+    return lowered[len("application/") :] if lowered.startswith("application/") else lowered
+
+
+def check_header(
+    header: Mapping[str, Any],
+    policy: JosePolicy,
+    *,
+    typs: frozenset[str],
+    what: str = "token",
+    check_id: str = "jose_header",
+    typ_optional: bool = False,
+) -> str | None:
+    """alg allow-list, typ, crit, b64/zip and key-locating headers; returns the normalized typ."""
+    alg = header.get("alg")
+    if not isinstance(alg, str) or alg not in policy.all_algs:
+        shown = alg if isinstance(alg, str) else repr(alg)
+        raise Rejection(
+            check_id,
+            Code.ALG_NOT_ALLOWED,
+            f"{what} algorithm {shown} is not allowed (allowed: "
+            f"{', '.join(sorted(policy.all_algs))}; 'none' and HMAC never are)",
+        )
+    raw_typ = header.get("typ")
+    typ = normalize_typ(raw_typ)
+    if raw_typ is None and typ_optional:
+        pass
+    elif typ not in typs:
+        expected = " or ".join(sorted(typs))
+        raise Rejection(
+            check_id,
+            Code.TYP_MISMATCH,
+            f"{what} type (typ) is {raw_typ!r}; expected {expected}",
+        )
+    if "crit" in header:
+        crit = header["crit"]
+        if (
+            not isinstance(crit, list)
+            or not crit
+            or not all(isinstance(c, str) for c in crit)
+            or len(set(crit)) != len(crit)
+        ):
+            raise Rejection(
+                check_id, Code.CRIT_UNSUPPORTED, f"{what} crit must be a non-empty list of names"
+            )
+        not_understood = [c for c in crit if c not in policy.understood_crit]
+        if not_understood:
+            raise Rejection(
+                check_id,
+                Code.CRIT_UNSUPPORTED,
+                f"{what} marks {', '.join(not_understood)} as critical; this verifier does not "
+                "understand it, so the token must be refused (RFC 7515 §4.1.11)",
+            )
+        missing = [c for c in crit if c not in header]
+        if missing:
+            raise Rejection(
+                check_id,
+                Code.CRIT_UNSUPPORTED,
+                f"{what} crit names {', '.join(missing)}, absent from the header",
+            )
+    for name in ("b64", "zip"):
+        if name in header:
+            raise Rejection(
+                check_id,
+                Code.CRIT_UNSUPPORTED,
+                f"{what} header {name!r} is not supported (no unencoded or compressed payloads)",
+            )
+    present = [name for name in KEY_HEADERS if name in header]
+    if present:
+        raise Rejection(
+            check_id,
+            Code.HEADER_KEY_REFUSED,
+            f"{what} header carries {', '.join(present)}: keys are never taken from the token; "
+            "the key is found by kid in the issuer's DID document",
+        )
+    kid = header.get("kid")
+    if kid is not None and not isinstance(kid, str):
+        raise Rejection(check_id, Code.MALFORMED, f"{what} kid must be a string")
+    return typ
+
+
+# --------------------------------------------------------------------------------------------
+# Keys
+
+
+def find_key(
+    source: KeySource,
+    controller: str,
+    kid: str | None,
+    relationship: str,
+    *,
+    check_id: str = "verification_method",
+) -> ResolvedKey:
+    try:
+        return source.find(controller, kid, relationship)
+    except KeyLookupError as exc:
+        raise Rejection(check_id, exc.code, exc.message) from None
+
+
+def verify_signature(
+    jws: CompactJws,
+    resolved: ResolvedKey,
+    policy: JosePolicy,
+    *,
+    what: str = "token",
+    check_id: str = "proof",
+) -> None:
+    """alg must be allowed for the key's own type, then the signature must verify."""
+    alg = jws.header["alg"]
+    if alg not in policy.algs_for(resolved.key.key_type):
+        info = ALGS.get(alg)
+        if info is not None and info[0] != resolved.key.key_type:
+            raise Rejection(
+                check_id,
+                Code.KEY_TYPE_MISMATCH,
+                f"{what} uses {alg}, which does not fit the {resolved.key.key_type} key "
+                f"{resolved.id}",
+            )
+        raise Rejection(
+            check_id,
+            Code.ALG_NOT_ALLOWED,
+            f"{alg} is not allowed for {resolved.key.key_type} keys by this verifier's policy",
+        )
+    try:
+        resolved.key.verify(alg, jws.signature, jws.signing_input)
+    except InvalidSignature:
+        raise Rejection(
+            check_id,
+            Code.SIGNATURE_INVALID,
+            f"{what} signature ({alg}) does not match its content: it was altered or signed "
+            "by another key",
+        ) from None
+
+
+# --------------------------------------------------------------------------------------------
+# Signing
+
+
+def sign_compact(header: Mapping[str, Any], payload: Mapping[str, Any], key: KeyPair) -> str:
+    """Sign with ``key``'s algorithm (EdDSA / ES256); ``alg`` is set from the key."""
+    full_header = {"alg": key.public_key.jws_alg, **{k: v for k, v in header.items() if k != "alg"}}
+    signing_input = (
+        b64url_encode(json_bytes(full_header)) + "." + b64url_encode(json_bytes(payload))
+    )
+    return signing_input + "." + b64url_encode(key.sign(signing_input.encode("ascii")))
+
+
+# --------------------------------------------------------------------------------------------
+# Time
+
+
+def numeric_date(value: Any) -> float | None:
+    """A JWT NumericDate (RFC 7519 §2): a finite JSON number, not a boolean."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond any date
+        return None
+    return number if math.isfinite(number) else None
+
+
+def epoch(instant: datetime) -> int:
+    if instant.tzinfo is None:
+        raise ConfigurationError("datetimes must be timezone-aware")
+    return math.floor(instant.timestamp())
+
+
+def time_checks(
+    claims: Mapping[str, Any],
+    now: datetime,
+    policy: JosePolicy,
+    *,
+    check_id: str = "token_validity",
+    require_exp: bool = False,
+) -> Check:
+    """``exp``/``nbf``/``iat`` against ``now`` with the policy's clock skew."""
+    current = now.timestamp()
+    skew = policy.clock_skew.total_seconds()
+    values: dict[str, float] = {}
+    notes: list[str] = []
+    for name in ("exp", "nbf", "iat"):
+        if name not in claims:
+            continue
+        value = numeric_date(claims[name])
+        if value is None:
+            if name == "iat":
+                # Some deployed issuers (and the W3C VC-JOSE-COSE vectors) write iat as an ISO
+                # string. iat decides nothing here, so it is reported, not fatal.
+                notes.append("iat is not a NumericDate and was ignored")
+                continue
+            raise Rejection(
+                check_id, Code.CLAIM_INVALID, f"{name} must be a NumericDate (seconds since 1970)"
+            )
+        values[name] = value
+    if require_exp and "exp" not in values:
+        raise Rejection(check_id, Code.CLAIM_INVALID, "the token has no exp, and policy needs one")
+    if "exp" in values and values["exp"] < current - skew:
+        raise Rejection(check_id, Code.EXPIRED, f"the token expired at {_iso(values['exp'])}")
+    if "nbf" in values and values["nbf"] > current + skew:
+        raise Rejection(
+            check_id, Code.NOT_YET_VALID, f"the token is not valid before {_iso(values['nbf'])}"
+        )
+    if "iat" in values and values["iat"] > current + skew:
+        raise Rejection(
+            check_id,
+            Code.NOT_YET_VALID,
+            f"the token was issued in the future ({_iso(values['iat'])})",
+        )
+    if notes:
+        return Check.warning(check_id, Code.CLAIM_INVALID, "; ".join(notes))
+    if not values:
+        return Check.passed(check_id, "the token carries no time claims")
+    return Check.passed(check_id, "within its exp/nbf/iat window")
+
+
+def _iso(value: float) -> str:
+    try:
+        instant = datetime.fromtimestamp(value, UTC).replace(microsecond=0)
+    except (OverflowError, OSError, ValueError):
+        return str(value)
+    return instant.isoformat().replace("+00:00", "Z")
