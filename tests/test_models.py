@@ -618,7 +618,8 @@ def mutated_credentials(draw: st.DrawFn) -> dict[str, Any]:
         if draw(st.booleans()):
             del parent[path[-1]]
         else:
-            parent[path[-1]] = draw(json_values | st.sampled_from(INTERESTING))
+            # Copy: the INTERESTING values are shared and later mutations must not alter them.
+            parent[path[-1]] = copy.deepcopy(draw(json_values | st.sampled_from(INTERESTING)))
     return doc
 
 

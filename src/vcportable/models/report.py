@@ -2,14 +2,15 @@
 
 A report is plain data: ``verified`` plus one :class:`Check` per step of the pipeline, each with
 a stable :class:`Code`. It serialises to JSON for ``vcportable verify --json`` and the VC-API.
+Plain dataclasses, not pydantic: the report is built by our own code, never parsed from input,
+and a cold ``vcportable verify`` should not pay for importing a validation library.
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field
 
 
 class CheckStatus(StrEnum):
@@ -35,6 +36,7 @@ class Code(StrEnum):
     DID_NOT_RESOLVED = "DID_NOT_RESOLVED"
     VERIFICATION_METHOD_NOT_AUTHORIZED = "VERIFICATION_METHOD_NOT_AUTHORIZED"
     ISSUER_KEY_MISMATCH = "ISSUER_KEY_MISMATCH"
+    HOLDER_KEY_MISMATCH = "HOLDER_KEY_MISMATCH"
     CONTEXT_NOT_ALLOWED = "CONTEXT_NOT_ALLOWED"
     DATA_LOSS = "DATA_LOSS"
     EXPIRED = "EXPIRED"
@@ -45,6 +47,25 @@ class Code(StrEnum):
     RELATED_RESOURCE_MISMATCH = "RELATED_RESOURCE_MISMATCH"
     CREDENTIAL_INVALID = "CREDENTIAL_INVALID"
     STATUS_NOT_CHECKED = "STATUS_NOT_CHECKED"
+    # JOSE family (vc+jwt, vp+jwt, VC-JWT 1.1, SD-JWT); documented in docs/jose.md.
+    NOT_A_JWS = "NOT_A_JWS"
+    UNSUPPORTED_FORMAT = "UNSUPPORTED_FORMAT"
+    ALG_NOT_ALLOWED = "ALG_NOT_ALLOWED"
+    TYP_MISMATCH = "TYP_MISMATCH"
+    CRIT_UNSUPPORTED = "CRIT_UNSUPPORTED"
+    HEADER_KEY_REFUSED = "HEADER_KEY_REFUSED"
+    KID_NOT_IN_ISSUER_DID = "KID_NOT_IN_ISSUER_DID"
+    ISSUER_MISMATCH = "ISSUER_MISMATCH"
+    CLAIM_INVALID = "CLAIM_INVALID"
+    CLAIM_MISMATCH = "CLAIM_MISMATCH"
+    SD_ALG_UNSUPPORTED = "SD_ALG_UNSUPPORTED"
+    DISCLOSURE_INVALID = "DISCLOSURE_INVALID"
+    DISCLOSURE_NOT_REFERENCED = "DISCLOSURE_NOT_REFERENCED"
+    DISCLOSURE_DUPLICATE = "DISCLOSURE_DUPLICATE"
+    DIGEST_DUPLICATE = "DIGEST_DUPLICATE"
+    KEY_BINDING_MISSING = "KEY_BINDING_MISSING"
+    KEY_BINDING_INVALID = "KEY_BINDING_INVALID"
+    SD_HASH_MISMATCH = "SD_HASH_MISMATCH"
     # Codes of later parts of the pipeline (trust list, status lists), declared here so the
     # vocabulary is one list.
     ISSUER_NOT_TRUSTED = "ISSUER_NOT_TRUSTED"
@@ -56,10 +77,9 @@ class Code(StrEnum):
     TRUST_LIST_STALE = "TRUST_LIST_STALE"
 
 
-class Check(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class Check:
     """One step of verification and its outcome."""
-
-    model_config = ConfigDict(frozen=True)
 
     id: str
     status: CheckStatus
@@ -83,7 +103,8 @@ class Check(BaseModel):
         return cls(id=id, status=CheckStatus.SKIPPED, code=code, message=message)
 
 
-class VerificationReport(BaseModel):
+@dataclass(kw_only=True)
+class VerificationReport:
     """The verdict on one credential or presentation.
 
     ``verified`` is true only when no check failed. ``credentials`` holds the reports of the
@@ -91,13 +112,19 @@ class VerificationReport(BaseModel):
     """
 
     verified: bool
-    kind: str = Field(description='"credential" or "presentation"')
+    kind: str  # "credential", "presentation", or "unknown" when the input could not be parsed
     checks: list[Check]
+    #: "di" (Data Integrity JSON-LD) or the token type: "vc+jwt", "vc+sd-jwt", "dc+sd-jwt"...
+    format: str | None = None
     issuer: str | None = None
+    holder: str | None = None
     credential_id: str | None = None
+    name: str | None = None
     valid_from: str | None = None
     valid_until: str | None = None
-    credentials: list[VerificationReport] = Field(default_factory=list)
+    credentials: list[VerificationReport] = field(default_factory=list)
+    #: SD-JWT: paths of the selectively disclosable claims the holder revealed.
+    disclosed: list[str] | None = None
 
     @classmethod
     def from_checks(cls, kind: str, checks: list[Check], **fields: Any) -> VerificationReport:
@@ -112,10 +139,17 @@ class VerificationReport(BaseModel):
 
     def codes(self) -> set[Code]:
         """Codes of every failed or warning check, including enclosed credentials."""
-        found = {c.code for c in self.checks if c.status in (CheckStatus.FAILED, CheckStatus.WARNING)}
+        found = {
+            c.code for c in self.checks if c.status in (CheckStatus.FAILED, CheckStatus.WARNING)
+        }
         for sub in self.credentials:
             found |= sub.codes()
         return found
 
     def to_json_dict(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", exclude_none=True)
+        """JSON-ready form: enums as their values, absent fields left out."""
+        return asdict(self, dict_factory=_without_none)
+
+
+def _without_none(items: list[tuple[str, Any]]) -> dict[str, Any]:
+    return {k: v.value if isinstance(v, StrEnum) else v for k, v in items if v is not None}

@@ -1,0 +1,5 @@
+"""``python -m vcportable`` runs the CLI."""
+
+from vcportable.cli import main
+
+main()

@@ -1,0 +1,126 @@
+"""The issuer: turn an unsigned competency credential into a signed one.
+
+Issuing fills in what the issuer owns (its id, ``validFrom``), refuses a credential that breaks
+VC Data Model 2.0 or the Open Badges 3.0 profile (naming every bad field), then signs with a
+Data Integrity proof, or as a ``vc+jwt`` or SD-JWT. Nothing is signed that would not verify.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any, Literal
+
+from . import jsonld
+from .clock import Clock, SystemClock, format_datetime
+from .errors import CredentialInvalidError
+from .keys import KeyPair, PublicKey
+from .models.credential import validate_profile
+from .models.datamodel import check_data_model
+from .proofs import dataintegrity as di
+
+#: Credential types that must follow the Open Badges 3.0 profile of schemas/.
+PROFILE_TYPES = frozenset({"OpenBadgeCredential", "AchievementCredential"})
+
+
+def prepare_credential(credential: Mapping[str, Any], issuer_id: str, now: str) -> dict[str, Any]:
+    """A copy with the issuer set to ``issuer_id`` (keeping an issuer object's other fields,
+    such as its name) and ``validFrom`` set to ``now`` when absent."""
+    prepared = copy.deepcopy(dict(credential))
+    prepared.pop("proof", None)
+    issuer = prepared.get("issuer")
+    if isinstance(issuer, dict):
+        issuer["id"] = issuer_id
+    else:
+        prepared["issuer"] = issuer_id
+    is_v1 = prepared.get("@context", [None])[0] == "https://www.w3.org/2018/credentials/v1"
+    date_field = "issuanceDate" if is_v1 else "validFrom"
+    prepared.setdefault(date_field, now)
+    return prepared
+
+
+def validate_credential(credential: Mapping[str, Any]) -> None:
+    """Raise :class:`CredentialInvalidError` listing every data-model and profile problem."""
+    document = dict(credential)
+    problems = check_data_model(document, kind="credential")
+    types = document.get("type")
+    type_list = [types] if isinstance(types, str) else types if isinstance(types, list) else []
+    if PROFILE_TYPES.intersection(t for t in type_list if isinstance(t, str)):
+        known = set(problems)
+        problems += [p for p in validate_profile(document) if p not in known]
+    if problems:
+        raise CredentialInvalidError(problems)
+
+
+class Issuer:
+    """A certification body's signing service: one key, one cryptosuite, injected clock."""
+
+    def __init__(
+        self,
+        key: KeyPair,
+        *,
+        cryptosuite: str = di.DEFAULT_CRYPTOSUITE,
+        loader: jsonld.DocumentLoader | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        di.suite_by_name(cryptosuite)  # fail now, not at the first credential
+        self.key = key
+        self.cryptosuite = cryptosuite
+        self.loader = loader or jsonld.default_loader()
+        self.clock = clock or SystemClock()
+
+    def _prepared(self, credential: Mapping[str, Any]) -> tuple[dict[str, Any], datetime]:
+        now = self.clock.now()
+        prepared = prepare_credential(credential, self.key.controller, format_datetime(now))
+        validate_credential(prepared)
+        return prepared, now
+
+    def issue(self, credential: Mapping[str, Any]) -> dict[str, Any]:
+        """Validate and sign one credential with a Data Integrity proof; the input is not
+        modified."""
+        prepared, now = self._prepared(credential)
+        return di.add_proof(
+            prepared,
+            self.key,
+            created=now,
+            loader=self.loader,
+            cryptosuite=self.cryptosuite,
+        )
+
+    def issue_jwt(self, credential: Mapping[str, Any]) -> str:
+        """Validate and secure one credential as a compact ``vc+jwt`` (VC-JOSE-COSE)."""
+        from .proofs.jose import issue_vc_jwt
+
+        prepared, now = self._prepared(credential)
+        return issue_vc_jwt(prepared, self.key, now=now)
+
+    def issue_sd_jwt(
+        self,
+        credential: Mapping[str, Any],
+        *,
+        disclosable: Iterable[str] | None = None,
+        profile: Literal["vc+sd-jwt", "dc+sd-jwt"] = "vc+sd-jwt",
+        vct: str | None = None,
+        holder_key: PublicKey | None = None,
+    ) -> str:
+        """Validate and secure one credential as an SD-JWT whose ``disclosable`` claim paths
+        the holder may reveal one by one (default: everything about the subject except the
+        achievement). ``holder_key`` goes in ``cnf`` so presentations can be key-bound."""
+        from .proofs.sdjwt import issue_sd_jwt
+
+        prepared, now = self._prepared(credential)
+        return issue_sd_jwt(
+            prepared,
+            self.key,
+            now=now,
+            disclosable=disclosable,
+            profile=profile,
+            vct=vct,
+            holder_key=holder_key,
+        )
+
+
+def issue(credential: Mapping[str, Any], key: KeyPair, **options: Any) -> dict[str, Any]:
+    """Sign ``credential`` with ``key``; ``options`` are :class:`Issuer`'s keyword arguments."""
+    return Issuer(key, **options).issue(credential)

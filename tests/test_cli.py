@@ -1,0 +1,332 @@
+"""The CLI contract: commands, output, exit codes, and no traceback on bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import VECTORS, load_json
+from vcportable.cli import cli
+
+SAMPLE = str(VECTORS / "interop" / "sample-unsigned.json")
+
+
+def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Any:
+    result = CliRunner().invoke(cli, list(args), input=input, env=env, catch_exceptions=False)
+    assert "Traceback" not in result.output
+    return result
+
+
+@pytest.fixture
+def keyfile(tmp_path: Path) -> Path:
+    path = tmp_path / "issuer.key"
+    result = run("key", "generate", "--out", str(path), "--no-passphrase")
+    assert result.exit_code == 0, result.output
+    return path
+
+
+@pytest.fixture
+def signed_file(tmp_path: Path, keyfile: Path) -> Path:
+    out = tmp_path / "signed.json"
+    result = run("issue", "--key", str(keyfile), "--credential", SAMPLE, "--out", str(out))
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_key_generate_prints_did_last(tmp_path: Path) -> None:
+    path = tmp_path / "k.key"
+    result = run(
+        "key",
+        "generate",
+        "--type",
+        "p256",
+        "--out",
+        str(path),
+        "--passphrase-env",
+        "PW",
+        env={"PW": "correct horse"},
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip().splitlines()[-1].startswith("did:key:zDn")
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_key_generate_refuses_to_overwrite(keyfile: Path) -> None:
+    result = run("key", "generate", "--out", str(keyfile), "--no-passphrase")
+    assert result.exit_code != 0
+    assert "exists" in result.output
+
+
+def test_key_generate_needs_a_passphrase_source(tmp_path: Path) -> None:
+    result = run("key", "generate", "--out", str(tmp_path / "k.key"))
+    assert result.exit_code == 2
+    assert "passphrase" in result.output
+
+
+def test_did_show(keyfile: Path) -> None:
+    result = run("did", "show", str(keyfile))
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["id"].startswith("did:key:z6Mk")
+    assert document["assertionMethod"]
+
+
+def test_issue_prints_signed_credential_with_issuer_name(keyfile: Path) -> None:
+    result = run("issue", "--key", str(keyfile), "--credential", SAMPLE)
+    assert result.exit_code == 0, result.output
+    signed = json.loads(result.stdout)
+    did = run("did", "show", str(keyfile))
+    assert signed["issuer"]["id"] == json.loads(did.stdout)["id"]
+    assert signed["issuer"]["name"] == load_json("interop/sample-unsigned.json")["issuer"]["name"]
+    assert signed["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+
+
+def test_issue_sets_valid_from_when_absent(tmp_path: Path, keyfile: Path) -> None:
+    unsigned = load_json("interop/sample-unsigned.json")
+    del unsigned["validFrom"]
+    source = tmp_path / "u.json"
+    source.write_text(json.dumps(unsigned))
+    result = run("issue", "--key", str(keyfile), "--credential", str(source))
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["validFrom"].endswith("Z")
+
+
+def test_issue_encrypted_key(tmp_path: Path) -> None:
+    path = tmp_path / "enc.key"
+    env = {"PW": "s3cret passphrase"}
+    assert (
+        run("key", "generate", "--out", str(path), "--passphrase-env", "PW", env=env).exit_code == 0
+    )
+    ok = run("issue", "--key", str(path), "--credential", SAMPLE, "--passphrase-env", "PW", env=env)
+    assert ok.exit_code == 0, ok.output
+    wrong = run(
+        "issue",
+        "--key",
+        str(path),
+        "--credential",
+        SAMPLE,
+        "--passphrase-env",
+        "PW",
+        env={"PW": "wrong"},
+    )
+    assert wrong.exit_code == 3
+    assert "passphrase" in wrong.output.lower()
+
+
+def test_issue_rejects_invalid_credential_naming_the_field(tmp_path: Path, keyfile: Path) -> None:
+    unsigned = load_json("interop/sample-unsigned.json")
+    del unsigned["credentialSubject"]["achievement"]["name"]
+    source = tmp_path / "bad.json"
+    source.write_text(json.dumps(unsigned))
+    out = tmp_path / "out.json"
+    result = run("issue", "--key", str(keyfile), "--credential", str(source), "--out", str(out))
+    assert result.exit_code == 1
+    assert "credentialSubject.achievement.name" in result.output
+    assert not out.exists()
+
+
+def test_issue_unknown_cryptosuite_is_usage_error(keyfile: Path) -> None:
+    result = run("issue", "--key", str(keyfile), "--credential", SAMPLE, "--cryptosuite", "rot13")
+    assert result.exit_code == 2
+    assert "eddsa-rdfc-2022" in result.output
+
+
+def test_verify_human_output(signed_file: Path) -> None:
+    result = run("verify", str(signed_file))
+    assert result.exit_code == 0, result.output
+    assert "VERIFIED" in result.output
+    assert "Carpenter - Level 2" in result.output
+
+
+def test_verify_json_several_inputs(signed_file: Path, tmp_path: Path) -> None:
+    tampered = json.loads(signed_file.read_text())
+    tampered["credentialSubject"]["name"] = "Eve"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(tampered))
+    result = run("verify", "--json", str(signed_file), str(bad))
+    assert result.exit_code == 1
+    reports = json.loads(result.stdout)
+    assert [r["verified"] for r in reports] == [True, False]
+    assert all("checks" in r for r in reports)
+    single = json.loads(run("verify", "--json", str(signed_file)).stdout)
+    assert single["verified"] is True
+
+
+def test_verify_stdin(signed_file: Path) -> None:
+    result = run("verify", "-", input=signed_file.read_text())
+    assert result.exit_code == 0, result.output
+
+
+def test_verify_at(signed_file: Path) -> None:
+    result = run("verify", "--json", "--at", "2031-01-01T00:00:00Z", str(signed_file))
+    assert result.exit_code == 1
+    assert any(c["code"] == "EXPIRED" for c in json.loads(result.stdout)["checks"])
+    assert run("verify", "--at", "yesterday", str(signed_file)).exit_code == 2
+
+
+def test_verify_unreadable_input(tmp_path: Path) -> None:
+    result = run("verify", str(tmp_path / "missing.json"))
+    assert result.exit_code == 3
+    assert "cannot read" in result.output
+
+
+@pytest.mark.parametrize("content", ["not json", '{"truncated": ', "[" * 5000, "{}"])
+def test_verify_bad_input_exit_1(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "in.json"
+    path.write_text(content)
+    result = run("verify", str(path))
+    assert result.exit_code == 1
+    assert "NOT VERIFIED" in result.output
+
+
+def test_verify_usage_error() -> None:
+    assert run("verify").exit_code == 2
+
+
+def test_console_script_has_no_traceback(tmp_path: Path) -> None:
+    """The real entry point, as a user runs it."""
+    bad = tmp_path / "bad.json"
+    bad.write_text("{nope")
+    proc = subprocess.run(
+        [sys.executable, "-c", "from vcportable.cli import main; main()", "verify", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr + proc.stdout
+
+
+# -- JOSE formats ---------------------------------------------------------------------------
+
+
+def test_issue_jwt_and_verify(tmp_path: Path, keyfile: Path) -> None:
+    token = run("issue", "--key", str(keyfile), "--credential", SAMPLE, "--format", "jwt")
+    assert token.exit_code == 0, token.output
+    assert token.stdout.count(".") == 2
+    path = tmp_path / "cred.jwt"
+    path.write_text(token.stdout)
+    result = run("verify", "--json", str(path))
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["format"] == "vc+jwt"
+    assert any(c["id"] == "data_model" and c["status"] == "passed" for c in report["checks"])
+
+
+def test_sd_jwt_issue_present_verify(tmp_path: Path, keyfile: Path) -> None:
+    holder = tmp_path / "holder.key"
+    did = run("key", "generate", "--out", str(holder), "--no-passphrase").stdout.strip()
+    issued = run(
+        "issue",
+        "--key",
+        str(keyfile),
+        "--credential",
+        SAMPLE,
+        "--format",
+        "sd-jwt",
+        "--holder",
+        did,
+    )
+    assert issued.exit_code == 0, issued.output
+    sd_jwt = tmp_path / "cred.sd-jwt"
+    sd_jwt.write_text(issued.stdout)
+    shown = run(
+        "present",
+        "--credential",
+        str(sd_jwt),
+        "--disclose",
+        "credentialSubject.name",
+        "--holder-key",
+        str(holder),
+        "--nonce",
+        "n-1",
+        "--aud",
+        "https://employer.example",
+    )
+    assert shown.exit_code == 0, shown.output
+    presentation = tmp_path / "presentation.sd-jwt"
+    presentation.write_text(shown.stdout)
+    result = run(
+        "verify",
+        "--json",
+        "--require-key-binding",
+        "--challenge",
+        "n-1",
+        "--domain",
+        "https://employer.example",
+        str(presentation),
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["disclosed"] == ["credentialSubject.name"]
+    human = run("verify", str(presentation))
+    assert "disclosed:   credentialSubject.name" in human.output
+    wrong = run(
+        "verify",
+        "--json",
+        "--require-key-binding",
+        "--challenge",
+        "other",
+        "--domain",
+        "https://employer.example",
+        str(presentation),
+    )
+    assert wrong.exit_code == 1
+
+
+def test_present_json_ld_credential(tmp_path: Path, signed_file: Path) -> None:
+    holder = tmp_path / "holder.key"
+    run("key", "generate", "--out", str(holder), "--no-passphrase")
+    shown = run(
+        "present",
+        "--credential",
+        str(signed_file),
+        "--holder-key",
+        str(holder),
+        "--nonce",
+        "c-9",
+        "--aud",
+        "employer.example",
+    )
+    assert shown.exit_code == 0, shown.output
+    vp = tmp_path / "vp.json"
+    vp.write_text(shown.stdout)
+    ok = run("verify", "--challenge", "c-9", "--domain", "employer.example", str(vp))
+    assert ok.exit_code == 0, ok.output
+    assert "enclosed credential 1: verified" in ok.output
+    assert run("verify", "--challenge", "c-10", str(vp)).exit_code == 1
+
+
+def test_present_usage_errors(signed_file: Path) -> None:
+    no_key = run("present", "--credential", str(signed_file))
+    assert no_key.exit_code == 2 and "--holder-key" in no_key.output
+    sd = run("present", "--credential", str(signed_file), "--disclose", "credentialSubject.name")
+    assert sd.exit_code == 2 and "SD-JWT" in sd.output
+
+
+def test_issue_sd_options_need_sd_jwt(keyfile: Path) -> None:
+    result = run("issue", "--key", str(keyfile), "--credential", SAMPLE, "--disclosable", "x")
+    assert result.exit_code == 2
+
+
+def test_verify_alg_none_token(tmp_path: Path) -> None:
+    import base64
+
+    def b64(data: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    token = (
+        f"{b64({'alg': 'none', 'typ': 'vc+jwt'})}.{b64(load_json('interop/sample-unsigned.json'))}."
+    )
+    path = tmp_path / "none.jwt"
+    path.write_text(token)
+    result = run("verify", "--json", str(path))
+    assert result.exit_code == 1
+    assert any(c["code"] == "ALG_NOT_ALLOWED" for c in json.loads(result.stdout)["checks"])

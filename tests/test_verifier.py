@@ -1,0 +1,375 @@
+"""The verification pipeline: every check, every failure path, never an exception."""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from conftest import load_json
+from vcportable.clock import FixedClock
+from vcportable.dids import OfflineResolver
+from vcportable.issuer import Issuer
+from vcportable.keys import KeyPair, KeyType
+from vcportable.models.report import CheckStatus, Code, VerificationReport
+from vcportable.verifier import VerificationPolicy, Verifier, verify
+from vcportable.wallet import create_presentation, sign_presentation
+
+NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+CLOCK = FixedClock(NOW)
+
+
+@pytest.fixture(scope="module")
+def issuer_key() -> KeyPair:
+    return KeyPair.generate(KeyType.ED25519)
+
+
+@pytest.fixture(scope="module")
+def signed(issuer_key: KeyPair) -> dict[str, Any]:
+    unsigned = load_json("interop/sample-unsigned.json")
+    return Issuer(issuer_key, clock=CLOCK).issue(unsigned)
+
+
+def _verify(document: Any, **options: Any) -> VerificationReport:
+    options.setdefault("clock", CLOCK)
+    return Verifier(**options).verify(document)
+
+
+def _check(report: VerificationReport, check_id: str) -> Any:
+    return next(c for c in report.checks if c.id == check_id)
+
+
+def test_signed_credential_verifies(signed: dict[str, Any], issuer_key: KeyPair) -> None:
+    report = _verify(signed)
+    assert report.verified, report.failures
+    ids = [c.id for c in report.checks]
+    assert ids == [
+        "parse",
+        "data_model",
+        "proof_purpose",
+        "verification_method",
+        "issuer_binding",
+        "proof",
+        "validity",
+        "status",
+    ]
+    assert report.issuer == issuer_key.controller
+    assert report.name == "Carpenter - Level 2"
+    assert _check(report, "status").status is CheckStatus.SKIPPED
+
+
+@pytest.mark.parametrize(
+    "suite,key_type",
+    [
+        ("eddsa-rdfc-2022", KeyType.ED25519),
+        ("eddsa-jcs-2022", KeyType.ED25519),
+        ("ecdsa-rdfc-2019", KeyType.P256),
+    ],
+)
+def test_every_suite_round_trips(suite: str, key_type: KeyType) -> None:
+    key = KeyPair.generate(key_type)
+    signed = Issuer(key, cryptosuite=suite, clock=CLOCK).issue(
+        load_json("interop/sample-unsigned.json")
+    )
+    assert signed["proof"]["cryptosuite"] == suite
+    assert _verify(signed).verified
+    tampered = copy.deepcopy(signed)
+    tampered["credentialSubject"]["achievement"]["name"] = "Master Carpenter"
+    assert Code.SIGNATURE_INVALID in _verify(tampered).codes()
+
+
+def test_text_and_bytes_inputs(signed: dict[str, Any]) -> None:
+    text = json.dumps(signed)
+    assert _verify(text).verified
+    assert _verify(text.encode()).verified
+
+
+def test_reference_signed_credential_verifies() -> None:
+    """Signed by Digital Bazaar's vc (the interop harness), verified here."""
+    report = _verify(load_json("interop/reference-signed.json"))
+    assert report.verified, report.failures
+
+
+# -- bad input: each yields verified false with its own code -----------------------------
+
+
+def _fails_with(document: Any, code: Code, **options: Any) -> VerificationReport:
+    report = _verify(document, **options)
+    assert not report.verified
+    assert code in report.codes(), [c for c in report.checks if c.status is not CheckStatus.PASSED]
+    return report
+
+
+def test_not_json() -> None:
+    _fails_with("this is not json", Code.MALFORMED)
+
+
+def test_truncated_json(signed: dict[str, Any]) -> None:
+    _fails_with(json.dumps(signed)[:-20], Code.MALFORMED)
+
+
+def test_json_not_an_object() -> None:
+    _fails_with("[1, 2, 3]", Code.MALFORMED)
+
+
+def test_too_large(signed: dict[str, Any]) -> None:
+    big = dict(signed, padding="x" * (1024 * 1024))
+    _fails_with(json.dumps(big), Code.TOO_LARGE)
+
+
+def test_too_deep() -> None:
+    _fails_with("[" * 10_000 + "]" * 10_000, Code.TOO_DEEP)
+
+
+def test_duplicate_member_names(signed: dict[str, Any]) -> None:
+    text = json.dumps(signed)
+    _fails_with('{"id": "urn:x:1", ' + text[1:], Code.MALFORMED)
+
+
+def test_not_utf8() -> None:
+    _fails_with(b'{"name": "\xff"}', Code.MALFORMED)
+
+
+def test_missing_proof(signed: dict[str, Any]) -> None:
+    unsigned = {k: v for k, v in signed.items() if k != "proof"}
+    _fails_with(unsigned, Code.PROOF_MISSING)
+
+
+def test_proof_not_an_object(signed: dict[str, Any]) -> None:
+    _fails_with(dict(signed, proof="abc"), Code.MALFORMED)
+
+
+def test_unknown_cryptosuite(signed: dict[str, Any]) -> None:
+    bad = copy.deepcopy(signed)
+    bad["proof"]["cryptosuite"] = "eddsa-2099"
+    _fails_with(bad, Code.UNSUPPORTED_CRYPTOSUITE)
+
+
+def test_cryptosuite_not_allowed_by_policy(signed: dict[str, Any]) -> None:
+    policy = VerificationPolicy(allowed_cryptosuites=frozenset({"ecdsa-rdfc-2019"}))
+    _fails_with(signed, Code.UNSUPPORTED_CRYPTOSUITE, policy=policy)
+
+
+def test_mismatched_cryptosuite(signed: dict[str, Any]) -> None:
+    bad = copy.deepcopy(signed)
+    bad["proof"]["cryptosuite"] = "ecdsa-rdfc-2019"
+    _fails_with(bad, Code.KEY_TYPE_MISMATCH)
+
+
+def test_wrong_proof_purpose(signed: dict[str, Any]) -> None:
+    bad = copy.deepcopy(signed)
+    bad["proof"]["proofPurpose"] = "authentication"
+    report = _fails_with(bad, Code.WRONG_PROOF_PURPOSE)
+    assert _check(report, "proof").code is Code.SIGNATURE_INVALID
+
+
+def test_key_not_controlled_by_issuer(issuer_key: KeyPair) -> None:
+    from vcportable import jsonld
+    from vcportable.proofs import dataintegrity as di
+
+    # Signed by another key, while naming `issuer_key`'s DID as issuer.
+    unsigned = load_json("interop/sample-unsigned.json")
+    unsigned["issuer"]["id"] = issuer_key.controller
+    forged = di.add_proof(unsigned, KeyPair.generate(), created=NOW, loader=jsonld.default_loader())
+    report = _fails_with(forged, Code.ISSUER_KEY_MISMATCH)
+    assert _check(report, "proof").status is CheckStatus.PASSED
+    relaxed = _verify(forged, policy=VerificationPolicy(require_issuer_binding=False))
+    assert relaxed.verified
+    assert _check(relaxed, "issuer_binding").status is CheckStatus.WARNING
+
+
+def test_official_vector_with_url_issuer_needs_policy() -> None:
+    vector = load_json("vc-di-eddsa/eddsa-rdfc-2022/signedDataInt.json")
+    report = _fails_with(vector, Code.ISSUER_KEY_MISMATCH)
+    assert _check(report, "proof").status is CheckStatus.PASSED
+    assert _verify(vector, policy=VerificationPolicy(require_issuer_binding=False)).verified
+
+
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        (("credentialSubject", "name"), "Mallory Example"),
+        (("validUntil",), "2099-01-01T00:00:00Z"),
+        (("credentialSubject", "achievement", "achievementType"), "Diploma"),
+    ],
+)
+def test_tampered_field(signed: dict[str, Any], field: tuple[str, ...], value: str) -> None:
+    bad = copy.deepcopy(signed)
+    target = bad
+    for part in field[:-1]:
+        target = target[part]
+    target[field[-1]] = value
+    _fails_with(bad, Code.SIGNATURE_INVALID)
+
+
+def test_tampered_signature(signed: dict[str, Any]) -> None:
+    bad = copy.deepcopy(signed)
+    value = bad["proof"]["proofValue"]
+    bad["proof"]["proofValue"] = value[:-2] + ("1" if value[-2] != "1" else "2") + value[-1]
+    _fails_with(bad, Code.SIGNATURE_INVALID)
+
+
+def test_remote_context(signed: dict[str, Any]) -> None:
+    bad = copy.deepcopy(signed)
+    bad["@context"].append("https://evil.example/context.jsonld")
+    report = _fails_with(bad, Code.CONTEXT_NOT_ALLOWED)
+    assert "evil.example" in _check(report, "proof").message
+
+
+def test_undefined_term_is_data_loss(signed: dict[str, Any]) -> None:
+    bad = copy.deepcopy(signed)
+    bad["credentialSubject"]["favouriteColour"] = "blue"
+    _fails_with(bad, Code.DATA_LOSS)
+
+
+def test_did_web_not_cached(signed: dict[str, Any]) -> None:
+    bad = copy.deepcopy(signed)
+    bad["proof"]["verificationMethod"] = "did:web:issuer.example#key-1"
+    report = _fails_with(bad, Code.DID_NOT_RESOLVED)
+    assert "did:web:issuer.example" in _check(report, "verification_method").message
+
+
+def test_did_web_from_cache(issuer_key: KeyPair) -> None:
+    did = "did:web:certification.example"
+    key = issuer_key.with_identity(did, f"{did}#key-1")
+    document = {
+        "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
+        "id": did,
+        "verificationMethod": [
+            {
+                "id": f"{did}#key-1",
+                "type": "Multikey",
+                "controller": did,
+                "publicKeyMultibase": key.public_key.to_multibase(),
+            }
+        ],
+        "assertionMethod": [f"{did}#key-1"],
+    }
+    signed = Issuer(key, clock=CLOCK).issue(load_json("interop/sample-unsigned.json"))
+    assert signed["issuer"]["id"] == did
+    resolver = OfflineResolver(did_web_documents={did: document})
+    assert _verify(signed, resolver=resolver).verified
+    document["assertionMethod"] = []
+    _fails_with(signed, Code.VERIFICATION_METHOD_NOT_AUTHORIZED, resolver=resolver)
+
+
+def test_expired_and_not_yet_valid(signed: dict[str, Any]) -> None:
+    late = FixedClock(datetime(2031, 1, 1, tzinfo=UTC))
+    _fails_with(signed, Code.EXPIRED, clock=late)
+    early = FixedClock(datetime(2024, 1, 1, tzinfo=UTC))
+    _fails_with(signed, Code.NOT_YET_VALID, clock=early)
+    edge = FixedClock(datetime(2030, 3, 1, tzinfo=UTC) + timedelta(seconds=30))
+    assert _verify(signed, clock=edge).verified  # within the clock skew
+
+
+def test_proof_expires(signed: dict[str, Any]) -> None:
+    bad = copy.deepcopy(signed)
+    bad["proof"]["expires"] = "2020-01-01T00:00:00Z"
+    _fails_with(bad, Code.PROOF_EXPIRED)
+
+
+def test_data_model_violation(signed: dict[str, Any]) -> None:
+    bad = copy.deepcopy(signed)
+    bad["type"] = ["OpenBadgeCredential"]
+    report = _fails_with(bad, Code.DATA_MODEL_INVALID)
+    assert "VerifiableCredential" in _check(report, "data_model").message
+
+
+def test_status_entry_is_reported_not_checked(issuer_key: KeyPair) -> None:
+    unsigned = load_json("interop/sample-unsigned.json")
+    unsigned["credentialStatus"] = {
+        "id": "https://status.example/1#94567",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": "94567",
+        "statusListCredential": "https://status.example/1",
+    }
+    signed = Issuer(issuer_key, clock=CLOCK).issue(unsigned)
+    report = _verify(signed)
+    assert report.verified
+    assert _check(report, "status").code is Code.STATUS_NOT_CHECKED
+
+
+def test_never_raises_on_garbage() -> None:
+    for garbage in [
+        "",
+        "null",
+        "{}",
+        '{"proof": {}}',
+        '{"proof": [1, "x", null]}',
+        '{"@context": 5, "proof": {"type": "DataIntegrityProof"}}',
+        '{"type": "VerifiablePresentation", "verifiableCredential": [1]}',
+    ]:
+        report = verify(garbage, clock=CLOCK)
+        assert not report.verified
+
+
+# -- presentations -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def holder_key() -> KeyPair:
+    return KeyPair.generate()
+
+
+def test_presentation_with_challenge(signed: dict[str, Any], holder_key: KeyPair) -> None:
+    vp = create_presentation([signed], holder=holder_key.controller)
+    signed_vp = sign_presentation(
+        vp, holder_key, challenge="c-123", domain="employer.example", clock=CLOCK
+    )
+    verifier = Verifier(clock=CLOCK)
+    report = verifier.verify(signed_vp, challenge="c-123", domain="employer.example")
+    assert report.verified, (report.failures, [r.failures for r in report.credentials])
+    assert report.kind == "presentation"
+    assert len(report.credentials) == 1 and report.credentials[0].verified
+    wrong = verifier.verify(signed_vp, challenge="other", domain="employer.example")
+    assert Code.CHALLENGE_MISMATCH in wrong.codes() and not wrong.verified
+    wrong = verifier.verify(signed_vp, challenge="c-123", domain="evil.example")
+    assert Code.DOMAIN_MISMATCH in wrong.codes()
+
+
+def test_presentation_reports_bad_enclosed_credential(
+    signed: dict[str, Any], holder_key: KeyPair
+) -> None:
+    bad = copy.deepcopy(signed)
+    bad["credentialSubject"]["name"] = "Someone Else"
+    vp = sign_presentation(
+        create_presentation([signed, bad], holder=holder_key.controller), holder_key, clock=CLOCK
+    )
+    report = _verify(vp)
+    assert not report.verified
+    assert [r.verified for r in report.credentials] == [True, False]
+    assert all(c.status is not CheckStatus.FAILED for c in report.checks)
+
+
+def test_presentation_signed_with_assertion_purpose_fails(
+    signed: dict[str, Any], holder_key: KeyPair
+) -> None:
+    from vcportable import jsonld
+    from vcportable.proofs import dataintegrity as di
+
+    vp = di.add_proof(
+        create_presentation([signed], holder=holder_key.controller),
+        holder_key,
+        created=NOW,
+        loader=jsonld.default_loader(),
+    )
+    _fails_with(vp, Code.WRONG_PROOF_PURPOSE)
+
+
+def test_presentation_by_someone_else(signed: dict[str, Any], holder_key: KeyPair) -> None:
+    thief = KeyPair.generate()
+    vp = sign_presentation(
+        create_presentation([signed], holder=holder_key.controller), thief, clock=CLOCK
+    )
+    _fails_with(vp, Code.HOLDER_KEY_MISMATCH)
+
+
+def test_unsigned_presentation(signed: dict[str, Any]) -> None:
+    vp = create_presentation([signed])
+    _fails_with(vp, Code.PROOF_MISSING)
+    relaxed = _verify(vp, policy=VerificationPolicy(require_presentation_proof=False))
+    assert relaxed.verified
