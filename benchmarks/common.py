@@ -1,0 +1,70 @@
+"""Helpers shared by the benchmark scripts: timing loops, the Node harness, table output."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+SAMPLE = ROOT / "tests" / "vectors" / "interop" / "sample-unsigned.json"
+
+
+def ops_per_second(fn: Callable[[], Any], *, seconds: float = 1.0, min_ops: int = 20) -> float:
+    """Run ``fn`` repeatedly for about ``seconds`` (after a warm-up) and return its rate."""
+    for _ in range(5):
+        fn()
+    count = 0
+    start = time.perf_counter()
+    elapsed = 0.0
+    while elapsed < seconds or count < min_ops:
+        fn()
+        count += 1
+        elapsed = time.perf_counter() - start
+    return count / elapsed
+
+
+def interop_dir() -> Path | None:
+    """The installed Node harness (with node_modules), or None when unavailable."""
+    if shutil.which("node") is None:
+        return None
+    candidates = [os.environ.get("VCPORTABLE_INTEROP_DIR"), str(ROOT / ".cache" / "interop")]
+    for candidate in candidates:
+        if candidate and (Path(candidate) / "node_modules").is_dir():
+            return Path(candidate)
+    return None
+
+
+def node_bench(n: int = 300) -> dict[str, float] | None:
+    """ops/s of the reference harness's bench.mjs, by label; None without node."""
+    harness = interop_dir()
+    if harness is None:
+        return None
+    proc = subprocess.run(
+        ["node", "bench.mjs", str(n)], cwd=harness, capture_output=True, text=True, timeout=300
+    )
+    if proc.returncode != 0:
+        return None
+    report = json.loads(proc.stdout)
+    return {r["label"]: r["opsPerSec"] for r in report["results"] if "opsPerSec" in r}
+
+
+def print_table(title: str, rows: list[tuple[str, str]]) -> None:
+    width = max(len(r[0]) for r in rows)
+    print(f"\n{title}")
+    print("-" * (width + 24))
+    for label, value in rows:
+        print(f"{label:<{width}}  {value:>20}")
+
+
+def save(name: str, payload: dict[str, Any]) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(payload, indent=2) + "\n")
+    return path
