@@ -441,6 +441,10 @@ def corpus_cases() -> list[tuple[str, Any, str | None]]:
         ("lists beyond the work bound", corpus_doc(seq=[1, "a", {"v": "x"}, [2, 3], []])),
         ("empty list", corpus_doc(seq=[])),
         ("coerced @id", corpus_doc(ref="did:example:other")),
+        ("coerced blank node with spaces", corpus_doc(ref="_: odd label")),
+        ("explicit blank node with spaces", corpus_doc(knows={"id": "_: odd label", "v": "x"})),
+        ("blank node key without values", {**corpus_doc(), "_:p": []}),
+        ("blank node key with a value", {**corpus_doc(), "_:p": "x"}),
         ("anonymous twins", corpus_doc(knows=[{"v": "same"}, {"v": "same"}])),
         (
             "anonymous triplets",
