@@ -373,3 +373,37 @@ def test_unsigned_presentation(signed: dict[str, Any]) -> None:
     _fails_with(vp, Code.PROOF_MISSING)
     relaxed = _verify(vp, policy=VerificationPolicy(require_presentation_proof=False))
     assert relaxed.verified
+
+
+# -- relatedResource digests ------------------------------------------------------------------
+
+
+def _with_related(issuer_key: KeyPair, related: list[dict[str, Any]]) -> dict[str, Any]:
+    unsigned = load_json("interop/sample-unsigned.json")
+    unsigned["relatedResource"] = related
+    return Issuer(issuer_key, clock=CLOCK).issue(unsigned)
+
+
+def test_related_resource_digest_of_bundled_context(issuer_key: KeyPair) -> None:
+    from vcportable import jsonld
+    from vcportable.models.datamodel import digest_sri
+
+    url = "https://www.w3.org/ns/credentials/v2"
+    data = jsonld.default_loader().raw_bytes(url)
+    assert data is not None
+    good = _with_related(issuer_key, [{"id": url, "digestSRI": digest_sri(data)}])
+    report = _verify(good)
+    assert report.verified and _check(report, "related_resources").status is CheckStatus.PASSED
+    bad = _with_related(issuer_key, [{"id": url, "digestSRI": digest_sri(b"something else")}])
+    _fails_with(bad, Code.RELATED_RESOURCE_MISMATCH)
+
+
+def test_related_resource_not_available_offline(issuer_key: KeyPair) -> None:
+    from vcportable.models.datamodel import digest_sri
+
+    url = "https://images.example/badge.png"
+    signed = _with_related(issuer_key, [{"id": url, "digestSRI": digest_sri(b"png")}])
+    report = _verify(signed)
+    assert report.verified
+    check = _check(report, "related_resources")
+    assert check.code is Code.RELATED_RESOURCE_NOT_CHECKED and url in check.message

@@ -337,6 +337,21 @@ class DocumentLoader:
             "tag": "static",
         }
 
+    def raw_bytes(self, url: str) -> bytes | None:
+        """The bytes of a context file as published, for checking ``relatedResource`` digests;
+        None for a URL not served from a file."""
+        try:
+            pinned = self._bundled.get(url)
+            if pinned is not None:
+                return resources.files(_BUNDLE_PACKAGE).joinpath(pinned.file).read_bytes()
+            user = self._files.get(url)
+            if user is not None:
+                with user.path.open("rb") as handle:
+                    return handle.read(MAX_CONTEXT_BYTES + 1)
+        except OSError:
+            return None
+        return None
+
     def urls(self) -> list[str]:
         """Every URL this loader serves, sorted."""
         return sorted({*self._bundled, *self._files, *self._docs})

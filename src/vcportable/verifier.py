@@ -25,7 +25,7 @@ from .errors import (
     VcPortableError,
 )
 from .jsonutil import MAX_INPUT_BYTES, MAX_JSON_DEPTH, parse_json
-from .models.datamodel import check_data_model
+from .models.datamodel import check_data_model, check_related_resources
 from .models.report import Check, Code, VerificationReport
 from .proofs import dataintegrity as di
 from .proofs.jws import JosePolicy
@@ -141,6 +141,7 @@ class Verifier:
         checks.append(self._data_model(credential, "credential"))
         issuer = _issuer_id(credential)
         checks += self._proof_checks(credential, "assertionMethod", bind_to=issuer, now=now)
+        checks += self._related_resources(credential)
         checks.append(self._validity(credential, now))
         checks.append(self._status(credential))
         valid_from = credential.get("validFrom", credential.get("issuanceDate"))
@@ -439,6 +440,29 @@ class Verifier:
                     )
                 )
         return checks
+
+    def _related_resources(self, document: Mapping[str, Any]) -> list[Check]:
+        """Digests of ``relatedResource`` entries, for those available offline (the bundled
+        contexts are); the others are reported as not checked, never fetched."""
+        related = document.get("relatedResource")
+        if related is None:
+            return []
+        entries = related if isinstance(related, list) else [related]
+        ids = [e.get("id") for e in entries if isinstance(e, Mapping)]
+        missing = [i for i in ids if not isinstance(i, str) or self.loader.raw_bytes(i) is None]
+        problems = check_related_resources(dict(document), self.loader.raw_bytes)
+        if problems:
+            text = "; ".join(f"{path}: {message}" for path, message in problems)
+            return [Check.failed("related_resources", Code.RELATED_RESOURCE_MISMATCH, text)]
+        if missing:
+            return [
+                Check.warning(
+                    "related_resources",
+                    Code.RELATED_RESOURCE_NOT_CHECKED,
+                    f"not available offline, digest not checked: {', '.join(map(str, missing))}",
+                )
+            ]
+        return [Check.passed("related_resources", f"{len(ids)} related resource digest(s) match")]
 
     def _validity(self, credential: Mapping[str, Any], now: datetime) -> Check:
         start = credential.get("validFrom", credential.get("issuanceDate"))
