@@ -1,0 +1,502 @@
+"""The walk of the fast canonicalization path (see :mod:`vcportable.canonfast`).
+
+:class:`Emitter` follows pyld's expansion algorithm (``_expand``, ``_expand_object``,
+``_expand_value``) step by step for the subset it models, and emits the quads that pyld's node
+map and toRDF would produce, with the JSON-LD 1.1 literal forms that pyld and jsonld.js agree on.
+:meth:`Emitter.canonical` then labels blank nodes as RDFC-1.0 does (first-degree hashes) and
+writes N-Quads exactly as rdf-canonize 5 does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections.abc import Iterator
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
+from typing import Any, Final
+
+from c14n.Canonicalize import (  # type: ignore[import-untyped]
+    canonicalize as _jcs,  # the JCS implementation pyld uses for rdf:JSON literals
+)
+
+from ._context import ABSENT, BCP47, IRI, KEYWORDS, Ctx, Unsupported
+
+_RDF: Final = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+_XSD: Final = "http://www.w3.org/2001/XMLSchema#"
+_RDF_TYPE: Final = f"<{_RDF}type>"
+_RDF_FIRST: Final = f"<{_RDF}first>"
+_RDF_REST: Final = f"<{_RDF}rest>"
+_RDF_NIL: Final = f"<{_RDF}nil>"
+_RDF_JSON: Final = f"{_RDF}JSON"
+_RDF_LANGSTRING: Final = f"{_RDF}langString"
+_XSD_STRING: Final = f"{_XSD}string"
+_XSD_BOOLEAN: Final = f"{_XSD}boolean"
+_XSD_INTEGER: Final = f"{_XSD}integer"
+_XSD_DOUBLE: Final = f"{_XSD}double"
+
+_ASTRAL: Final = re.compile("[\U00010000-\U0010ffff]")
+_HIGH_BMP: Final = re.compile("[\ue000-\uffff]")
+
+# rdf-canonize 5 (lib/NQuads.js) literal escaping: ECHARs, else \\uXXXX with upper-case hex.
+_NEEDS_ESCAPE: Final = re.compile(r'[\x00-\x1f\x7f"\\]')
+_ESCAPES: Final[dict[int, str]] = {i: f"\\u{i:04X}" for i in (*range(0x20), 0x7F)}
+_ESCAPES.update({0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0C: "\\f", 0x0D: "\\r"})
+_ESCAPES.update({0x22: '\\"', 0x5C: "\\\\"})
+
+_MAX_SAFE_INTEGER: Final = 2**53
+
+
+# --------------------------------------------------------------------------------------------
+# Literals (JSON-LD 1.1 "object to RDF", as pyld 3.3 and jsonld.js 9 both write them)
+
+
+def _escape(value: str) -> str:
+    return value.translate(_ESCAPES) if _NEEDS_ESCAPE.search(value) else value
+
+
+def _check_language(tag: Any) -> str:
+    if not isinstance(tag, str) or not BCP47.match(tag):
+        raise Unsupported("language tag")
+    return tag.lower()
+
+
+def _canonical_double(value: float) -> str:
+    if abs(value) < 1e-6:
+        raise Unsupported("tiny double")  # String(v) has no '.', jsonld.js calls it an integer
+    exact = Decimal(value)
+    with localcontext() as context:
+        context.prec = 16
+        context.rounding = ROUND_HALF_EVEN
+        even = +exact
+        context.rounding = ROUND_HALF_UP
+        if +exact != even:
+            raise Unsupported("double rounding tie")  # Python rounds half-even, V8 half-up
+    return re.sub(r"(\d)0*E\+?(-)?0*(\d)", r"\1E\2\3", f"{value:1.15E}")
+
+
+def _number(value: int | float, datatype: str | None) -> tuple[str, str, Any]:
+    """(lexical form, datatype, dedup key) of a JSON number."""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise Unsupported("non-finite number")
+        if not value.is_integer():
+            return _canonical_double(value), datatype or _XSD_DOUBLE, ("n", value)
+    if abs(value) >= 1e21:
+        raise Unsupported("number beyond 1e21")  # a double in JavaScript
+    if isinstance(value, int) and abs(value) >= _MAX_SAFE_INTEGER and float(value) != value:
+        raise Unsupported("integer JavaScript cannot represent")
+    if datatype == _XSD_DOUBLE:
+        return _canonical_double(float(value)), datatype, ("n", float(value))
+    return str(int(value)), datatype or _XSD_INTEGER, ("n", float(value))
+
+
+def _check_json(value: Any) -> None:
+    """Values whose JCS form is the same in pyld (c14n) and jsonld.js (canonicalize)."""
+    if isinstance(value, str) or value is None or isinstance(value, bool):
+        return
+    if isinstance(value, int):
+        if abs(value) >= _MAX_SAFE_INTEGER:
+            raise Unsupported("number beyond 2^53")
+    elif isinstance(value, float):
+        if not math.isfinite(value) or abs(value) >= _MAX_SAFE_INTEGER:
+            raise Unsupported("unusual number in @json")
+    elif isinstance(value, list):
+        for item in value:
+            _check_json(item)
+    elif isinstance(value, dict):
+        if "@context" in value:  # the full path checks every @context, even inside @json
+            raise Unsupported("@context inside @json")
+        for item in value.values():
+            _check_json(item)
+    else:
+        raise Unsupported("not JSON")
+
+
+def _json_literal(value: Any) -> str:
+    if value is None:
+        raise Unsupported("null @json value")
+    _check_json(value)
+    return f'"{_escape(_jcs(value).decode("utf-8"))}"^^<{_RDF_JSON}>'
+
+
+def _literal(value: Any, datatype: str | None, language: str | None) -> tuple[str, Any]:
+    """N-Quads literal and dedup key for a scalar ``@value`` with its ``@type``/``@language``."""
+    if datatype is not None and not IRI.match(datatype):
+        raise Unsupported("unusual datatype")
+    if datatype == _RDF_LANGSTRING:
+        raise Unsupported("explicit rdf:langString")
+    key: Any
+    if isinstance(value, bool):
+        lexical, datatype = ("true" if value else "false"), datatype or _XSD_BOOLEAN
+        key = ("b", value)
+    elif isinstance(value, int | float):
+        lexical, datatype, key = _number(value, datatype)
+    elif isinstance(value, str):
+        if datatype == _XSD_DOUBLE:
+            raise Unsupported("string typed xsd:double")
+        key = ("s", value)
+        if datatype is None and language is not None:
+            return f'"{_escape(value)}"@{language}', key
+        lexical = value
+    else:
+        raise Unsupported("non-scalar @value")
+    if datatype is None or datatype == _XSD_STRING:
+        return f'"{_escape(lexical)}"', key
+    return f'"{_escape(lexical)}"^^<{datatype}>', key
+
+
+# --------------------------------------------------------------------------------------------
+# The walk: pyld's _expand / _expand_object / _expand_value + node map + toRDF, fused
+
+
+class Emitter:
+    """Quads of one document, with blank nodes numbered locally (RDFC-1.0 relabels them)."""
+
+    __slots__ = ("blank", "count", "labels", "quads")
+
+    def __init__(self) -> None:
+        self.quads: dict[_Quad, Any] = {}  # quad -> dedup key of a literal object
+        self.labels: dict[str, str] = {}  # document blank node ids -> local labels
+        self.count = 0
+        self.blank = False
+
+    def fresh(self) -> str:
+        self.count += 1
+        self.blank = True
+        return f"_:b{self.count}"
+
+    def label(self, term: str) -> str:
+        if term.startswith("_:"):
+            local = self.labels.get(term)
+            if local is None:
+                local = self.labels[term] = self.fresh()
+            return local
+        return term
+
+    def add(self, s: str, p: str, o: str, g: str, key: Any = None) -> None:
+        quad = (s, p, o, g)
+        previous = self.quads.get(quad, ABSENT)
+        if previous is ABSENT:
+            self.quads[quad] = key
+        elif key is not None and (previous != key or key is ABSENT):
+            # pyld and jsonld.js keep both copies of "equal-looking" values they do not
+            # consider equal (e.g. 1 and "1"^^xsd:integer, two @json objects): not modelled.
+            raise Unsupported("duplicate literal")
+
+    # -- objects -------------------------------------------------------------------------------
+
+    def element(
+        self,
+        ctx: Ctx,
+        prop: str | None,
+        element: dict[str, Any],
+        graph: str,
+        free: bool,
+        context_applied: bool = False,
+    ) -> tuple[str, Any]:
+        """Expand one JSON object and emit its quads; return its RDF term and dedup key.
+
+        ``free`` is set for top-level objects and the contents of ``@graph`` containers, which
+        must be node objects with at least one property besides ``@id``.
+        """
+        scoped = ctx.term(prop).scoped if prop is not None else None
+        # revert type-scoped contexts unless this is a value object or a node reference
+        revert = not context_applied  # the top-level context is applied after this step
+        if (
+            revert
+            and ctx.raw.get("previousContext")
+            and len(element) <= 2
+            and "@context" not in element
+        ):
+            for key in sorted(element):
+                expanded = ctx.expand_vocab(key)
+                if expanded == "@value":
+                    revert = False
+                    break
+                if expanded == "@id" and len(element) == 1:
+                    revert = False
+                    break
+        if revert:
+            ctx = ctx.reverted()
+        if scoped is not None:
+            ctx = ctx.with_context("P", scoped)
+        if "@context" in element and not context_applied:
+            ctx = ctx.with_context("E", element["@context"])
+        type_ctx = ctx
+        type_key: str | None = None
+        for key in element:
+            if ctx.expand_vocab(key) == "@type":
+                if type_key is not None:
+                    raise Unsupported("several @type keys")
+                type_key = key
+        types: list[str] = []
+        if type_key is not None:
+            value = element[type_key]
+            types = [value] if isinstance(value, str) else value
+            if not isinstance(types, list) or not types:
+                raise Unsupported("unusual @type value")
+            for name in sorted(types):
+                if not isinstance(name, str):
+                    raise Unsupported("unusual @type value")
+                local = type_ctx.scoped_context_of(name)
+                if local is not None and local is not False:
+                    ctx = ctx.with_context("T", local)
+
+        id_key = value_key = language_key = None
+        properties: list[tuple[str, str]] = []
+        for key in element:
+            if key == "@context":
+                continue
+            expanded = ctx.expand_vocab(key)
+            if key == type_key:
+                if expanded != "@type":
+                    raise Unsupported("@type key redefined by a type-scoped context")
+                continue
+            if expanded is None:
+                raise Unsupported("undefined term")
+            if expanded == "@id" and id_key is None:
+                id_key = key
+            elif expanded == "@value" and value_key is None:
+                value_key = key
+            elif expanded == "@language" and language_key is None:
+                language_key = key
+            elif expanded in KEYWORDS:
+                raise Unsupported("keyword not modelled")
+            elif element[key] is not None:
+                properties.append((key, expanded))
+            elif ctx.term(key).type == "@json":
+                raise Unsupported("null @json value")
+            # else: a null value expands to nothing (pyld and jsonld.js alike)
+
+        if value_key is not None:
+            if free or id_key is not None or properties:
+                raise Unsupported("unusual value object")
+            return self.value_object(ctx, type_ctx, element, value_key, type_key, language_key)
+        if language_key is not None:
+            raise Unsupported("@language in a node object")
+
+        if id_key is None:
+            subject = self.fresh()
+        else:
+            identifier = element[id_key]
+            if not isinstance(identifier, str):
+                raise Unsupported("@id is not a string")
+            subject = self.label(ctx.expand_id(identifier))
+        if free and not (types or properties):
+            raise Unsupported("node would be dropped")
+        for name in types:
+            iri = type_ctx.expand_vocab(name)
+            if iri is None or iri in KEYWORDS:
+                raise Unsupported("relative @type")
+            self.add(subject, _RDF_TYPE, f"<{iri}>", graph)
+        for key, iri in properties:
+            self.property(ctx, subject, key, iri, element[key], graph)
+        return subject, None
+
+    def value_object(
+        self,
+        ctx: Ctx,
+        type_ctx: Ctx,
+        element: dict[str, Any],
+        value_key: str,
+        type_key: str | None,
+        language_key: str | None,
+    ) -> tuple[str, Any]:
+        value = element[value_key]
+        if value is None:
+            raise Unsupported("null @value")
+        if type_key is not None:
+            if language_key is not None:
+                raise Unsupported("typed value with language")
+            name = element[type_key]
+            if not isinstance(name, str):
+                raise Unsupported("unusual @type value")
+            if ctx.expand_vocab(name) == "@json":
+                if type_ctx.expand_vocab(name) != "@json":
+                    raise Unsupported("ambiguous @json")
+                return _json_literal(value), ABSENT
+            datatype = type_ctx.expand_vocab(name)
+            if datatype is None or datatype in KEYWORDS:
+                raise Unsupported("unusual datatype")
+            return _literal(value, datatype, None)
+        if language_key is not None:
+            if not isinstance(value, str):
+                raise Unsupported("language on a non-string")
+            return _literal(value, None, _check_language(element[language_key]))
+        return _literal(value, None, None)
+
+    def scalar(self, ctx: Ctx, prop: str, value: Any) -> tuple[str, Any]:
+        """pyld ``_expand_value`` for a property value that is a string, number or boolean."""
+        term = ctx.term(prop)
+        if term.iri is None or term.iri in KEYWORDS:
+            raise Unsupported("property redefined by its scoped context")
+        coercion = term.type
+        if isinstance(value, str):
+            if coercion == "@id":
+                return self.label(ctx.expand_id(value)), None
+            if coercion == "@vocab":
+                iri = ctx.expand_vocab(value)
+                if iri is None or iri in KEYWORDS:
+                    raise Unsupported("unusual @vocab value")
+                return f"<{iri}>", None
+        if coercion is not None and coercion not in ("@id", "@vocab", "@none"):
+            if coercion == "@json" or not isinstance(coercion, str):
+                raise Unsupported("unusual coercion")
+            return _literal(value, coercion, None)
+        if isinstance(value, str):
+            if term.direction is not None:
+                raise Unsupported("@direction")
+            if term.language is not None:
+                return _literal(value, None, _check_language(term.language))
+        return _literal(value, None, None)
+
+    def item(self, ctx: Ctx, prop: str, value: Any, graph: str) -> tuple[str, Any]:
+        if isinstance(value, dict):
+            return self.element(ctx, prop, value, graph, free=False)
+        if isinstance(value, str | int | float):  # bool is an int
+            return self.scalar(ctx, prop, value)
+        raise Unsupported("null or array in a list")
+
+    def property(self, ctx: Ctx, subject: str, key: str, iri: str, value: Any, graph: str) -> None:
+        term = ctx.term(key)
+        if term.reverse:
+            raise Unsupported("@reverse")
+        container = term.container
+        if container - {"@set", "@graph", "@list", "@language"}:
+            raise Unsupported("index, id or type map")
+        inner = ctx.with_context("P", term.scoped) if term.scoped is not None else ctx
+        predicate = f"<{iri}>"
+        if term.type == "@json":
+            if container - {"@set"}:
+                raise Unsupported("@json in a container")
+            self.add(subject, predicate, _json_literal(value), graph, ABSENT)
+            return
+        if "@language" in container and isinstance(value, dict):
+            self.language_map(ctx, inner, subject, key, predicate, value, graph)
+            return
+        values = value if isinstance(value, list) else [value]
+        if "@list" in container:
+            if "@graph" in container:
+                raise Unsupported("@list with @graph")
+            items = [self.item(inner, key, v, graph)[0] for v in values]
+            head = _RDF_NIL
+            if items:
+                nodes = [self.fresh() for _ in items]
+                head = nodes[0]
+                for node, obj, rest in zip(nodes, items, [*nodes[1:], _RDF_NIL], strict=True):
+                    self.add(node, _RDF_FIRST, obj, graph)
+                    self.add(node, _RDF_REST, rest, graph)
+            self.add(subject, predicate, head, graph)
+            return
+        for v in _flatten(values):
+            if "@graph" in container:
+                if not isinstance(v, dict):
+                    raise Unsupported("@graph container value is not an object")
+                name = self.fresh()
+                self.element(inner, key, v, name, free=True)
+                self.add(subject, predicate, name, graph)
+            else:
+                obj, dedup = self.item(inner, key, v, graph)
+                self.add(subject, predicate, obj, graph, dedup)
+
+    def language_map(
+        self,
+        ctx: Ctx,
+        inner: Ctx,
+        subject: str,
+        key: str,
+        predicate: str,
+        value: dict[str, Any],
+        graph: str,
+    ) -> None:
+        if ctx.term(key).direction is not None:
+            raise Unsupported("@direction")
+        if not value:
+            raise Unsupported("empty language map")
+        for tag, texts in value.items():
+            language = None if inner.expand_vocab(tag) == "@none" else _check_language(tag)
+            for text in texts if isinstance(texts, list) else [texts]:
+                if not isinstance(text, str):
+                    raise Unsupported("language map value is not a string")
+                obj, dedup = _literal(text, None, language)
+                self.add(subject, predicate, obj, graph, dedup)
+
+    # -- canonical form ------------------------------------------------------------------------
+
+    def canonical(self) -> str:
+        """RDFC-1.0 canonical N-Quads, as rdf-canonize 5 (lib/RDFC10.js) writes them.
+
+        Blank nodes are labelled by their first-degree hashes. When two blank nodes share one
+        (their labels then depend on N-degree hashing), the document is left to the full path.
+        """
+        quads = list(self.quads)
+        lines = [_line(*quad) for quad in quads]
+        text = "".join(lines)
+        if not text.isascii():
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                raise Unsupported("lone surrogate") from None
+            if _ASTRAL.search(text) and _HIGH_BMP.search(text):
+                raise Unsupported("UTF-16 and code point orders differ")
+        if self.blank:
+            mentions: dict[str, list[_Quad]] = {}
+            for quad in quads:
+                s, _, o, g = quad
+                if s[0] == "_":
+                    mentions.setdefault(s, []).append(quad)
+                if o[0] == "_" and o != s:
+                    mentions.setdefault(o, []).append(quad)
+                if g and g != s and g != o:
+                    mentions.setdefault(g, []).append(quad)
+            by_hash: dict[str, str] = {}
+            for node, mentioned in mentions.items():
+                digest = _hash_first_degree(node, mentioned)
+                if digest in by_hash:
+                    raise Unsupported("blank nodes need N-degree hashing")
+                by_hash[digest] = node
+            label = {by_hash[digest]: f"_:c14n{i}" for i, digest in enumerate(sorted(by_hash))}
+            lines = [
+                _line(
+                    label.get(s, s),
+                    p,
+                    label[o] if o[0] == "_" else o,
+                    label[g] if g else g,
+                )
+                for s, p, o, g in quads
+            ]
+        lines.sort()
+        return "".join(lines)
+
+
+def _flatten(values: list[Any]) -> Iterator[Any]:
+    """Array items as expansion sees them outside lists: nested arrays flattened, nulls dropped."""
+    for value in values:
+        if isinstance(value, list):
+            yield from _flatten(value)
+        elif value is not None:
+            yield value
+
+
+_Quad = tuple[str, str, str, str]  # N-Quads terms; the graph is "" for the default graph
+
+
+def _line(s: str, p: str, o: str, g: str) -> str:
+    return f"{s} {p} {o} {g} .\n" if g else f"{s} {p} {o} .\n"
+
+
+def _hash_first_degree(node: str, quads: list[_Quad]) -> str:
+    """RDFC-1.0 Hash First Degree Quads: ``node`` as ``_:a``, other blank nodes as ``_:z``."""
+    lines = []
+    for s, p, o, g in quads:
+        lines.append(
+            _line(
+                ("_:a" if s == node else "_:z") if s[0] == "_" else s,
+                p,
+                ("_:a" if o == node else "_:z") if o[0] == "_" else o,
+                ("_:a" if g == node else "_:z") if g else g,
+            )
+        )
+    lines.sort()
+    return hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
