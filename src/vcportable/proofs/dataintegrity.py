@@ -21,6 +21,7 @@ import base58
 import rfc8785
 
 from .. import jsonld
+from ..canonfast import canonize_fast
 from ..clock import format_datetime
 from ..errors import ConfigurationError, InputError, InvalidSignature
 from ..keys import KeyPair, KeyType, PublicKey
@@ -30,7 +31,12 @@ Canonicalizer = Callable[[dict[str, Any], "jsonld.DocumentLoader"], bytes]
 
 
 def _rdfc(document: dict[str, Any], loader: jsonld.DocumentLoader) -> bytes:
-    return jsonld.canonize(document, loader).encode("utf-8")
+    """RDFC-1.0 N-Quads: the compiled-context fast path, or the full algorithm for anything it
+    does not cover (the two are byte-identical; tests/test_canon_fast.py proves it)."""
+    text = canonize_fast(document, loader)
+    if text is None:
+        text = jsonld.canonize(document, loader)
+    return text.encode("utf-8")
 
 
 def _jcs(document: dict[str, Any], loader: jsonld.DocumentLoader) -> bytes:
