@@ -330,3 +330,19 @@ def test_verify_alg_none_token(tmp_path: Path) -> None:
     result = run("verify", "--json", str(path))
     assert result.exit_code == 1
     assert any(c["code"] == "ALG_NOT_ALLOWED" for c in json.loads(result.stdout)["checks"])
+
+
+def test_cli_process_has_no_network_client() -> None:
+    """In the CLI's process pyld gets no HTTP client: its default loader refuses every URL."""
+    code = (
+        "from vcportable.cli import _disable_network_clients\n"
+        "_disable_network_clients()\n"
+        "from pyld import jsonld\n"
+        "try:\n"
+        "    jsonld.get_document_loader()('https://example.com/ctx', {})\n"
+        "except Exception as exc:\n"
+        "    print('refused', type(exc).__name__)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("refused")

@@ -28,10 +28,10 @@ from .jsonutil import MAX_INPUT_BYTES, MAX_JSON_DEPTH, parse_json
 from .models.datamodel import check_data_model, check_related_resources
 from .models.report import Check, Code, VerificationReport
 from .proofs import dataintegrity as di
-from .proofs.jws import JosePolicy
 
 if TYPE_CHECKING:
     from .proofs.jose import JoseResult
+    from .proofs.jws import JosePolicy
 
 VC_TYPE = "VerifiableCredential"
 VP_TYPE = "VerifiablePresentation"
@@ -52,9 +52,10 @@ class VerificationPolicy:
     allowed_cryptosuites: frozenset[str] = field(
         default_factory=lambda: frozenset(s.name for s in di.SUITES.values())
     )
-    #: JWT / SD-JWT rules (algorithms per key type, token types, key binding, size limits).
-    #: Its clock skew is replaced by ``clock_skew`` above, so both formats share one.
-    jose: JosePolicy = field(default_factory=JosePolicy)
+    #: JWT / SD-JWT rules (algorithms per key type, token types, key binding, size limits);
+    #: None means the defaults of :class:`~vcportable.proofs.jws.JosePolicy` (imported only
+    #: when a token is verified). Its clock skew is replaced by ``clock_skew`` above.
+    jose: JosePolicy | None = None
 
 
 def _code_of(error: VcPortableError) -> Code:
@@ -209,12 +210,14 @@ class Verifier:
         """A ``vc+jwt`` / ``vp+jwt`` / SD-JWT / VC-JWT 1.1 token; ``challenge`` and ``domain``
         are the nonce and audience this verifier asked a presentation or key binding for."""
         from .proofs.jose import verify_token
+        from .proofs.jws import JosePolicy
 
+        base = self.policy.jose or JosePolicy()
         policy = dataclasses.replace(
-            self.policy.jose,
+            base,
             clock_skew=self.policy.clock_skew,
-            expected_nonce=challenge if challenge is not None else self.policy.jose.expected_nonce,
-            expected_aud=domain if domain is not None else self.policy.jose.expected_aud,
+            expected_nonce=challenge if challenge is not None else base.expected_nonce,
+            expected_aud=domain if domain is not None else base.expected_aud,
         )
         now = self.clock.now()
         result = verify_token(token, resolver=self.resolver, now=now, policy=policy)
