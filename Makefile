@@ -42,7 +42,7 @@ unit: $(VENV)/.stamp-test interop
 test: lint typecheck unit
 
 bench: $(VENV)/.stamp-test interop
-	VCPORTABLE_INTEROP_DIR=$(abspath $(INTEROP_DIR)) $(PY) benchmarks/run.py
+	VCPORTABLE_INTEROP_DIR=$(abspath $(INTEROP_DIR)) $(PY) benchmarks/run.py --seconds 2
 
 clean:
 	rm -rf $(VENV) .cache build dist .pytest_cache .mypy_cache .ruff_cache
