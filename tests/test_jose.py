@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from jwcrypto import jwk as jwcrypto_jwk
 from jwcrypto import jws as jwcrypto_jws
 
+from jose_fixtures import ISSUER, NOW, RESOLVER, assert_fails, b64, badge, codes, verify
 from vcportable.dids import OfflineResolver
 from vcportable.errors import ConfigurationError, InputError
 from vcportable.keys import KeyPair, KeyType
@@ -26,42 +27,14 @@ from vcportable.proofs.jose_keys import ALGS_WITH_NIST_CURVES, ControllerDocumen
 from vcportable.proofs.jws import JosePolicy
 
 VECTORS = Path(__file__).parent / "vectors" / "jose"
-NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
-RESOLVER = OfflineResolver()
-ISSUER = KeyPair.from_private_bytes(KeyType.ED25519, bytes(range(32)))
 ISSUER_P256 = KeyPair.from_private_bytes(KeyType.P256, bytes(range(1, 33)))
 HOLDER = KeyPair.from_private_bytes(KeyType.ED25519, bytes(range(2, 34)))
 ATTACKER = KeyPair.from_private_bytes(KeyType.ED25519, bytes(range(3, 35)))
 
 
-def b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
 def credential(issuer: KeyPair = ISSUER, **extra: Any) -> dict[str, Any]:
-    doc: dict[str, Any] = {
-        "@context": [
-            "https://www.w3.org/ns/credentials/v2",
-            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
-        ],
-        "id": "urn:uuid:6a2f8c1e-0b0c-4d8e-9b7a-1f2e3d4c5b6a",
-        "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "issuer": {"id": issuer.controller, "type": ["Profile"], "name": "Certification Body"},
-        "validFrom": "2026-01-01T00:00:00Z",
-        "validUntil": "2030-01-01T00:00:00Z",
-        "name": "Carpenter Level 2",
-        "credentialSubject": {
-            "id": HOLDER.controller,
-            "type": ["AchievementSubject"],
-            "achievement": {
-                "id": "urn:example:achievement:carpenter-2",
-                "type": ["Achievement"],
-                "name": "Carpenter Level 2",
-            },
-        },
-    }
-    doc.update(extra)
-    return doc
+    doc = badge(issuer, HOLDER, credential_id="urn:uuid:6a2f8c1e-0b0c-4d8e-9b7a-1f2e3d4c5b6a")
+    return {**doc, **extra}
 
 
 def forge(
@@ -96,21 +69,6 @@ def payload_of(doc: dict[str, Any] | None = None, **claims: Any) -> dict[str, An
         "iat": int(NOW.timestamp()),
         **claims,
     }
-
-
-def verify(token: str, policy: JosePolicy | None = None, **kw: Any) -> jose.JoseResult:
-    return jose.verify_token(
-        token, resolver=RESOLVER, now=kw.pop("now", NOW), policy=policy or JosePolicy()
-    )
-
-
-def codes(result: jose.JoseResult) -> set[Code]:
-    return {c.code for c in result.failures}
-
-
-def assert_fails(result: jose.JoseResult, code: Code) -> None:
-    assert not result.verified
-    assert code in codes(result), [(c.id, c.code, c.message) for c in result.checks]
 
 
 # --------------------------------------------------------------------------------------------

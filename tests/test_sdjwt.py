@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vcportable.dids import OfflineResolver
+from jose_fixtures import ISSUER, NOW, RESOLVER, assert_fails, b64, badge, verify
 from vcportable.errors import ConfigurationError, InputError
 from vcportable.keys import KeyPair, KeyType
 from vcportable.models.report import Code
@@ -22,17 +22,10 @@ from vcportable.proofs.jose_keys import ALGS_WITH_NIST_CURVES, ControllerDocumen
 from vcportable.proofs.jws import JosePolicy
 
 HERE = Path(__file__).parent / "vectors"
-NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
-RESOLVER = OfflineResolver()
-ISSUER = KeyPair.from_private_bytes(KeyType.ED25519, bytes(range(32)))
 HOLDER = KeyPair.from_private_bytes(KeyType.P256, bytes(range(2, 34)))
 OTHER = KeyPair.from_private_bytes(KeyType.P256, bytes(range(5, 37)))
 NONCE, AUD = "8f2c-nonce", "https://employer.example"
 KB_POLICY = JosePolicy(require_key_binding=True, expected_nonce=NONCE, expected_aud=AUD)
-
-
-def b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 def b64d(text: str) -> bytes:
@@ -40,47 +33,20 @@ def b64d(text: str) -> bytes:
 
 
 def credential() -> dict[str, Any]:
-    return {
-        "@context": [
-            "https://www.w3.org/ns/credentials/v2",
-            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
-        ],
-        "id": "urn:uuid:0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
-        "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "issuer": {"id": ISSUER.controller, "type": ["Profile"], "name": "Certification Body"},
-        "validFrom": "2026-01-01T00:00:00Z",
-        "validUntil": "2030-01-01T00:00:00Z",
-        "name": "Carpenter Level 2",
-        "credentialSubject": {
-            "id": HOLDER.controller,
-            "type": ["AchievementSubject"],
+    """The badge with what a worker may withhold: her name, birth date and exam result."""
+    return badge(
+        ISSUER,
+        HOLDER,
+        credential_id="urn:uuid:0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+        subject={
             "name": "Ada Worker",
             "birthDate": "1990-04-01",
             "result": [{"type": ["Result"], "resultDescription": "urn:exam", "value": "92"}],
-            "achievement": {
-                "id": "urn:example:achievement:carpenter-2",
-                "type": ["Achievement"],
-                "name": "Carpenter Level 2",
-                "alignment": [{"type": ["Alignment"], "targetCode": "7115", "targetName": "ESCO"}],
-            },
         },
-    }
-
-
-def verify(token: str, policy: JosePolicy | None = None, **kw: Any) -> jose.JoseResult:
-    return jose.verify_token(
-        token, resolver=kw.pop("resolver", RESOLVER), now=kw.pop("now", NOW),
-        policy=policy or JosePolicy(),
-    )  # fmt: skip
-
-
-def codes(result: jose.JoseResult) -> set[Code]:
-    return {c.code for c in result.failures}
-
-
-def assert_fails(result: jose.JoseResult, code: Code) -> None:
-    assert not result.verified
-    assert code in codes(result), [(c.id, c.code, c.message) for c in result.checks]
+        achievement={
+            "alignment": [{"type": ["Alignment"], "targetCode": "7115", "targetName": "ESCO"}]
+        },
+    )
 
 
 def issued(profile: sdjwt.Profile = "vc+sd-jwt", **kw: Any) -> str:

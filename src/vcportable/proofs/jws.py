@@ -1,8 +1,8 @@
 """Hardened compact JWS: the one place where JOSE input is decoded, checked and verified.
 
-``jose.py`` (vc+jwt, vp+jwt, VC-JWT 1.1) and ``sdjwt.py`` (SD-JWT) build on this module; nothing
-else parses a JWS. The rules (RFC 8725, "JWT Best Current Practices") are applied in a fixed
-order, each failing with its own stable :class:`~vcportable.models.report.Code`:
+``jose.py`` (vc+jwt, vp+jwt, VC-JWT 1.1) and the ``sdjwt*.py`` modules (SD-JWT) build on this
+module; nothing else parses a JWS. The rules (RFC 8725, "JWT Best Current Practices") are
+applied in a fixed order, each failing with its own stable :class:`~vcportable.models.report.Code`:
 
 1. sizes are bounded before anything is decoded (whole token, each segment, JSON depth);
 2. base64url is strict: only ``A-Z a-z 0-9 - _``, no padding, canonical final bits;
@@ -19,8 +19,8 @@ order, each failing with its own stable :class:`~vcportable.models.report.Code`:
    signature checked, with ``cryptography``.
 
 Functions here raise :class:`Rejection` (internal to the JOSE modules); the verify functions
-of ``jose.py``/``sdjwt.py`` turn it into a failed :class:`Check`. Nothing in this module ever
-raises for a bad token beyond that, and nothing reads the clock or the network.
+of ``jose.py``/``sdjwt_verify.py`` turn it into a failed :class:`Check`. Nothing in this module
+ever raises for a bad token beyond that, and nothing reads the clock or the network.
 """
 
 from __future__ import annotations

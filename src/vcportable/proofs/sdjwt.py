@@ -16,54 +16,52 @@ are checked too (a gap of some SD-JWT libraries).
 
 Paths name claims: ``credentialSubject.address.street``, ``credentialSubject.phoneNumbers[0]``,
 or a JSON Pointer (``/credentialSubject/address/street``) for names with ``.`` or ``[``.
+
+This module holds the issuer's and the holder's side. The mechanism they share with the
+verifier (paths, disclosures, digests) is :mod:`vcportable.proofs.sdjwt_disclosures`;
+verification is :mod:`vcportable.proofs.sdjwt_verify`, whose :func:`verify_sd_jwt` is
+importable from here too.
 """
 
 from __future__ import annotations
 
-import base64
 import copy
-import hashlib
-import re
 import secrets
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any, Final, Literal
 
 from vcportable.errors import ConfigurationError, InputError
 from vcportable.keys import KeyPair, PublicKey
-from vcportable.models.report import Check, Code
-from vcportable.proofs.jose import (
-    JoseResult,
-    Resolver,
-    consistency_checks,
-    document_of,
-    envelope_checks,
-    failed_result,
-    holder_of,
-    jwt_claims_for,
-    nonce_aud_checks,
-    token_validity,
-    verify_enclosed,
-)
-from vcportable.proofs.jose_keys import JoseKey, ResolvedKey, key_source
+from vcportable.proofs.jose import jwt_claims_for
 from vcportable.proofs.jws import (
     DEFAULT_POLICY,
-    JosePolicy,
     Rejection,
-    b64url_decode,
     b64url_encode,
-    check_header,
     decode_header,
     epoch,
-    json_bytes,
     normalize_typ,
-    numeric_date,
     parse_compact,
-    parse_json,
     sign_compact,
-    verify_signature,
 )
+from vcportable.proofs.sdjwt_disclosures import (
+    ELLIPSIS,
+    HASHES,
+    SD,
+    SD_ALG,
+    Disclosure,
+    SdJwtParts,
+    Segment,
+    apply_disclosures,
+    decode_disclosure,
+    digest_of,
+    encode_disclosure,
+    parse_path,
+    resolve_path,
+    sd_alg_of,
+    split_sd_jwt,
+)
+from vcportable.proofs.sdjwt_verify import verify_sd_jwt
 
 __all__ = [
     "Disclosure",
@@ -78,15 +76,6 @@ __all__ = [
     "verify_sd_jwt",
 ]
 
-SD: Final = "_sd"
-ELLIPSIS: Final = "..."
-SD_ALG: Final = "_sd_alg"
-HASHES: Final[dict[str, Callable[[bytes], Any]]] = {
-    "sha-256": hashlib.sha256,
-    "sha-384": hashlib.sha384,
-    "sha-512": hashlib.sha512,
-}
-SD_TYPS: Final = frozenset({"vc+sd-jwt", "dc+sd-jwt", "vp+sd-jwt"})
 Profile = Literal["vc+sd-jwt", "dc+sd-jwt"]
 
 #: Top-level claims a verifier needs in the clear: validity, status, keys, types. The issuer
@@ -112,10 +101,6 @@ NEVER_DISCLOSABLE: Final = frozenset(
         SD_ALG,
     }
 )
-#: Registered claims that must never come out of a disclosure (SD-JWT VC §3.2.2).
-_NOT_FROM_DISCLOSURES: Final = frozenset(
-    {"iss", "iat", "nbf", "exp", "cnf", "vct", "vct#integrity", "status", SD_ALG}
-)
 #: Claim names a subject member must not take in the SD-JWT VC mapping.
 _RESERVED_CLAIMS: Final = frozenset(
     {"iss", "iat", "nbf", "exp", "cnf", "vct", "vct#integrity", "status", "jti", "aud", "nonce",
@@ -128,71 +113,6 @@ _VC_ONLY: Final = frozenset(
 )
 
 
-# --------------------------------------------------------------------------------------------
-# Paths
-
-Segment = str | int
-_DOTTED = re.compile(r"([^.\[\]]+)((?:\[\d+\])*)")
-
-
-def parse_path(path: str) -> list[Segment]:
-    """``a.b[0].c`` or a JSON Pointer ``/a/b/0/c`` (all tokens strings) to segments."""
-    if not isinstance(path, str) or not path:
-        raise InputError("a claim path must be a non-empty string")
-    if path.startswith("/"):
-        return [t.replace("~1", "/").replace("~0", "~") for t in path[1:].split("/")]
-    segments: list[Segment] = []
-    for part in path.split("."):
-        match = _DOTTED.fullmatch(part)
-        if match is None:
-            raise InputError(f"claim path {path!r} is not of the form a.b[0].c")
-        segments.append(match.group(1))
-        segments.extend(int(i) for i in re.findall(r"\[(\d+)\]", match.group(2)))
-    return segments
-
-
-_PLAIN_NAME = re.compile(r"[^.\[\]/~][^.\[\]]*")
-
-
-def format_path(segments: Sequence[Segment]) -> str:
-    """Dotted form, or a JSON Pointer when a name would be ambiguous in it."""
-    if not all(isinstance(s, int) or _PLAIN_NAME.fullmatch(s) for s in segments):
-        return "".join(
-            "/" + (str(s) if isinstance(s, int) else s.replace("~", "~0").replace("/", "~1"))
-            for s in segments
-        )
-    out = ""
-    for segment in segments:
-        if isinstance(segment, int):
-            out += f"[{segment}]"
-        else:
-            out += ("." if out else "") + segment
-    return out
-
-
-def _resolve(document: Any, segments: Sequence[Segment], path: str) -> list[Segment]:
-    """Concrete segments (list indices as ints) of ``path``; InputError if absent."""
-    node = document
-    out: list[Segment] = []
-    for segment in segments:
-        if isinstance(node, dict) and isinstance(segment, str) and segment in node:
-            node = node[segment]
-            out.append(segment)
-        elif isinstance(node, list):
-            index = segment if isinstance(segment, int) else _index(segment)
-            if index is None or not 0 <= index < len(node):
-                raise InputError(f"no claim at {path!r}")
-            node = node[index]
-            out.append(index)
-        else:
-            raise InputError(f"no claim at {path!r}")
-    return out
-
-
-def _index(token: str) -> int | None:
-    return int(token) if token.isdigit() and (token == "0" or not token.startswith("0")) else None
-
-
 def _translate(path: str, profile: Profile) -> str:
     """Credential paths to dc+sd-jwt claim paths (``credentialSubject.x`` -> ``x``...)."""
     if profile != "dc+sd-jwt" or path.startswith("/"):
@@ -202,239 +122,6 @@ def _translate(path: str, profile: Profile) -> str:
             rest = path[len(prefix) :]
             return "sub" if rest == "id" else rest
     return "jti" if path == "id" else path
-
-
-# --------------------------------------------------------------------------------------------
-# Disclosures
-
-
-@dataclass(frozen=True)
-class Disclosure:
-    """One disclosure: ``name`` is None for an array element; ``path`` is where it sits in the
-    fully disclosed claims (filled by :func:`disclosures_of`)."""
-
-    encoded: str
-    digest: str
-    salt: str
-    name: str | None
-    value: Any
-    path: str = ""
-    where: tuple[Segment, ...] = ()
-
-
-def digest_of(encoded: str, sd_alg: str = "sha-256") -> str:
-    """base64url(hash(ASCII of the encoded disclosure)) (RFC 9901 §4.2.3)."""
-    return b64url_encode(HASHES[sd_alg](encoded.encode("ascii")).digest())
-
-
-def decode_disclosure(
-    encoded: str, sd_alg: str = "sha-256", policy: JosePolicy = DEFAULT_POLICY
-) -> Disclosure:
-    """Decode one disclosure strictly; raises :class:`Rejection` (check ``disclosures``)."""
-    what = "a disclosure"
-    raw = b64url_decode(
-        encoded, what=what, max_bytes=policy.max_disclosure_bytes, check_id="disclosures"
-    )
-    array = parse_json(
-        raw, what=what, max_depth=policy.max_json_depth, check_id="disclosures", kind=list
-    )
-    if len(array) not in (2, 3) or not isinstance(array[0], str):
-        raise Rejection(
-            "disclosures",
-            Code.DISCLOSURE_INVALID,
-            "a disclosure must be [salt, name, value] or [salt, value] with a string salt",
-        )
-    name = None
-    if len(array) == 3:
-        name = array[1]
-        if not isinstance(name, str) or name in (SD, ELLIPSIS):
-            raise Rejection(
-                "disclosures",
-                Code.DISCLOSURE_INVALID,
-                f"disclosure claim name {name!r} is not allowed",
-            )
-    return Disclosure(encoded, digest_of(encoded, sd_alg), array[0], name, array[-1])
-
-
-def _encode_disclosure(salt: str, name: str | None, value: Any) -> str:
-    content = [salt, value] if name is None else [salt, name, value]
-    return base64.urlsafe_b64encode(json_bytes(content)).rstrip(b"=").decode("ascii")
-
-
-class _Unpacker:
-    """Replaces digests by disclosed claims (RFC 9901 §7.1 step 3), strictly, and remembers where
-    each disclosure landed. Raises :class:`Rejection` on the first violation."""
-
-    def __init__(self, disclosures: Mapping[str, Disclosure], max_depth: int) -> None:
-        self.disclosures = disclosures
-        self.max_depth = max_depth
-        self.seen: set[str] = set()
-        self.paths: dict[str, tuple[Segment, ...]] = {}
-
-    def _digest(self, value: Any, where: tuple[Segment, ...]) -> Disclosure | None:
-        if not isinstance(value, str):
-            raise Rejection(
-                "disclosures",
-                Code.DISCLOSURE_INVALID,
-                f"a digest at {format_path(where) or '(root)'} is not a string",
-            )
-        if value in self.seen:
-            raise Rejection(
-                "disclosures",
-                Code.DIGEST_DUPLICATE,
-                f"digest {value[:60]} appears more than once in the credential",
-            )
-        self.seen.add(value)
-        return self.disclosures.get(value)
-
-    def unpack(self, value: Any, where: tuple[Segment, ...]) -> Any:
-        if len(where) > self.max_depth:
-            raise Rejection("disclosures", Code.TOO_DEEP, "disclosed claims nest too deeply")
-        if isinstance(value, dict):
-            return self._object(value, where)
-        if isinstance(value, list):
-            return self._array(value, where)
-        return value
-
-    def _object(self, value: dict[str, Any], where: tuple[Segment, ...]) -> dict[str, Any]:
-        out = {k: self.unpack(v, (*where, k)) for k, v in value.items() if k != SD}
-        digests = value.get(SD, [])
-        if not isinstance(digests, list):
-            raise Rejection(
-                "disclosures", Code.DISCLOSURE_INVALID, "_sd must be an array of digests"
-            )
-        for digest in digests:
-            disclosure = self._digest(digest, where)
-            if disclosure is None:
-                continue  # a decoy, or a claim the holder did not reveal
-            if disclosure.name is None:
-                raise Rejection(
-                    "disclosures",
-                    Code.DISCLOSURE_INVALID,
-                    "an array-element disclosure is referenced from an object's _sd",
-                )
-            if disclosure.name in out:
-                raise Rejection(
-                    "disclosures",
-                    Code.DISCLOSURE_INVALID,
-                    f"disclosure of {disclosure.name!r} would overwrite a claim of the same name",
-                )
-            path = (*where, disclosure.name)
-            self.paths[disclosure.digest] = path
-            out[disclosure.name] = self.unpack(disclosure.value, path)
-        return out
-
-    def _array(self, value: list[Any], where: tuple[Segment, ...]) -> list[Any]:
-        out: list[Any] = []
-        for element in value:
-            if isinstance(element, dict) and ELLIPSIS in element and len(element) == 1:
-                disclosure = self._digest(element[ELLIPSIS], where)
-                if disclosure is None:
-                    continue
-                if disclosure.name is not None:
-                    raise Rejection(
-                        "disclosures",
-                        Code.DISCLOSURE_INVALID,
-                        "an object-property disclosure is referenced from an array",
-                    )
-                path = (*where, len(out))
-                self.paths[disclosure.digest] = path
-                out.append(self.unpack(disclosure.value, path))
-            else:
-                out.append(self.unpack(element, (*where, len(out))))
-        return out
-
-
-@dataclass(frozen=True)
-class _Parsed:
-    issuer_jwt: str
-    disclosures: list[str]
-    key_binding: str
-    presented: str  # everything up to and including the last "~" (what sd_hash covers)
-
-
-def _split(token: str, policy: JosePolicy) -> _Parsed:
-    if len(token) > policy.max_token_bytes:
-        raise Rejection(
-            "parse",
-            Code.TOO_LARGE,
-            f"SD-JWT is {len(token)} characters, over the limit of {policy.max_token_bytes}",
-        )
-    parts = token.split("~")
-    if len(parts) < 2:
-        raise Rejection(
-            "parse",
-            Code.MALFORMED,
-            "not an SD-JWT: the issuer-signed JWT must be followed by '~'",
-        )
-    disclosures = parts[1:-1]
-    if len(disclosures) > policy.max_disclosures:
-        raise Rejection(
-            "parse",
-            Code.TOO_LARGE,
-            f"{len(disclosures)} disclosures, over the limit of {policy.max_disclosures}",
-        )
-    if any(not d for d in disclosures):
-        raise Rejection("parse", Code.MALFORMED, "the SD-JWT has an empty disclosure ('~~')")
-    kb = parts[-1]
-    return _Parsed(parts[0], disclosures, kb, token[: len(token) - len(kb)])
-
-
-def _sd_alg(claims: Mapping[str, Any], allowed: frozenset[str]) -> str:
-    sd_alg = claims.get(SD_ALG, "sha-256")
-    if not isinstance(sd_alg, str) or sd_alg not in HASHES or sd_alg not in allowed:
-        raise Rejection(
-            "disclosures",
-            Code.SD_ALG_UNSUPPORTED,
-            f"_sd_alg {sd_alg!r} is not supported (supported: {', '.join(sorted(allowed))})",
-        )
-    return sd_alg
-
-
-def _disclose(
-    payload: Mapping[str, Any],
-    encoded: Sequence[str],
-    sd_alg: str,
-    policy: JosePolicy,
-) -> tuple[dict[str, Any], list[Disclosure]]:
-    """Apply ``encoded`` disclosures to ``payload``; every one must be used exactly once."""
-    by_digest: dict[str, Disclosure] = {}
-    ordered: list[Disclosure] = []
-    for text in encoded:
-        disclosure = decode_disclosure(text, sd_alg, policy)
-        if disclosure.digest in by_digest:
-            raise Rejection(
-                "disclosures",
-                Code.DISCLOSURE_DUPLICATE,
-                f"the same disclosure is presented twice ({disclosure.name or 'array element'})",
-            )
-        by_digest[disclosure.digest] = disclosure
-        ordered.append(disclosure)
-    unpacker = _Unpacker(by_digest, policy.max_json_depth)
-    claims = unpacker.unpack(dict(payload), ())
-    claims.pop(SD_ALG, None)
-    unused = [d for d in ordered if d.digest not in unpacker.paths]
-    if unused:
-        names = ", ".join(d.name or "an array element" for d in unused[:5])
-        raise Rejection(
-            "disclosures",
-            Code.DISCLOSURE_NOT_REFERENCED,
-            f"{len(unused)} disclosure(s) ({names}) match no digest in the credential: they "
-            "were not signed by the issuer",
-        )
-    out = [
-        Disclosure(
-            d.encoded,
-            d.digest,
-            d.salt,
-            d.name,
-            d.value,
-            format_path(unpacker.paths[d.digest]),
-            unpacker.paths[d.digest],
-        )
-        for d in ordered
-    ]
-    return claims, out
 
 
 # --------------------------------------------------------------------------------------------
@@ -536,7 +223,7 @@ def sd_jwt_from_claims(
     targets: list[list[Segment]] = []
     seen: set[tuple[Segment, ...]] = set()
     for path in disclosable:
-        concrete = _resolve(payload, parse_path(path), path)
+        concrete = resolve_path(payload, parse_path(path), path)
         if not concrete:
             raise InputError("the whole claims set cannot be selectively disclosable")
         if isinstance(concrete[-1], str) and concrete[-1] in (SD, ELLIPSIS, SD_ALG):
@@ -553,14 +240,14 @@ def sd_jwt_from_claims(
             parent = parent[segment]
         last = segments[-1]
         if isinstance(parent, dict) and isinstance(last, str):
-            text = _encode_disclosure(salt(), last, parent.pop(last))
+            text = encode_disclosure(salt(), last, parent.pop(last))
             digests = parent.setdefault(SD, [])
             digests.append(digest_of(text, sd_alg))
             if len(digests) == 1:
                 touched.append(parent)
         else:
             assert isinstance(parent, list) and isinstance(last, int)
-            text = _encode_disclosure(salt(), None, parent[last])
+            text = encode_disclosure(salt(), None, parent[last])
             parent[last] = {ELLIPSIS: digest_of(text, sd_alg)}
         encoded.append(text)
     for obj in touched:
@@ -632,13 +319,15 @@ def issue_sd_jwt(
 # Holder
 
 
-def _holder_view(sd_jwt: str) -> tuple[_Parsed, dict[str, Any], dict[str, Any], list[Disclosure]]:
+def _holder_view(
+    sd_jwt: str,
+) -> tuple[SdJwtParts, dict[str, Any], dict[str, Any], list[Disclosure]]:
     policy = DEFAULT_POLICY
     try:
-        parsed = _split(sd_jwt.strip(), policy)
+        parsed = split_sd_jwt(sd_jwt.strip(), policy)
         jws = parse_compact(parsed.issuer_jwt, policy, what="SD-JWT")
-        sd_alg = _sd_alg(jws.payload, frozenset(HASHES))
-        claims, disclosures = _disclose(jws.payload, parsed.disclosures, sd_alg, policy)
+        sd_alg = sd_alg_of(jws.payload, frozenset(HASHES))
+        claims, disclosures = apply_disclosures(jws.payload, parsed.disclosures, sd_alg, policy)
     except Rejection as exc:
         raise InputError(f"not a usable SD-JWT: {exc.check.message}") from None
     return parsed, jws.payload, claims, disclosures
@@ -675,7 +364,7 @@ def present_sd_jwt(
     if profile is None:
         typ = str(_header_typ(parsed.issuer_jwt))
         profile = "dc+sd-jwt" if typ == "dc+sd-jwt" else "vc+sd-jwt"
-    wanted = [tuple(_resolve(claims, parse_path(_translate(p, profile)), p)) for p in disclose]
+    wanted = [tuple(resolve_path(claims, parse_path(_translate(p, profile)), p)) for p in disclose]
     chosen = []
     for disclosure in disclosures:
         where = disclosure.where
@@ -701,12 +390,12 @@ def present_sd_jwt(
         raise ConfigurationError(f"the credential's cnf key is unusable: {exc.message}") from None
     if bound != holder_key.public_key:
         raise ConfigurationError("holder_key is not the key the credential is bound to (cnf)")
-    sd_alg = _sd_alg(payload, frozenset(HASHES))
+    sd_alg = sd_alg_of(payload, frozenset(HASHES))
     kb_claims = {
         "iat": epoch(now),
         "aud": aud,
         "nonce": nonce,
-        "sd_hash": b64url_encode(HASHES[sd_alg](presented.encode("ascii")).digest()),
+        "sd_hash": digest_of(presented, sd_alg),
     }
     return presented + sign_compact({"typ": "kb+jwt"}, kb_claims, holder_key)
 
@@ -719,243 +408,3 @@ def _header_typ(jwt: str) -> Any:
     except Rejection as exc:
         raise InputError(exc.check.message) from None
     return normalize_typ(header.get("typ"))
-
-
-# --------------------------------------------------------------------------------------------
-# Verifier
-
-
-def verify_sd_jwt(
-    token: str,
-    *,
-    resolver: Resolver,
-    now: datetime,
-    policy: JosePolicy = DEFAULT_POLICY,
-    typs: frozenset[str] | None = None,
-) -> JoseResult:
-    """Verify an SD-JWT (``vc+sd-jwt``, ``dc+sd-jwt`` or ``vp+sd-jwt``; ``typs`` narrows it).
-
-    ``result.document`` is the credential with the disclosed claims (``dc+sd-jwt``: the claims);
-    ``result.disclosed`` lists the paths the holder revealed. Key binding is required only if
-    ``policy.require_key_binding``; a KB-JWT that is present is always checked.
-    """
-    checks: list[Check] = []
-    allowed = (typs if typs is not None else SD_TYPS) & policy.accepted_typs
-    fmt = "sd-jwt"
-    kind = "credential"
-    try:
-        if not allowed:
-            raise Rejection("jose_header", Code.TYP_MISMATCH, "SD-JWT types are not accepted")
-        parsed = _split(token.strip(), policy)
-        jws = parse_compact(parsed.issuer_jwt, policy, what="SD-JWT")
-        checks.append(Check.passed("parse", "well-formed SD-JWT"))
-        typ = check_header(jws.header, policy, typs=allowed, what="SD-JWT")
-        fmt = str(typ)
-        kind = "presentation" if fmt == "vp+sd-jwt" else "credential"
-        checks.append(Check.passed("jose_header", f"{fmt}, {jws.header['alg']}"))
-        payload = jws.payload
-        if kind == "presentation":
-            signer = holder_of(payload)
-            checks.append(Check.passed("holder", f"presented by {signer}"))
-        else:
-            signer = _signer(payload, fmt)
-            checks.append(Check.passed("issuer", f"issued by {signer}"))
-        relationship = "authentication" if kind == "presentation" else "assertionMethod"
-        envelope_checks(
-            jws, key_source(resolver), signer, relationship, policy, checks, what="SD-JWT"
-        )
-        sd_alg = _sd_alg(payload, policy.sd_algs)
-        claims, disclosures = _disclose(payload, parsed.disclosures, sd_alg, policy)
-        for disclosure in disclosures:
-            if len(disclosure.where) == 1 and disclosure.where[0] in _NOT_FROM_DISCLOSURES:
-                raise Rejection(
-                    "disclosures",
-                    Code.DISCLOSURE_INVALID,
-                    f"{disclosure.name!r} must not be selectively disclosable",
-                )
-        checks.append(
-            Check.passed("disclosures", f"{len(disclosures)} disclosure(s) match signed digests")
-        )
-    except Rejection as exc:
-        return failed_result(fmt, kind, checks, exc)
-    checks += _key_binding(parsed, payload, sd_alg, now, policy, kind)
-    disclosed = [d.path for d in disclosures]
-    if fmt == "dc+sd-jwt":
-        document = claims
-        checks.append(_sd_jwt_vc_checks(claims))
-    else:
-        document = document_of(claims)
-        checks += consistency_checks(claims, document, kind=kind)
-        if kind == "credential":
-            checks += _disclosed_issuer_check(claims, signer)
-    checks.append(
-        token_validity(claims, now, policy, require_exp=policy.require_exp and kind == "credential")
-    )
-    credentials: list[JoseResult] = []
-    if kind == "presentation":
-        checks += nonce_aud_checks(claims, policy)
-        credentials, enclosed = verify_enclosed(document, resolver=resolver, now=now, policy=policy)
-        checks.append(enclosed)
-    return JoseResult(fmt, kind, checks, document, claims, disclosed, credentials)
-
-
-def _signer(payload: Mapping[str, Any], fmt: str) -> str:
-    iss = payload.get("iss")
-    issuer = payload.get("issuer")
-    issuer_id = issuer.get("id") if isinstance(issuer, Mapping) else issuer
-    if fmt == "dc+sd-jwt" or issuer_id is None:
-        if not isinstance(iss, str):
-            raise Rejection(
-                "issuer",
-                Code.CLAIM_INVALID if fmt == "dc+sd-jwt" else Code.DATA_MODEL_INVALID,
-                "the credential names no issuer (iss) in the clear",
-            )
-        return iss
-    if not isinstance(issuer_id, str):
-        raise Rejection("issuer", Code.DATA_MODEL_INVALID, "the credential's issuer has no id")
-    if "iss" in payload and iss != issuer_id:
-        raise Rejection(
-            "issuer",
-            Code.ISSUER_MISMATCH,
-            f"iss {str(iss)[:200]!r} differs from the credential's issuer {issuer_id[:200]!r}",
-        )
-    return issuer_id
-
-
-def _disclosed_issuer_check(claims: Mapping[str, Any], signer: str) -> list[Check]:
-    issuer = claims.get("issuer")
-    issuer_id = issuer.get("id") if isinstance(issuer, Mapping) else issuer
-    if issuer_id is not None and issuer_id != signer:
-        return [
-            Check.failed(
-                "issuer", Code.ISSUER_MISMATCH, "a disclosed issuer differs from the signer"
-            )
-        ]
-    return []
-
-
-def _sd_jwt_vc_checks(claims: Mapping[str, Any]) -> Check:
-    vct = claims.get("vct")
-    if not isinstance(vct, str) or not vct:
-        return Check.failed("claims", Code.CLAIM_INVALID, "an SD-JWT VC needs a vct (its type)")
-    return Check.passed("claims", f"SD-JWT VC of type {vct}")
-
-
-def _key_binding(
-    parsed: _Parsed,
-    payload: Mapping[str, Any],
-    sd_alg: str,
-    now: datetime,
-    policy: JosePolicy,
-    kind: str,
-) -> list[Check]:
-    if not parsed.key_binding:
-        if kind == "presentation":
-            return [Check.skipped("key_binding", "the holder signed the presentation itself")]
-        if policy.require_key_binding:
-            return [
-                Check.failed(
-                    "key_binding",
-                    Code.KEY_BINDING_MISSING,
-                    "this verifier requires key binding, and the presentation has no KB-JWT",
-                )
-            ]
-        return [Check.skipped("key_binding", "no key binding (not required by this verifier)")]
-    checks: list[Check] = []
-    try:
-        kb = parse_compact(
-            parsed.key_binding, policy, what="key binding JWT", check_id="key_binding"
-        )
-        check_header(
-            kb.header,
-            policy,
-            typs=frozenset({"kb+jwt"}),
-            what="key binding JWT",
-            check_id="key_binding",
-        )
-        cnf = payload.get("cnf")
-        jwk = cnf.get("jwk") if isinstance(cnf, Mapping) else None
-        if not isinstance(jwk, Mapping):
-            raise Rejection(
-                "key_binding",
-                Code.KEY_BINDING_INVALID,
-                "the credential has no cnf key, so its key binding cannot be checked",
-            )
-        try:
-            holder = JoseKey.from_jwk(jwk)
-        except InputError as exc:
-            raise Rejection("key_binding", Code.KEY_BINDING_INVALID, exc.message) from None
-        try:
-            verify_signature(
-                kb,
-                ResolvedKey("cnf", "holder", holder),
-                policy,
-                what="key binding JWT",
-                check_id="key_binding",
-            )
-        except Rejection as exc:
-            if exc.check.code is Code.SIGNATURE_INVALID:
-                raise Rejection(
-                    "key_binding", Code.KEY_BINDING_INVALID, exc.check.message
-                ) from None
-            raise
-        iat = numeric_date(kb.payload.get("iat"))
-        current = now.timestamp()
-        skew = policy.clock_skew.total_seconds()
-        if iat is None:
-            raise Rejection("key_binding", Code.KEY_BINDING_INVALID, "KB-JWT has no numeric iat")
-        if iat > current + skew:
-            raise Rejection("key_binding", Code.KEY_BINDING_INVALID, "KB-JWT is from the future")
-        if iat < current - skew - policy.key_binding_max_age.total_seconds():
-            raise Rejection(
-                "key_binding",
-                Code.KEY_BINDING_INVALID,
-                f"KB-JWT is older than {int(policy.key_binding_max_age.total_seconds())} s",
-            )
-        for name in ("nonce", "aud", "sd_hash"):
-            if not isinstance(kb.payload.get(name), str):
-                raise Rejection(
-                    "key_binding", Code.KEY_BINDING_INVALID, f"KB-JWT has no string {name}"
-                )
-    except Rejection as exc:
-        return [exc.check]
-    checks.append(Check.passed("key_binding", "signed by the key the credential is bound to"))
-    if policy.expected_nonce is None:
-        checks.append(Check.skipped("challenge", "nonce not checked: this verifier set none"))
-    elif kb.payload["nonce"] != policy.expected_nonce:
-        checks.append(
-            Check.failed(
-                "challenge",
-                Code.CHALLENGE_MISMATCH,
-                f"KB-JWT nonce is {kb.payload['nonce'][:100]!r}, this verifier asked for "
-                f"{policy.expected_nonce!r}",
-            )
-        )
-    else:
-        checks.append(Check.passed("challenge", "nonce matches"))
-    if policy.expected_aud is None:
-        checks.append(Check.skipped("domain", "audience not checked: this verifier set none"))
-    elif kb.payload["aud"] != policy.expected_aud:
-        checks.append(
-            Check.failed(
-                "domain",
-                Code.DOMAIN_MISMATCH,
-                f"KB-JWT audience is {kb.payload['aud'][:100]!r}, this verifier is "
-                f"{policy.expected_aud!r}",
-            )
-        )
-    else:
-        checks.append(Check.passed("domain", "audience matches"))
-    expected_hash = b64url_encode(HASHES[sd_alg](parsed.presented.encode("ascii")).digest())
-    if kb.payload["sd_hash"] != expected_hash:
-        checks.append(
-            Check.failed(
-                "sd_hash",
-                Code.SD_HASH_MISMATCH,
-                "KB-JWT sd_hash does not cover this presentation: disclosures were added, "
-                "removed or the KB-JWT was taken from another presentation",
-            )
-        )
-    else:
-        checks.append(Check.passed("sd_hash", "KB-JWT covers exactly this presentation"))
-    return checks

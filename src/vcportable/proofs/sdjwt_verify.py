@@ -1,0 +1,268 @@
+"""Verifying an SD-JWT (RFC 9901 §7): ``vc+sd-jwt``, ``dc+sd-jwt`` and ``vp+sd-jwt``.
+
+The issuer-signed JWT goes through the same envelope as every JOSE token
+(:mod:`vcportable.proofs.jose_checks`); then every disclosure is recomputed and applied
+(:mod:`vcportable.proofs.sdjwt_disclosures`), registered claims that came out of a disclosure are
+refused, and a KB-JWT, when present, is checked against the credential's ``cnf`` key, the
+verifier's ``nonce``/``aud`` and the exact presentation (``sd_hash``). Key binding is required
+only when the policy says so. Like every verify function here, :func:`verify_sd_jwt` never
+raises for a bad token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Final
+
+from vcportable.errors import InputError
+from vcportable.models.report import Check, Code
+from vcportable.proofs.jose import verify_enclosed
+from vcportable.proofs.jose_checks import (
+    JoseResult,
+    Resolver,
+    consistency_checks,
+    document_of,
+    envelope_checks,
+    failed_result,
+    holder_of,
+    iss_agrees,
+    nonce_aud_checks,
+    token_validity,
+)
+from vcportable.proofs.jose_keys import JoseKey, ResolvedKey, key_source
+from vcportable.proofs.jws import (
+    DEFAULT_POLICY,
+    JosePolicy,
+    Rejection,
+    check_header,
+    numeric_date,
+    parse_compact,
+    verify_signature,
+)
+from vcportable.proofs.sdjwt_disclosures import (
+    SD_ALG,
+    SdJwtParts,
+    apply_disclosures,
+    digest_of,
+    sd_alg_of,
+    split_sd_jwt,
+)
+
+__all__ = ["SD_TYPS", "verify_sd_jwt"]
+
+SD_TYPS: Final = frozenset({"vc+sd-jwt", "dc+sd-jwt", "vp+sd-jwt"})
+#: Registered claims that must never come out of a disclosure (SD-JWT VC §3.2.2).
+_NOT_FROM_DISCLOSURES: Final = frozenset(
+    {"iss", "iat", "nbf", "exp", "cnf", "vct", "vct#integrity", "status", SD_ALG}
+)
+
+
+def verify_sd_jwt(
+    token: str,
+    *,
+    resolver: Resolver,
+    now: datetime,
+    policy: JosePolicy = DEFAULT_POLICY,
+    typs: frozenset[str] | None = None,
+) -> JoseResult:
+    """Verify an SD-JWT (``vc+sd-jwt``, ``dc+sd-jwt`` or ``vp+sd-jwt``; ``typs`` narrows it).
+
+    ``result.document`` is the credential with the disclosed claims (``dc+sd-jwt``: the claims);
+    ``result.disclosed`` lists the paths the holder revealed. Key binding is required only if
+    ``policy.require_key_binding``; a KB-JWT that is present is always checked.
+    """
+    checks: list[Check] = []
+    allowed = (typs if typs is not None else SD_TYPS) & policy.accepted_typs
+    fmt = "sd-jwt"
+    kind = "credential"
+    try:
+        if not allowed:
+            raise Rejection("jose_header", Code.TYP_MISMATCH, "SD-JWT types are not accepted")
+        parsed = split_sd_jwt(token.strip(), policy)
+        jws = parse_compact(parsed.issuer_jwt, policy, what="SD-JWT")
+        checks.append(Check.passed("parse", "well-formed SD-JWT"))
+        typ = check_header(jws.header, policy, typs=allowed, what="SD-JWT")
+        fmt = str(typ)
+        kind = "presentation" if fmt == "vp+sd-jwt" else "credential"
+        checks.append(Check.passed("jose_header", f"{fmt}, {jws.header['alg']}"))
+        payload = jws.payload
+        signer = holder_of(payload) if kind == "presentation" else _signer(payload, fmt)
+        envelope_checks(jws, key_source(resolver), signer, kind, policy, checks, what="SD-JWT")
+        sd_alg = sd_alg_of(payload, policy.sd_algs)
+        claims, disclosures = apply_disclosures(payload, parsed.disclosures, sd_alg, policy)
+        for disclosure in disclosures:
+            if len(disclosure.where) == 1 and disclosure.where[0] in _NOT_FROM_DISCLOSURES:
+                raise Rejection(
+                    "disclosures",
+                    Code.DISCLOSURE_INVALID,
+                    f"{disclosure.name!r} must not be selectively disclosable",
+                )
+        checks.append(
+            Check.passed("disclosures", f"{len(disclosures)} disclosure(s) match signed digests")
+        )
+    except Rejection as exc:
+        return failed_result(fmt, kind, checks, exc)
+    checks += _key_binding(parsed, payload, sd_alg, now, policy, kind)
+    disclosed = [d.path for d in disclosures]
+    if fmt == "dc+sd-jwt":
+        document = claims
+        checks.append(_sd_jwt_vc_checks(claims))
+    else:
+        document = document_of(claims)
+        checks += consistency_checks(claims, document, kind=kind)
+        if kind == "credential":
+            checks += _disclosed_issuer_check(claims, signer)
+    checks.append(
+        token_validity(claims, now, policy, require_exp=policy.require_exp and kind == "credential")
+    )
+    credentials: list[JoseResult] = []
+    if kind == "presentation":
+        checks += nonce_aud_checks(claims, policy)
+        credentials, enclosed = verify_enclosed(document, resolver=resolver, now=now, policy=policy)
+        checks.append(enclosed)
+    return JoseResult(fmt, kind, checks, document, claims, disclosed, credentials)
+
+
+def _signer(payload: Mapping[str, Any], fmt: str) -> str:
+    iss = payload.get("iss")
+    issuer = payload.get("issuer")
+    issuer_id = issuer.get("id") if isinstance(issuer, Mapping) else issuer
+    if fmt == "dc+sd-jwt" or issuer_id is None:
+        if not isinstance(iss, str):
+            raise Rejection(
+                "issuer",
+                Code.CLAIM_INVALID if fmt == "dc+sd-jwt" else Code.DATA_MODEL_INVALID,
+                "the credential names no issuer (iss) in the clear",
+            )
+        return iss
+    if not isinstance(issuer_id, str):
+        raise Rejection("issuer", Code.DATA_MODEL_INVALID, "the credential's issuer has no id")
+    iss_agrees(payload, issuer_id, check_id="issuer", what="the credential's issuer")
+    return issuer_id
+
+
+def _disclosed_issuer_check(claims: Mapping[str, Any], signer: str) -> list[Check]:
+    issuer = claims.get("issuer")
+    issuer_id = issuer.get("id") if isinstance(issuer, Mapping) else issuer
+    if issuer_id is not None and issuer_id != signer:
+        return [
+            Check.failed(
+                "issuer", Code.ISSUER_MISMATCH, "a disclosed issuer differs from the signer"
+            )
+        ]
+    return []
+
+
+def _sd_jwt_vc_checks(claims: Mapping[str, Any]) -> Check:
+    vct = claims.get("vct")
+    if not isinstance(vct, str) or not vct:
+        return Check.failed("claims", Code.CLAIM_INVALID, "an SD-JWT VC needs a vct (its type)")
+    return Check.passed("claims", f"SD-JWT VC of type {vct}")
+
+
+def _key_binding(
+    parsed: SdJwtParts,
+    payload: Mapping[str, Any],
+    sd_alg: str,
+    now: datetime,
+    policy: JosePolicy,
+    kind: str,
+) -> list[Check]:
+    if not parsed.key_binding:
+        if kind == "presentation":
+            return [Check.skipped("key_binding", "the holder signed the presentation itself")]
+        if policy.require_key_binding:
+            return [
+                Check.failed(
+                    "key_binding",
+                    Code.KEY_BINDING_MISSING,
+                    "this verifier requires key binding, and the presentation has no KB-JWT",
+                )
+            ]
+        return [Check.skipped("key_binding", "no key binding (not required by this verifier)")]
+    checks: list[Check] = []
+    try:
+        kb = parse_compact(
+            parsed.key_binding, policy, what="key binding JWT", check_id="key_binding"
+        )
+        check_header(
+            kb.header,
+            policy,
+            typs=frozenset({"kb+jwt"}),
+            what="key binding JWT",
+            check_id="key_binding",
+        )
+        cnf = payload.get("cnf")
+        jwk = cnf.get("jwk") if isinstance(cnf, Mapping) else None
+        if not isinstance(jwk, Mapping):
+            raise Rejection(
+                "key_binding",
+                Code.KEY_BINDING_INVALID,
+                "the credential has no cnf key, so its key binding cannot be checked",
+            )
+        try:
+            holder = JoseKey.from_jwk(jwk)
+        except InputError as exc:
+            raise Rejection("key_binding", Code.KEY_BINDING_INVALID, exc.message) from None
+        try:
+            verify_signature(
+                kb,
+                ResolvedKey("cnf", "holder", holder),
+                policy,
+                what="key binding JWT",
+                check_id="key_binding",
+            )
+        except Rejection as exc:
+            if exc.check.code is Code.SIGNATURE_INVALID:
+                raise Rejection(
+                    "key_binding", Code.KEY_BINDING_INVALID, exc.check.message
+                ) from None
+            raise
+        iat = numeric_date(kb.payload.get("iat"))
+        current = now.timestamp()
+        skew = policy.clock_skew.total_seconds()
+        if iat is None:
+            raise Rejection("key_binding", Code.KEY_BINDING_INVALID, "KB-JWT has no numeric iat")
+        if iat > current + skew:
+            raise Rejection("key_binding", Code.KEY_BINDING_INVALID, "KB-JWT is from the future")
+        if iat < current - skew - policy.key_binding_max_age.total_seconds():
+            raise Rejection(
+                "key_binding",
+                Code.KEY_BINDING_INVALID,
+                f"KB-JWT is older than {int(policy.key_binding_max_age.total_seconds())} s",
+            )
+        for name in ("nonce", "aud", "sd_hash"):
+            if not isinstance(kb.payload.get(name), str):
+                raise Rejection(
+                    "key_binding", Code.KEY_BINDING_INVALID, f"KB-JWT has no string {name}"
+                )
+    except Rejection as exc:
+        return [exc.check]
+    checks.append(Check.passed("key_binding", "signed by the key the credential is bound to"))
+    for check_id, code, claim, noun, expected, asked in (
+        ("challenge", Code.CHALLENGE_MISMATCH, "nonce", "nonce", policy.expected_nonce,
+         "this verifier asked for"),
+        ("domain", Code.DOMAIN_MISMATCH, "aud", "audience", policy.expected_aud,
+         "this verifier is"),
+    ):  # fmt: skip
+        got = kb.payload[claim]
+        if expected is None:
+            checks.append(Check.skipped(check_id, f"{noun} not checked: this verifier set none"))
+        elif got != expected:
+            message = f"KB-JWT {noun} is {got[:100]!r}, {asked} {expected!r}"
+            checks.append(Check.failed(check_id, code, message))
+        else:
+            checks.append(Check.passed(check_id, f"{noun} matches"))
+    if kb.payload["sd_hash"] != digest_of(parsed.presented, sd_alg):
+        checks.append(
+            Check.failed(
+                "sd_hash",
+                Code.SD_HASH_MISMATCH,
+                "KB-JWT sd_hash does not cover this presentation: disclosures were added, "
+                "removed or the KB-JWT was taken from another presentation",
+            )
+        )
+    else:
+        checks.append(Check.passed("sd_hash", "KB-JWT covers exactly this presentation"))
+    return checks
