@@ -36,8 +36,10 @@ lint: $(VENV)/.stamp-test
 typecheck: $(VENV)/.stamp-test
 	$(VENV)/bin/mypy
 
+# The default run, then the big differential canonicalization run (thousands of documents).
 unit: $(VENV)/.stamp-test interop
 	VCPORTABLE_INTEROP_DIR=$(abspath $(INTEROP_DIR)) $(PY) -m pytest -q
+	VCPORTABLE_INTEROP_DIR=$(abspath $(INTEROP_DIR)) $(PY) -m pytest -q -m "slow or node"
 
 test: lint typecheck unit
 

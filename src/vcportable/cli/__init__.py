@@ -79,6 +79,14 @@ def load_key(path: str, passphrase_env: str | None) -> KeyPair:
     return KeyPair.load(path, passphrase)
 
 
+passphrase_env_option = click.option(
+    "--passphrase-env",
+    metavar="VAR",
+    help=f"Read the key passphrase from environment variable VAR (default: {PASSPHRASE_ENV} "
+    "if set, else a prompt).",
+)
+
+
 class _Group(click.Group):
     """Root group: library errors become click errors here, so tests and users see the same."""
 
@@ -115,7 +123,7 @@ def key() -> None:
     help="Key algorithm (p256 for ecdsa-rdfc-2019 and ES256).",
 )
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Key file to write.")
-@click.option("--passphrase-env", metavar="VAR", help="Read the passphrase from this variable.")
+@passphrase_env_option
 @click.option("--no-passphrase", is_flag=True, help="Store the key unencrypted (test keys only).")
 @click.option("--force", is_flag=True, help="Overwrite an existing key file.")
 def key_generate(
@@ -196,7 +204,7 @@ def did_show(keyfile: str) -> None:
     help="For sd-jwt: the holder's did:key/did:jwk, bound in cnf for key-bound presentations.",
 )
 @click.option("--out", type=click.Path(dir_okay=False), help="Write the signed credential here.")
-@click.option("--passphrase-env", metavar="VAR", help="Read the key passphrase from this variable.")
+@passphrase_env_option
 def issue(
     key_file: str,
     credential: str,
@@ -275,7 +283,7 @@ def _emit(text: str, out: str | None, what: str) -> None:
 @click.option("--nonce", help="The verifier's challenge (nonce).")
 @click.option("--aud", help="The verifier's identity (audience / domain).")
 @click.option("--out", type=click.Path(dir_okay=False), help="Write the presentation here.")
-@click.option("--passphrase-env", metavar="VAR", help="Read the holder key passphrase from VAR.")
+@passphrase_env_option
 def present(
     credential: str,
     disclose: tuple[str, ...],
