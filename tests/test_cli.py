@@ -346,3 +346,51 @@ def test_cli_process_has_no_network_client() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("refused")
+
+
+def test_verify_keeps_going_after_an_unreadable_input(tmp_path: Path, signed_file: Path) -> None:
+    result = run("verify", "--json", str(tmp_path / "missing.json"), str(signed_file))
+    assert result.exit_code == 3
+    reports = json.loads(result.stdout)
+    assert [r["verified"] for r in reports] == [False, True]
+    assert "cannot read" in reports[0]["checks"][0]["message"]
+
+
+def test_issue_out_into_missing_folder(tmp_path: Path, keyfile: Path) -> None:
+    out = tmp_path / "no" / "such" / "dir.json"
+    result = run("issue", "--key", str(keyfile), "--credential", SAMPLE, "--out", str(out))
+    assert result.exit_code == 3
+    assert "cannot write" in result.output
+
+
+@pytest.mark.parametrize("context", [{"@vocab": "https://x.example/"}, [], 5])
+def test_issue_odd_context_is_a_clear_error(tmp_path: Path, keyfile: Path, context: Any) -> None:
+    unsigned = load_json("interop/sample-unsigned.json")
+    unsigned["@context"] = context
+    source = tmp_path / "odd.json"
+    source.write_text(json.dumps(unsigned))
+    result = run("issue", "--key", str(keyfile), "--credential", str(source))
+    assert result.exit_code == 1
+    assert "@context" in result.output
+
+
+def test_issue_refuses_a_credential_typed_as_presentation(tmp_path: Path, keyfile: Path) -> None:
+    unsigned = load_json("interop/sample-unsigned.json")
+    unsigned["type"].append("VerifiablePresentation")
+    source = tmp_path / "both.json"
+    source.write_text(json.dumps(unsigned))
+    result = run("issue", "--key", str(keyfile), "--credential", str(source))
+    assert result.exit_code == 1
+    assert "VerifiablePresentation" in result.output
+
+
+def test_human_output_neutralises_terminal_escapes(tmp_path: Path, signed_file: Path) -> None:
+    forged = json.loads(signed_file.read_text())
+    forged["name"] = "X\x1b[2A\r\x1b[2K\x1b[1;32mVERIFIED\x1b[0m\u202e"
+    path = tmp_path / "ansi.json"
+    path.write_text(json.dumps(forged))
+    result = run("verify", str(path))
+    assert result.exit_code == 1
+    assert "\x1b[2A" not in result.output and "\r" not in result.output
+    assert "\u202e" not in result.output
+    assert "\\u001b[2A" in result.output

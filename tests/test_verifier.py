@@ -407,3 +407,126 @@ def test_related_resource_not_available_offline(issuer_key: KeyPair) -> None:
     assert report.verified
     check = _check(report, "related_resources")
     assert check.code is Code.RELATED_RESOURCE_NOT_CHECKED and url in check.message
+
+
+# -- regressions from the security review ----------------------------------------------------
+
+
+def test_controller_claim_in_another_did_document_is_not_trusted() -> None:
+    """A DID document cannot lend its key to another DID by naming it as `controller`."""
+    from vcportable import jsonld
+    from vcportable.proofs import dataintegrity as di
+
+    attacker = KeyPair.generate()
+    evil, victim = "did:web:evil.example", "did:web:victim.example"
+    evil_doc = {
+        "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
+        "id": evil,
+        "verificationMethod": [
+            {
+                "id": f"{evil}#k",
+                "type": "Multikey",
+                "controller": victim,
+                "publicKeyMultibase": attacker.public_key.to_multibase(),
+            }
+        ],
+        "assertionMethod": [f"{evil}#k"],
+    }
+    unsigned = load_json("interop/sample-unsigned.json")
+    unsigned["issuer"]["id"] = victim
+    forged = di.add_proof(
+        unsigned,
+        attacker.with_identity(evil, f"{evil}#k"),
+        created=NOW,
+        loader=jsonld.default_loader(),
+    )
+    report = _fails_with(
+        forged,
+        Code.ISSUER_KEY_MISMATCH,
+        resolver=OfflineResolver(did_web_documents={evil: evil_doc}),
+    )
+    assert evil in _check(report, "issuer_binding").message
+
+
+@pytest.mark.parametrize("previous", [5, True, [["x"]], [{"id": "x"}], {"id": "x"}])
+def test_malformed_previous_proof_is_reported(signed: dict[str, Any], previous: Any) -> None:
+    bad = copy.deepcopy(signed)
+    bad["proof"]["previousProof"] = previous
+    _fails_with(bad, Code.MALFORMED)
+
+
+def test_proof_id_of_the_wrong_type(signed: dict[str, Any]) -> None:
+    bad = copy.deepcopy(signed)
+    second = dict(bad["proof"], id=["a", "b"], previousProof="urn:x")
+    bad["proof"] = [dict(bad["proof"], id={"x": 1}), second]
+    assert not _verify(bad).verified
+
+
+def test_too_many_proofs_is_refused_before_any_work(signed: dict[str, Any]) -> None:
+    bad = copy.deepcopy(signed)
+    ids = [f"urn:p:{i}" for i in range(200)]
+    bad["proof"] = [dict(bad["proof"], id=i, previousProof=ids) for i in ids]
+    report = _fails_with(bad, Code.MALFORMED)
+    assert "over the limit" in _check(report, "proof").message
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['{"n": 1e400}', '{"name": "\\ud800"}', '{"\\udc00": 1}'],
+    ids=["non-finite", "lone-surrogate-value", "lone-surrogate-key"],
+)
+def test_numbers_and_strings_json_cannot_carry(text: str) -> None:
+    _fails_with(text, Code.MALFORMED)
+
+
+def test_jcs_refuses_numbers_outside_i_json(issuer_key: KeyPair) -> None:
+    from vcportable import jsonld
+    from vcportable.errors import CanonicalizationError
+    from vcportable.proofs import dataintegrity as di
+
+    unsigned = load_json("interop/sample-unsigned.json")
+    unsigned["issuer"]["id"] = issuer_key.controller
+    unsigned["credentialSubject"]["achievement"]["creditsAvailable"] = 2**60
+    with pytest.raises(CanonicalizationError, match="JCS"):
+        di.add_proof(
+            unsigned,
+            issuer_key,
+            created=NOW,
+            loader=jsonld.default_loader(),
+            cryptosuite="eddsa-jcs-2022",
+        )
+
+
+def test_json_string_is_not_mistaken_for_a_token() -> None:
+    report = _fails_with('"just a string"', Code.MALFORMED)
+    assert "JSON object" in report.checks[0].message
+
+
+def test_presentation_without_requested_challenge_warns(signed: dict[str, Any]) -> None:
+    holder = KeyPair.generate()
+    vp = sign_presentation(
+        create_presentation([signed], holder=holder.controller),
+        holder,
+        challenge="c-1",
+        clock=CLOCK,
+    )
+    report = _verify(vp)
+    assert report.verified
+    assert _check(report, "challenge").code is Code.CHALLENGE_NOT_REQUESTED
+    assert _check(report, "subject_binding").code is Code.HOLDER_NOT_SUBJECT
+
+
+def test_holder_who_is_the_subject(issuer_key: KeyPair) -> None:
+    holder = KeyPair.generate()
+    unsigned = load_json("interop/sample-unsigned.json")
+    unsigned["credentialSubject"]["id"] = holder.controller
+    credential = Issuer(issuer_key, clock=CLOCK).issue(unsigned)
+    vp = sign_presentation(
+        create_presentation([credential], holder=holder.controller),
+        holder,
+        challenge="c-2",
+        clock=CLOCK,
+    )
+    report = Verifier(clock=CLOCK).verify(vp, challenge="c-2")
+    assert report.verified
+    assert _check(report, "subject_binding").status is CheckStatus.PASSED

@@ -34,7 +34,8 @@ def prepare_credential(credential: Mapping[str, Any], issuer_id: str, now: str) 
         issuer["id"] = issuer_id
     else:
         prepared["issuer"] = issuer_id
-    is_v1 = prepared.get("@context", [None])[0] == "https://www.w3.org/2018/credentials/v1"
+    context = prepared.get("@context")
+    is_v1 = isinstance(context, list) and context[:1] == ["https://www.w3.org/2018/credentials/v1"]
     date_field = "issuanceDate" if is_v1 else "validFrom"
     prepared.setdefault(date_field, now)
     return prepared
@@ -46,6 +47,8 @@ def validate_credential(credential: Mapping[str, Any]) -> None:
     problems = check_data_model(document, kind="credential")
     types = document.get("type")
     type_list = [types] if isinstance(types, str) else types if isinstance(types, list) else []
+    if "VerifiablePresentation" in type_list:
+        problems.append(("type", "a credential cannot also be a VerifiablePresentation"))
     if PROFILE_TYPES.intersection(t for t in type_list if isinstance(t, str)):
         known = set(problems)
         problems += [p for p in validate_profile(document) if p not in known]

@@ -8,6 +8,8 @@ two parsers may keep different copies (a classic JOSE confusion).
 from __future__ import annotations
 
 import json
+import math
+import re
 from typing import Any
 
 from .errors import InputError
@@ -52,6 +54,25 @@ def _refuse_constant(name: str) -> Any:
     raise InputError(f"{name} is not valid JSON")
 
 
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise InputError(f"number {text[:40]} is too large to represent")
+    return value
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    """Whether a string anywhere in ``value`` holds half of a UTF-16 pair (not Unicode text)."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def parse_json(
     data: bytes | str,
     *,
@@ -85,8 +106,16 @@ def parse_json(
             f"{what} nests {depth} levels deep, over the limit of {max_depth}", code="TOO_DEEP"
         )
     try:
-        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant)
+        value = json.loads(
+            text,
+            object_pairs_hook=_no_duplicates,
+            parse_constant=_refuse_constant,
+            parse_float=_finite,
+        )
     except json.JSONDecodeError as exc:
         raise InputError(
             f"{what} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from None
+    if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(value):
+        raise InputError(f"{what} holds an unpaired UTF-16 surrogate escape (not Unicode text)")
+    return value

@@ -49,6 +49,9 @@ class VerificationPolicy:
     require_issuer_binding: bool = True
     #: A presentation must carry a proof (by its holder) unless this is turned off.
     require_presentation_proof: bool = True
+    #: Proofs in one proof set or chain (each proof of a chain re-signs the proofs before it,
+    #: so the work grows fast: the bound keeps it small).
+    max_proofs: int = 8
     allowed_cryptosuites: frozenset[str] = field(
         default_factory=lambda: frozenset(s.name for s in di.SUITES.values())
     )
@@ -114,7 +117,7 @@ class Verifier:
             document: Any = data
         else:
             text = _as_text(data)
-            if text is not None and text.strip() and not text.lstrip().startswith(("{", "[")):
+            if text is not None and text.strip() and not text.lstrip().startswith(("{", "[", '"')):
                 return self.verify_token(text.strip(), challenge=challenge, domain=domain)
             try:
                 document = parse_json(
@@ -200,9 +203,37 @@ class Verifier:
             )
             for item in items
         ]
+        checks += self._subject_binding(items, holder_id)
         return VerificationReport.from_checks(
             "presentation", checks, format="di", credentials=reports, holder=holder_id
         )
+
+    def _subject_binding(self, credentials: list[Any], holder: str | None) -> list[Check]:
+        """Whether the holder is the subject of what it presents. A warning, not a failure:
+        presenting someone else's credential can be legitimate (a guardian, an employer)."""
+        if holder is None:
+            return []
+        others = []
+        for number, credential in enumerate(credentials, 1):
+            subject = (
+                credential.get("credentialSubject") if isinstance(credential, Mapping) else None
+            )
+            subjects = subject if isinstance(subject, list) else [subject]
+            ids = {s.get("id") for s in subjects if isinstance(s, Mapping)}
+            if holder not in ids:
+                others.append(str(number))
+        if not others:
+            return [
+                Check.passed("subject_binding", "the holder is the subject of every credential")
+            ]
+        return [
+            Check.warning(
+                "subject_binding",
+                Code.HOLDER_NOT_SUBJECT,
+                f"the holder {holder} is not the subject of enclosed credential(s) "
+                f"{', '.join(others)}",
+            )
+        ]
 
     def verify_token(
         self, token: str, *, challenge: str | None = None, domain: str | None = None
@@ -262,6 +293,14 @@ class Verifier:
         proofs = di.proofs_of(document)
         if not proofs:
             return [Check.failed("proof", Code.PROOF_MISSING, "the document has no proof")]
+        if len(proofs) > self.policy.max_proofs:
+            return [
+                Check.failed(
+                    "proof",
+                    Code.MALFORMED,
+                    f"{len(proofs)} proofs, over the limit of {self.policy.max_proofs}",
+                )
+            ]
         try:
             jsonld.check_contexts(dict(document), self.loader)
         except ContextNotAllowedError as exc:
@@ -348,7 +387,11 @@ class Verifier:
             checks.append(
                 Check.passed(f"verification_method{suffix}", f"{vm_id} is authorized for {purpose}")
             )
-        checks.append(self._binding(method.controller, bind_to, purpose, suffix))
+        # The key is trusted as the controller's only if it is published in the controller's
+        # own DID document: a method's `controller` field alone proves nothing (any DID
+        # document could claim another DID controls its key).
+        controller = method.controller if method.controller == did_document.id else did_document.id
+        checks.append(self._binding(controller, bind_to, purpose, suffix))
         checks.append(self._signature(document, proof, suite, method.public_key, pid))
         return checks
 
@@ -393,6 +436,15 @@ class Verifier:
         self, proof: Mapping[str, Any], suffix: str, challenge: str | None, domain: str | None
     ) -> list[Check]:
         checks = []
+        if challenge is None and proof.get("proofPurpose") == "authentication":
+            checks.append(
+                Check.warning(
+                    f"challenge{suffix}",
+                    Code.CHALLENGE_NOT_REQUESTED,
+                    "this verifier asked no challenge, so the presentation may be a replay "
+                    "(verify with --challenge)",
+                )
+            )
         if challenge is not None:
             got = proof.get("challenge")
             checks.append(

@@ -261,7 +261,10 @@ def _emit(text: str, out: str | None, what: str) -> None:
         return
     from ..fileutil import write_atomic
 
-    write_atomic(Path(out), (text + "\n").encode("utf-8"))
+    try:
+        write_atomic(Path(out), (text + "\n").encode("utf-8"))
+    except OSError as exc:
+        raise Unreadable(f"cannot write {out}: {exc.strerror or exc}") from None
     click.echo(f"{what} written to {out}", err=True)
 
 
@@ -379,12 +382,14 @@ def verify(
 
     Accepts JSON-LD with Data Integrity proofs, vc+jwt / vp+jwt, VC-JWT 1.1 and SD-JWT.
 
-    Exit 0 when every input verified, 1 when any did not, 3 when an input cannot be read.
+    Exit 0 when every input verified, 1 when any did not, 2 for a usage error, 3 when an input
+    cannot be read (the others are still verified and reported).
     """
     from ..cli.render import render_report
     from ..clock import FixedClock, SystemClock, parse_datetime
     from ..dids import OfflineResolver
     from ..jsonld import DocumentLoader, default_loader
+    from ..models.report import Check, Code, VerificationReport
     from ..verifier import VerificationPolicy, Verifier
 
     clock: Any = SystemClock()
@@ -410,9 +415,18 @@ def verify(
         policy=policy,
     )
     reports = []
+    unreadable = False
     for name in inputs:
-        data = _read_input(name, policy.max_input_bytes)
-        report = verifier.verify(data, challenge=challenge, domain=domain)
+        try:
+            data = _read_input(name, policy.max_input_bytes)
+        except Unreadable as exc:
+            # Report it and go on: the other inputs still get their verdicts.
+            unreadable = True
+            report = VerificationReport.from_checks(
+                "unknown", [Check.failed("read", Code.MALFORMED, exc.message)]
+            )
+        else:
+            report = verifier.verify(data, challenge=challenge, domain=domain)
         reports.append(report)
         if not as_json:
             click.echo(render_report(name, report))
@@ -423,6 +437,8 @@ def verify(
         if len(reports) == 1:
             payload = payload[0]
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+    if unreadable:
+        sys.exit(EXIT_UNREADABLE)
     if not all(r.verified for r in reports):
         sys.exit(EXIT_NOT_VERIFIED)
 

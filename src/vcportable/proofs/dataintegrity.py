@@ -23,7 +23,7 @@ import rfc8785
 from .. import jsonld
 from ..canonfast import canonize_fast
 from ..clock import format_datetime
-from ..errors import ConfigurationError, InputError, InvalidSignature
+from ..errors import CanonicalizationError, ConfigurationError, InputError, InvalidSignature
 from ..keys import KeyPair, KeyType, PublicKey
 
 DATA_INTEGRITY_PROOF = "DataIntegrityProof"
@@ -42,7 +42,11 @@ def _rdfc(document: dict[str, Any], loader: jsonld.DocumentLoader) -> bytes:
 def _jcs(document: dict[str, Any], loader: jsonld.DocumentLoader) -> bytes:
     # JCS suites still refuse contexts that are not bundled: the document is JSON-LD.
     jsonld.check_contexts(document, loader)
-    return bytes(rfc8785.dumps(document))
+    try:
+        return bytes(rfc8785.dumps(document))
+    except (rfc8785.CanonicalizationError, UnicodeEncodeError) as exc:
+        # Integers beyond 2^53, non-finite numbers, lone surrogates: not I-JSON (RFC 7493).
+        raise CanonicalizationError(f"the document cannot be canonicalized as JCS: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -125,8 +129,14 @@ def unsecured_document(document: Mapping[str, Any], proof: Mapping[str, Any]) ->
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     previous = proof.get("previousProof")
     if previous is not None:
-        wanted = [previous] if isinstance(previous, str) else list(previous)
-        by_id = {p.get("id"): p for p in proofs_of(document) if isinstance(p, dict)}
+        wanted = [previous] if isinstance(previous, str) else previous
+        if not isinstance(wanted, list) or not all(isinstance(p, str) for p in wanted):
+            raise InputError("previousProof must be a proof id or a list of proof ids")
+        by_id = {
+            p["id"]: p
+            for p in proofs_of(document)
+            if isinstance(p, dict) and isinstance(p.get("id"), str)
+        }
         missing = [pid for pid in wanted if pid not in by_id]
         if missing:
             raise InputError(f"previousProof {missing[0]!r} is not among the document's proofs")
