@@ -14,11 +14,14 @@ from typing import Any, Literal
 
 from . import jsonld
 from .clock import Clock, SystemClock, format_datetime
-from .errors import CredentialInvalidError
+from .errors import CanonicalizationError, CredentialInvalidError
 from .keys import KeyPair, PublicKey
 from .models.credential import validate_profile
 from .models.datamodel import check_data_model
 from .proofs import dataintegrity as di
+
+VC_V1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
+DATA_INTEGRITY_CONTEXT = "https://w3id.org/security/data-integrity/v2"
 
 #: Credential types that must follow the Open Badges 3.0 profile of schemas/.
 PROFILE_TYPES = frozenset({"OpenBadgeCredential", "AchievementCredential"})
@@ -35,7 +38,7 @@ def prepare_credential(credential: Mapping[str, Any], issuer_id: str, now: str) 
     else:
         prepared["issuer"] = issuer_id
     context = prepared.get("@context")
-    is_v1 = isinstance(context, list) and context[:1] == ["https://www.w3.org/2018/credentials/v1"]
+    is_v1 = isinstance(context, list) and context[:1] == [VC_V1_CONTEXT]
     date_field = "issuanceDate" if is_v1 else "validFrom"
     prepared.setdefault(date_field, now)
     return prepared
@@ -83,13 +86,22 @@ class Issuer:
         """Validate and sign one credential with a Data Integrity proof; the input is not
         modified."""
         prepared, now = self._prepared(credential)
-        return di.add_proof(
-            prepared,
-            self.key,
-            created=now,
-            loader=self.loader,
-            cryptosuite=self.cryptosuite,
-        )
+        try:
+            return di.add_proof(
+                prepared,
+                self.key,
+                created=now,
+                loader=self.loader,
+                cryptosuite=self.cryptosuite,
+            )
+        except CanonicalizationError as exc:
+            context = prepared.get("@context")
+            if isinstance(context, list) and VC_V1_CONTEXT in context[:1]:
+                raise CanonicalizationError(
+                    f"{exc.message}. A VC 1.1 credential needs the Data Integrity terms: add "
+                    f'"{DATA_INTEGRITY_CONTEXT}" to its @context'
+                ) from None
+            raise
 
     def issue_jwt(self, credential: Mapping[str, Any]) -> str:
         """Validate and secure one credential as a compact ``vc+jwt`` (VC-JOSE-COSE)."""
