@@ -910,7 +910,9 @@ def test_the_network_is_never_touched(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_loader_refuses_even_when_the_precheck_is_bypassed(monkeypatch: pytest.MonkeyPatch) -> None:
     # The pre-check is a convenience; the loader itself is the gate. pyld wraps loader errors,
     # canonize unwraps them.
-    monkeypatch.setattr(jsonld, "_walk_contexts", lambda *args, **kwargs: None)
+    from vcportable.jsonld import _safe
+
+    monkeypatch.setattr(_safe, "_walk_contexts", lambda *args, **kwargs: None)
     with pytest.raises(ContextNotAllowedError, match="unknown.example"):
         jsonld.canonize({"@context": ["https://unknown.example/v1"], "id": "urn:x"}, LOADER)
 
@@ -1015,8 +1017,10 @@ def test_pyld_remote_document_shape() -> None:
 def test_corrupted_bundle_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     manifest = dict(jsonld._bundle_manifest())
     manifest[V2] = jsonld._Pinned(manifest[V2].file, "0" * 64)
-    monkeypatch.setattr(jsonld, "_bundle_manifest", lambda: manifest)
-    monkeypatch.setattr(jsonld, "_bundle_docs", {})
+    from vcportable.jsonld import _loader
+
+    monkeypatch.setattr(_loader, "_bundle_manifest", lambda: manifest)
+    monkeypatch.setattr(_loader, "_bundle_docs", {})
     loader = jsonld.DocumentLoader()
     with pytest.raises(ConfigurationError, match="bundle corrupted"):
         loader.load(V2)

@@ -54,15 +54,9 @@ Deliberate differences from jsonld.js (each an error here, never different outpu
 
 from __future__ import annotations
 
-import sys
-import types
-from typing import Any, Final
-
-from . import _loader, _numbers, _rdfc, _safe
 from ._loader import MAX_CONTEXT_BYTES, DocumentLoader, check_contexts, default_loader
 from ._loader import PROCESSED_CONTEXT_CACHE_SIZE as PROCESSED_CONTEXT_CACHE_SIZE
 from ._loader import RESOLVED_CONTEXT_CACHE_SIZE as RESOLVED_CONTEXT_CACHE_SIZE
-from ._loader import _bundle_docs as _bundle_docs
 from ._loader import _bundle_manifest as _bundle_manifest
 from ._loader import _Pinned as _Pinned
 from ._loader import _walk_contexts as _walk_contexts
@@ -87,22 +81,3 @@ __all__ = [
 #   _rdfc     N-Quads terms and the RDFC-1.0 port of rdf-canonize            (uses _numbers)
 #   _safe     pyld with the safe-mode hooks, canonize            (uses _loader, _numbers, _rdfc)
 
-_UNSET: Final = object()
-
-
-class _Package(types.ModuleType):
-    """This package was one module, and tests replace some of its private names
-    (``monkeypatch.setattr(jsonld, "_bundle_manifest", ...)``). Rebinding a name here also
-    rebinds it in every submodule that holds the same object, so the replacement reaches the code
-    that uses it, as it did before the split."""
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        current = self.__dict__.get(name, _UNSET)
-        if current is not _UNSET:
-            for module in (_numbers, _loader, _rdfc, _safe):
-                if module.__dict__.get(name, _UNSET) is current:
-                    setattr(module, name, value)
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
