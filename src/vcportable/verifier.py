@@ -151,6 +151,8 @@ class Verifier:
         valid_from = credential.get("validFrom", credential.get("issuanceDate"))
         valid_until = credential.get("validUntil", credential.get("expirationDate"))
         name = credential.get("name")
+        issuer_object = credential.get("issuer")
+        issuer_name = issuer_object.get("name") if isinstance(issuer_object, Mapping) else None
         return VerificationReport.from_checks(
             "credential",
             checks,
@@ -158,6 +160,7 @@ class Verifier:
             issuer=issuer,
             credential_id=credential.get("id") if isinstance(credential.get("id"), str) else None,
             name=name if isinstance(name, str) else None,
+            issuer_name=issuer_name if isinstance(issuer_name, str) else None,
             valid_from=valid_from if isinstance(valid_from, str) else None,
             valid_until=valid_until if isinstance(valid_until, str) else None,
         )

@@ -32,6 +32,8 @@ def _lines(report: VerificationReport, indent: str) -> list[str]:
         lines.append(f"{indent}credential:  {_safe(report.name)}")
     if report.issuer:
         lines.append(f"{indent}issuer:      {_safe(report.issuer)}")
+    if report.issuer_name:
+        lines.append(f"{indent}issuer name: {_safe(report.issuer_name)} (as the credential states)")
     if report.holder:
         lines.append(f"{indent}holder:      {_safe(report.holder)}")
     if report.format and report.format not in ("di", "unknown"):

@@ -120,6 +120,8 @@ class VerificationReport:
     #: "di" (Data Integrity JSON-LD) or the token type: "vc+jwt", "vc+sd-jwt", "dc+sd-jwt"...
     format: str | None = None
     issuer: str | None = None
+    #: The issuer's name as the credential states it (self-declared, not vouched for).
+    issuer_name: str | None = None
     holder: str | None = None
     credential_id: str | None = None
     name: str | None = None

@@ -97,6 +97,10 @@ class JoseResult:
             issuer = id_of(doc.get("issuer")) or _str(claims.get("iss"))
             if issuer:
                 out["issuer"] = issuer
+            issuer_object = doc.get("issuer")
+            issuer_name = issuer_object.get("name") if isinstance(issuer_object, Mapping) else None
+            if isinstance(issuer_name, str):
+                out["issuer_name"] = issuer_name
             cid = _str(doc.get("id")) or _str(claims.get("jti"))
             if cid:
                 out["credential_id"] = cid
