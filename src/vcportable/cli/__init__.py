@@ -337,7 +337,7 @@ def present(
     _emit(issue_vp_jwt([text], holder, now=now, nonce=nonce, aud=aud), out, "presentation")
 
 
-@cli.command()
+@cli.command(short_help="Verify credentials and presentations, offline.")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(allow_dash=True))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON reports instead of text.")
 @click.option(
