@@ -13,6 +13,7 @@ are kept aside with the reason, so a lookup can say why it failed.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -325,6 +326,9 @@ def _did_web_segments(did: str, specific_id: str) -> list[str]:
     return segments
 
 
+# did:key and did:jwk documents are pure functions of the DID: resolve each once (bounded).
+# The returned DidDocument is shared between callers, who only read it.
+@functools.lru_cache(maxsize=1024)
 def _resolve_did_key(did: str, multibase: str) -> DidDocument:
     try:
         public_key = PublicKey.from_multibase(multibase)
@@ -333,6 +337,7 @@ def _resolve_did_key(did: str, multibase: str) -> DidDocument:
     return DidDocument.parse(did_key_document(public_key), did)
 
 
+@functools.lru_cache(maxsize=1024)
 def _resolve_did_jwk(did: str, encoded: str) -> DidDocument:
     try:
         jwk = json.loads(b64url_decode(encoded, what="did:jwk identifier"))
