@@ -39,3 +39,36 @@ def require_harness() -> Path:
             "(run `make interop`): interop with the JavaScript reference skipped"
         )
     return Path(value)
+
+
+# -- editing JSON documents in tests ----------------------------------------------------------
+
+#: Sentinel for :func:`set_path`: remove the member or item instead of setting it.
+DELETE = object()
+
+
+def json_paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every path (keys and indices) to a member or item inside ``value``."""
+    found = [prefix] if prefix else []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += json_paths(item, (*prefix, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += json_paths(item, (*prefix, index))
+    return found
+
+
+def set_path(document: Any, path: tuple[Any, ...], value: Any) -> Any:
+    """Set (or, with :data:`DELETE`, remove) the value at ``path`` in place; return what was
+    there before (:data:`DELETE` for a member that was absent)."""
+    parent = document
+    for part in path[:-1]:
+        parent = parent[part]
+    key = path[-1]
+    before = parent.get(key, DELETE) if isinstance(parent, dict) else parent[key]
+    if value is DELETE:
+        del parent[key]
+    else:
+        parent[key] = value
+    return before

@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import DELETE, set_path
 from vcportable.errors import ConfigurationError
 from vcportable.models.datamodel import (
     DATETIME_STAMP_PATTERN,
@@ -125,18 +126,11 @@ def test_valid_documents_have_no_problems(doc: dict[str, Any], kind: Any) -> Non
 
 # -- each MUST rule, broken -----------------------------------------------------------------
 
-DELETE = object()
 
 
 def changed(base: dict[str, Any], path: tuple[str | int, ...], value: object) -> dict[str, Any]:
     doc = copy.deepcopy(base)
-    target: Any = doc
-    for part in path[:-1]:
-        target = target[part]
-    if value is DELETE:
-        del target[path[-1]]
-    else:
-        target[path[-1]] = value
+    set_path(doc, path, value)
     return doc
 
 

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft201909Validator, Draft202012Validator
 
+from conftest import DELETE, json_paths, set_path
 from vcportable.errors import CredentialInvalidError
 from vcportable.models import credential as cred
 from vcportable.models.credential import (
@@ -211,20 +212,13 @@ def test_schema_is_shipped_and_in_step_with_the_code() -> None:
 
 # -- the profile's rules: pydantic names the path, the JSON Schema agrees ------------------
 
-DELETE = object()
 Edit = tuple[tuple[str | int, ...], object]
 
 
 def edited(*edits: Edit) -> dict[str, Any]:
     doc = sample()
     for path, value in edits:
-        target: Any = doc
-        for part in path[:-1]:
-            target = target[part]
-        if value is DELETE:
-            del target[path[-1]]
-        else:
-            target[path[-1]] = copy.deepcopy(value)
+        set_path(doc, path, value if value is DELETE else copy.deepcopy(value))
     return doc
 
 
@@ -590,17 +584,6 @@ json_values = st.recursive(
 )
 
 
-def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix] if prefix else []
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found += _paths(item, (*prefix, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found += _paths(item, (*prefix, index))
-    return found
-
-
 BASES = [load(p) for p in VALID_FILES]
 
 
@@ -608,18 +591,13 @@ BASES = [load(p) for p in VALID_FILES]
 def mutated_credentials(draw: st.DrawFn) -> dict[str, Any]:
     doc: dict[str, Any] = copy.deepcopy(draw(st.sampled_from(BASES)))
     for _ in range(draw(st.integers(1, 3))):
-        paths = _paths(doc)
+        paths = json_paths(doc)
         if not paths:
             break
         path = draw(st.sampled_from(paths))
-        parent: Any = doc
-        for part in path[:-1]:
-            parent = parent[part]
-        if draw(st.booleans()):
-            del parent[path[-1]]
-        else:
-            # Copy: the INTERESTING values are shared and later mutations must not alter them.
-            parent[path[-1]] = copy.deepcopy(draw(json_values | st.sampled_from(INTERESTING)))
+        # Copy: the INTERESTING values are shared and later mutations must not alter them.
+        value = copy.deepcopy(draw(json_values | st.sampled_from(INTERESTING)))
+        set_path(doc, path, DELETE if draw(st.booleans()) else value)
     return doc
 
 

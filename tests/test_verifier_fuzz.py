@@ -11,7 +11,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import load_json
+from conftest import DELETE, json_paths, load_json, set_path
 from vcportable.clock import FixedClock
 from vcportable.issuer import Issuer
 from vcportable.keys import KeyPair
@@ -34,32 +34,14 @@ json_values = st.recursive(
 )
 
 
-def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix] if prefix else []
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found += _paths(item, (*prefix, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found += _paths(item, (*prefix, index))
-    return found
-
-
-PATHS = _paths(SIGNED)
+PATHS = json_paths(SIGNED)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(PATHS), json_values, st.booleans())
 def test_altered_credential_never_verifies(path: tuple[Any, ...], value: Any, delete: bool) -> None:
     document = copy.deepcopy(SIGNED)
-    parent: Any = document
-    for part in path[:-1]:
-        parent = parent[part]
-    original = parent[path[-1]]
-    if delete:
-        del parent[path[-1]]
-    else:
-        parent[path[-1]] = value
+    original = set_path(document, path, DELETE if delete else value)
     report = VERIFIER.verify(document)
     assert isinstance(report, VerificationReport)
     json.dumps(report.to_json_dict())  # always serialisable
