@@ -530,3 +530,22 @@ def test_holder_who_is_the_subject(issuer_key: KeyPair) -> None:
     report = Verifier(clock=CLOCK).verify(vp, challenge="c-2")
     assert report.verified
     assert _check(report, "subject_binding").status is CheckStatus.PASSED
+
+
+def test_report_facts_of_a_vc_1_1_credential() -> None:
+    from vcportable.models.report import credential_facts
+
+    facts = credential_facts(
+        {
+            "issuer": {"id": "did:example:board", "name": "Board", "type": 5},
+            "issuanceDate": "2020-01-01T00:00:00Z",
+            "expirationDate": "2030-01-01T00:00:00Z",
+            "name": ["not", "a", "string"],
+        }
+    )
+    assert facts == {
+        "issuer": "did:example:board",
+        "issuer_name": "Board",
+        "valid_from": "2020-01-01T00:00:00Z",
+        "valid_until": "2030-01-01T00:00:00Z",
+    }

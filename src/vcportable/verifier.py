@@ -26,7 +26,13 @@ from .errors import (
 )
 from .jsonutil import MAX_INPUT_BYTES, MAX_JSON_DEPTH, parse_json
 from .models.datamodel import check_data_model, check_related_resources
-from .models.report import Check, Code, VerificationReport
+from .models.report import (
+    Check,
+    Code,
+    VerificationReport,
+    credential_facts,
+    validity_period,
+)
 from .proofs import dataintegrity as di
 
 if TYPE_CHECKING:
@@ -66,13 +72,6 @@ def _code_of(error: VcPortableError) -> Code:
         return Code(error.code)
     except ValueError:
         return Code.MALFORMED
-
-
-def _issuer_id(document: Mapping[str, Any]) -> str | None:
-    issuer = document.get("issuer")
-    if isinstance(issuer, Mapping):
-        issuer = issuer.get("id")
-    return issuer if isinstance(issuer, str) else None
 
 
 def _types(document: Mapping[str, Any]) -> list[str]:
@@ -143,27 +142,14 @@ class Verifier:
         now = self.clock.now()
         checks = [Check.passed("parse", "well-formed JSON object")]
         checks.append(self._data_model(credential, "credential"))
-        issuer = _issuer_id(credential)
-        checks += self._proof_checks(credential, "assertionMethod", bind_to=issuer, now=now)
+        facts = credential_facts(credential)
+        checks += self._proof_checks(
+            credential, "assertionMethod", bind_to=facts.get("issuer"), now=now
+        )
         checks += self._related_resources(credential)
         checks.append(self._validity(credential, now))
         checks.append(self._status(credential))
-        valid_from = credential.get("validFrom", credential.get("issuanceDate"))
-        valid_until = credential.get("validUntil", credential.get("expirationDate"))
-        name = credential.get("name")
-        issuer_object = credential.get("issuer")
-        issuer_name = issuer_object.get("name") if isinstance(issuer_object, Mapping) else None
-        return VerificationReport.from_checks(
-            "credential",
-            checks,
-            format="di",
-            issuer=issuer,
-            credential_id=credential.get("id") if isinstance(credential.get("id"), str) else None,
-            name=name if isinstance(name, str) else None,
-            issuer_name=issuer_name if isinstance(issuer_name, str) else None,
-            valid_from=valid_from if isinstance(valid_from, str) else None,
-            valid_until=valid_until if isinstance(valid_until, str) else None,
-        )
+        return VerificationReport.from_checks("credential", checks, format="di", **facts)
 
     def verify_presentation(
         self,
@@ -267,12 +253,8 @@ class Verifier:
             if result.kind == "credential":
                 extra.append(self._validity(document, now))
                 extra.append(self._status(document))
-        report = result.to_report(extra)
-        report.credentials = [self._jose_report(sub, now) for sub in result.credentials]
-        report.verified = report.verified and all(r.verified for r in report.credentials)
-        report.format = result.format
-        report.disclosed = list(result.disclosed) or None
-        return report
+        enclosed = [self._jose_report(sub, now) for sub in result.credentials]
+        return result.to_report(extra, credentials=enclosed)
 
     # -- checks -----------------------------------------------------------------------------
 
@@ -523,8 +505,7 @@ class Verifier:
         return [Check.passed("related_resources", f"{len(ids)} related resource digest(s) match")]
 
     def _validity(self, credential: Mapping[str, Any], now: datetime) -> Check:
-        start = credential.get("validFrom", credential.get("issuanceDate"))
-        end = credential.get("validUntil", credential.get("expirationDate"))
+        start, end = validity_period(credential)
         try:
             start_at = parse_datetime(start) if isinstance(start, str) else None
             end_at = parse_datetime(end) if isinstance(end, str) else None

@@ -8,6 +8,7 @@ and a cold ``vcportable verify`` should not pay for importing a validation libra
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -158,3 +159,28 @@ class VerificationReport:
 
 def _without_none(items: list[tuple[str, Any]]) -> dict[str, Any]:
     return {k: v.value if isinstance(v, StrEnum) else v for k, v in items if v is not None}
+
+
+def validity_period(credential: Mapping[str, Any]) -> tuple[Any, Any]:
+    """The credential's stated start and end, as given: ``validFrom``/``validUntil`` (VC 2.0)
+    or ``issuanceDate``/``expirationDate`` (VC 1.1)."""
+    start = credential.get("validFrom", credential.get("issuanceDate"))
+    end = credential.get("validUntil", credential.get("expirationDate"))
+    return start, end
+
+
+def credential_facts(credential: Mapping[str, Any]) -> dict[str, str]:
+    """What a report says about a credential (issuer, its stated name, id, name, validity),
+    for whichever of them the document states as strings."""
+    issuer = credential.get("issuer")
+    issuer_object = issuer if isinstance(issuer, Mapping) else {}
+    start, end = validity_period(credential)
+    facts = {
+        "issuer": issuer_object.get("id") if issuer_object else issuer,
+        "issuer_name": issuer_object.get("name"),
+        "credential_id": credential.get("id"),
+        "name": credential.get("name"),
+        "valid_from": start,
+        "valid_until": end,
+    }
+    return {k: v for k, v in facts.items() if isinstance(v, str)}

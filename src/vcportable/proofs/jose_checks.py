@@ -10,7 +10,6 @@ against the document, VC-JOSE-COSE §3.1); :func:`token_validity` (the time wind
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +17,13 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from vcportable.dids import DidResolver
-from vcportable.models.report import Check, CheckStatus, Code, VerificationReport
+from vcportable.models.report import (
+    Check,
+    CheckStatus,
+    Code,
+    VerificationReport,
+    credential_facts,
+)
 from vcportable.proofs.jose_keys import KeySource
 from vcportable.proofs.jws import (
     CompactJws,
@@ -94,40 +99,41 @@ class JoseResult:
             if holder:
                 out["holder"] = holder
         else:
-            issuer = id_of(doc.get("issuer")) or _str(claims.get("iss"))
-            if issuer:
-                out["issuer"] = issuer
-            issuer_object = doc.get("issuer")
-            issuer_name = issuer_object.get("name") if isinstance(issuer_object, Mapping) else None
-            if isinstance(issuer_name, str):
-                out["issuer_name"] = issuer_name
-            cid = _str(doc.get("id")) or _str(claims.get("jti"))
-            if cid:
-                out["credential_id"] = cid
-            metadata = doc.get("credential") if self.format == "dc+sd-jwt" else doc
-            name = metadata.get("name") if isinstance(metadata, Mapping) else None
-            if isinstance(name, str):
-                out["name"] = name
-            start = _str(doc.get("validFrom")) or _str(doc.get("issuanceDate"))
-            end = _str(doc.get("validUntil")) or _str(doc.get("expirationDate"))
-            start = start or iso_date(claims.get("nbf"))
-            end = end or iso_date(claims.get("exp"))
-            if start:
-                out["valid_from"] = start
-            if end:
-                out["valid_until"] = end
+            # What the credential states, then the JWT claims for what it leaves out.
+            out.update(credential_facts(doc))
+            fallbacks = {
+                "issuer": _str(claims.get("iss")),
+                "credential_id": _str(claims.get("jti")),
+                "valid_from": iso_date(claims.get("nbf")),
+                "valid_until": iso_date(claims.get("exp")),
+            }
+            if self.format == "dc+sd-jwt":  # SD-JWT VC: the display metadata sits apart
+                metadata = doc.get("credential")
+                name = metadata.get("name") if isinstance(metadata, Mapping) else None
+                fallbacks["name"] = _str(name)
+                out.pop("name", None)
+            for key, value in fallbacks.items():
+                if key not in out and value:
+                    out[key] = value
         return out
 
-    def to_report(self, extra_checks: Sequence[Check] = ()) -> VerificationReport:
+    def to_report(
+        self,
+        extra_checks: Sequence[Check] = (),
+        credentials: Sequence[VerificationReport] | None = None,
+    ) -> VerificationReport:
         """A :class:`VerificationReport` of these checks (plus ``extra_checks``, e.g. the
-        verifier's data model and status checks), with the enclosed credentials' reports."""
-        known = {f.name for f in dataclasses.fields(VerificationReport)}
-        fields: dict[str, Any] = {k: v for k, v in self.summary().items() if k in known}
+        verifier's data model and status checks), with the enclosed credentials' reports
+        (``credentials``, or by default their own :meth:`to_report`)."""
+        if credentials is None:
+            credentials = [c.to_report() for c in self.credentials]
         return VerificationReport.from_checks(
             self.kind,
             [*self.checks, *extra_checks],
-            credentials=[c.to_report() for c in self.credentials],
-            **fields,
+            credentials=list(credentials),
+            format=self.format,
+            disclosed=list(self.disclosed) or None,
+            **self.summary(),
         )
 
 
