@@ -55,6 +55,22 @@ def node_bench(n: int = 300) -> dict[str, float] | None:
     return {r["label"]: r["opsPerSec"] for r in report["results"] if "opsPerSec" in r}
 
 
+JS_SIGN = "vc.issue eddsa-rdfc-2022"
+JS_VERIFY = "vc.verifyCredential eddsa-rdfc-2022"
+
+
+def versus_reference(
+    node: dict[str, float], sign: float, verify: float, what: str
+) -> list[tuple[str, str]]:
+    """Table rows: the reference harness's sign/verify rates and ``what``'s ratios to them."""
+    return [
+        (f"Digital Bazaar vc sign   ({JS_SIGN})", f"{node[JS_SIGN]:.0f}/s"),
+        (f"Digital Bazaar vc verify ({JS_VERIFY})", f"{node[JS_VERIFY]:.0f}/s"),
+        (f"ratio sign   ({what} / JS)", f"{sign / node[JS_SIGN]:.2f}x"),
+        (f"ratio verify ({what} / JS)", f"{verify / node[JS_VERIFY]:.2f}x"),
+    ]
+
+
 def print_table(title: str, rows: list[tuple[str, str]]) -> None:
     width = max(len(r[0]) for r in rows)
     print(f"\n{title}")

@@ -20,7 +20,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from common import SAMPLE, interop_dir, node_bench, ops_per_second, print_table, save
+from common import (
+    SAMPLE,
+    interop_dir,
+    node_bench,
+    ops_per_second,
+    print_table,
+    save,
+    versus_reference,
+)
 
 from vcportable import jsonld
 from vcportable.clock import FixedClock
@@ -158,15 +166,8 @@ def main() -> dict[str, Any]:
         "memory": mem,
     }
     if node:
-        js_sign = node["vc.issue eddsa-rdfc-2022"]
-        js_verify = node["vc.verifyCredential eddsa-rdfc-2022"]
         ours = rates["eddsa-rdfc-2022"]
-        rows += [
-            ("Digital Bazaar vc sign   eddsa-rdfc-2022", f"{js_sign:.0f}/s"),
-            ("Digital Bazaar vc verify eddsa-rdfc-2022", f"{js_verify:.0f}/s"),
-            ("ratio sign   (vcportable / JS)", f"{ours['sign'] / js_sign:.2f}x"),
-            ("ratio verify (vcportable / JS)", f"{ours['verify'] / js_verify:.2f}x"),
-        ]
+        rows += versus_reference(node, ours["sign"], ours["verify"], "vcportable")
         payload["node"] = node
     rows.append(("cold `vcportable verify` (median)", f"{cold['vcportable_ms']:.0f} ms"))
     if cold["node_ms"] is not None:
