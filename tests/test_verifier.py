@@ -526,3 +526,19 @@ def test_report_facts_of_a_vc_1_1_credential() -> None:
         "valid_from": "2020-01-01T00:00:00Z",
         "valid_until": "2030-01-01T00:00:00Z",
     }
+
+
+def test_vc_1_1_dates_without_timezone_are_utc() -> None:
+    document = {
+        "@context": ["https://www.w3.org/2018/credentials/v1"],
+        "type": ["VerifiableCredential"],
+        "issuer": "did:example:board",
+        "issuanceDate": "2019-01-01T00:00:00",
+        "expirationDate": "2020-01-01T00:00:00",
+        "credentialSubject": {"id": "did:example:worker"},
+    }
+    report = _verify(document)
+    assert _check(report, "validity").code is Code.EXPIRED
+    assert _check(report, "data_model").status is CheckStatus.PASSED
+    document["expirationDate"] = "the day after tomorrow"
+    assert _check(_verify(document), "validity").code is Code.MALFORMED

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from . import jsonld
-from .clock import Clock, SystemClock, parse_datetime
+from .clock import Clock, SystemClock
 from .dids import DidResolver, OfflineResolver, resolve_verification_method
 from .errors import (
     CanonicalizationError,
@@ -25,7 +25,12 @@ from .errors import (
     VcPortableError,
 )
 from .jsonutil import MAX_INPUT_BYTES, MAX_JSON_DEPTH, parse_json
-from .models.datamodel import check_data_model, check_related_resources
+from .models.datamodel import (
+    check_data_model,
+    check_related_resources,
+    parse_datetime_stamp,
+    parse_xsd_datetime,
+)
 from .models.report import (
     Check,
     Code,
@@ -461,10 +466,7 @@ class Verifier:
             value = proof.get(name)
             if value is None:
                 continue
-            try:
-                instant = parse_datetime(value) if isinstance(value, str) else None
-            except ValueError:
-                instant = None
+            instant = parse_datetime_stamp(value)
             if instant is None:
                 checks.append(
                     Check.failed(
@@ -506,11 +508,11 @@ class Verifier:
 
     def _validity(self, credential: Mapping[str, Any], now: datetime) -> Check:
         start, end = validity_period(credential)
-        try:
-            start_at = parse_datetime(start) if isinstance(start, str) else None
-            end_at = parse_datetime(end) if isinstance(end, str) else None
-        except ValueError as exc:
-            return Check.failed("validity", Code.MALFORMED, str(exc))
+        # VC 1.1 dates may omit the timezone (UTC); the data_model check says which are bad.
+        start_at, end_at = parse_xsd_datetime(start), parse_xsd_datetime(end)
+        for value, parsed in ((start, start_at), (end, end_at)):
+            if value is not None and parsed is None:
+                return Check.failed("validity", Code.MALFORMED, f"{value!r} is not a date-time")
         skew = self.policy.clock_skew
         if start_at is not None and start_at > now + skew:
             return Check.failed("validity", Code.NOT_YET_VALID, f"not valid before {start}")

@@ -32,6 +32,7 @@ from typing import Any, Final
 
 from vcportable.errors import ConfigurationError, InputError
 from vcportable.keys import KeyPair
+from vcportable.models.datamodel import parse_datetime_stamp
 from vcportable.models.report import Check, Code
 from vcportable.proofs.jose_checks import (
     JoseResult,
@@ -47,7 +48,6 @@ from vcportable.proofs.jose_checks import (
     iso_date,
     iss_agrees,
     nonce_aud_checks,
-    parse_datetime,
     subjects_of,
     token_validity,
 )
@@ -395,7 +395,7 @@ def jwt_claims_for(credential: Mapping[str, Any], key: KeyPair, now: datetime) -
     claims: dict[str, Any] = {"iss": issuer, "iat": epoch(now)}
     for prop, claim in (("validFrom", "nbf"), ("validUntil", "exp")):
         if prop in credential:
-            instant = parse_datetime(credential[prop])
+            instant = parse_datetime_stamp(credential[prop])
             if instant is None:
                 raise InputError(f"{prop} is not an XSD date-time with a timezone")
             claims[claim] = epoch(instant)

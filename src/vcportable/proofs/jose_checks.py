@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from vcportable.dids import DidResolver
+from vcportable.models.datamodel import parse_datetime_stamp
 from vcportable.models.report import (
     Check,
     CheckStatus,
@@ -168,22 +169,10 @@ def iso_date(value: Any) -> str | None:
     return instant.isoformat().replace("+00:00", "Z")
 
 
-def parse_datetime(value: Any) -> datetime | None:
-    """XSD dateTime with a timezone, or None."""
-    if not isinstance(value, str):
-        return None
-    text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None
-
-
 def date_matches(claims: Mapping[str, Any], claim: str, value: Any) -> bool | None:
     """Whether NumericDate ``claim`` equals XSD date-time ``value`` (to the second)."""
     number = numeric_date(claims.get(claim))
-    instant = parse_datetime(value)
+    instant = parse_datetime_stamp(value)
     if number is None or instant is None:
         return None
     return math.floor(number) == epoch(instant)
