@@ -122,6 +122,9 @@ def test_too_large(signed: dict[str, Any]) -> None:
 
 def test_too_deep() -> None:
     _fails_with("[" * 10_000 + "]" * 10_000, Code.TOO_DEEP)
+    _fails_with('{"a":' * 65 + "1" + "}" * 65, Code.TOO_DEEP)
+    at_limit = _verify('{"a":' * 64 + "1" + "}" * 64)
+    assert Code.TOO_DEEP not in at_limit.codes()
 
 
 def test_duplicate_member_names(signed: dict[str, Any]) -> None:

@@ -1,8 +1,9 @@
 """Bounded, strict JSON parsing for untrusted input.
 
-Every input size is bounded (DESIGN security rules): bytes before parsing, nesting depth
-before the recursive parser can blow the stack, and duplicate member names are refused because
-two parsers may keep different copies (a classic JOSE confusion).
+Every input size is bounded (DESIGN security rules): bytes before parsing, then nesting depth
+(the C decoder guards its own recursion; the depth limit is checked on what it returns), and
+duplicate member names are refused because two parsers may keep different copies (a classic
+JOSE confusion).
 """
 
 from __future__ import annotations
@@ -18,27 +19,21 @@ MAX_INPUT_BYTES = 1024 * 1024
 MAX_JSON_DEPTH = 64
 
 
-def _nesting_depth(text: str) -> int:
-    """Deepest bracket nesting outside strings; linear, no recursion."""
-    depth = deepest = 0
-    in_string = escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            if depth > deepest:
-                deepest = depth
-        elif ch in "]}":
-            depth -= 1
-    return deepest
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether containers in ``value`` nest more than ``limit`` levels; iterative, and it stops
+    at the first container past the limit."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = (
+            item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        )
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -100,11 +95,6 @@ def parse_json(
         text = text[1:]
     if not text.strip():
         raise InputError(f"{what} is empty")
-    depth = _nesting_depth(text)
-    if depth > max_depth:
-        raise InputError(
-            f"{what} nests {depth} levels deep, over the limit of {max_depth}", code="TOO_DEEP"
-        )
     try:
         value = json.loads(
             text,
@@ -116,6 +106,11 @@ def parse_json(
         raise InputError(
             f"{what} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from None
+    except RecursionError:
+        # The C decoder guards its own recursion: far too deep for the limit anyway.
+        raise InputError(f"{what} nests deeper than {max_depth} levels", code="TOO_DEEP") from None
+    if _deeper_than(value, max_depth):
+        raise InputError(f"{what} nests deeper than {max_depth} levels", code="TOO_DEEP")
     if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(value):
         raise InputError(f"{what} holds an unpaired UTF-16 surrogate escape (not Unicode text)")
     return value
