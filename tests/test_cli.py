@@ -394,3 +394,31 @@ def test_human_output_neutralises_terminal_escapes(tmp_path: Path, signed_file: 
     assert "\x1b[2A" not in result.output and "\r" not in result.output
     assert "\u202e" not in result.output
     assert "\\u001b[2A" in result.output
+
+
+def test_present_checks_usage_before_asking_for_a_passphrase(
+    tmp_path: Path, signed_file: Path
+) -> None:
+    holder = tmp_path / "holder.key"
+    env = {"PW": "holder passphrase"}
+    run("key", "generate", "--out", str(holder), "--passphrase-env", "PW", env=env)
+    # No passphrase source at all: the usage error must come first, not a passphrase error.
+    result = run(
+        "present",
+        "--credential",
+        str(signed_file),
+        "--holder-key",
+        str(holder),
+        "--disclose",
+        "credentialSubject.name",
+    )
+    assert result.exit_code == 2 and "SD-JWT" in result.output
+
+
+def test_present_refuses_non_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "bad.json"
+    path.write_bytes(b'{"name": "\xff"}')
+    holder = tmp_path / "holder.key"
+    run("key", "generate", "--out", str(holder), "--no-passphrase")
+    result = run("present", "--credential", str(path), "--holder-key", str(holder))
+    assert result.exit_code == 1 and "not UTF-8" in result.output

@@ -306,24 +306,27 @@ def present(
     from ..clock import SystemClock
     from ..jsonutil import MAX_INPUT_BYTES, parse_json
 
-    text = _read_input(credential, MAX_INPUT_BYTES).decode("utf-8", "replace").strip()
+    try:
+        text = _read_input(credential, MAX_INPUT_BYTES).decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{credential} is not UTF-8 text") from None
+    is_sd_jwt = "~" in text and not text.startswith("{")
+    # Usage problems first: nobody should type a passphrase for a command that cannot run.
+    if is_sd_jwt and holder_key and (nonce is None or aud is None):
+        raise click.UsageError("a key-bound presentation needs --nonce and --aud")
+    if not is_sd_jwt and disclose:
+        raise click.UsageError("--disclose needs an SD-JWT credential (issue with --format sd-jwt)")
+    if not is_sd_jwt and not holder_key:
+        raise click.UsageError("--holder-key is needed to sign the presentation")
     holder = load_key(holder_key, passphrase_env) if holder_key else None
     now = SystemClock().now()
-    if "~" in text and not text.startswith("{"):
+    if is_sd_jwt:
         from ..proofs.sdjwt import present_sd_jwt
 
-        if holder is not None and (nonce is None or aud is None):
-            raise click.UsageError("a key-bound presentation needs --nonce and --aud")
-        _emit(
-            present_sd_jwt(text, disclose, holder_key=holder, nonce=nonce, aud=aud, now=now),
-            out,
-            "presentation",
-        )
+        shown = present_sd_jwt(text, disclose, holder_key=holder, nonce=nonce, aud=aud, now=now)
+        _emit(shown, out, "presentation")
         return
-    if disclose:
-        raise click.UsageError("--disclose needs an SD-JWT credential (issue with --format sd-jwt)")
-    if holder is None:
-        raise click.UsageError("--holder-key is needed to sign the presentation")
+    assert holder is not None  # checked above
     if text.startswith("{"):
         from ..wallet import create_presentation, sign_presentation
 
