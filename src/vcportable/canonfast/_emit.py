@@ -16,10 +16,7 @@ from collections.abc import Iterator
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
 from typing import Any, Final
 
-from c14n.Canonicalize import (  # type: ignore[import-untyped]
-    canonicalize as _jcs,  # the JCS implementation pyld uses for rdf:JSON literals
-)
-
+from ..jsonld._numbers import _jcs  # the full path's JCS, as jsonld.js writes it
 from ._context import ABSENT, BCP47, IRI, KEYWORDS, Ctx, Unsupported
 
 _RDF: Final = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -92,7 +89,7 @@ def _number(value: int | float, datatype: str | None) -> tuple[str, str, Any]:
 
 
 def _check_json(value: Any) -> None:
-    """Values whose JCS form is the same in pyld (c14n) and jsonld.js (canonicalize)."""
+    """Values whose JCS form the fast path models (the full path decides the rest)."""
     if isinstance(value, str) or value is None or isinstance(value, bool):
         return
     if isinstance(value, int):
@@ -117,7 +114,7 @@ def _json_literal(value: Any) -> str:
     if value is None:
         raise Unsupported("null @json value")
     _check_json(value)
-    return f'"{_escape(_jcs(value).decode("utf-8"))}"^^<{_RDF_JSON}>'
+    return f'"{_escape(_jcs(value))}"^^<{_RDF_JSON}>'
 
 
 def _literal(value: Any, datatype: str | None, language: str | None) -> tuple[str, Any]:
