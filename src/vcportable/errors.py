@@ -14,7 +14,12 @@ never an exception: verification returns a :class:`~vcportable.models.report.Ver
     ├── ResolutionError           a DID or verification method cannot be resolved offline
     ├── ContextNotAllowedError    a JSON-LD context is not bundled (the network is never used)
     ├── CanonicalizationError     JSON-LD cannot be canonicalized losslessly (safe mode)
-    └── InvalidSignature          a low-level signature check failed (caught by the verifier)
+    │   └── CanonicalizationTooComplex   the RDFC-1.0 work budget ran out
+    ├── InvalidSignature          a low-level signature check failed (caught by the verifier)
+    ├── TrustListError            a trust list is unsigned, badly signed, stale or rolled back
+    ├── EnvelopeError             a QR text or image is not a vcportable envelope we can open
+    └── StorageError              the registry or wallet store cannot do what was asked
+        └── ConflictError             the record exists, or its state forbids the change
 
 Every class carries a stable ``code`` (the same codes a verification report uses), so the CLI
 and the server map errors to output in one place.
@@ -102,3 +107,36 @@ class InvalidSignature(VcPortableError):
 
     def __init__(self, message: str = "signature does not verify") -> None:
         super().__init__(message)
+
+
+class CanonicalizationTooComplex(CanonicalizationError):
+    """Canonicalizing would take more work than the policy's budget allows (crafted blank
+    nodes can make RDFC-1.0 exponential)."""
+
+    code = "CANONICALIZATION_TOO_COMPLEX"
+
+
+class TrustListError(VcPortableError):
+    """A trust list cannot be accepted: unsigned, below the signature threshold, tampered,
+    stale past its grace period, or older than one already accepted."""
+
+    code = "TRUST_LIST_INVALID"
+
+
+class EnvelopeError(InputError):
+    """A QR text or image is not a vcportable envelope that can be opened."""
+
+    code = "ENVELOPE_INVALID"
+
+
+class StorageError(VcPortableError):
+    """The registry or wallet store cannot serve the request (unreachable, locked, corrupt)."""
+
+    code = "STORAGE_ERROR"
+
+
+class ConflictError(StorageError):
+    """The record already exists, or its current state forbids the change (revoking twice,
+    reinstating a revoked credential)."""
+
+    code = "CONFLICT"

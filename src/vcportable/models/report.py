@@ -70,15 +70,25 @@ class Code(StrEnum):
     KEY_BINDING_MISSING = "KEY_BINDING_MISSING"
     KEY_BINDING_INVALID = "KEY_BINDING_INVALID"
     SD_HASH_MISMATCH = "SD_HASH_MISMATCH"
-    # Codes of later parts of the pipeline (trust list, status lists), declared here so the
-    # vocabulary is one list.
+    # Checks read what was signed; keys and work are bounded (verifier core).
+    NOT_COMPACTED = "NOT_COMPACTED"
+    CANONICALIZATION_TOO_COMPLEX = "CANONICALIZATION_TOO_COMPLEX"
+    INVALID_KEY = "INVALID_KEY"
+    PROOF_NOT_YET_VALID = "PROOF_NOT_YET_VALID"
+    HOLDER_BINDING_FAILED = "HOLDER_BINDING_FAILED"
+    STATUS_ENTRY_INVALID = "STATUS_ENTRY_INVALID"
+    # Trust list and mutual recognition.
     ISSUER_NOT_TRUSTED = "ISSUER_NOT_TRUSTED"
     NOT_ACCREDITED = "NOT_ACCREDITED"
     NOT_RECOGNISED = "NOT_RECOGNISED"
+    TRUST_LIST_STALE = "TRUST_LIST_STALE"
+    TRUST_LIST_NOT_CHECKED = "TRUST_LIST_NOT_CHECKED"
+    # Status lists.
     REVOKED = "REVOKED"
     SUSPENDED = "SUSPENDED"
     STATUS_STALE = "STATUS_STALE"
-    TRUST_LIST_STALE = "TRUST_LIST_STALE"
+    # QR envelope.
+    ENVELOPE_INVALID = "ENVELOPE_INVALID"
 
 
 @dataclass(frozen=True, kw_only=True)
