@@ -9,7 +9,8 @@ never an exception: verification returns a :class:`~vcportable.models.report.Ver
     VcPortableError
     ├── ConfigurationError        the caller asked for something contradictory or unsupported
     ├── InputError                input is not what it must be (not JSON, too large, too deep)
-    │   └── CredentialInvalidError    an unsigned credential breaks the data model or profile
+    │   ├── CredentialInvalidError    an unsigned credential breaks the data model or profile
+    │   └── InvalidKeyError           a key is malformed, off its curve, of small order, or weak
     ├── KeyFileError              a key file cannot be read, decrypted or written safely
     ├── ResolutionError           a DID or verification method cannot be resolved offline
     ├── ContextNotAllowedError    a JSON-LD context is not bundled (the network is never used)
@@ -67,6 +68,14 @@ class CredentialInvalidError(InputError):
         self.problems = list(problems)
         lines = "; ".join(f"{path or '(root)'}: {msg}" for path, msg in self.problems)
         super().__init__(f"credential is invalid: {lines}")
+
+
+class InvalidKeyError(InputError):
+    """A key is unusable wherever it entered (Multikey, JWK, did:key, did:jwk, a DID document,
+    a key file, an imported PEM): bad encoding, a point off the curve, a small-order Ed25519
+    point, an unsupported or weak algorithm. The message names what is wrong."""
+
+    code = "INVALID_KEY"
 
 
 class KeyFileError(VcPortableError):
