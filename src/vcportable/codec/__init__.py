@@ -1,0 +1,9 @@
+"""Codecs: the one way vcportable reads JSON, base64url, multibase/base58btc, XSD dates,
+URLs and resource digests.
+
+Each module is strict on purpose: a text that two parsers could read differently is refused, so
+what a signature covers and what a check reads are always the same value. Every codec raises
+only :class:`~vcportable.errors.InputError` (code ``MALFORMED``, ``TOO_LARGE`` or ``TOO_DEEP``),
+with a message that names what was wrong and where. Nothing here imports from the rest of
+vcportable except :mod:`vcportable.errors`.
+"""

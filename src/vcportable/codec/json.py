@@ -1,0 +1,240 @@
+"""The one strict JSON parser: credentials, token headers and payloads, SD-JWT disclosures, DID
+documents, did:jwk, key files and user contexts all go through :func:`parse_json`.
+
+Why strict: where JSON parsers disagree (which duplicate member wins, whether ``1e999`` is
+infinity, whether a lone surrogate is text, whether a BOM is content), an attacker can make a
+signature cover one value and a check read another. So every such input is refused (the I-JSON
+rules of RFC 7493), and every size is bounded before work is done. The C decoder does the
+scanning; its hooks refuse what it would otherwise accept, and only on failure does a slower walk
+find the JSON path to name in the message.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from functools import lru_cache
+from typing import Any, Final
+
+from vcportable.errors import InputError
+
+__all__ = [
+    "MAX_INPUT_BYTES",
+    "MAX_INT_DIGITS",
+    "MAX_JSON_DEPTH",
+    "dumps_compact",
+    "parse_json",
+]
+
+#: Largest JSON text read, in UTF-8 bytes (a credential with its proof is a few KB).
+MAX_INPUT_BYTES: Final = 1024 * 1024
+#: Deepest nesting of arrays and objects (Open Badges credentials nest about 8 levels).
+MAX_JSON_DEPTH: Final = 64
+#: Longest integer, in digits. Credential data needs at most 20 (a 64-bit count); 64 leaves room
+#: for a 128-bit (39-digit) identifier while keeping far below Python's 4,300-digit
+#: int-conversion limit, whose ValueError would otherwise escape as a traceback, and keeping
+#: every integer finite as the IEEE double that JSON-LD and JavaScript read it as.
+MAX_INT_DIGITS: Final = 64
+
+
+class _Refused(Exception):
+    """Raised by a decoder hook; :func:`_explain` then finds where and why."""
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        raise _Refused
+    return obj
+
+
+def _constant(name: str) -> Any:
+    raise _Refused
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _Refused
+    return value
+
+
+@lru_cache(maxsize=8)
+def _decoder(max_int_digits: int) -> json.JSONDecoder:
+    """One decoder per integer bound: building one per call would cost more than parsing."""
+
+    def integer(text: str) -> int:
+        if len(text) - text.startswith("-") > max_int_digits:
+            raise _Refused
+        return int(text)
+
+    return json.JSONDecoder(
+        object_pairs_hook=_object, parse_constant=_constant, parse_float=_float, parse_int=integer
+    )
+
+
+# A \u escape of a UTF-16 surrogate: only then can a decoded string hold a lone one.
+_SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+
+
+def parse_json(
+    data: bytes | str,
+    *,
+    what: str = "input",
+    max_bytes: int = MAX_INPUT_BYTES,
+    max_depth: int = MAX_JSON_DEPTH,
+    max_int_digits: int = MAX_INT_DIGITS,
+) -> Any:
+    """Parse untrusted JSON strictly; raise :class:`InputError` naming ``what`` failed and where.
+
+    Refused: over ``max_bytes`` (``TOO_LARGE``); nesting deeper than ``max_depth``
+    (``TOO_DEEP``); not UTF-8, a leading byte order mark, duplicate member names,
+    ``NaN``/``Infinity``, numbers that overflow a double, integers longer than
+    ``max_int_digits``, lone surrogates, or anything that is not JSON (``MALFORMED``).
+    """
+    if isinstance(data, str):
+        try:
+            raw = data.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise InputError(
+                f"{what} holds a lone UTF-16 surrogate at character {exc.start} (not Unicode text)"
+            ) from None
+        text = data
+    else:
+        raw = data
+    if len(raw) > max_bytes:
+        raise InputError(
+            f"{what} is {len(raw)} bytes, over the limit of {max_bytes}", code="TOO_LARGE"
+        )
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"{what} is not UTF-8 text: {exc.reason} at byte {exc.start}"
+            ) from None
+    if text.startswith("\ufeff"):
+        raise InputError(f"{what} starts with a byte order mark (U+FEFF); remove it")
+    if not text or text.isspace():
+        raise InputError(f"{what} is empty")
+    try:
+        value = _decoder(max_int_digits).decode(text)
+    except _Refused:
+        raise InputError(f"{what}: {_explain(text, max_int_digits)}") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"{what} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
+    except RecursionError:
+        # The C decoder guards its own recursion, far past any sensible limit.
+        raise InputError(f"{what} nests deeper than {max_depth} levels", code="TOO_DEEP") from None
+    # Each level opens a bracket: with no more brackets than the limit, no walk is needed.
+    if text.count("{") + text.count("[") > max_depth and _deeper_than(value, max_depth):
+        raise InputError(f"{what} nests deeper than {max_depth} levels", code="TOO_DEEP")
+    if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(value):
+        raise InputError(f"{what}: {_explain(text, max_int_digits)}")
+    return value
+
+
+def dumps_compact(value: Any) -> bytes:
+    """Compact UTF-8 JSON (no spaces, non-ASCII kept), as vcportable writes JOSE segments."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether containers nest more than ``limit`` levels; iterative, stops at the first."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+    return False
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    """Whether a string anywhere in ``value`` (names included) is not Unicode text."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+# --------------------------------------------------------------------------------------------
+# Explaining a refusal: a second, slower parse that keeps what the hooks refused, walked in
+# document order to name the first offending value and its JSON path.
+
+
+class _Members(list[tuple[str, Any]]):
+    """An object's members as written, duplicates kept."""
+
+
+class _Number(str):
+    """A number or constant as written, unconverted."""
+
+
+def _path(parts: list[str | int]) -> str:
+    out = "$"
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part.isidentifier():
+            out += f".{part}"
+        else:
+            out += f"[{json.dumps(part)}]"
+    return out
+
+
+def _number_problem(text: str, max_int_digits: int) -> str | None:
+    if text in ("NaN", "Infinity", "-Infinity"):
+        return f"{text} is not a JSON number"
+    if text.lstrip("-").isdigit():
+        digits = len(text.lstrip("-"))
+        if digits > max_int_digits:
+            return f"integer of {digits} digits is longer than the limit of {max_int_digits}"
+        return None
+    if not math.isfinite(float(text)):
+        return f"number {text[:40]} overflows to infinity"
+    return None
+
+
+def _string_problem(text: str) -> str | None:
+    match = _SURROGATE.search(text)
+    if match is None:
+        return None
+    return f"lone UTF-16 surrogate \\u{ord(match.group()):04x} (not Unicode text)"
+
+
+def _explain(text: str, max_int_digits: int) -> str:
+    tree = json.loads(
+        text, object_pairs_hook=_Members, parse_int=_Number, parse_float=_Number,
+        parse_constant=_Number,
+    )  # fmt: skip
+    stack: list[tuple[Any, list[str | int]]] = [(tree, [])]
+    while stack:
+        node, parts = stack.pop()
+        if isinstance(node, _Number):
+            problem = _number_problem(node, max_int_digits)
+            if problem:
+                return f"{problem} at {_path(parts)}"
+        elif isinstance(node, str):
+            problem = _string_problem(node)
+            if problem:
+                return f"{problem} at {_path(parts)}"
+        elif isinstance(node, _Members):
+            seen: set[str] = set()
+            for name, _ in node:
+                problem = _string_problem(name)
+                if problem:
+                    return f"{problem} in a member name at {_path(parts)}"
+                if name in seen:
+                    return f"duplicate member {name!r} at {_path(parts)}"
+                seen.add(name)
+            stack.extend((child, [*parts, name]) for name, child in reversed(node))
+        elif isinstance(node, list):
+            stack.extend((child, [*parts, i]) for i, child in reversed(list(enumerate(node))))
+    return "not strict JSON"  # pragma: no cover - the hooks refuse only what is found above
