@@ -1,0 +1,101 @@
+"""One engine from one URL: a SQLite file by default, PostgreSQL by ``postgresql+psycopg://``.
+
+The same SQLAlchemy Core code runs on both. What differs is set here once: SQLite gets WAL (a
+reader never blocks the writer), a busy timeout (a second process waits instead of failing at
+once) and ``BEGIN IMMEDIATE`` (a transaction takes the write lock when it starts, so two writers
+never deadlock upgrading a read lock). Driver errors become :class:`StorageError` with a
+sentence a certification body can act on, never a traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+
+from ..errors import ConflictError, StorageError
+
+#: How long a writer waits for another process's write lock before giving up (SQLite).
+BUSY_TIMEOUT_SECONDS = 30.0
+
+
+def normalise_url(url: str) -> str:
+    """``postgresql://`` means psycopg 3; a plain path means a SQLite file."""
+    if "://" not in url:
+        return f"sqlite:///{Path(url).expanduser().resolve()}"
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def create_store_engine(url: str, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> Engine:
+    """An engine for ``url``; raises :class:`StorageError` for a URL that cannot work."""
+    try:
+        parsed = make_url(normalise_url(url))
+        if parsed.get_backend_name() == "sqlite":
+            if not parsed.database or parsed.database == ":memory:":
+                raise StorageError("the registry needs a SQLite file, not an in-memory database")
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(parsed, connect_args={"timeout": busy_timeout})
+            _sqlite_setup(engine)
+            return engine
+        if parsed.get_backend_name() != "postgresql":
+            raise StorageError(
+                f"unsupported database {parsed.get_backend_name()!r}: use a SQLite file or "
+                "postgresql+psycopg://"
+            )
+        return create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+        raise StorageError(f"cannot use database URL {redact(url)!r}: {exc}") from None
+    except OSError as exc:
+        raise StorageError(f"cannot create the registry folder: {exc}") from None
+
+
+def _sqlite_setup(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (below)
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")  # durable in WAL mode at each checkpoint
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for messages."""
+    try:
+        return make_url(normalise_url(url)).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return "<unparsable URL>"
+
+
+@contextlib.contextmanager
+def storage_errors(engine: Engine) -> Iterator[None]:
+    """Turn driver errors into :class:`StorageError` naming the database (and the lock)."""
+    try:
+        yield
+    except (StorageError, ConflictError):
+        raise
+    except DBAPIError as exc:
+        text = str(exc.orig) if exc.orig is not None else str(exc)
+        where = engine.url.render_as_string(hide_password=True)
+        if "locked" in text or "busy" in text:
+            raise StorageError(
+                f"the registry {where} is locked by another process (waited "
+                f"{BUSY_TIMEOUT_SECONDS:.0f} s); try again when it has finished"
+            ) from None
+        if exc.connection_invalidated or "connect" in text.lower():
+            raise StorageError(f"cannot reach the registry database {where}: {text}") from None
+        raise StorageError(f"registry database {where} failed: {text.strip()}") from None
+    except SQLAlchemyError as exc:
+        raise StorageError(f"registry database error: {exc}") from None

@@ -1,0 +1,373 @@
+"""The issuer's registry: what was issued, under which status index, and what happened since.
+
+One source of truth for "issued, revoked, renewed" (DESIGN): status lists are rendered from it,
+never edited by hand. Every write and its audit entry commit in one transaction; revocations are
+single-row updates guarded by the current state, so concurrent changes never overwrite one
+another, and a second revocation of the same credential is a :class:`ConflictError`, not a
+silent no-op.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import ConflictError, StorageError
+from ..jsonutil import parse_json
+from . import audit
+from .allocation import MIN_LIST_SIZE, permute
+from .engine import create_store_engine, storage_errors
+from .schema import (
+    achievements,
+    credentials,
+    issuer_profile,
+    migrate,
+    require_current,
+    status_lists,
+)
+
+ACTIVE, SUSPENDED, REVOKED = "active", "suspended", "revoked"
+
+#: action -> (states it applies to, state it leads to)
+TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    "revoke": (frozenset({ACTIVE, SUSPENDED}), REVOKED),
+    "suspend": (frozenset({ACTIVE}), SUSPENDED),
+    "reinstate": (frozenset({SUSPENDED}), ACTIVE),
+}
+
+#: Longest reason kept (it goes into the audit log and the export).
+MAX_REASON = 2000
+
+
+@dataclass(frozen=True)
+class IssuerProfile:
+    did: str
+    key_id: str
+    key_path: str
+    name: str
+    municipality: str
+    status_base_url: str
+    list_size: int
+    created_at: str
+
+
+@dataclass(frozen=True)
+class CredentialRecord:
+    """One issued credential as the registry knows it (``document`` has no proof)."""
+
+    id: str
+    subject_id: str | None
+    subject_name: str | None
+    achievement_id: str
+    format: str
+    list_id: int
+    status_index: int
+    valid_from: str
+    valid_until: str | None
+    content_hash: str
+    document: str
+    issued_at: str
+    state: str = ACTIVE
+    state_reason: str | None = None
+    state_changed_at: str | None = None
+    row_key: str | None = None
+    row_hash: str | None = None
+    predecessor_id: str | None = None
+
+    def as_row(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class StatusListInfo:
+    id: int
+    size: int
+    allocated: int
+
+
+class Store:
+    """The registry behind one database URL (a SQLite file path or a PostgreSQL URL)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str, *, create: bool = False) -> Store:
+        """Open a registry; ``create`` makes or upgrades the schema, otherwise it must exist."""
+        store = cls(create_store_engine(url))
+        try:
+            if create:
+                migrate(store.engine)
+            else:
+                with store.transaction() as connection:
+                    require_current(connection)
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One transaction; driver errors become :class:`StorageError`."""
+        with storage_errors(self.engine), self.engine.begin() as connection:
+            yield connection
+
+    # -- issuer profile and achievements -----------------------------------------------------
+
+    def init_profile(self, profile: IssuerProfile) -> None:
+        if profile.list_size < MIN_LIST_SIZE:
+            raise StorageError(
+                f"status lists need at least {MIN_LIST_SIZE} entries for herd privacy"
+            )
+        with self.transaction() as connection:
+            if connection.execute(select(issuer_profile.c.id)).first() is not None:
+                raise ConflictError("this registry already has an issuer profile")
+            connection.execute(issuer_profile.insert().values(id=1, **profile.__dict__))
+            audit.append(
+                connection,
+                "issuer.init",
+                at=profile.created_at,
+                details={
+                    "did": profile.did,
+                    "key_id": profile.key_id,
+                    "name": profile.name,
+                    "municipality": profile.municipality,
+                    "status_base_url": profile.status_base_url,
+                },
+            )
+
+    def profile(self) -> IssuerProfile:
+        with self.transaction() as connection:
+            row = connection.execute(select(issuer_profile)).mappings().first()
+        if row is None:
+            raise StorageError("the registry has no issuer profile: run `vcportable issuer init`")
+        return IssuerProfile(**{k: v for k, v in row.items() if k != "id"})
+
+    def put_achievement(self, document: Mapping[str, Any], *, at: str) -> str:
+        """Register an Achievement by its id (again with the same content is fine)."""
+        achievement_id = document.get("id")
+        if not isinstance(achievement_id, str) or not achievement_id:
+            raise StorageError("the achievement has no id")
+        text = json.dumps(document, sort_keys=True, ensure_ascii=False)
+        with self.transaction() as connection:
+            found = connection.execute(
+                select(achievements.c.document).where(achievements.c.id == achievement_id)
+            ).scalar_one_or_none()
+            if found is None:
+                connection.execute(
+                    achievements.insert().values(id=achievement_id, document=text, created_at=at)
+                )
+                audit.append(connection, "achievement", at=at, details={"id": achievement_id})
+            elif found != text:
+                raise ConflictError(
+                    f"achievement {achievement_id} is registered with other content; give it "
+                    "a new id (issued credentials keep the old one)"
+                )
+        return achievement_id
+
+    def achievement(self, achievement_id: str) -> dict[str, Any]:
+        with self.transaction() as connection:
+            text = connection.execute(
+                select(achievements.c.document).where(achievements.c.id == achievement_id)
+            ).scalar_one_or_none()
+        if text is None:
+            raise StorageError(
+                f"no achievement {achievement_id!r} in the registry", code="NOT_FOUND"
+            )
+        value: dict[str, Any] = parse_json(text, what=f"achievement {achievement_id}")
+        return value
+
+    # -- status index allocation --------------------------------------------------------------
+
+    def allocate(
+        self, connection: Connection, count: int, *, list_size: int, at: str
+    ) -> list[tuple[int, int]]:
+        """``count`` fresh ``(list id, index)`` pairs, opening new lists as lists fill.
+
+        Runs in the caller's transaction: if it rolls back, so does the counter (an index is
+        consumed only by a credential that is recorded)."""
+        found: list[tuple[int, int]] = []
+        while len(found) < count:
+            row = (
+                connection.execute(
+                    select(status_lists)
+                    .where(status_lists.c.allocated < status_lists.c.size)
+                    .order_by(status_lists.c.id)
+                    .limit(1)
+                    .with_for_update()
+                )
+                .mappings()
+                .first()
+            )
+            if row is None:
+                list_id = connection.execute(
+                    status_lists.insert()
+                    .values(size=list_size, allocated=0, secret=os.urandom(32), created_at=at)
+                    .returning(status_lists.c.id)
+                ).scalar_one()
+                row = (
+                    connection.execute(select(status_lists).where(status_lists.c.id == list_id))
+                    .mappings()
+                    .one()
+                )
+            take = min(count - len(found), int(row["size"]) - int(row["allocated"]))
+            start = int(row["allocated"])
+            connection.execute(
+                status_lists.update()
+                .where(status_lists.c.id == row["id"])
+                .values(allocated=start + take)
+            )
+            found += [
+                (int(row["id"]), permute(bytes(row["secret"]), n, int(row["size"])))
+                for n in range(start, start + take)
+            ]
+        return found
+
+    def status_lists(self) -> list[StatusListInfo]:
+        with self.transaction() as connection:
+            rows = connection.execute(
+                select(status_lists.c.id, status_lists.c.size, status_lists.c.allocated).order_by(
+                    status_lists.c.id
+                )
+            ).all()
+        return [StatusListInfo(int(r.id), int(r.size), int(r.allocated)) for r in rows]
+
+    def flagged_indices(self, list_id: int, state: str) -> Iterator[int]:
+        """Indices of a list whose credential is in ``state`` (streamed)."""
+        with self.transaction() as connection:
+            result = connection.execution_options(yield_per=10_000).execute(
+                select(credentials.c.status_index).where(
+                    credentials.c.list_id == list_id, credentials.c.state == state
+                )
+            )
+            for (index,) in result:
+                yield int(index)
+
+    # -- credentials --------------------------------------------------------------------------
+
+    def record(
+        self,
+        connection: Connection,
+        records: Sequence[CredentialRecord],
+        *,
+        at: str,
+        audit_entries: Sequence[dict[str, Any]] = (),
+    ) -> None:
+        """Insert issued credentials and their audit entries in the caller's transaction."""
+        try:
+            connection.execute(credentials.insert(), [r.as_row() for r in records])
+        except IntegrityError as exc:
+            raise ConflictError(
+                f"a credential with this id or row key exists: {exc.orig}"
+            ) from None
+        entries = [
+            {
+                "action": "issue",
+                "credential_id": r.id,
+                "details": {
+                    "achievement": r.achievement_id,
+                    "format": r.format,
+                    "list": r.list_id,
+                    "index": r.status_index,
+                    "content_hash": r.content_hash,
+                    "row_key": r.row_key,
+                },
+            }
+            for r in records
+        ]
+        audit.append_many(connection, entries + list(audit_entries), at=at)
+
+    def by_row_keys(
+        self, connection: Connection, achievement_id: str, keys: Iterable[str]
+    ) -> dict[str, CredentialRecord]:
+        """Credentials already issued for these roster keys of one achievement."""
+        wanted = list(keys)
+        if not wanted:
+            return {}
+        rows = connection.execute(
+            select(credentials).where(
+                credentials.c.achievement_id == achievement_id, credentials.c.row_key.in_(wanted)
+            )
+        ).mappings()
+        return {row["row_key"]: CredentialRecord(**row) for row in rows}
+
+    def credential(
+        self, credential_id: str, connection: Connection | None = None
+    ) -> CredentialRecord:
+        if connection is None:
+            with self.transaction() as own:
+                return self.credential(credential_id, own)
+        row = (
+            connection.execute(select(credentials).where(credentials.c.id == credential_id))
+            .mappings()
+            .first()
+        )
+        if row is None:
+            raise StorageError(f"no credential {credential_id!r} in the registry", code="NOT_FOUND")
+        return CredentialRecord(**row)
+
+    def count(self) -> int:
+        with self.transaction() as connection:
+            return int(
+                connection.execute(select(func.count()).select_from(credentials)).scalar_one()
+            )
+
+    def change_state(
+        self,
+        action: str,
+        credential_id: str,
+        *,
+        reason: str,
+        at: str,
+        connection: Connection | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Revoke, suspend or reinstate, with its audit entry, atomically."""
+        if connection is None:
+            with self.transaction() as own:
+                return self.change_state(
+                    action, credential_id, reason=reason, at=at, connection=own, details=details
+                )
+        allowed, target = TRANSITIONS[action]
+        reason = _checked_reason(reason)
+        done = connection.execute(
+            credentials.update()
+            .where(credentials.c.id == credential_id, credentials.c.state.in_(sorted(allowed)))
+            .values(state=target, state_reason=reason, state_changed_at=at)
+        ).rowcount
+        if done != 1:
+            state = self.credential(credential_id, connection).state  # NOT_FOUND if unknown
+            raise ConflictError(_refusal(action, credential_id, state))
+        audit.append(
+            connection, action, at=at, credential_id=credential_id, reason=reason, details=details
+        )
+        return None
+
+
+def _checked_reason(reason: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise StorageError("a reason is required (it goes into the audit log)")
+    if len(reason) > MAX_REASON:
+        raise StorageError(f"the reason is {len(reason)} characters, over {MAX_REASON}")
+    return reason
+
+
+def _refusal(action: str, credential_id: str, state: str) -> str:
+    if state == REVOKED:
+        if action == "revoke":
+            return f"{credential_id} is already revoked"
+        return f"{credential_id} is revoked: revocation is final (only a suspension is lifted)"
+    if action == "suspend":
+        return f"{credential_id} is already suspended"
+    return f"{credential_id} is not suspended (it is {state}); nothing to reinstate"

@@ -1,0 +1,222 @@
+"""The registry store on SQLite and PostgreSQL: schema versions, allocation, states, audit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import select, text
+
+from registry_fixtures import db_url  # noqa: F401  (fixture)
+from vcportable.errors import ConflictError, StorageError
+from vcportable.store import CredentialRecord, IssuerProfile, Store, audit
+from vcportable.store.allocation import MIN_LIST_SIZE, permute
+from vcportable.store.schema import SCHEMA_VERSION, audit_log, current_version, status_lists
+
+AT = "2026-01-15T12:00:00Z"
+
+
+def profile(**changes: object) -> IssuerProfile:
+    values: dict[str, object] = dict(
+        did="did:key:z6MkExample",
+        key_id="did:key:z6MkExample#z6MkExample",
+        key_path="/keys/issuer.key",
+        name="Riverside Certification Board",
+        municipality="Riverside",
+        status_base_url="https://status.example/riverside",
+        list_size=MIN_LIST_SIZE,
+        created_at=AT,
+    )
+    values.update(changes)
+    return IssuerProfile(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:  # noqa: F811
+    opened = Store.open(db_url, create=True)
+    opened.init_profile(profile())
+    yield opened
+    opened.close()
+
+
+def record(store: Store, number: int, **changes: object) -> CredentialRecord:
+    with store.transaction() as connection:
+        ((list_id, index),) = store.allocate(connection, 1, list_size=MIN_LIST_SIZE, at=AT)
+        values: dict[str, object] = dict(
+            id=f"urn:uuid:{number:08d}-0000-4000-8000-000000000000",
+            subject_id=f"did:example:{number}",
+            subject_name=f"Worker {number}",
+            achievement_id="urn:example:carpenter-2",
+            format="di",
+            list_id=list_id,
+            status_index=index,
+            valid_from=AT,
+            valid_until=None,
+            content_hash="0" * 64,
+            document="{}",
+            issued_at=AT,
+            row_key=f"row-{number}",
+        )
+        values.update(changes)
+        rec = CredentialRecord(**values)  # type: ignore[arg-type]
+        store.record(connection, [rec], at=AT)
+    return rec
+
+
+def test_create_then_reopen_at_current_version(db_url: str) -> None:  # noqa: F811
+    Store.open(db_url, create=True).close()
+    store = Store.open(db_url)
+    with store.transaction() as connection:
+        assert current_version(connection) == SCHEMA_VERSION
+    Store.open(db_url, create=True).close()  # migrating again is a no-op
+    store.close()
+
+
+def test_empty_database_is_refused_with_a_hint(db_url: str) -> None:  # noqa: F811
+    with pytest.raises(StorageError, match="issuer init"):
+        Store.open(db_url)
+
+
+def test_newer_schema_is_refused(store: Store, db_url: str) -> None:  # noqa: F811
+    with store.transaction() as connection:
+        connection.execute(text("UPDATE schema_version SET version = 999"))
+    with pytest.raises(StorageError, match="newer than this vcportable"):
+        Store.open(db_url, create=True)
+
+
+def test_profile_round_trip_and_only_once(store: Store) -> None:
+    assert store.profile() == profile()
+    with pytest.raises(ConflictError):
+        store.init_profile(profile())
+
+
+def test_small_lists_are_refused(db_url: str) -> None:  # noqa: F811
+    store = Store.open(db_url, create=True)
+    with pytest.raises(StorageError, match="herd privacy"):
+        store.init_profile(profile(list_size=1000))
+    store.close()
+
+
+def test_permutation_is_a_bijection_for_odd_sizes() -> None:
+    for size in (MIN_LIST_SIZE, MIN_LIST_SIZE + 7):
+        secret = bytes(range(32))
+        assert sorted(permute(secret, n, size) for n in range(size)) == list(range(size))
+
+
+def test_allocation_is_unique_and_spills_into_a_new_list(store: Store) -> None:
+    with store.transaction() as connection:
+        connection.execute(
+            status_lists.insert().values(
+                size=MIN_LIST_SIZE, allocated=MIN_LIST_SIZE - 2, secret=b"k" * 32, created_at=AT
+            )
+        )
+        pairs = store.allocate(connection, 5, list_size=MIN_LIST_SIZE, at=AT)
+    assert [p[0] for p in pairs] == [1, 1, 2, 2, 2]
+    assert len(set(pairs)) == 5
+    assert [(i.id, i.allocated) for i in store.status_lists()] == [
+        (1, MIN_LIST_SIZE),
+        (2, 3),
+    ]
+
+
+def test_rolled_back_allocation_is_not_consumed(store: Store) -> None:
+    with pytest.raises(RuntimeError), store.transaction() as connection:
+        store.allocate(connection, 3, list_size=MIN_LIST_SIZE, at=AT)
+        raise RuntimeError("crash before the record")
+    assert store.status_lists() == []
+
+
+def test_state_machine(store: Store) -> None:
+    rec = record(store, 1)
+    store.change_state("suspend", rec.id, reason="under investigation", at=AT)
+    with pytest.raises(ConflictError, match="already suspended"):
+        store.change_state("suspend", rec.id, reason="again", at=AT)
+    store.change_state("reinstate", rec.id, reason="cleared", at=AT)
+    with pytest.raises(ConflictError, match="not suspended"):
+        store.change_state("reinstate", rec.id, reason="again", at=AT)
+    store.change_state("revoke", rec.id, reason="fraud", at=AT)
+    with pytest.raises(ConflictError, match="already revoked"):
+        store.change_state("revoke", rec.id, reason="twice", at=AT)
+    with pytest.raises(ConflictError, match="revocation is final"):
+        store.change_state("reinstate", rec.id, reason="no", at=AT)
+    assert store.credential(rec.id).state == "revoked"
+    assert store.credential(rec.id).state_reason == "fraud"
+
+
+def test_unknown_credential_and_empty_reason(store: Store) -> None:
+    with pytest.raises(StorageError, match="no credential") as caught:
+        store.change_state("revoke", "urn:uuid:nope", reason="x", at=AT)
+    assert caught.value.code == "NOT_FOUND"
+    rec = record(store, 2)
+    with pytest.raises(StorageError, match="reason is required"):
+        store.change_state("revoke", rec.id, reason="  ", at=AT)
+    assert store.credential(rec.id).state == "active"
+
+
+def test_duplicate_row_key_is_a_conflict_and_writes_nothing(store: Store) -> None:
+    record(store, 3)
+    before = store.status_lists()[0].allocated
+    with pytest.raises(ConflictError):
+        record(store, 4, row_key="row-3")
+    assert store.count() == 1
+    assert store.status_lists()[0].allocated == before
+
+
+def test_flagged_indices_follow_states(store: Store) -> None:
+    recs = [record(store, n) for n in range(5, 9)]
+    store.change_state("revoke", recs[0].id, reason="r", at=AT)
+    store.change_state("suspend", recs[1].id, reason="s", at=AT)
+    assert list(store.flagged_indices(recs[0].list_id, "revoked")) == [recs[0].status_index]
+    assert list(store.flagged_indices(recs[0].list_id, "suspended")) == [recs[1].status_index]
+
+
+def test_achievements_registered_once_per_content(store: Store) -> None:
+    doc = {"id": "urn:example:a", "type": ["Achievement"], "name": "A"}
+    assert store.put_achievement(doc, at=AT) == "urn:example:a"
+    store.put_achievement(doc, at=AT)
+    assert store.achievement("urn:example:a") == doc
+    with pytest.raises(ConflictError, match="other content"):
+        store.put_achievement({**doc, "name": "B"}, at=AT)
+    with pytest.raises(StorageError, match="no achievement"):
+        store.achievement("urn:example:none")
+
+
+def test_audit_chain_detects_edit_removal_reorder_truncation(store: Store) -> None:
+    for n in range(10, 14):
+        record(store, n)
+    with store.transaction() as connection:
+        report = audit.verify_chain(connection)
+    assert report.intact and report.entries == 5  # issuer.init + 4 issues
+
+    def broken(sql: str) -> list[str]:
+        with store.transaction() as connection:
+            connection.execute(text(sql))
+            problems = audit.verify_chain(connection).problems
+            connection.rollback()
+        return problems
+
+    assert "edited" in broken("UPDATE audit_log SET reason = 'x' WHERE seq = 3")[0]
+    assert "missing" in broken("DELETE FROM audit_log WHERE seq = 3")[0]
+    assert "removed from the end" in broken("DELETE FROM audit_log WHERE seq = 5")[0]
+    swapped = broken(
+        "UPDATE audit_log SET credential_id = CASE seq WHEN 2 THEN "
+        "(SELECT credential_id FROM audit_log WHERE seq = 3) ELSE "
+        "(SELECT credential_id FROM audit_log WHERE seq = 2) END WHERE seq IN (2, 3)"
+    )
+    assert swapped
+
+
+def test_export_streams_entries_in_order(store: Store) -> None:
+    record(store, 20)
+    with store.transaction() as connection:
+        entries = list(audit.export_entries(connection, batch=1))
+        seqs = connection.execute(select(audit_log.c.seq)).scalars().all()
+    assert [e["seq"] for e in entries] == sorted(seqs)
+    assert entries[-1]["action"] == "issue" and isinstance(entries[-1]["details"], dict)
+
+
+def test_unreachable_and_bad_urls(tmp_path: object) -> None:
+    with pytest.raises(StorageError, match="cannot reach|failed"):
+        Store.open("postgresql+psycopg://nobody@127.0.0.1:1/none")
+    with pytest.raises(StorageError, match="unsupported database"):
+        Store.open("mysql://x@localhost/db")
