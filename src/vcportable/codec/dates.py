@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-from vcportable.codec._describe import json_type, show
+from vcportable.codec.describe import json_type, show
 
 __all__ = [
     "DATETIME_STAMP_PATTERN",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from vcportable.codec._describe import json_type, show
+from vcportable.codec.describe import json_type, show
 
 __all__ = ["URL_PATTERN", "is_url", "url_problem"]
 

@@ -15,15 +15,31 @@ the rules both check (URLs, dates), the same messages, so callers can merge the 
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
-import re
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Literal
 
-import base58
-
+# The names listed in __all__ as moved are re-exported until every import names vcportable.codec.
+from vcportable.codec.dates import (
+    DATETIME_STAMP_PATTERN,
+    DATETIME_STAMP_RE,
+    DIGITALBAZAAR_DATE_RE,
+    XsdDateTime,
+    date_problem,
+    parse_date_time,
+    parse_datetime_stamp,
+    parse_xsd_datetime,
+)
+from vcportable.codec.describe import json_type as _json_type
+from vcportable.codec.describe import show as _show
+from vcportable.codec.digests import (
+    digest_multibase,
+    digest_sri,
+    parse_digest_multibase,
+    parse_digest_sri,
+    strongest_sri,
+)
+from vcportable.codec.urls import URL_PATTERN, is_url, url_problem
 from vcportable.errors import ConfigurationError
 
 Problem = tuple[str, str]
@@ -33,269 +49,7 @@ VC_V2_CONTEXT: Final = "https://www.w3.org/ns/credentials/v2"
 VC_V1_CONTEXT: Final = "https://www.w3.org/2018/credentials/v1"
 
 # --------------------------------------------------------------------------------------------
-# URLs
-
-_SPECIAL_SCHEMES = r"(?:[hH][tT][tT][pP][sS]?|[wW][sS][sS]?|[fF][tT][pP])"
-_URL_CHAR = r'[^\x00-\x20\x7f<>"{}|\\^`]'
-_AUTHORITY_CHAR = r'[^\x00-\x20\x7f<>"{}|\\^`/?#]'
-
-#: An absolute URL (RFC 3986 / 3987): a scheme, then no spaces, controls or characters a URL
-#: never holds; ``http(s)``, ``ws(s)`` and ``ftp`` need ``//`` and a host, as for the WHATWG
-#: parser that ``@digitalbazaar/vc`` uses. DIDs (``did:key:z6Mk...``), URNs and ``data:`` URLs
-#: pass. The same pattern is in the JSON Schema of the profile (ECMA-262 compatible).
-URL_PATTERN: Final = (
-    rf"^(?:{_SPECIAL_SCHEMES}://{_AUTHORITY_CHAR}+(?:[/?#]{_URL_CHAR}*)?"
-    rf"|(?!{_SPECIAL_SCHEMES}:)[A-Za-z][A-Za-z0-9+.\-]*:{_URL_CHAR}+)$"
-)
-_URL_RE: Final = re.compile(URL_PATTERN)
-
-
-def is_url(value: object) -> bool:
-    """True for an absolute URL string (``https://...``, ``did:...``, ``urn:...``)."""
-    return isinstance(value, str) and _URL_RE.fullmatch(value) is not None
-
-
-def url_problem(value: object) -> str | None:
-    """Why ``value`` is not a URL, or None when it is one."""
-    if is_url(value):
-        return None
-    if not isinstance(value, str):
-        return f"must be a URL string, got {_json_type(value)}"
-    return f"must be an absolute URL such as https://..., did:... or urn:... (got {_show(value)})"
-
-
-# --------------------------------------------------------------------------------------------
-# Dates
-
-_YEAR = r"-?(?:[1-9][0-9]{3,}|0[0-9]{3})"
-_TIME = r"(?:(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]+)?|24:00:00(?:\.0+)?)"
-_TZ = r"(?:Z|[+-](?:(?:0[0-9]|1[0-3]):[0-5][0-9]|14:00))"
-
-#: XSD 1.1 ``dateTimeStamp``: a ``dateTime`` with a mandatory timezone, as VC 2.0 requires for
-#: ``validFrom``/``validUntil``. Uppercase ``T`` and ``Z`` only. Shared with the JSON Schema.
-DATETIME_STAMP_PATTERN: Final = (
-    rf"^{_YEAR}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])T{_TIME}{_TZ}$"
-)
-DATETIME_STAMP_RE: Final = re.compile(DATETIME_STAMP_PATTERN)
-
-# XSD dateTime split into parts; the timezone is optional (VC 1.1 dates).
-_XSD_DATETIME_RE: Final = re.compile(
-    r"(?P<year>-?(?:[1-9][0-9]{3,}|0[0-9]{3}))-(?P<month>0[1-9]|1[0-2])"
-    r"-(?P<day>0[1-9]|[12][0-9]|3[01])"
-    r"T(?:(?P<hour>[01][0-9]|2[0-3]):(?P<minute>[0-5][0-9]):(?P<second>[0-5][0-9])"
-    r"(?:\.(?P<fraction>[0-9]+))?|(?P<midnight>24:00:00(?:\.0+)?))"
-    r"(?P<tz>Z|(?P<sign>[+-])(?:(?P<tzh>0[0-9]|1[0-3]):(?P<tzm>[0-5][0-9])|14:00))?"
-)
-
-#: The date regex of ``@digitalbazaar/vc`` 7.x (``lib/helpers.js``), with the meaning it has in
-#: JavaScript: the ``'\\.'`` of the source string is a plain ``.`` (any character), the
-#: timezone is optional and ``RegExp.test`` is unanchored. Any XSD ``dateTimeStamp`` matches it;
-#: checking both keeps what vcportable accepts a subset of what that library accepts.
-DIGITALBAZAAR_DATE_RE: Final = re.compile(
-    r"-?([1-9][0-9]{3,}|0[0-9]{3})"
-    r"-(0[1-9]|1[0-2])"
-    r"-(0[1-9]|[12][0-9]|3[01])"
-    r"T(([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](.[0-9]+)?|(24:00:00(.0+)?))"
-    r"(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00))?"
-)
-
-_MAX_DATE_CHARS = 64  # no real timestamp is longer; keeps regexes and integers small
-
-
-def _is_leap(year: int) -> bool:
-    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
-
-
-def _days_in_month(year: int, month: int) -> int:
-    if month == 2:
-        return 29 if _is_leap(year) else 28
-    return 30 if month in (4, 6, 9, 11) else 31
-
-
-def _days_from_civil(year: int, month: int, day: int) -> int:
-    """Days since 1970-01-01 in the proleptic Gregorian calendar, for any year (H. Hinnant)."""
-    year -= month <= 2
-    era = year // 400
-    yoe = year - era * 400
-    doy = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return era * 146097 + doe - 719468
-
-
-class _Instant:
-    """A parsed XSD dateTime: an exact, comparable instant for any year, plus the parts."""
-
-    __slots__ = ("seconds", "fraction", "has_tz", "offset_minutes", "parts")
-
-    def __init__(self, match: re.Match[str]) -> None:
-        g = match.group
-        self.parts = (int(g("year")), int(g("month")), int(g("day")))
-        year, month, day = self.parts
-        if g("midnight"):  # 24:00:00 is the first instant of the next day
-            day_seconds = 86400
-            self.fraction = ""
-        else:
-            day_seconds = int(g("hour")) * 3600 + int(g("minute")) * 60 + int(g("second"))
-            self.fraction = (g("fraction") or "").rstrip("0")
-        self.has_tz = g("tz") is not None
-        if g("tz") in (None, "Z"):
-            self.offset_minutes = 0
-        else:
-            hours, minutes = (int(g("tzh")), int(g("tzm"))) if g("tzh") else (14, 0)
-            self.offset_minutes = (hours * 60 + minutes) * (-1 if g("sign") == "-" else 1)
-        self.seconds = (
-            _days_from_civil(year, month, day) * 86400 + day_seconds - self.offset_minutes * 60
-        )
-
-    def key(self) -> tuple[int, str]:
-        # Fraction digits without trailing zeros compare correctly as strings.
-        return (self.seconds, self.fraction)
-
-    def to_datetime(self) -> datetime | None:
-        if not 1 <= self.parts[0] <= 9999:
-            return None
-        micro = int((self.fraction + "000000")[:6])
-        try:
-            return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(
-                seconds=self.seconds, microseconds=micro
-            )
-        except OverflowError:
-            return None
-
-
-def _parse(value: object, *, require_tz: bool) -> tuple[_Instant | None, str | None]:
-    """The instant of an XSD date-time string, or why it is not one."""
-    example = "2025-03-01T00:00:00Z"
-    if not isinstance(value, str):
-        return None, f"must be a date-time string such as {example}, got {_json_type(value)}"
-    match = _XSD_DATETIME_RE.fullmatch(value) if len(value) <= _MAX_DATE_CHARS else None
-    if match is None:
-        kind = "XSD dateTimeStamp" if require_tz else "XSD dateTime"
-        return None, f"must be an {kind} such as {example} (got {_show(value)})"
-    instant = _Instant(match)
-    year, month, day = instant.parts
-    if day > _days_in_month(year, month):
-        return None, f"is not a calendar date: {year:04d}-{month:02d} has no day {day}"
-    if require_tz and not instant.has_tz:
-        return None, (
-            f"needs a timezone ('Z' or '+hh:mm'): VC 2.0 dates are XSD dateTimeStamp "
-            f"(got {_show(value)})"
-        )
-    if DIGITALBAZAAR_DATE_RE.search(value) is None:  # implied by the above; kept as a guard
-        return None, f"is rejected by @digitalbazaar/vc's date check (got {_show(value)})"
-    return instant, None
-
-
-def date_problem(value: object, *, require_timezone: bool = True) -> str | None:
-    """Why ``value`` is not an XSD dateTimeStamp (dateTime when ``require_timezone`` is off)."""
-    return _parse(value, require_tz=require_timezone)[1]
-
-
-def parse_datetime_stamp(value: object) -> datetime | None:
-    """An aware UTC datetime for a valid XSD dateTimeStamp; None when invalid or outside the
-    years 1-9999 that :class:`datetime` holds (:func:`date_problem` tells the two apart)."""
-    instant, problem = _parse(value, require_tz=True)
-    return None if instant is None or problem else instant.to_datetime()
-
-
-def parse_xsd_datetime(value: object) -> datetime | None:
-    """Like :func:`parse_datetime_stamp` for VC 1.1 dates: a missing timezone means UTC."""
-    instant, problem = _parse(value, require_tz=False)
-    return None if instant is None or problem else instant.to_datetime()
-
-
-# --------------------------------------------------------------------------------------------
-# Digests of related resources
-
-_SRI_TOKEN_RE: Final = re.compile(
-    r"(?P<alg>sha256|sha384|sha512)-(?P<b64>[A-Za-z0-9+/]+={0,2})(?:\?[\x21-\x7e]*)?"
-)
-_SRI_SIZES: Final = {"sha256": 32, "sha384": 48, "sha512": 64}
-_SRI_STRENGTH: Final = {"sha256": 1, "sha384": 2, "sha512": 3}
-# multihash code -> (hashlib name, digest size); the codes are single-byte varints.
-_MULTIHASH: Final = {0x12: ("sha256", 32), 0x20: ("sha384", 48), 0x13: ("sha512", 64)}
-_B64URL_RE: Final = re.compile(r"[A-Za-z0-9_-]+")
-_B58_RE: Final = re.compile(r"[1-9A-HJ-NP-Za-km-z]+")
-_MAX_DIGEST_CHARS = 1024
-
-
-def parse_digest_sri(value: object) -> list[tuple[str, bytes]] | None:
-    """``[(algorithm, digest)]`` of a Subresource Integrity value (``sha384-<base64> ...``);
-    None unless every token is a well-formed sha256/sha384/sha512 digest."""
-    if not isinstance(value, str) or len(value) > _MAX_DIGEST_CHARS:
-        return None
-    digests: list[tuple[str, bytes]] = []
-    for token in value.split():
-        match = _SRI_TOKEN_RE.fullmatch(token)
-        if match is None:
-            return None
-        b64 = match["b64"]
-        try:
-            digest = base64.b64decode(b64 + "=" * (-len(b64) % 4), validate=True)
-        except (binascii.Error, ValueError):
-            return None
-        if len(digest) != _SRI_SIZES[match["alg"]]:
-            return None
-        digests.append((match["alg"], digest))
-    return digests or None
-
-
-def parse_digest_multibase(value: object) -> tuple[str, bytes] | None:
-    """``(algorithm, digest)`` of a multibase (``u`` base64url / ``z`` base58btc) multihash
-    of a SHA-2 digest; None when malformed or of another hash function."""
-    if not isinstance(value, str) or not 2 <= len(value) <= _MAX_DIGEST_CHARS:
-        return None
-    prefix, body = value[0], value[1:]
-    raw: bytes
-    if prefix == "u" and _B64URL_RE.fullmatch(body) and len(body) % 4 != 1:
-        raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
-    elif prefix == "z" and _B58_RE.fullmatch(body):
-        raw = bytes(base58.b58decode(body))
-    else:
-        return None
-    if len(raw) < 2 or raw[0] not in _MULTIHASH:
-        return None
-    algorithm, size = _MULTIHASH[raw[0]]
-    if raw[1] != size or len(raw) != 2 + size:
-        return None
-    return algorithm, raw[2:]
-
-
-def digest_multibase(data: bytes, *, base: Literal["u", "z"] = "u") -> str:
-    """The ``digestMultibase`` of ``data``: a sha2-256 multihash, base64url or base58btc."""
-    raw = b"\x12\x20" + hashlib.sha256(data).digest()
-    if base == "z":
-        return "z" + str(base58.b58encode(raw).decode("ascii"))
-    return "u" + base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
-
-
-def digest_sri(data: bytes, algorithm: Literal["sha256", "sha384", "sha512"] = "sha384") -> str:
-    """The ``digestSRI`` of ``data`` (``sha384-<base64>`` by default, as SRI recommends)."""
-    return f"{algorithm}-{base64.b64encode(hashlib.new(algorithm, data).digest()).decode()}"
-
-
-# --------------------------------------------------------------------------------------------
 # Helpers
-
-
-def _json_type(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
-
-
-def _show(value: str, limit: int = 60) -> str:
-    return repr(value if len(value) <= limit else value[:limit] + "...")
 
 
 def _key(path: str, key: object) -> str:
@@ -444,20 +198,20 @@ def _check_dates(doc: dict[Any, Any], version: int, out: list[Problem]) -> None:
             out.append(("issuanceDate", "is required in a VC 1.1 credential"))
         for key in ("issuanceDate", "expirationDate"):
             if key in doc:
-                problem = _parse(doc[key], require_tz=False)[1]
+                problem = date_problem(doc[key], require_timezone=False)
                 if problem:
                     out.append((key, problem))
         return
-    instants: dict[str, _Instant] = {}
+    instants: dict[str, XsdDateTime] = {}
     for key in ("validFrom", "validUntil"):
         if key in doc:
-            instant, problem = _parse(doc[key], require_tz=True)
-            if problem:
-                out.append((key, problem))
-            elif instant is not None:
+            instant = parse_date_time(doc[key])
+            if instant is None:
+                out.append((key, date_problem(doc[key]) or ""))
+            else:
                 instants[key] = instant
     start, end = instants.get("validFrom"), instants.get("validUntil")
-    if start is not None and end is not None and start.key() > end.key():
+    if start is not None and end is not None and start.order_key() > end.order_key():
         out.append(("validUntil", "must not be earlier than validFrom"))
 
 
@@ -628,8 +382,7 @@ def check_related_resources(doc: object, fetch: Callable[[str], bytes | None]) -
         if data is None:
             continue
         if sri is not None:
-            strongest = max(_SRI_STRENGTH[alg] for alg, _ in sri)
-            candidates = [(alg, d) for alg, d in sri if _SRI_STRENGTH[alg] == strongest]
+            candidates = strongest_sri(sri)
             algorithm = candidates[0][0]
             actual = hashlib.new(algorithm, data).digest()
             if all(digest != actual for _, digest in candidates):
@@ -653,16 +406,11 @@ def check_related_resources(doc: object, fetch: Callable[[str], bytes | None]) -
 
 
 __all__ = [
+    # moved to vcportable.codec (re-exported for now)
     "DATETIME_STAMP_PATTERN",
     "DATETIME_STAMP_RE",
     "DIGITALBAZAAR_DATE_RE",
     "URL_PATTERN",
-    "VC_V1_CONTEXT",
-    "VC_V2_CONTEXT",
-    "Kind",
-    "Problem",
-    "check_data_model",
-    "check_related_resources",
     "date_problem",
     "digest_multibase",
     "digest_sri",
@@ -672,4 +420,11 @@ __all__ = [
     "parse_digest_sri",
     "parse_xsd_datetime",
     "url_problem",
+    # the rules
+    "VC_V1_CONTEXT",
+    "VC_V2_CONTEXT",
+    "Kind",
+    "Problem",
+    "check_data_model",
+    "check_related_resources",
 ]
