@@ -21,7 +21,7 @@ from vcportable.issuer import Issuer
 from vcportable.keys import KeyPair, KeyType
 from vcportable.verifier import Verifier
 
-CLOCK = FixedClock(datetime(2026, 1, 15, tzinfo=UTC))
+CLOCK = FixedClock(datetime(2027, 1, 1, tzinfo=UTC))  # after the fixture proofs were created
 
 
 def _node(harness: Path, script: str, path: Path) -> subprocess.CompletedProcess[str]:

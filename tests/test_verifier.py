@@ -20,6 +20,8 @@ from vcportable.wallet import create_presentation, sign_presentation
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 CLOCK = FixedClock(NOW)
+#: After every fixture made by the reference harness.
+LATER = datetime(2027, 1, 1, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +30,15 @@ def issuer_key() -> KeyPair:
 
 
 @pytest.fixture(scope="module")
-def signed(issuer_key: KeyPair) -> dict[str, Any]:
+def holder_key() -> KeyPair:
+    return KeyPair.generate()
+
+
+@pytest.fixture(scope="module")
+def signed(issuer_key: KeyPair, holder_key: KeyPair) -> dict[str, Any]:
+    """The worker's credential: its subject is the holder's DID, so she can present it."""
     unsigned = load_json("interop/sample-unsigned.json")
+    unsigned["credentialSubject"]["id"] = holder_key.controller
     return Issuer(issuer_key, clock=CLOCK).issue(unsigned)
 
 
@@ -51,8 +60,8 @@ def test_signed_credential_verifies(signed: dict[str, Any], issuer_key: KeyPair)
         "data_model",
         "proof_purpose",
         "verification_method",
-        "issuer_binding",
         "proof",
+        "issuer_binding",
         "validity",
         "status",
     ]
@@ -88,8 +97,9 @@ def test_text_and_bytes_inputs(signed: dict[str, Any]) -> None:
 
 
 def test_reference_signed_credential_verifies() -> None:
-    """Signed by Digital Bazaar's vc (the interop harness), verified here."""
-    report = _verify(load_json("interop/reference-signed.json"))
+    """Signed by Digital Bazaar's vc (the interop harness), verified here (after its proof was
+    created: a proof dated in the future is refused)."""
+    report = _verify(load_json("interop/reference-signed.json"), clock=FixedClock(LATER))
     assert report.verified, report.failures
 
 
@@ -297,11 +307,6 @@ def test_never_raises_on_garbage() -> None:
 # -- presentations -------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def holder_key() -> KeyPair:
-    return KeyPair.generate()
-
-
 def test_presentation_with_challenge(signed: dict[str, Any], holder_key: KeyPair) -> None:
     vp = create_presentation([signed], holder=holder_key.controller)
     signed_vp = sign_presentation(
@@ -358,8 +363,15 @@ def test_presentation_by_someone_else(signed: dict[str, Any], holder_key: KeyPai
 def test_unsigned_presentation(signed: dict[str, Any]) -> None:
     vp = create_presentation([signed])
     _fails_with(vp, Code.PROOF_MISSING)
-    relaxed = _verify(vp, policy=VerificationPolicy(require_presentation_proof=False))
+    # Without a proof nobody is authenticated as the holder: only bearer credentials pass.
+    unsigned_ok = VerificationPolicy(require_presentation_proof=False)
+    assert _check(_verify(vp, policy=unsigned_ok), "holder_binding").code is (
+        Code.HOLDER_NOT_SUBJECT
+    )
+    bearer = VerificationPolicy(require_presentation_proof=False, allow_bearer_credentials=True)
+    relaxed = _verify(vp, policy=bearer)
     assert relaxed.verified
+    assert _check(relaxed, "holder_binding").status is CheckStatus.WARNING
 
 
 # -- relatedResource digests ------------------------------------------------------------------
@@ -482,18 +494,53 @@ def test_json_string_is_not_mistaken_for_a_token() -> None:
     assert "JSON object" in report.checks[0].message
 
 
-def test_presentation_without_requested_challenge_warns(signed: dict[str, Any]) -> None:
-    holder = KeyPair.generate()
+def test_presentation_without_requested_challenge_warns(
+    signed: dict[str, Any], holder_key: KeyPair
+) -> None:
     vp = sign_presentation(
-        create_presentation([signed], holder=holder.controller),
-        holder,
+        create_presentation([signed], holder=holder_key.controller),
+        holder_key,
         challenge="c-1",
         clock=CLOCK,
     )
     report = _verify(vp)
     assert report.verified
     assert _check(report, "challenge").code is Code.CHALLENGE_NOT_REQUESTED
-    assert _check(report, "subject_binding").code is Code.HOLDER_NOT_SUBJECT
+
+
+def test_stranger_cannot_present_someone_elses_credential(signed: dict[str, Any]) -> None:
+    """A valid presentation by a key that is not the credential's subject: refused unless
+    the policy says the credential is a bearer credential."""
+    stranger = KeyPair.generate()
+    vp = sign_presentation(
+        create_presentation([signed], holder=stranger.controller),
+        stranger,
+        challenge="c-9",
+        clock=CLOCK,
+    )
+    report = Verifier(clock=CLOCK).verify(vp, challenge="c-9")
+    assert not report.verified
+    assert _check(report, "holder_binding").code is Code.HOLDER_NOT_SUBJECT
+    assert report.credentials[0].verified  # the credential itself is genuine
+    bearer = Verifier(clock=CLOCK, policy=VerificationPolicy(allow_bearer_credentials=True))
+    relaxed = bearer.verify(vp, challenge="c-9")
+    assert relaxed.verified
+    assert _check(relaxed, "holder_binding").status is CheckStatus.WARNING
+
+
+def test_holder_claimed_but_not_proven(signed: dict[str, Any], holder_key: KeyPair) -> None:
+    """Naming the subject as holder while signing with another key binds nothing."""
+    stranger = KeyPair.generate()
+    vp = sign_presentation(
+        create_presentation([signed], holder=holder_key.controller),
+        stranger,
+        challenge="c-10",
+        clock=CLOCK,
+    )
+    report = Verifier(clock=CLOCK).verify(vp, challenge="c-10")
+    assert not report.verified
+    assert _check(report, "holder_key").code is Code.HOLDER_KEY_MISMATCH
+    assert _check(report, "holder_binding").code is Code.HOLDER_NOT_SUBJECT
 
 
 def test_holder_who_is_the_subject(issuer_key: KeyPair) -> None:
@@ -509,7 +556,7 @@ def test_holder_who_is_the_subject(issuer_key: KeyPair) -> None:
     )
     report = Verifier(clock=CLOCK).verify(vp, challenge="c-2")
     assert report.verified
-    assert _check(report, "subject_binding").status is CheckStatus.PASSED
+    assert _check(report, "holder_binding").status is CheckStatus.PASSED
 
 
 def test_report_facts_of_a_vc_1_1_credential() -> None:

@@ -1,82 +1,44 @@
-"""The verifier: runs every check on a credential or presentation and returns a report.
+"""The verifier: the pipeline parse -> proofs -> checks -> report.
 
 Verification never raises for a bad credential: each step becomes a :class:`Check` in a
 :class:`VerificationReport`. Exceptions escape only for misuse of the API (a wrong argument
 type), never for anything inside the input.
+
+The proofs establish who signed (:mod:`vcportable.proofs.proof_set` for Data Integrity,
+:mod:`vcportable.proofs.jose` for tokens); every later check reads a
+:class:`~vcportable.checks.SignedView` of what the signature covers.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from . import jsonld
+from .checks import CredentialCheck, SignedView, Signer
+from .checks.holder import Presented, holder_binding
+from .checks.status_entry import status_entry_problems
 from .clock import Clock, SystemClock
-from .dids import DidResolver, OfflineResolver, resolve_verification_method
-from .errors import (
-    CanonicalizationError,
-    ContextNotAllowedError,
-    InputError,
-    InvalidSignature,
-    ResolutionError,
-    VcPortableError,
-)
-from .jsonutil import MAX_INPUT_BYTES, MAX_JSON_DEPTH, parse_json
-from .models.datamodel import (
-    check_data_model,
-    check_related_resources,
-    parse_datetime_stamp,
-    parse_xsd_datetime,
-)
-from .models.report import (
-    Check,
-    Code,
-    VerificationReport,
-    credential_facts,
-    validity_period,
-)
+from .dids import DidResolver, OfflineResolver
+from .errors import ContextNotAllowedError, InputError
+from .jsonutil import parse_json
+from .models.datamodel import check_data_model, check_related_resources, parse_xsd_datetime
+from .models.report import Check, Code, VerificationReport, credential_facts, validity_period
+from .policy import VerificationPolicy
 from .proofs import dataintegrity as di
+from .proofs.proof_set import ProofRequest, binding_check, code_of, verify_proof_set
 
 if TYPE_CHECKING:
     from .proofs.jose import JoseResult
-    from .proofs.jws import JosePolicy
+
+__all__ = ["VerificationPolicy", "Verifier", "verify"]
 
 VC_TYPE = "VerifiableCredential"
 VP_TYPE = "VerifiablePresentation"
-
-
-@dataclass(frozen=True)
-class VerificationPolicy:
-    """Every knob of verification, with safe defaults. Immutable: build a new one to relax."""
-
-    max_input_bytes: int = MAX_INPUT_BYTES
-    max_json_depth: int = MAX_JSON_DEPTH
-    clock_skew: timedelta = timedelta(seconds=60)
-    #: The key that signed a credential must be controlled by its issuer. Some official test
-    #: vectors use a URL issuer with a did:key; turning this off makes that a warning.
-    require_issuer_binding: bool = True
-    #: A presentation must carry a proof (by its holder) unless this is turned off.
-    require_presentation_proof: bool = True
-    #: Proofs in one proof set or chain (each proof of a chain re-signs the proofs before it,
-    #: so the work grows fast: the bound keeps it small).
-    max_proofs: int = 8
-    allowed_cryptosuites: frozenset[str] = field(
-        default_factory=lambda: frozenset(s.name for s in di.SUITES.values())
-    )
-    #: JWT / SD-JWT rules (algorithms per key type, token types, key binding, size limits);
-    #: None means the defaults of :class:`~vcportable.proofs.jws.JosePolicy` (imported only
-    #: when a token is verified). Its clock skew is replaced by ``clock_skew`` above.
-    jose: JosePolicy | None = None
-
-
-def _code_of(error: VcPortableError) -> Code:
-    try:
-        return Code(error.code)
-    except ValueError:
-        return Code.MALFORMED
+#: Token formats whose document follows the VC data model (a ``dc+sd-jwt`` does not).
+_VCDM_FORMATS = frozenset({"vc+jwt", "vp+jwt", "vc+sd-jwt", "vc-jwt-1.1"})
 
 
 def _types(document: Mapping[str, Any]) -> list[str]:
@@ -89,8 +51,9 @@ class Verifier:
     """Verifies credentials and presentations offline.
 
     Everything that varies is injected: the JSON-LD document loader (bundled contexts only by
-    default), the DID resolver (did:key and did:jwk, and did:web from a local cache), the clock
-    and the policy.
+    default), the DID resolver (did:key and did:jwk, and did:web from a local cache), the clock,
+    the policy, the status source and the further credential checks (trust list, recognition),
+    each run on what the signature covers.
     """
 
     def __init__(
@@ -100,11 +63,15 @@ class Verifier:
         resolver: DidResolver | None = None,
         clock: Clock | None = None,
         policy: VerificationPolicy | None = None,
+        status: CredentialCheck | None = None,
+        checks: Sequence[CredentialCheck] = (),
     ) -> None:
         self.loader = loader or jsonld.default_loader()
         self.resolver = resolver or OfflineResolver()
         self.clock = clock or SystemClock()
         self.policy = policy or VerificationPolicy()
+        self.status = status
+        self.checks = tuple(checks)
 
     # -- entry points ---------------------------------------------------------------------
 
@@ -133,7 +100,7 @@ class Verifier:
                 )
             except InputError as exc:
                 return VerificationReport.from_checks(
-                    "unknown", [Check.failed("parse", _code_of(exc), exc.message)]
+                    "unknown", [Check.failed("parse", code_of(exc), exc.message)]
                 )
         if not isinstance(document, Mapping):
             return VerificationReport.from_checks(
@@ -146,17 +113,38 @@ class Verifier:
 
     def verify_credential(self, credential: Mapping[str, Any]) -> VerificationReport:
         """Every check of one credential (Data Integrity secured)."""
-        now = self.clock.now()
+        report, _ = self._credential(credential, self.clock.now())
+        return report
+
+    def _credential(
+        self, credential: Mapping[str, Any], now: datetime
+    ) -> tuple[VerificationReport, list[Signer]]:
         checks = [Check.passed("parse", "well-formed JSON object")]
         checks.append(self._data_model(credential, "credential"))
         facts = credential_facts(credential)
-        checks += self._proof_checks(
-            credential, "assertionMethod", bind_to=facts.get("issuer"), now=now
+        proofs = verify_proof_set(
+            credential,
+            ProofRequest("assertionMethod"),
+            loader=self.loader,
+            resolver=self.resolver,
+            policy=self.policy,
+            now=now,
+        )
+        checks += proofs.checks
+        checks.append(
+            binding_check(
+                "issuer_binding",
+                proofs.signers,
+                facts.get("issuer"),
+                who="issuer",
+                code=Code.ISSUER_KEY_MISMATCH,
+                relaxed=not self.policy.require_issuer_binding,
+            )
         )
         checks += self._related_resources(credential)
-        checks.append(self._validity(credential, now))
-        checks.append(self._status(credential))
-        return VerificationReport.from_checks("credential", checks, format="di", **facts)
+        checks += self._credential_checks(SignedView(credential, "di", tuple(proofs.signers), now))
+        report = VerificationReport.from_checks("credential", checks, format="di", **facts)
+        return report, proofs.signers
 
     def verify_presentation(
         self,
@@ -168,7 +156,8 @@ class Verifier:
         """The presentation's own checks, and a report for each credential it encloses.
 
         ``challenge`` and ``domain`` are what *this verifier* asked for; when given, the proof
-        must carry exactly them.
+        must carry exactly them. The holder must be the subject of every enclosed credential
+        unless the policy allows bearer credentials.
         """
         now = self.clock.now()
         checks = [Check.passed("parse", "well-formed JSON object")]
@@ -177,21 +166,28 @@ class Verifier:
         if isinstance(holder, Mapping):
             holder = holder.get("id")
         holder_id = holder if isinstance(holder, str) else None
+        holder_keys = []
         if di.proofs_of(presentation) or self.policy.require_presentation_proof:
-            checks += self._proof_checks(
+            proofs = verify_proof_set(
                 presentation,
-                "authentication",
-                bind_to=holder_id,
+                ProofRequest("authentication", challenge, domain),
+                loader=self.loader,
+                resolver=self.resolver,
+                policy=self.policy,
                 now=now,
-                challenge=challenge,
-                domain=domain,
             )
+            checks += proofs.checks
+            key_check = binding_check(
+                "holder_key", proofs.signers, holder_id, who="holder", code=Code.HOLDER_KEY_MISMATCH
+            )
+            checks.append(key_check)
+            holder_keys = [s.public_key for s in proofs.signers if s.controller == holder_id]
         else:
             checks.append(Check.skipped("proof", "unsigned presentation allowed by policy"))
         enclosed = presentation.get("verifiableCredential", [])
         items = enclosed if isinstance(enclosed, list) else [enclosed]
         reports = [
-            self.verify_credential(item)
+            self._credential(item, now)[0]
             if isinstance(item, Mapping)
             else VerificationReport.from_checks(
                 "credential",
@@ -199,37 +195,17 @@ class Verifier:
             )
             for item in items
         ]
-        checks += self._subject_binding(items, holder_id)
+        checks.append(
+            holder_binding(
+                holder_id if holder_keys else None,
+                holder_keys,
+                [Presented(i if isinstance(i, Mapping) else None) for i in items],
+                allow_bearer=self.policy.allow_bearer_credentials,
+            )
+        )
         return VerificationReport.from_checks(
             "presentation", checks, format="di", credentials=reports, holder=holder_id
         )
-
-    def _subject_binding(self, credentials: list[Any], holder: str | None) -> list[Check]:
-        """Whether the holder is the subject of what it presents. A warning, not a failure:
-        presenting someone else's credential can be legitimate (a guardian, an employer)."""
-        if holder is None:
-            return []
-        others = []
-        for number, credential in enumerate(credentials, 1):
-            subject = (
-                credential.get("credentialSubject") if isinstance(credential, Mapping) else None
-            )
-            subjects = subject if isinstance(subject, list) else [subject]
-            ids = {s.get("id") for s in subjects if isinstance(s, Mapping)}
-            if holder not in ids:
-                others.append(str(number))
-        if not others:
-            return [
-                Check.passed("subject_binding", "the holder is the subject of every credential")
-            ]
-        return [
-            Check.warning(
-                "subject_binding",
-                Code.HOLDER_NOT_SUBJECT,
-                f"the holder {holder} is not the subject of enclosed credential(s) "
-                f"{', '.join(others)}",
-            )
-        ]
 
     def verify_token(
         self, token: str, *, challenge: str | None = None, domain: str | None = None
@@ -251,19 +227,39 @@ class Verifier:
         return self._jose_report(result, now)
 
     def _jose_report(self, result: JoseResult, now: datetime) -> VerificationReport:
-        """The token's own checks plus the data-model, validity and status checks that the
-        JSON-LD path runs too (not for ``dc+sd-jwt``, whose claims follow no VC data model)."""
+        """The token's own checks plus the checks the JSON-LD path runs too: data model,
+        contexts, and for a credential its validity, status and further checks (not for
+        ``dc+sd-jwt``, whose claims follow no VC data model)."""
         extra: list[Check] = []
         document = result.document
-        if document is not None and result.format != "dc+sd-jwt" and result.format != "unknown":
+        if document is not None and result.format in _VCDM_FORMATS:
             extra.append(self._data_model(document, result.kind))
-            if result.kind == "credential":
-                extra.append(self._validity(document, now))
-                extra.append(self._status(document))
+            extra.append(self._contexts(document))
+        if document is not None and result.kind == "credential" and result.format != "unknown":
+            signers = (result.signer,) if result.signer is not None and result.verified else ()
+            extra += self._credential_checks(SignedView(document, result.format, signers, now))
         enclosed = [self._jose_report(sub, now) for sub in result.credentials]
+        if result.kind == "presentation" and document is not None:
+            holder = result.signer
+            extra.append(
+                holder_binding(
+                    holder.controller if holder is not None else None,
+                    [holder.public_key] if holder is not None else [],
+                    [Presented(sub.document, sub.claims) for sub in result.credentials],
+                    allow_bearer=self.policy.allow_bearer_credentials,
+                )
+            )
         return result.to_report(extra, credentials=enclosed)
 
     # -- checks -----------------------------------------------------------------------------
+
+    def _credential_checks(self, view: SignedView) -> list[Check]:
+        """What every credential gets after its proofs, whatever secures it: validity, status,
+        then the injected checks (trust list, recognition)."""
+        checks = [self._validity(view.credential, view.now), *self._status(view)]
+        for unit in self.checks:
+            checks += unit.check(view)
+        return checks
 
     def _data_model(self, document: Mapping[str, Any], kind: str) -> Check:
         problems = check_data_model(dict(document), kind=kind)  # type: ignore[arg-type]
@@ -272,216 +268,14 @@ class Verifier:
         text = "; ".join(f"{path or '(root)'}: {message}" for path, message in problems)
         return Check.failed("data_model", Code.DATA_MODEL_INVALID, text)
 
-    def _proof_checks(
-        self,
-        document: Mapping[str, Any],
-        purpose: str,
-        *,
-        bind_to: str | None,
-        now: datetime,
-        challenge: str | None = None,
-        domain: str | None = None,
-    ) -> list[Check]:
-        proofs = di.proofs_of(document)
-        if not proofs:
-            return [Check.failed("proof", Code.PROOF_MISSING, "the document has no proof")]
-        if len(proofs) > self.policy.max_proofs:
-            return [
-                Check.failed(
-                    "proof",
-                    Code.MALFORMED,
-                    f"{len(proofs)} proofs, over the limit of {self.policy.max_proofs}",
-                )
-            ]
-        # Contexts are checked where they are used: canonicalization refuses any that is not
-        # bundled (CONTEXT_NOT_ALLOWED on the proof check), so no separate walk is needed.
-        checks: list[Check] = []
-        for index, proof in enumerate(proofs):
-            suffix = f"[{index}]" if len(proofs) > 1 else ""
-            checks += self._one_proof(
-                document, proof, purpose, suffix, bind_to, now, challenge, domain
-            )
-        return checks
-
-    def _one_proof(
-        self,
-        document: Mapping[str, Any],
-        proof: Any,
-        purpose: str,
-        suffix: str,
-        bind_to: str | None,
-        now: datetime,
-        challenge: str | None,
-        domain: str | None,
-    ) -> list[Check]:
-        pid = f"proof{suffix}"
-        if not isinstance(proof, Mapping):
-            return [Check.failed(pid, Code.MALFORMED, "proof is not an object")]
-        suite = di.match_suite(proof)
-        if suite is None or suite.name not in self.policy.allowed_cryptosuites:
-            described = proof.get("cryptosuite") or proof.get("type")
-            return [
-                Check.failed(
-                    pid,
-                    Code.UNSUPPORTED_CRYPTOSUITE,
-                    f"proof type/cryptosuite {described!r} is not supported or not allowed "
-                    f"(supported: {', '.join(sorted(self.policy.allowed_cryptosuites))})",
-                )
-            ]
-        checks: list[Check] = []
-        actual_purpose = proof.get("proofPurpose")
-        if actual_purpose == purpose:
-            checks.append(Check.passed(f"proof_purpose{suffix}", f"proof purpose is {purpose}"))
-        else:
-            checks.append(
-                Check.failed(
-                    f"proof_purpose{suffix}",
-                    Code.WRONG_PROOF_PURPOSE,
-                    f"proof purpose is {actual_purpose!r}; {purpose!r} is required",
-                )
-            )
-        checks += self._challenge_domain(proof, suffix, challenge, domain)
-        checks += self._proof_dates(proof, suffix, now)
-        vm_id = proof.get("verificationMethod")
-        if isinstance(vm_id, Mapping):
-            vm_id = vm_id.get("id")
+    def _contexts(self, document: Mapping[str, Any]) -> Check:
+        """A token's JSON-LD contexts must be bundled too: a credential is read the same way
+        whatever secures it, and an unknown remote context could re-map every term."""
         try:
-            if not isinstance(vm_id, str):
-                raise ResolutionError("proof has no verificationMethod")
-            method, did_document = resolve_verification_method(self.resolver, vm_id)
-        except ResolutionError as exc:
-            checks.append(
-                Check.failed(f"verification_method{suffix}", Code.DID_NOT_RESOLVED, exc.message)
-            )
-            checks.append(Check.skipped(pid, "signature not checked: no key"))
-            return checks
-        authorized = getattr(did_document, purpose_attr(purpose))
-        if method.public_key.type is not suite.key_type:
-            checks.append(
-                Check.failed(
-                    f"verification_method{suffix}",
-                    Code.KEY_TYPE_MISMATCH,
-                    f"{suite.name} needs a {suite.key_type.value} key; {vm_id} is "
-                    f"{method.public_key.type.value}",
-                )
-            )
-        elif method.id not in authorized:
-            checks.append(
-                Check.failed(
-                    f"verification_method{suffix}",
-                    Code.VERIFICATION_METHOD_NOT_AUTHORIZED,
-                    f"{vm_id} is not listed under {purpose} of {method.controller}",
-                )
-            )
-        else:
-            checks.append(
-                Check.passed(f"verification_method{suffix}", f"{vm_id} is authorized for {purpose}")
-            )
-        # The key is trusted as the controller's only if it is published in the controller's
-        # own DID document: a method's `controller` field alone proves nothing (any DID
-        # document could claim another DID controls its key).
-        controller = method.controller if method.controller == did_document.id else did_document.id
-        checks.append(self._binding(controller, bind_to, purpose, suffix))
-        checks.append(self._signature(document, proof, suite, method.public_key, pid))
-        return checks
-
-    def _signature(
-        self,
-        document: Mapping[str, Any],
-        proof: Mapping[str, Any],
-        suite: di.Cryptosuite,
-        public_key: Any,
-        pid: str,
-    ) -> Check:
-        try:
-            di.verify_signature(document, proof, suite, public_key, self.loader)
-        except InvalidSignature:
-            return Check.failed(
-                pid,
-                Code.SIGNATURE_INVALID,
-                f"{suite.name} signature does not match the content: it was altered or "
-                "signed by another key",
-            )
-        except (ContextNotAllowedError, CanonicalizationError, InputError) as exc:
-            return Check.failed(pid, _code_of(exc), exc.message)
-        return Check.passed(pid, f"{suite.name} signature is valid")
-
-    def _binding(self, controller: str, expected: str | None, purpose: str, suffix: str) -> Check:
-        who = "issuer" if purpose == "assertionMethod" else "holder"
-        cid = f"{who}_binding{suffix}"
-        if expected is None:
-            if who == "holder":
-                return Check.skipped(cid, "presentation names no holder")
-            return Check.failed(cid, Code.ISSUER_KEY_MISMATCH, "credential names no issuer")
-        if controller == expected:
-            return Check.passed(cid, f"signing key is controlled by the {who} {expected}")
-        message = f"signing key is controlled by {controller}, not by the {who} {expected}"
-        if who == "holder":
-            return Check.failed(cid, Code.HOLDER_KEY_MISMATCH, message)
-        if not self.policy.require_issuer_binding:
-            return Check.warning(cid, Code.ISSUER_KEY_MISMATCH, message + " (allowed by policy)")
-        return Check.failed(cid, Code.ISSUER_KEY_MISMATCH, message)
-
-    def _challenge_domain(
-        self, proof: Mapping[str, Any], suffix: str, challenge: str | None, domain: str | None
-    ) -> list[Check]:
-        checks = []
-        if challenge is None and proof.get("proofPurpose") == "authentication":
-            checks.append(
-                Check.warning(
-                    f"challenge{suffix}",
-                    Code.CHALLENGE_NOT_REQUESTED,
-                    "this verifier asked no challenge, so the presentation may be a replay "
-                    "(verify with --challenge)",
-                )
-            )
-        if challenge is not None:
-            got = proof.get("challenge")
-            checks.append(
-                Check.passed(f"challenge{suffix}", "challenge matches")
-                if got == challenge
-                else Check.failed(
-                    f"challenge{suffix}",
-                    Code.CHALLENGE_MISMATCH,
-                    f"proof challenge is {got!r}, expected {challenge!r}",
-                )
-            )
-        if domain is not None:
-            got = proof.get("domain")
-            domains = got if isinstance(got, list) else [got]
-            checks.append(
-                Check.passed(f"domain{suffix}", "domain matches")
-                if domain in domains
-                else Check.failed(
-                    f"domain{suffix}",
-                    Code.DOMAIN_MISMATCH,
-                    f"proof domain is {got!r}, expected {domain!r}",
-                )
-            )
-        return checks
-
-    def _proof_dates(self, proof: Mapping[str, Any], suffix: str, now: datetime) -> list[Check]:
-        checks = []
-        for name in ("created", "expires"):
-            value = proof.get(name)
-            if value is None:
-                continue
-            instant = parse_datetime_stamp(value)
-            if instant is None:
-                checks.append(
-                    Check.failed(
-                        f"proof_dates{suffix}",
-                        Code.MALFORMED,
-                        f"proof {name} {value!r} is not a date-time",
-                    )
-                )
-            elif name == "expires" and instant < now - self.policy.clock_skew:
-                checks.append(
-                    Check.failed(
-                        f"proof_dates{suffix}", Code.PROOF_EXPIRED, f"proof expired at {value}"
-                    )
-                )
-        return checks
+            jsonld.check_contexts(document, self.loader)
+        except ContextNotAllowedError as exc:
+            return Check.failed("contexts", Code.CONTEXT_NOT_ALLOWED, exc.message)
+        return Check.passed("contexts", "every JSON-LD context is bundled")
 
     def _related_resources(self, document: Mapping[str, Any]) -> list[Check]:
         """Digests of ``relatedResource`` entries, for those available offline (the bundled
@@ -523,14 +317,23 @@ class Verifier:
         span = f"from {start or 'any time'} until {end or 'no end date'}"
         return Check.passed("validity", f"valid {span}")
 
-    def _status(self, credential: Mapping[str, Any]) -> Check:
-        if credential.get("credentialStatus") is None:
-            return Check.skipped("status", "the credential has no revocation status entry")
-        return Check.warning(
-            "status",
-            Code.STATUS_NOT_CHECKED,
-            "revocation status not checked: no status list is available offline",
-        )
+    def _status(self, view: SignedView) -> list[Check]:
+        """A malformed status entry fails (an issuer that meant to make a credential revocable
+        must not get one that silently is not); a well-formed one goes to the status source."""
+        if view.credential.get("credentialStatus") is None:
+            return [Check.skipped("status", "the credential has no revocation status entry")]
+        problems = status_entry_problems(view.credential)
+        if problems:
+            return [Check.failed("status", Code.STATUS_ENTRY_INVALID, "; ".join(problems))]
+        if self.status is not None:
+            return self.status.check(view)
+        return [
+            Check.warning(
+                "status",
+                Code.STATUS_NOT_CHECKED,
+                "revocation status not checked: no status list is available offline",
+            )
+        ]
 
 
 def _as_text(data: bytes | str) -> str | None:
@@ -540,11 +343,6 @@ def _as_text(data: bytes | str) -> str | None:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         return None  # the JSON parser reports it
-
-
-def purpose_attr(purpose: str) -> str:
-    """DidDocument attribute that lists the methods authorized for a proof purpose."""
-    return {"assertionMethod": "assertion_method", "authentication": "authentication"}[purpose]
 
 
 def verify(

@@ -137,19 +137,23 @@ def _verify_jwt(
         checks.append(Check.passed("jose_header", f"{fmt}, {jws.header['alg']}"))
         claims = jws.payload
         signer = holder_of(claims) if kind == "presentation" else _issuer_of(claims)
-        envelope_checks(jws, key_source(resolver), signer, kind, policy, checks, what=kind)
+        signed_by = envelope_checks(
+            jws, key_source(resolver), signer, kind, policy, checks, what=kind
+        )
     except Rejection as exc:
         return failed_result(fmt, kind, checks, exc)
     document = document_of(claims)
     checks += consistency_checks(claims, document, kind=kind)
     if kind == "credential":
         checks.append(token_validity(claims, now, policy, require_exp=policy.require_exp))
-        return JoseResult(fmt, kind, checks, document, claims)
+        return JoseResult(fmt, kind, checks, document, claims, signer=signed_by)
     checks += nonce_aud_checks(claims, policy)
     checks.append(token_validity(claims, now, policy))
     credentials, check = verify_enclosed(document, resolver=resolver, now=now, policy=policy)
     checks.append(check)
-    return JoseResult(fmt, kind, checks, document, claims, credentials=credentials)
+    return JoseResult(
+        fmt, kind, checks, document, claims, credentials=credentials, signer=signed_by
+    )
 
 
 def _issuer_of(claims: Mapping[str, Any]) -> str:
@@ -275,7 +279,7 @@ def verify_vc_jwt_1_1(
             raise Rejection("issuer", Code.CLAIM_INVALID, "a VC-JWT 1.1 token needs an iss claim")
         if inner_issuer is not None:
             iss_agrees(claims, inner_issuer, check_id="issuer", what="vc.issuer")
-        envelope_checks(
+        signed_by = envelope_checks(
             jws, key_source(resolver), iss, "credential", policy, checks, what="credential"
         )
     except Rejection as exc:
@@ -283,7 +287,7 @@ def verify_vc_jwt_1_1(
     document, mapping_checks = _map_1_1(claims, dict(vc), iss)
     checks += mapping_checks
     checks.append(token_validity(claims, now, policy, require_exp=policy.require_exp))
-    return JoseResult(fmt, "credential", checks, document, claims)
+    return JoseResult(fmt, "credential", checks, document, claims, signer=signed_by)
 
 
 def _map_1_1(

@@ -16,7 +16,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
 
+from vcportable.checks import Signer
 from vcportable.dids import DidResolver
+from vcportable.errors import InputError
+from vcportable.keys import PublicKey
 from vcportable.models.datamodel import parse_datetime_stamp
 from vcportable.models.report import (
     Check,
@@ -79,6 +82,8 @@ class JoseResult:
     claims: dict[str, Any] | None = None
     disclosed: list[str] = field(default_factory=list)
     credentials: list[JoseResult] = field(default_factory=list)
+    #: The key whose signature over the token verified (None when it did not).
+    signer: Signer | None = None
 
     @property
     def verified(self) -> bool:
@@ -239,10 +244,12 @@ def envelope_checks(
     checks: list[Check],
     *,
     what: str,
-) -> None:
+) -> Signer | None:
     """The signer (issuer of a credential, holder of a presentation), key lookup (kid within
     the signer's own document, under ``assertionMethod`` / ``authentication``), binding,
-    signature. Appends a passed check for each; raises :class:`Rejection` on the first failure.
+    signature. Appends a passed check for each and returns the signer (None for a key type
+    the rest of vcportable does not know); raises
+    :class:`Rejection` on the first failure.
     """
     if kind == "presentation":
         who, relationship = "holder", "authentication"
@@ -259,11 +266,15 @@ def envelope_checks(
     checks.append(
         Check.passed("verification_method", f"{resolved.id} is authorized for {relationship}")
     )
-    checks.append(
-        Check.passed(f"{who}_binding", f"signing key is controlled by the {who} {signer}")
-    )
+    binding_id = "holder_key" if who == "holder" else "issuer_binding"
+    checks.append(Check.passed(binding_id, f"signing key is controlled by the {who} {signer}"))
     verify_signature(jws, resolved, policy, what=what)
     checks.append(Check.passed("proof", f"{jws.header['alg']} signature is valid"))
+    try:
+        public_key = PublicKey.from_jwk(resolved.key.to_jwk())
+    except InputError:
+        return None  # a curve only JOSE knows (P-521): valid, but no later check can match it
+    return Signer(resolved.id, resolved.controller, public_key)
 
 
 # --------------------------------------------------------------------------------------------

@@ -88,7 +88,9 @@ def verify_sd_jwt(
         checks.append(Check.passed("jose_header", f"{fmt}, {jws.header['alg']}"))
         payload = jws.payload
         signer = holder_of(payload) if kind == "presentation" else _signer(payload, fmt)
-        envelope_checks(jws, key_source(resolver), signer, kind, policy, checks, what="SD-JWT")
+        signed_by = envelope_checks(
+            jws, key_source(resolver), signer, kind, policy, checks, what="SD-JWT"
+        )
         sd_alg = sd_alg_of(payload, policy.sd_algs)
         claims, disclosures = apply_disclosures(payload, parsed.disclosures, sd_alg, policy)
         for disclosure in disclosures:
@@ -121,7 +123,7 @@ def verify_sd_jwt(
         checks += nonce_aud_checks(claims, policy)
         credentials, enclosed = verify_enclosed(document, resolver=resolver, now=now, policy=policy)
         checks.append(enclosed)
-    return JoseResult(fmt, kind, checks, document, claims, disclosed, credentials)
+    return JoseResult(fmt, kind, checks, document, claims, disclosed, credentials, signed_by)
 
 
 def _signer(payload: Mapping[str, Any], fmt: str) -> str:

@@ -1,0 +1,43 @@
+"""One :class:`VerificationPolicy`: every knob and limit of verification, with safe defaults.
+
+Immutable: relaxing a rule means building a new policy with a loudly named field changed, so a
+reader of the calling code sees every relaxation in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from .jsonutil import MAX_INPUT_BYTES, MAX_JSON_DEPTH
+
+if TYPE_CHECKING:
+    from .proofs.jws import JosePolicy
+
+
+@dataclass(frozen=True)
+class VerificationPolicy:
+    """Every knob of verification, with safe defaults. Immutable: build a new one to relax."""
+
+    max_input_bytes: int = MAX_INPUT_BYTES
+    max_json_depth: int = MAX_JSON_DEPTH
+    clock_skew: timedelta = timedelta(seconds=60)
+    #: The key that signed a credential must be controlled by its issuer. Some official test
+    #: vectors use a URL issuer with a did:key; turning this off makes that a warning.
+    require_issuer_binding: bool = True
+    #: A presentation must carry a proof (by its holder) unless this is turned off.
+    require_presentation_proof: bool = True
+    #: A presentation's holder must be the subject of every credential it presents (its DID, or
+    #: the key an SD-JWT is bound to). Turn on only for credentials meant as bearer credentials:
+    #: it lets anyone who obtained a copy present someone else's credential.
+    allow_bearer_credentials: bool = False
+    #: Proofs in one proof set or chain (each proof of a chain re-signs the proofs before it,
+    #: so the work grows fast: the bound keeps it small).
+    max_proofs: int = 8
+    #: Cryptosuite names accepted; None means every suite vcportable implements.
+    allowed_cryptosuites: frozenset[str] | None = None
+    #: JWT / SD-JWT rules (algorithms per key type, token types, key binding, size limits);
+    #: None means the defaults of :class:`~vcportable.proofs.jws.JosePolicy` (imported only
+    #: when a token is verified). Its clock skew is replaced by ``clock_skew`` above.
+    jose: JosePolicy | None = None
