@@ -14,8 +14,10 @@ never an exception: verification returns a :class:`~vcportable.models.report.Ver
     ├── KeyFileError              a key file cannot be read, decrypted or written safely
     ├── ResolutionError           a DID or verification method cannot be resolved offline
     ├── ContextNotAllowedError    a JSON-LD context is not bundled (the network is never used)
+    │   └── InlineContextNotAllowed  an embedded context sets @vocab or @base
     ├── CanonicalizationError     JSON-LD cannot be canonicalized losslessly (safe mode)
-    │   └── CanonicalizationTooComplex   the RDFC-1.0 work budget ran out
+    │   ├── CanonicalizationTooComplex   the RDFC-1.0 work budget ran out
+    │   └── NotCompactedError    signed JSON-LD is not in compacted form for its own contexts
     ├── InvalidSignature          a low-level signature check failed (caught by the verifier)
     ├── TrustListError            a trust list is unsigned, badly signed, stale or rolled back
     ├── EnvelopeError             a QR text or image is not a vcportable envelope we can open
@@ -103,6 +105,15 @@ class ContextNotAllowedError(VcPortableError):
         )
 
 
+class InlineContextNotAllowed(ContextNotAllowedError):
+    """An embedded (inline) context sets ``@vocab`` or ``@base``: it would silently give a
+    meaning to every undefined term or relative IRI of the document."""
+
+    def __init__(self, message: str) -> None:
+        VcPortableError.__init__(self, message)
+        self.url = ""
+
+
 class CanonicalizationError(VcPortableError):
     """JSON-LD would lose data when canonicalized (undefined term, relative IRI...)."""
 
@@ -123,6 +134,18 @@ class CanonicalizationTooComplex(CanonicalizationError):
     nodes can make RDFC-1.0 exponential)."""
 
     code = "CANONICALIZATION_TOO_COMPLEX"
+
+
+class NotCompactedError(CanonicalizationError):
+    """Signed JSON-LD is not in compacted form for its own contexts (an absolute IRI for a
+    term, a value object where compaction gives a plain value...): the JSON the checks read
+    would not be what the signature covers. ``path`` is the JSON path of the first difference."""
+
+    code = "NOT_COMPACTED"
+
+    def __init__(self, message: str, *, path: str = "") -> None:
+        super().__init__(message)
+        self.path = path
 
 
 class TrustListError(VcPortableError):
