@@ -146,18 +146,25 @@ def test_verify_human_output(signed_file: Path) -> None:
     assert "Carpenter - Level 2" in result.output
 
 
-def test_verify_json_several_inputs(signed_file: Path, tmp_path: Path) -> None:
+def json_lines(output: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in output.splitlines()]
+
+
+def test_verify_json_is_one_line_per_input_with_its_name(signed_file: Path, tmp_path: Path) -> None:
     tampered = json.loads(signed_file.read_text())
     tampered["credentialSubject"]["name"] = "Eve"
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(tampered))
     result = run("verify", "--json", str(signed_file), str(bad))
     assert result.exit_code == 1
-    reports = json.loads(result.stdout)
-    assert [r["verified"] for r in reports] == [True, False]
+    reports = json_lines(result.stdout)
+    assert [(r["input"], r["verified"]) for r in reports] == [
+        (str(signed_file), True),
+        (str(bad), False),
+    ]
     assert all("checks" in r for r in reports)
-    single = json.loads(run("verify", "--json", str(signed_file)).stdout)
-    assert single["verified"] is True
+    single = json_lines(run("verify", "--json", str(signed_file)).stdout)
+    assert [(r["input"], r["verified"]) for r in single] == [(str(signed_file), True)]
 
 
 def test_verify_stdin(signed_file: Path) -> None:
@@ -168,7 +175,7 @@ def test_verify_stdin(signed_file: Path) -> None:
 def test_verify_at(signed_file: Path) -> None:
     result = run("verify", "--json", "--at", "2031-01-01T00:00:00Z", str(signed_file))
     assert result.exit_code == 1
-    assert any(c["code"] == "EXPIRED" for c in json.loads(result.stdout)["checks"])
+    assert any(c["code"] == "EXPIRED" for c in json_lines(result.stdout)[0]["checks"])
     assert run("verify", "--at", "yesterday", str(signed_file)).exit_code == 2
 
 
@@ -216,7 +223,7 @@ def test_issue_jwt_and_verify(tmp_path: Path, keyfile: Path) -> None:
     path.write_text(token.stdout)
     result = run("verify", "--json", str(path))
     assert result.exit_code == 0, result.output
-    report = json.loads(result.stdout)
+    report = json_lines(result.stdout)[0]
     assert report["format"] == "vc+jwt"
     assert any(c["id"] == "data_model" and c["status"] == "passed" for c in report["checks"])
 
@@ -281,9 +288,17 @@ def test_sd_jwt_issue_present_verify(tmp_path: Path, keyfile: Path) -> None:
     assert wrong.exit_code == 1
 
 
-def test_present_json_ld_credential(tmp_path: Path, signed_file: Path) -> None:
+def test_present_json_ld_credential(tmp_path: Path, keyfile: Path) -> None:
     holder = tmp_path / "holder.key"
-    run("key", "generate", "--out", str(holder), "--no-passphrase")
+    did = run("key", "generate", "--out", str(holder), "--no-passphrase").stdout.strip()
+    unsigned = load_json("interop/sample-unsigned.json")
+    unsigned["credentialSubject"]["id"] = did  # she presents her own credential
+    source = tmp_path / "hers.json"
+    source.write_text(json.dumps(unsigned))
+    signed = run("issue", "--key", str(keyfile), "--credential", str(source))
+    assert signed.exit_code == 0, signed.output
+    signed_file = tmp_path / "hers.signed.json"
+    signed_file.write_text(signed.stdout)
     shown = run(
         "present",
         "--credential",
@@ -329,7 +344,7 @@ def test_verify_alg_none_token(tmp_path: Path) -> None:
     path.write_text(token)
     result = run("verify", "--json", str(path))
     assert result.exit_code == 1
-    assert any(c["code"] == "ALG_NOT_ALLOWED" for c in json.loads(result.stdout)["checks"])
+    assert any(c["code"] == "ALG_NOT_ALLOWED" for c in json_lines(result.stdout)[0]["checks"])
 
 
 def test_cli_process_has_no_network_client() -> None:
@@ -351,7 +366,7 @@ def test_cli_process_has_no_network_client() -> None:
 def test_verify_keeps_going_after_an_unreadable_input(tmp_path: Path, signed_file: Path) -> None:
     result = run("verify", "--json", str(tmp_path / "missing.json"), str(signed_file))
     assert result.exit_code == 3
-    reports = json.loads(result.stdout)
+    reports = json_lines(result.stdout)
     assert [r["verified"] for r in reports] == [False, True]
     assert "cannot read" in reports[0]["checks"][0]["message"]
 
@@ -359,7 +374,7 @@ def test_verify_keeps_going_after_an_unreadable_input(tmp_path: Path, signed_fil
 def test_issue_out_into_missing_folder(tmp_path: Path, keyfile: Path) -> None:
     out = tmp_path / "no" / "such" / "dir.json"
     result = run("issue", "--key", str(keyfile), "--credential", SAMPLE, "--out", str(out))
-    assert result.exit_code == 3
+    assert result.exit_code == 4
     assert "cannot write" in result.output
 
 
@@ -421,4 +436,4 @@ def test_present_refuses_non_utf8(tmp_path: Path) -> None:
     holder = tmp_path / "holder.key"
     run("key", "generate", "--out", str(holder), "--no-passphrase")
     result = run("present", "--credential", str(path), "--holder-key", str(holder))
-    assert result.exit_code == 1 and "not UTF-8" in result.output
+    assert result.exit_code == 3 and "not UTF-8" in result.output

@@ -1,0 +1,250 @@
+"""The contract every command keeps: how inputs are read, how outputs are written, and what the
+exit codes mean. docs/cli.md documents it; every command goes through these functions so that
+the promise holds everywhere, not only where someone remembered it.
+
+Exit codes: 0 success, 1 an input did not verify (or a credential was refused), 2 usage error,
+3 an input cannot be read, 4 an output cannot be written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import stat
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from ..jsonutil import MAX_INPUT_BYTES
+
+if TYPE_CHECKING:
+    from ..keys import KeyPair
+
+EXIT_NOT_VERIFIED = 1
+EXIT_USAGE = 2
+EXIT_UNREADABLE = 3
+EXIT_UNWRITABLE = 4
+
+#: A key file is small; reading more of a file to decide whether it is one is pointless.
+MAX_KEY_FILE_BYTES = 64 * 1024
+_BOM = b"\xef\xbb\xbf"
+STDIN_LABEL = "standard input"
+PASSPHRASE_ENV = "VCPORTABLE_PASSPHRASE"
+
+
+class Unreadable(click.ClickException):
+    """An input or key file cannot be read (exit 3)."""
+
+    exit_code = EXIT_UNREADABLE
+
+
+class Unwritable(click.ClickException):
+    """An output cannot be written, or must not be (exit 4)."""
+
+    exit_code = EXIT_UNWRITABLE
+
+
+def label(name: str) -> str:
+    """How messages name an input: its path, or "standard input" for ``-``."""
+    return STDIN_LABEL if name == "-" else name
+
+
+def read_input(name: str, max_bytes: int = MAX_INPUT_BYTES) -> bytes:
+    """The bytes of a file or of stdin (``-``), without a leading UTF-8 BOM.
+
+    Windows editors save a BOM; it is not part of the content that was signed, so it is
+    stripped here, once, for every command. Missing, a directory, over ``max_bytes`` or empty:
+    :class:`Unreadable`.
+    """
+    try:
+        if name == "-":
+            if sys.stdin is None:
+                raise Unreadable("cannot read standard input: it is closed")
+            data = sys.stdin.buffer.read(max_bytes + 1)
+        else:
+            with open(name, "rb") as handle:
+                data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise Unreadable(f"cannot read {label(name)}: {exc.strerror or exc}") from None
+    if len(data) > max_bytes:
+        raise Unreadable(f"{label(name)} is over the size limit of {max_bytes} bytes")
+    data = data.removeprefix(_BOM)
+    if not data.strip():
+        raise Unreadable(f"{label(name)} is empty")
+    return data
+
+
+def as_text(data: bytes, name: str) -> str:
+    """``data`` as UTF-8 text; a binary file is :class:`Unreadable`, never guessed at."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = "\x00"
+    if "\x00" in text:
+        raise Unreadable(f"{label(name)} is not UTF-8 text (a binary file?)")
+    return text
+
+
+def read_text(name: str, max_bytes: int = MAX_INPUT_BYTES) -> str:
+    """:func:`read_input` as UTF-8 text."""
+    return as_text(read_input(name, max_bytes), name)
+
+
+def is_vcportable_key(data: bytes) -> bool:
+    """Whether ``data`` is a vcportable key file, by content: whatever the file is called."""
+    try:
+        document = json.loads(data)
+    except ValueError:
+        return False
+    return isinstance(document, dict) and {"version", "type", "publicKeyMultibase"} <= set(document)
+
+
+def holds_a_key(data: bytes) -> bool:
+    """Whether ``data`` is key material of any tool: a vcportable key file, a PEM private key
+    or a JWK (set) with a private part. Such a file is never overwritten."""
+    if b"PRIVATE KEY-----" in data or is_vcportable_key(data):
+        return True
+    try:
+        document = json.loads(data)
+    except ValueError:
+        return False
+    keys = document.get("keys") if isinstance(document, dict) else None
+    jwks = keys if isinstance(keys, list) else [document]
+    return any(isinstance(jwk, dict) and "kty" in jwk and "d" in jwk for jwk in jwks)
+
+
+def check_key_input(path: str) -> None:
+    """Refuse, before anything else is said about it, a file that is not a vcportable key."""
+    if not is_vcportable_key(read_input(path, MAX_KEY_FILE_BYTES)):
+        raise Unreadable(f"{path} is not a vcportable key file")
+
+
+def passphrase(passphrase_env: str | None, *, confirm: bool) -> bytes:
+    """The key passphrase: from ``passphrase_env``, else $VCPORTABLE_PASSPHRASE, else a prompt
+    (only on a terminal: a script must not hang waiting for one)."""
+    from ..keys import passphrase_from_env
+
+    if passphrase_env:
+        return passphrase_from_env(passphrase_env)
+    if os.environ.get(PASSPHRASE_ENV):
+        return passphrase_from_env(PASSPHRASE_ENV)
+    if sys.stdin is None or not sys.stdin.isatty():
+        raise click.UsageError(
+            f"a passphrase is needed: set --passphrase-env VAR (or {PASSPHRASE_ENV}), "
+            "or run in a terminal to be prompted"
+        )
+    value: str = click.prompt("Key passphrase", hide_input=True, confirmation_prompt=confirm)
+    return value.encode("utf-8")
+
+
+passphrase_env_option = click.option(
+    "--passphrase-env",
+    metavar="VAR",
+    help=f"Read the key passphrase from environment variable VAR (default: {PASSPHRASE_ENV} "
+    "if set, else a prompt).",
+)
+
+
+def load_key(path: str, passphrase_env: str | None) -> KeyPair:
+    """Load a signing key file, asking for its passphrase only when it is encrypted."""
+    from ..keys import KeyPair, key_file_is_encrypted
+
+    check_key_input(path)
+    encrypted = key_file_is_encrypted(path)
+    secret = passphrase(passphrase_env, confirm=False) if encrypted else None
+    return KeyPair.load(path, secret)
+
+
+def claim_output(out: str, *, force: bool) -> bool:
+    """Check that ``out`` may be written; True if it exists as a regular file (to replace).
+
+    A directory, an existing file without ``force``, and a key file (ever) are refused with
+    :class:`Unwritable`. Devices and pipes (``/dev/stdout``) are written in place; ``-`` is
+    stdout.
+    """
+    if out == "-":
+        return False
+    try:
+        info = os.stat(out)
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return False  # e.g. a path under a file: the write reports it
+    if stat.S_ISDIR(info.st_mode):
+        raise Unwritable(f"cannot write {out}: it is a directory")
+    if not stat.S_ISREG(info.st_mode):
+        return False
+    try:
+        with open(out, "rb") as handle:
+            head = handle.read(MAX_KEY_FILE_BYTES)
+    except OSError as exc:
+        raise Unwritable(
+            f"cannot replace {out}: it cannot be read to check it is not a key file "
+            f"({exc.strerror or exc})"
+        ) from None
+    if holds_a_key(head):
+        raise Unwritable(f"{out} is a key file; vcportable never overwrites a key file")
+    if not force:
+        raise Unwritable(f"{out} already exists; add --force to replace it")
+    return True
+
+
+def write_output(text: str, out: str | None, *, force: bool, what: str) -> None:
+    """``text`` (plus a newline) to stdout when ``out`` is None or ``-``, else to the file
+    ``out``: atomically (a temporary file renamed over it), so a failed write leaves any
+    existing file as it was."""
+    if out is None or out == "-":
+        echo(text)
+        return
+    from ..fileutil import write_atomic
+
+    data = (text + "\n").encode("utf-8")
+    replace = claim_output(out, force=force)
+    try:
+        if replace or not os.path.exists(out):
+            write_atomic(Path(out), data, overwrite=replace)
+        else:  # a device or a pipe: there is nothing to replace atomically
+            with open(out, "wb") as handle:
+                handle.write(data)
+    except FileExistsError:
+        raise Unwritable(f"{out} already exists; add --force to replace it") from None
+    except OSError as exc:
+        raise Unwritable(f"cannot write {out}: {exc.strerror or exc}") from None
+    click.echo(f"{what} written to {out}", err=True)
+
+
+def echo(text: str) -> None:
+    """Print ``text`` on stdout and make sure it got there: a closed stdout, a full disk or a
+    closed pipe is :class:`Unwritable`, never a silent loss or a traceback."""
+    if sys.stdout is None:
+        raise Unwritable("cannot write to standard output: it is closed")
+    try:
+        click.echo(text)
+        sys.stdout.flush()
+    except OSError as exc:
+        _discard_stdout()
+        raise Unwritable(f"cannot write to standard output: {exc.strerror or exc}") from None
+
+
+def flush_stdout() -> None:
+    """At exit: output buffered by click itself (``--help``) must reach stdout too."""
+    if sys.stdout is None:
+        return
+    try:
+        sys.stdout.flush()
+    except OSError as exc:
+        _discard_stdout()
+        click.echo(f"Error: cannot write to standard output: {exc.strerror or exc}", err=True)
+        sys.exit(EXIT_UNWRITABLE)
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's own flush at exit does not print a
+    second, Python-flavoured complaint."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
