@@ -1,0 +1,300 @@
+"""The trust check: is the issuer on the region's trust list, accredited for what it certified,
+and is the credential recognised in the verifier's municipality?
+
+It reads only what was signed (:class:`~vcportable.checks.SignedView`) and which keys signed
+it, and adds four checks to the report, with messages in the employer's language:
+
+* ``trust_list``: the list is fresh; ``TRUST_LIST_STALE`` as a warning in the grace period
+  after ``nextUpdate``, as a failure after it;
+* ``trusted_issuer``: the issuer is listed, a valid signature is by one of *its* listed keys
+  (compared as public keys), and it was active when the credential was issued;
+* ``accreditation``: one of its accreditations covers the achievement;
+* ``recognition``: the verifier's municipality is the issuer's, or one of its agreements in
+  force covers the issuer and the achievement (``RECOGNISED_WITH_CONDITIONS`` when the
+  agreement sets conditions the employer must check).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from ..codec.dates import parse_xsd_datetime
+from ..errors import ConfigurationError
+from ..i18n import gettext_for, pick_text, pick_value
+from ..models.report import Check, Code
+from ..trust.acceptance import DEFAULT_GRACE, Freshness, freshness
+from ..trust.model import IssuerStatus, ListedIssuer, TrustList
+from ..trust.recognition import accreditation_for, issuer_standing, recognition
+from ..trust.scope import Achievement, achievements_of, describe_scope
+from . import SignedView
+
+__all__ = ["TRUST_CHECK_IDS", "TrustCheck"]
+
+#: The ids of the checks this unit adds (the verdict looks for them).
+TRUST_CHECK_IDS = ("trust_list", "trusted_issuer", "accreditation", "recognition")
+
+
+def _day(instant: datetime) -> str:
+    return instant.date().isoformat()
+
+
+class TrustCheck:
+    """A :class:`~vcportable.checks.CredentialCheck` against an accepted trust list.
+
+    ``municipality`` is where the verifier stands (its id on the list); ``lang`` the language
+    of the messages; ``grace`` how long a list past its ``nextUpdate`` is still used.
+    """
+
+    def __init__(
+        self,
+        trust_list: TrustList,
+        *,
+        municipality: str,
+        lang: str | None = None,
+        grace: timedelta = DEFAULT_GRACE,
+    ) -> None:
+        if trust_list.municipality(municipality) is None:
+            known = ", ".join(m.id for m in trust_list.municipalities[:20]) or "none"
+            raise ConfigurationError(
+                f"municipality {municipality!r} is not on the trust list (listed: {known})"
+            )
+        if grace < timedelta(0):
+            raise ConfigurationError("the grace period must not be negative")
+        self.trust_list = trust_list
+        self.municipality = municipality
+        self.lang = lang
+        self.grace = grace
+
+    def check(self, view: SignedView) -> list[Check]:
+        _ = gettext_for(self.lang)
+        checks = [self._freshness(view.now, _)]
+        issuer, trusted = self._trusted_issuer(view, _)
+        checks.append(trusted)
+        if issuer is None:
+            reason = _("not checked: the issuer is not trusted")
+            return [
+                *checks,
+                Check.skipped("accreditation", reason),
+                Check.skipped("recognition", reason),
+            ]
+        achievements = achievements_of(view.credential, self.trust_list)
+        checks.append(self._accreditation(issuer, achievements, _))
+        checks.append(self._recognition(issuer, achievements, view.now, _))
+        return checks
+
+    # -- the four checks --------------------------------------------------------------------
+
+    def _freshness(self, now: datetime, _: Callable[[str], str]) -> Check:
+        tl = self.trust_list
+        facts = {
+            "name": self._text(tl.name),
+            "sequence": tl.sequence,
+            "issued": _day(tl.issued),
+            "next_update": _day(tl.next_update),
+            "grace_end": _day(tl.next_update + self.grace),
+        }
+        state = freshness(tl, now, self.grace)
+        if state is Freshness.FRESH:
+            return Check.passed(
+                "trust_list",
+                _("trust list {name} #{sequence} is current (next update {next_update})").format(
+                    **facts
+                ),
+            )
+        if state is Freshness.GRACE:
+            message = _(
+                "trust list {name} #{sequence} was due for an update on {next_update}; it is "
+                "still used until {grace_end}: get the new list"
+            )
+            return Check.warning("trust_list", Code.TRUST_LIST_STALE, message.format(**facts))
+        if state is Freshness.STALE:
+            message = _(
+                "trust list {name} #{sequence} is out of date: it was due for an update on "
+                "{next_update} and its grace period ended on {grace_end}"
+            )
+        else:
+            message = _(
+                "trust list {name} #{sequence} is dated {issued}, in the future: check this "
+                "device's clock"
+            )
+        return Check.failed("trust_list", Code.TRUST_LIST_STALE, message.format(**facts))
+
+    def _trusted_issuer(
+        self, view: SignedView, _: Callable[[str], str]
+    ) -> tuple[ListedIssuer | None, Check]:
+        issuer_id = _issuer_id(view.credential)
+        if issuer_id is None:
+            return None, self._untrusted(_("the credential names no issuer"))
+        issuer = self.trust_list.issuer(issuer_id)
+        if issuer is None:
+            return None, self._untrusted(
+                _(
+                    "{issuer} is not on the trust list: anyone can sign a credential under any "
+                    "name, so nobody vouches for this one"
+                ).format(issuer=issuer_id[:200])
+            )
+        name = self._text(issuer.name)
+        listed_keys = {key.public_key for key in issuer.keys}
+        if not any(signer.public_key in listed_keys for signer in view.signers):
+            return None, self._untrusted(
+                _(
+                    "the credential was signed with a key that the trust list does not list "
+                    "for {name} ({issuer}): it may be a forgery under that name"
+                ).format(name=name, issuer=issuer.id)
+            )
+        issued_at = _issued_at(view.credential) or view.now
+        standing = issuer_standing(issuer, issued_at)
+        event = standing.event
+        facts = {"name": name, "issued": _day(issued_at)}
+        if not standing.trusted:
+            if event is None:
+                message = _(
+                    "{name} was not yet on the trust list on {issued}, when the "
+                    "credential was issued"
+                )
+            elif event.from_ > issued_at:
+                message = _(
+                    "{name} was {status} on {since} with effect on credentials issued "
+                    "before (this one: {issued})"
+                )
+            else:
+                message = _(
+                    "{name} was {status} (since {since}) on {issued}, when the "
+                    "credential was issued"
+                )
+            if event is not None:
+                facts |= {"status": self._status(event.status, _), "since": _day(event.from_)}
+            return None, self._untrusted(message.format(**facts))
+        municipality = self.trust_list.municipality(issuer.municipality)
+        assert municipality is not None  # the model checks every reference
+        message = _(
+            "{name} ({municipality}) is on the trust list and was active when the "
+            "credential was issued ({issued})"
+        ).format(municipality=self._text(municipality.name), **facts)
+        return issuer, Check.passed("trusted_issuer", message)
+
+    def _accreditation(
+        self, issuer: ListedIssuer, achievements: list[Achievement], _: Callable[[str], str]
+    ) -> Check:
+        name = self._text(issuer.name)
+        if not achievements:
+            return Check.failed(
+                "accreditation",
+                Code.NOT_ACCREDITED,
+                _(
+                    "the credential names no achievement that {name}'s accreditation could cover"
+                ).format(name=name),
+            )
+        what = self._achievements(achievements, _)
+        accreditation = accreditation_for(issuer, achievements)
+        if accreditation is None:
+            scopes = " | ".join(describe_scope(a) for a in issuer.accreditations) or "-"
+            return Check.failed(
+                "accreditation",
+                Code.NOT_ACCREDITED,
+                _(
+                    "{name} is not accredited for {achievement}; it is accredited for: {scopes}"
+                ).format(name=name, achievement=what, scopes=scopes),
+            )
+        return Check.passed(
+            "accreditation",
+            _("{name} is accredited for {achievement}").format(name=name, achievement=what),
+        )
+
+    def _recognition(
+        self,
+        issuer: ListedIssuer,
+        achievements: list[Achievement],
+        now: datetime,
+        _: Callable[[str], str],
+    ) -> Check:
+        here = self.trust_list.municipality(self.municipality)
+        there = self.trust_list.municipality(issuer.municipality)
+        assert here is not None and there is not None
+        facts = {
+            "here": self._text(here.name),
+            "there": self._text(there.name),
+            "achievement": self._achievements(achievements, _) if achievements else "-",
+        }
+        result = recognition(self.trust_list, self.municipality, issuer, achievements, now)
+        if result.same_municipality:
+            return Check.passed(
+                "recognition",
+                _("issued in {here}, where this verifier is").format(**facts),
+            )
+        agreement = result.agreement
+        if agreement is not None:
+            facts["agreement"] = self._text(agreement.name) if agreement.name else agreement.id
+            message = _(
+                "{here} recognises {achievement} from {there} under the agreement {agreement}"
+            ).format(**facts)
+            if agreement.conditions is None:
+                return Check.passed("recognition", message)
+            condition = _("condition: {conditions}").format(
+                conditions=self._text(agreement.conditions)
+            )
+            return Check.warning(
+                "recognition", Code.RECOGNISED_WITH_CONDITIONS, f"{message}; {condition}"
+            )
+        if result.not_in_force:
+            closest = result.not_in_force[0]
+            facts |= {
+                "agreement": self._text(closest.name) if closest.name else closest.id,
+                "start": _day(closest.from_),
+                "end": _day(closest.until) if closest.until else "-",
+            }
+            message = _(
+                "{here} does not recognise {achievement} from {there} today: the "
+                "agreement {agreement} is in force from {start} until {end}"
+            )
+        else:
+            message = _(
+                "{here} does not recognise {achievement} from {there}: no agreement "
+                "covers it. The credential is genuine but not valid here"
+            )
+        return Check.failed("recognition", Code.NOT_RECOGNISED, message.format(**facts))
+
+    # -- wording ----------------------------------------------------------------------------
+
+    def _text(self, texts: Mapping[str, str]) -> str:
+        return pick_text(texts, self.lang)
+
+    def _achievements(self, achievements: list[Achievement], _: Callable[[str], str]) -> str:
+        return "; ".join(self._achievement(a, _) for a in achievements)
+
+    def _achievement(self, achievement: Achievement, _: Callable[[str], str]) -> str:
+        entry = (
+            self.trust_list.catalogue_entry(achievement.id) if achievement.id is not None else None
+        )
+        name = (
+            self._text(entry.name)
+            if entry is not None
+            else pick_value(achievement.name, self.lang) or achievement.id or _("an achievement")
+        )
+        label = achievement.label()
+        return f"{name[:200]} ({label})" if label else name[:200]
+
+    @staticmethod
+    def _status(status: IssuerStatus, _: Callable[[str], str]) -> str:
+        if status is IssuerStatus.SUSPENDED:
+            return _("suspended")
+        if status is IssuerStatus.WITHDRAWN:
+            return _("withdrawn")
+        return _("active")
+
+    @staticmethod
+    def _untrusted(message: str) -> Check:
+        return Check.failed("trusted_issuer", Code.ISSUER_NOT_TRUSTED, message)
+
+
+def _issuer_id(credential: Mapping[str, Any]) -> str | None:
+    issuer = credential.get("issuer")
+    if isinstance(issuer, Mapping):
+        issuer = issuer.get("id")
+    return issuer if isinstance(issuer, str) else None
+
+
+def _issued_at(credential: Mapping[str, Any]) -> datetime | None:
+    return parse_xsd_datetime(credential.get("validFrom", credential.get("issuanceDate")))

@@ -1,0 +1,1 @@
+"""The region's trust list: who may issue what, and who recognises whom (DESIGN.md)."""

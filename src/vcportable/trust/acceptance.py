@@ -1,0 +1,134 @@
+"""Accepting a signed list over time: key rotation, rollback protection, the offline cache,
+and freshness.
+
+A verifier keeps the last list it accepted in a cache folder. That list is the *pin*: a new
+list must be signed by the threshold of the pinned list's governance keys, or by the ``next``
+keys it announced (rotation with continuity; the new list then becomes the pin), and must not
+carry a lower sequence number (no rollback to a list that still trusted a withdrawn issuer).
+The configured anchor (governance keys and threshold) is used only while the cache is empty.
+Freshness is reported, not assumed: past ``nextUpdate`` a list is stale, tolerated with a
+warning during a grace period, refused after it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Final
+
+from ..errors import TrustListError
+from ..fileutil import write_atomic
+from .model import GovernanceSet, TrustList
+from .signing import MAX_SIGNED_LIST_BYTES, GovernanceAnchor, SignedTrustList
+
+__all__ = ["DEFAULT_GRACE", "Freshness", "TrustListCache", "anchor_of", "freshness"]
+
+DEFAULT_GRACE: Final = timedelta(days=7)
+
+
+class Freshness(StrEnum):
+    FRESH = "fresh"
+    #: Past ``nextUpdate``, within the grace period: usable, with a warning.
+    GRACE = "grace"
+    #: Past the grace period: refused.
+    STALE = "stale"
+    #: ``issued`` is in the future (a wrong clock, or a list dated ahead): refused.
+    NOT_YET_ISSUED = "not_yet_issued"
+
+
+def freshness(trust_list: TrustList, now: datetime, grace: timedelta = DEFAULT_GRACE) -> Freshness:
+    if now < trust_list.issued - timedelta(minutes=5):
+        return Freshness.NOT_YET_ISSUED
+    if now <= trust_list.next_update:
+        return Freshness.FRESH
+    if now <= trust_list.next_update + grace:
+        return Freshness.GRACE
+    return Freshness.STALE
+
+
+def anchor_of(governance: GovernanceSet) -> GovernanceAnchor:
+    return GovernanceAnchor(governance.public_keys(), governance.threshold)
+
+
+@dataclass(frozen=True)
+class TrustListCache:
+    """The folder where accepted lists are kept for offline use (one file: the latest)."""
+
+    folder: Path
+    FILE: Final = "accepted-trust-list.json"
+
+    @property
+    def path(self) -> Path:
+        return self.folder / self.FILE
+
+    def latest(self) -> TrustList | None:
+        """The last accepted list (its own signatures checked again), or None."""
+        signed = self._read()
+        if signed is None:
+            return None
+        provisional = signed.trust_list()
+        signed.require(anchor_of(provisional.governance))
+        return provisional
+
+    def accept(self, data: bytes | str, anchor: GovernanceAnchor) -> TrustList:
+        """Verify ``data`` against the pin (or ``anchor`` when nothing is pinned yet), refuse a
+        rollback, and keep it as the new pin. Raises :class:`TrustListError`."""
+        signed = SignedTrustList.parse(data)
+        pinned_signed = self._read()
+        if pinned_signed is None:
+            signed.require(anchor)
+            trust_list = signed.trust_list()
+        else:
+            pinned = pinned_signed.trust_list()
+            trust_list = self._successor(signed, pinned)
+            if trust_list.sequence == pinned.sequence:
+                if signed.payload != pinned_signed.payload:
+                    raise TrustListError(
+                        f"the trust list has sequence {trust_list.sequence}, like the accepted "
+                        "one, but different content: one of them was not published by the "
+                        "governance body as-is"
+                    )
+                return trust_list
+        self.folder.mkdir(parents=True, exist_ok=True)
+        text = data.encode("utf-8") if isinstance(data, str) else data
+        write_atomic(self.path, text)
+        return trust_list
+
+    def _successor(self, signed: SignedTrustList, pinned: TrustList) -> TrustList:
+        current = pinned.governance
+        try:
+            signed.require(anchor_of(current))
+        except TrustListError as exc:
+            if current.next is None:
+                raise TrustListError(
+                    f"{exc.message}; the pinned list (sequence {pinned.sequence}, in "
+                    f"{self.path}) announces no next governance keys"
+                ) from None
+            signed.require(anchor_of(current.next))
+        trust_list = signed.trust_list()
+        allowed = [set(current.public_keys())]
+        if current.next is not None:
+            allowed.append(set(current.next.public_keys()))
+        if set(trust_list.governance.public_keys()) not in allowed:
+            raise TrustListError(
+                "the trust list names governance keys that the accepted list did not announce "
+                "as current or next: key rotation must be announced one list ahead"
+            )
+        if trust_list.sequence < pinned.sequence:
+            raise TrustListError(
+                f"the trust list has sequence {trust_list.sequence}, lower than the accepted "
+                f"list's {pinned.sequence}: an older list is refused (rollback)"
+            )
+        return trust_list
+
+    def _read(self) -> SignedTrustList | None:
+        try:
+            with self.path.open("rb") as handle:
+                data = handle.read(MAX_SIGNED_LIST_BYTES + 1)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise TrustListError(f"cannot read {self.path}: {exc.strerror}") from None
+        return SignedTrustList.parse(data)

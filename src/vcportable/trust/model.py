@@ -1,0 +1,397 @@
+"""The trust list as data: what a region's governance body signs (DESIGN.md, "The trust list").
+
+Parsing *is* validation: a :class:`TrustList` that exists has unique ids, references that
+resolve (every issuer's and agreement's municipality is listed), keys that decode to valid
+public keys, tz-aware dates and bounded sizes. Lookups the checks need on every verification
+(issuer by id, catalogue entry by achievement id) are indexed once, when the list is built.
+
+The JSON spelling is camelCase (``nextUpdate``, ``publicKeyMultibase``); the Python names are
+snake_case. ``schemas/trust-list.schema.json`` is generated from these models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, Final, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+
+from ..errors import InputError, TrustListError
+from ..keys import PublicKey
+
+__all__ = [
+    "Accreditation",
+    "Agreement",
+    "CatalogueEntry",
+    "FrameworkCode",
+    "Governance",
+    "GovernanceKey",
+    "GovernanceSet",
+    "IssuerKey",
+    "IssuerStatus",
+    "ListedIssuer",
+    "LocalizedText",
+    "Municipality",
+    "Scope",
+    "StatusEvent",
+    "TrustList",
+    "TRUST_LIST_TYPE",
+    "normalize_code",
+    "parse_trust_list",
+]
+
+TRUST_LIST_TYPE: Final = "VcportableTrustList"
+
+#: Bounds on what a list may hold (a list of the benchmark's size is far below them).
+MAX_MUNICIPALITIES = 1_000
+MAX_ISSUERS = 20_000
+MAX_AGREEMENTS = 20_000
+MAX_CATALOGUE = 100_000
+MAX_KEYS = 16
+MAX_PATTERNS = 64
+
+Text = Annotated[str, StringConstraints(min_length=1, max_length=2_000)]
+Identifier = Annotated[str, StringConstraints(min_length=1, max_length=512, pattern=r"^\S+$")]
+#: A municipality id: a short slug, such as ``riverside`` or ``es-valle``.
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+#: An issuer: an https URL or a DID (did:web, did:key, did:jwk).
+IssuerId = Annotated[
+    str, StringConstraints(max_length=2_048, pattern=r"^(https://[^\s#?]+|did:[a-z0-9]+:[^\s#?]+)$")
+]
+#: BCP 47, as far as a verifier needs it: ``en``, ``es``, ``pt-BR``.
+LanguageTag = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$")]
+#: ``*`` alone, or a text with an optional trailing ``*`` (a prefix match); see docs/trust-list.md.
+Pattern = Annotated[str, StringConstraints(pattern=r"^(\*|[^*\s]{1,512}\*?)$")]
+#: Names and descriptions in several languages: ``{"en": "...", "es": "..."}``.
+LocalizedText = Annotated[dict[LanguageTag, Text], Field(min_length=1, max_length=32)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        alias_generator=to_camel,
+        populate_by_name=True,
+        str_strip_whitespace=False,
+    )
+
+
+class _KeyHolder(_Model):
+    """Exactly one of a Multikey string or a public JWK; decoded (and validated) on parse."""
+
+    public_key_multibase: Annotated[str, StringConstraints(max_length=128)] | None = None
+    public_key_jwk: dict[str, str] | None = Field(default=None, max_length=8)
+    _public_key: PublicKey = PrivateAttr()
+
+    @model_validator(mode="after")
+    def _decode(self) -> _KeyHolder:
+        if (self.public_key_multibase is None) == (self.public_key_jwk is None):
+            raise ValueError("give exactly one of publicKeyMultibase or publicKeyJwk")
+        try:
+            if self.public_key_multibase is not None:
+                key = PublicKey.from_multibase(self.public_key_multibase)
+            else:
+                assert self.public_key_jwk is not None
+                if "d" in self.public_key_jwk:
+                    raise ValueError("publicKeyJwk holds a private key ('d'); remove it")
+                key = PublicKey.from_jwk(self.public_key_jwk)
+        except InputError as exc:
+            raise ValueError(exc.message) from None
+        self._public_key = key
+        return self
+
+    @property
+    def public_key(self) -> PublicKey:
+        return self._public_key
+
+
+class IssuerKey(_KeyHolder):
+    """A key an issuer signs credentials with; ``id`` is its verification method id."""
+
+    id: Identifier
+
+
+class GovernanceKey(_KeyHolder):
+    """The key of one board of the governance body."""
+
+    id: Identifier
+    name: LocalizedText | None = None
+
+
+class GovernanceSet(_Model):
+    """Keys that sign lists together: ``threshold`` distinct ones must sign."""
+
+    threshold: Annotated[int, Field(ge=1, le=MAX_KEYS)]
+    keys: Annotated[tuple[GovernanceKey, ...], Field(min_length=1, max_length=MAX_KEYS)]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> GovernanceSet:
+        if self.threshold > len(self.keys):
+            raise ValueError(f"threshold {self.threshold} is more than the {len(self.keys)} keys")
+        _unique((k.id for k in self.keys), "governance key id")
+        _unique((k.public_key.raw for k in self.keys), "governance public key")
+        return self
+
+    def public_keys(self) -> tuple[PublicKey, ...]:
+        return tuple(k.public_key for k in self.keys)
+
+
+class Governance(GovernanceSet):
+    """The current signing set, and the ``next`` one announced for key rotation."""
+
+    next: GovernanceSet | None = None
+
+
+class Municipality(_Model):
+    id: Slug
+    name: LocalizedText
+    #: ISO 3166-1 alpha-2.
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+    region: Text | None = None
+
+
+class Scope(_Model):
+    """What an accreditation or an agreement covers: achievement ids and alignment codes
+    (``FRAMEWORK:code``), each a pattern; optionally achievement types and a maximum EQF level.
+    The matching rules are in docs/trust-list.md and :mod:`vcportable.trust.scope`."""
+
+    achievements: Annotated[tuple[Pattern, ...], Field(max_length=MAX_PATTERNS)] = ()
+    alignments: Annotated[tuple[Pattern, ...], Field(max_length=MAX_PATTERNS)] = ()
+    achievement_types: Annotated[tuple[Text, ...], Field(max_length=MAX_PATTERNS)] = ()
+    max_eqf_level: Annotated[int, Field(ge=1, le=8)] | None = None
+
+    @field_validator("alignments", mode="after")
+    @classmethod
+    def _framework_upper_case(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
+        """Framework names compare without case (``esco:7115*`` is ``ESCO:7115*``)."""
+        return tuple(normalize_code(p) for p in patterns)
+
+    @model_validator(mode="after")
+    def _selects_something(self) -> Scope:
+        if not self.achievements and not self.alignments:
+            raise ValueError(
+                "a scope needs achievement or alignment patterns (write '*' to cover everything)"
+            )
+        return self
+
+
+class Accreditation(Scope):
+    """A scope an issuer is accredited for, with an optional name for display."""
+
+    name: LocalizedText | None = None
+
+
+class IssuerStatus(StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    WITHDRAWN = "withdrawn"
+
+
+class StatusEvent(_Model):
+    """From ``from_`` on, the issuer is ``status``. A ``retroactive`` suspension or withdrawal
+    (a stolen key, fraud) also stops trust in credentials issued before it."""
+
+    status: IssuerStatus
+    from_: AwareDatetime = Field(alias="from")
+    retroactive: bool = False
+    note: LocalizedText | None = None
+
+
+class ListedIssuer(_Model):
+    """An accredited certification body, its keys pinned inline (no DID resolution offline)."""
+
+    id: IssuerId
+    name: LocalizedText
+    municipality: Slug
+    keys: Annotated[tuple[IssuerKey, ...], Field(min_length=1, max_length=MAX_KEYS)]
+    accreditations: Annotated[tuple[Accreditation, ...], Field(max_length=MAX_PATTERNS)] = ()
+    status: Annotated[tuple[StatusEvent, ...], Field(min_length=1, max_length=64)]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ListedIssuer:
+        for key in self.keys:
+            if not key.id.startswith(self.id + "#"):
+                raise ValueError(f"key id {key.id!r} must be {self.id}#<fragment>")
+        _unique((k.id for k in self.keys), "key id")
+        dates = [event.from_ for event in self.status]
+        if dates != sorted(dates):
+            raise ValueError("status events must be in date order")
+        return self
+
+    def status_at(self, instant: datetime) -> StatusEvent | None:
+        """The event in force at ``instant``, or None before the issuer was first listed."""
+        current = None
+        for event in self.status:
+            if event.from_ > instant:
+                break
+            current = event
+        return current
+
+
+class Agreement(_Model):
+    """``recognising`` accepts credentials of ``scope`` from ``recognised_municipality`` (or
+    from the ``recognised_issuers``), while in force: from ``from_`` until ``until``."""
+
+    id: Identifier
+    name: LocalizedText | None = None
+    recognising: Slug
+    recognised_municipality: Slug | None = None
+    recognised_issuers: Annotated[tuple[IssuerId, ...], Field(max_length=1_000)] = ()
+    scope: Scope
+    from_: AwareDatetime = Field(alias="from")
+    until: AwareDatetime | None = None
+    conditions: LocalizedText | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Agreement:
+        if (self.recognised_municipality is None) == (not self.recognised_issuers):
+            raise ValueError("give exactly one of recognisedMunicipality or recognisedIssuers")
+        if self.until is not None and self.until <= self.from_:
+            raise ValueError("until must be after from")
+        return self
+
+    def in_force(self, instant: datetime) -> bool:
+        return self.from_ <= instant and (self.until is None or instant < self.until)
+
+
+class FrameworkCode(_Model):
+    """A code in a framework: ``ESCO`` ``7115.1``, ``EQF`` ``4``, a regional framework..."""
+
+    framework: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
+    code: Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=r"^\S+$")]
+
+
+class CatalogueEntry(_Model):
+    """An achievement as the region names it, in several languages."""
+
+    id: Identifier
+    name: LocalizedText
+    description: LocalizedText | None = None
+    achievement_type: Text | None = None
+    alignments: Annotated[tuple[FrameworkCode, ...], Field(max_length=MAX_PATTERNS)] = ()
+    eqf_level: Annotated[int, Field(ge=1, le=8)] | None = None
+
+
+class TrustList(_Model):
+    """The signed payload: the region's participants, their scopes and agreements."""
+
+    type: Literal["VcportableTrustList"] = TRUST_LIST_TYPE
+    version: Literal[1] = 1
+    id: Identifier
+    name: LocalizedText
+    #: Grows with every published list; a verifier never goes back to a lower one.
+    sequence: Annotated[int, Field(ge=0, le=2**53 - 1)]
+    issued: AwareDatetime
+    next_update: AwareDatetime
+    governance: Governance
+    municipalities: Annotated[tuple[Municipality, ...], Field(max_length=MAX_MUNICIPALITIES)] = ()
+    issuers: Annotated[tuple[ListedIssuer, ...], Field(max_length=MAX_ISSUERS)] = ()
+    agreements: Annotated[tuple[Agreement, ...], Field(max_length=MAX_AGREEMENTS)] = ()
+    catalogue: Annotated[tuple[CatalogueEntry, ...], Field(max_length=MAX_CATALOGUE)] = ()
+
+    _municipalities: dict[str, Municipality] = PrivateAttr(default_factory=dict)
+    _issuers: dict[str, ListedIssuer] = PrivateAttr(default_factory=dict)
+    _catalogue: dict[str, CatalogueEntry] = PrivateAttr(default_factory=dict)
+    _agreements: dict[str, list[Agreement]] = PrivateAttr(default_factory=dict)
+
+    @field_validator("issuers", "municipalities", "agreements", "catalogue", mode="after")
+    @classmethod
+    def _unique_ids(cls, items: tuple[Any, ...]) -> tuple[Any, ...]:
+        _unique((item.id for item in items), "id")
+        return items
+
+    @model_validator(mode="after")
+    def _index(self) -> TrustList:
+        if self.next_update <= self.issued:
+            raise ValueError("nextUpdate must be after issued")
+        self._municipalities = {m.id: m for m in self.municipalities}
+        self._issuers = {i.id: i for i in self.issuers}
+        self._catalogue = {c.id: c for c in self.catalogue}
+        for issuer in self.issuers:
+            self._known_municipality(issuer.municipality, f"issuer {issuer.id}")
+        by_recogniser: dict[str, list[Agreement]] = {}
+        for agreement in self.agreements:
+            where = f"agreement {agreement.id}"
+            self._known_municipality(agreement.recognising, where)
+            if agreement.recognised_municipality is not None:
+                self._known_municipality(agreement.recognised_municipality, where)
+            for issuer_id in agreement.recognised_issuers:
+                if issuer_id not in self._issuers:
+                    raise ValueError(f"{where} names issuer {issuer_id!r}, which is not listed")
+            by_recogniser.setdefault(agreement.recognising, []).append(agreement)
+        self._agreements = by_recogniser
+        return self
+
+    def _known_municipality(self, municipality: str, where: str) -> None:
+        if municipality not in self._municipalities:
+            raise ValueError(f"{where} names municipality {municipality!r}, which is not listed")
+
+    # -- lookups ------------------------------------------------------------------------------
+
+    def municipality(self, municipality_id: str) -> Municipality | None:
+        return self._municipalities.get(municipality_id)
+
+    def issuer(self, issuer_id: str) -> ListedIssuer | None:
+        return self._issuers.get(issuer_id)
+
+    def catalogue_entry(self, achievement_id: str) -> CatalogueEntry | None:
+        return self._catalogue.get(achievement_id)
+
+    def agreements_of(self, recognising: str) -> list[Agreement]:
+        """The agreements under which ``recognising`` accepts other municipalities' credentials."""
+        return self._agreements.get(recognising, [])
+
+    # -- JSON ---------------------------------------------------------------------------------
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The JSON form (camelCase, defaults left out), as signed and as edited by hand."""
+        data: dict[str, Any] = self.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+        # ``type`` and ``version`` say what the document is: always written.
+        return {"type": self.type, "version": self.version, **data}
+
+
+def normalize_code(code: str) -> str:
+    """``FRAMEWORK:code`` with the framework in upper case, as scopes and credentials compare."""
+    framework, sep, rest = code.partition(":")
+    return framework.upper() + sep + rest
+
+
+def parse_trust_list(value: Any) -> TrustList:
+    """Validate a parsed JSON value as a trust list; :class:`TrustListError` names what is wrong."""
+    try:
+        return TrustList.model_validate(value)
+    except ValidationError as exc:
+        problems = [
+            f"{_path(error['loc']) or '(root)'}: {error['msg']}" for error in exc.errors()[:5]
+        ]
+        more = f" (and {exc.error_count() - 5} more)" if exc.error_count() > 5 else ""
+        raise TrustListError("trust list is invalid: " + "; ".join(problems) + more) from None
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _unique(values: Iterable[object], what: str) -> None:
+    seen: set[object] = set()
+    for value in values:
+        if value in seen:
+            shown = value.hex() if isinstance(value, bytes) else value
+            raise ValueError(f"duplicate {what} {shown!r}")
+        seen.add(value)

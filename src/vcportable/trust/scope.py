@@ -1,0 +1,133 @@
+"""Which achievements a credential certifies, and whether a scope covers them.
+
+A credential's achievements are read from what was signed (Open Badges 3.0:
+``credentialSubject.achievement``, with ``id``, ``achievementType`` and ``alignment``). When the
+trust list's catalogue knows the achievement id, the catalogue's framework codes are the ones
+compared: an issuer cannot widen what its achievement means by aligning it to another
+framework code. Levels are compared conservatively: the higher of the credential's and the
+catalogue's EQF level counts. The rules are written out in docs/trust-list.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .model import Scope, TrustList, normalize_code
+
+__all__ = ["Achievement", "achievements_of", "covers", "matches", "describe_scope"]
+
+EQF = "EQF"
+#: Achievements read from one credential (OB 3.0 has one per subject; a few subjects at most).
+MAX_ACHIEVEMENTS = 8
+MAX_ALIGNMENTS = 64
+
+
+@dataclass(frozen=True)
+class Achievement:
+    """What a scope is matched against."""
+
+    id: str | None
+    types: frozenset[str]
+    #: ``FRAMEWORK:code`` (framework in upper case).
+    codes: frozenset[str]
+    eqf_level: int | None
+    #: The signed ``name`` as the credential states it (a string or language value objects).
+    name: Any
+    catalogued: bool
+
+    def label(self) -> str:
+        """Codes and level for messages: ``ESCO:7115.1, EQF 4``."""
+        parts = sorted(c for c in self.codes if not c.startswith(EQF + ":"))
+        if self.eqf_level is not None:
+            parts.append(f"EQF {self.eqf_level}")
+        return ", ".join(parts)
+
+
+def matches(pattern: str, value: str) -> bool:
+    """``*`` matches anything; ``abc*`` any value starting with ``abc``; else equality."""
+    if pattern.endswith("*"):
+        return value.startswith(pattern[:-1])
+    return value == pattern
+
+
+def covers(scope: Scope, achievement: Achievement) -> bool:
+    selected = (
+        achievement.id is not None and any(matches(p, achievement.id) for p in scope.achievements)
+    ) or any(matches(p, code) for p in scope.alignments for code in achievement.codes)
+    if not selected:
+        return False
+    if scope.achievement_types and not achievement.types.intersection(scope.achievement_types):
+        return False
+    if scope.max_eqf_level is not None:
+        return achievement.eqf_level is not None and achievement.eqf_level <= scope.max_eqf_level
+    return True
+
+
+def describe_scope(scope: Scope) -> str:
+    """One line, language-neutral: ``ESCO:71*, urn:x:*; License; EQF <= 5``."""
+    parts = [", ".join((*scope.alignments, *scope.achievements))]
+    if scope.achievement_types:
+        parts.append(", ".join(scope.achievement_types))
+    if scope.max_eqf_level is not None:
+        parts.append(f"EQF <= {scope.max_eqf_level}")
+    return "; ".join(parts)
+
+
+def achievements_of(credential: Mapping[str, Any], trust_list: TrustList) -> list[Achievement]:
+    """The achievements a credential certifies; empty when it names none (or too many)."""
+    subjects = credential.get("credentialSubject")
+    items = subjects if isinstance(subjects, list) else [subjects]
+    found: list[Achievement] = []
+    for subject in items[: MAX_ACHIEVEMENTS + 1]:
+        if not isinstance(subject, Mapping):
+            continue
+        achievement = subject.get("achievement")
+        if isinstance(achievement, Mapping):
+            found.append(_achievement(achievement, trust_list))
+    return found if len(found) <= MAX_ACHIEVEMENTS else []
+
+
+def _achievement(data: Mapping[str, Any], trust_list: TrustList) -> Achievement:
+    achievement_id = data.get("id") if isinstance(data.get("id"), str) else None
+    stated_types = frozenset(_strings(data.get("achievementType")))
+    stated_codes = frozenset(_alignment_codes(data.get("alignment")))
+    stated_level = _eqf_level(stated_codes)
+    entry = trust_list.catalogue_entry(achievement_id) if achievement_id else None
+    if entry is None:
+        return Achievement(
+            achievement_id, stated_types, stated_codes, stated_level, data.get("name"), False
+        )
+    codes = {normalize_code(f"{a.framework}:{a.code}") for a in entry.alignments}
+    if entry.eqf_level is not None:
+        codes.add(f"{EQF}:{entry.eqf_level}")
+    levels = [x for x in (_eqf_level(codes), stated_level) if x is not None]
+    types = frozenset({entry.achievement_type}) if entry.achievement_type else stated_types
+    return Achievement(
+        achievement_id, types, frozenset(codes), max(levels, default=None), data.get("name"), True
+    )
+
+
+def _strings(value: Any) -> list[str]:
+    values = value if isinstance(value, list) else [value]
+    return [v for v in values[:MAX_ALIGNMENTS] if isinstance(v, str)]
+
+
+def _alignment_codes(value: Any) -> Iterable[str]:
+    for alignment in value[:MAX_ALIGNMENTS] if isinstance(value, list) else [value]:
+        if not isinstance(alignment, Mapping):
+            continue
+        framework = alignment.get("targetFramework")
+        code = alignment.get("targetCode", alignment.get("targetUrl"))
+        if isinstance(framework, str) and isinstance(code, str) and framework and code:
+            yield normalize_code(f"{framework}:{code}")
+
+
+def _eqf_level(codes: Iterable[str]) -> int | None:
+    levels = [
+        int(code[len(EQF) + 1 :])
+        for code in codes
+        if code.startswith(EQF + ":") and code[len(EQF) + 1 :] in {str(n) for n in range(1, 9)}
+    ]
+    return max(levels, default=None)

@@ -1,0 +1,225 @@
+"""Signing a trust list by joint governance: JWS JSON serialization with several signatures.
+
+A signed list is the general JWS JSON serialization (RFC 7515 §7.2.1)::
+
+    {"payload": "<base64url of the list's JSON>",
+     "signatures": [{"protected": "<base64url of {alg, kid, typ}>", "signature": "..."}, ...]}
+
+Each board signs the same payload with its own key (Ed25519 ``EdDSA`` or P-256 ``ES256``);
+``kid`` is the board's ``publicKeyMultibase``. A verifier is pinned to the governance keys and
+a threshold: it counts *distinct* pinned keys whose signature verifies and accepts nothing
+below the threshold. Everything a signature does not cover is refused rather than ignored
+(unprotected headers, ``crit``, unknown members), and the payload is parsed only after the
+threshold is met.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from ..codec.base64url import b64url_decode, b64url_encode
+from ..errors import ConfigurationError, InputError, InvalidSignature, TrustListError
+from ..jsonutil import parse_json
+from ..keys import KeyPair, PublicKey
+from .model import TrustList, parse_trust_list
+
+__all__ = [
+    "GovernanceAnchor",
+    "MAX_SIGNED_LIST_BYTES",
+    "SignedTrustList",
+    "TRUST_LIST_TYP",
+    "sign_trust_list",
+    "verify_trust_list",
+]
+
+TRUST_LIST_TYP: Final = "vcportable-trust-list+json"
+#: A signed list of 20,000 issuers and 100,000 catalogue entries fits; nothing bigger is read.
+MAX_SIGNED_LIST_BYTES: Final = 64 * 1024 * 1024
+MAX_SIGNATURES: Final = 16
+_MAX_HEADER_BYTES: Final = 1024
+_HEADER_MEMBERS: Final = frozenset({"alg", "kid", "typ"})
+
+
+@dataclass(frozen=True)
+class GovernanceAnchor:
+    """What a verifier is pinned to: the governance keys and how many of them must sign."""
+
+    keys: tuple[PublicKey, ...]
+    threshold: int
+
+    def __post_init__(self) -> None:
+        if not self.keys:
+            raise ConfigurationError("a governance anchor needs at least one key")
+        if len(set(self.keys)) != len(self.keys):
+            raise ConfigurationError("the same governance key is given twice")
+        if not 1 <= self.threshold <= len(self.keys):
+            raise ConfigurationError(
+                f"threshold {self.threshold} must be between 1 and the {len(self.keys)} "
+                "governance key(s)"
+            )
+
+
+@dataclass(frozen=True)
+class _Signature:
+    key: PublicKey | None  # None: the kid is not a key we can read
+    signing_input: bytes
+    signature: bytes
+
+
+@dataclass(frozen=True)
+class SignedTrustList:
+    """A signed list, decoded but not yet trusted: nothing here has been verified."""
+
+    payload: bytes
+    encoded_payload: str
+    signatures: tuple[_Signature, ...]
+    _raw_signatures: tuple[Mapping[str, str], ...]
+
+    @classmethod
+    def parse(cls, data: bytes | str) -> SignedTrustList:
+        """Decode the JWS JSON serialization strictly; :class:`TrustListError` otherwise."""
+        try:
+            envelope = parse_json(data, max_bytes=MAX_SIGNED_LIST_BYTES, what="signed trust list")
+        except InputError as exc:
+            raise TrustListError(exc.message) from None
+        if not isinstance(envelope, dict) or "payload" not in envelope:
+            raise TrustListError(
+                "not a signed trust list (a JWS JSON object with 'payload' and 'signatures'); "
+                "sign it with `vcportable trust sign`"
+            )
+        extra = set(envelope) - {"payload", "signatures"}
+        if extra:
+            raise TrustListError(
+                f"signed trust list has members no signature covers: {sorted(extra)}"
+            )
+        raw = envelope.get("signatures")
+        if not isinstance(raw, list) or not raw:
+            raise TrustListError("the trust list is not signed (no signatures)")
+        if len(raw) > MAX_SIGNATURES:
+            raise TrustListError(f"{len(raw)} signatures, over the limit of {MAX_SIGNATURES}")
+        encoded = envelope["payload"]
+        if not isinstance(encoded, str):
+            raise TrustListError("the signed trust list's payload is not a base64url string")
+        payload = _decode(encoded, "payload")
+        signatures = tuple(_signature(entry, encoded, n) for n, entry in enumerate(raw, 1))
+        return cls(payload, encoded, signatures, tuple(raw))
+
+    def valid_signers(self, keys: Sequence[PublicKey]) -> set[PublicKey]:
+        """The distinct keys among ``keys`` whose signature verifies (each counts once)."""
+        wanted = set(keys)
+        found: set[PublicKey] = set()
+        for entry in self.signatures:
+            if entry.key is None or entry.key not in wanted or entry.key in found:
+                continue
+            try:
+                entry.key.verify(entry.signature, entry.signing_input)
+            except InvalidSignature:
+                continue
+            found.add(entry.key)
+        return found
+
+    def require(self, anchor: GovernanceAnchor) -> None:
+        """Raise :class:`TrustListError` unless ``anchor.threshold`` of its keys signed."""
+        valid = self.valid_signers(anchor.keys)
+        if len(valid) >= anchor.threshold:
+            return
+        known = set(anchor.keys)
+        unknown = sum(1 for s in self.signatures if s.key is None or s.key not in known)
+        invalid = len(self.signatures) - unknown - len(valid)
+        details = []
+        if unknown:
+            details.append(f"{unknown} by a key that is not a governance key")
+        if invalid:
+            details.append(f"{invalid} that do not verify (altered list or wrong signature)")
+        detail = f" ({'; '.join(details)})" if details else ""
+        raise TrustListError(
+            f"the trust list carries {len(valid)} valid signature(s) of the governance keys, "
+            f"{anchor.threshold} are required{detail}"
+        )
+
+    def trust_list(self) -> TrustList:
+        """The payload as a :class:`TrustList` (call only after :meth:`require`)."""
+        try:
+            value = parse_json(self.payload, max_bytes=MAX_SIGNED_LIST_BYTES, what="trust list")
+        except InputError as exc:
+            raise TrustListError(exc.message) from None
+        return parse_trust_list(value)
+
+    def with_signatures(self, keys: Sequence[KeyPair]) -> bytes:
+        """The same payload with the signatures of ``keys`` added (a board co-signing)."""
+        present = {s.key for s in self.signatures}
+        added = [_sign(self.encoded_payload, key) for key in keys if key.public_key not in present]
+        return _serialize(self.encoded_payload, [*self._raw_signatures, *added])
+
+
+def sign_trust_list(trust_list: TrustList, keys: Sequence[KeyPair]) -> bytes:
+    """The list signed by each of ``keys`` (the JSON text to publish)."""
+    if not keys:
+        raise ConfigurationError("signing a trust list needs at least one key")
+    payload = json.dumps(trust_list.to_json_dict(), ensure_ascii=False, separators=(",", ":"))
+    encoded = b64url_encode(payload.encode("utf-8"))
+    return SignedTrustList(b"", encoded, (), ()).with_signatures(keys)
+
+
+def verify_trust_list(data: bytes | str, anchor: GovernanceAnchor) -> TrustList:
+    """Check the signatures against the anchor, then parse the list (no rollback cache)."""
+    signed = SignedTrustList.parse(data)
+    signed.require(anchor)
+    return signed.trust_list()
+
+
+def _sign(encoded_payload: str, key: KeyPair) -> dict[str, str]:
+    header = {"alg": key.public_key.jws_alg, "kid": key.public_key.to_multibase()}
+    header["typ"] = TRUST_LIST_TYP
+    protected = b64url_encode(json.dumps(header, separators=(",", ":")).encode("utf-8"))
+    signature = key.sign(f"{protected}.{encoded_payload}".encode("ascii"))
+    return {"protected": protected, "signature": b64url_encode(signature)}
+
+
+def _serialize(encoded_payload: str, signatures: Sequence[Mapping[str, Any]]) -> bytes:
+    document = {"payload": encoded_payload, "signatures": list(signatures)}
+    return (json.dumps(document, indent=1) + "\n").encode("utf-8")
+
+
+def _decode(value: str, what: str) -> bytes:
+    try:
+        return b64url_decode(
+            value, what=f"signed trust list {what}", max_bytes=MAX_SIGNED_LIST_BYTES
+        )
+    except InputError as exc:
+        raise TrustListError(exc.message) from None
+
+
+def _signature(entry: Any, encoded_payload: str, number: int) -> _Signature:
+    where = f"signature {number}"
+    if not isinstance(entry, dict) or set(entry) != {"protected", "signature"}:
+        raise TrustListError(
+            f"{where} must hold exactly 'protected' and 'signature' (unprotected headers are "
+            "refused: no signature covers them)"
+        )
+    protected, signature = entry["protected"], entry["signature"]
+    if not isinstance(protected, str) or not isinstance(signature, str):
+        raise TrustListError(f"{where}: 'protected' and 'signature' must be strings")
+    if len(protected) > _MAX_HEADER_BYTES:
+        raise TrustListError(f"{where}: protected header is over {_MAX_HEADER_BYTES} characters")
+    try:
+        header = parse_json(_decode(protected, f"{where} header"), max_depth=2, what=where)
+    except InputError as exc:
+        raise TrustListError(exc.message) from None
+    if not isinstance(header, dict) or set(header) != _HEADER_MEMBERS:
+        raise TrustListError(f"{where}: the protected header must hold exactly alg, kid and typ")
+    if header["typ"] != TRUST_LIST_TYP:
+        raise TrustListError(f"{where}: typ is {header['typ']!r}, expected {TRUST_LIST_TYP!r}")
+    key: PublicKey | None
+    try:
+        key = PublicKey.from_multibase(header["kid"]) if isinstance(header["kid"], str) else None
+    except InputError:
+        key = None
+    if key is not None and header["alg"] != key.jws_alg:
+        raise TrustListError(f"{where}: alg {header['alg']!r} does not fit its {key.type} key")
+    return _Signature(
+        key, f"{protected}.{encoded_payload}".encode("ascii"), _decode(signature, where)
+    )
