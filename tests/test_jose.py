@@ -192,14 +192,16 @@ def test_iat_that_is_not_a_number_is_a_warning() -> None:
     assert Code.CLAIM_INVALID in {c.code for c in result.checks if c.status.value == "warning"}
 
 
-@pytest.mark.parametrize("exp", ["tomorrow", True, 10**400, None, [1]])
+@pytest.mark.parametrize("exp", ["tomorrow", True, None, [1]])
 def test_exp_that_is_not_a_number_fails(exp: Any) -> None:
     assert_fails(verify(forge(vc_header(), payload_of(timeless(), exp=exp))), Code.CLAIM_INVALID)
 
 
-def test_exp_overflowing_to_infinity_fails() -> None:
-    text = json.dumps(payload_of(timeless()))[:-1] + ', "exp": 1e400}'
-    assert_fails(verify(forge(vc_header(), text.encode())), Code.CLAIM_INVALID)
+@pytest.mark.parametrize("exp", ["1e400", str(10**400)])
+def test_exp_no_json_parser_reads_alike_is_malformed(exp: str) -> None:
+    # The strict JSON parser refuses it (overflow, integer length) before any claim is read.
+    text = json.dumps(payload_of(timeless()))[:-1] + f', "exp": {exp}}}'
+    assert_fails(verify(forge(vc_header(), text.encode())), Code.MALFORMED)
 
 
 def test_policy_can_require_exp() -> None:

@@ -43,13 +43,12 @@ def b58decode(text: str, *, what: str = "value", max_chars: int = MAX_MULTIBASE_
         raise InputError(
             f"{what} is {len(text)} characters, over the limit of {max_chars}", code="TOO_LARGE"
         )
-    bad = _NOT_BASE58.search(text)
-    if bad is not None:
-        raise InputError(
-            f"{what} is not base58btc: {bad.group()!r} at position {bad.start()} is not in its "
-            "alphabet"
-        )
-    return based58.b58decode(text.encode("ascii"))
+    try:
+        return based58.b58decode(text.encode("ascii"))
+    except (UnicodeEncodeError, ValueError):
+        bad = _NOT_BASE58.search(text)
+        where = f"{bad.group()!r} at position {bad.start()}" if bad else "a character"
+        raise InputError(f"{what} is not base58btc: {where} is not in its alphabet") from None
 
 
 def multibase_encode(data: bytes, base: Literal["z", "u"] = "z") -> str:

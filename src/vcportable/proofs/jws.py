@@ -5,8 +5,9 @@ module; nothing else parses a JWS. The rules (RFC 8725, "JWT Best Current Practi
 applied in a fixed order, each failing with its own stable :class:`~vcportable.models.report.Code`:
 
 1. sizes are bounded before anything is decoded (whole token, each segment, JSON depth);
-2. base64url is strict: only ``A-Z a-z 0-9 - _``, no padding, canonical final bits;
-3. JSON is strict: a UTF-8 object, duplicate member names and ``NaN``/``Infinity`` refused;
+2. base64url is strict (:mod:`vcportable.codec.base64url`);
+3. JSON is strict, the same parser as every other JSON (:mod:`vcportable.codec.json`): a UTF-8
+   object; duplicate members, non-finite numbers, long integers, lone surrogates refused;
 4. ``alg`` must be on the policy's allow-list (``none`` and HMAC never are), ``typ`` must be the
    type the caller expects (explicit typing, no token-type confusion), every ``crit`` member
    must be understood (none is, by default), ``b64``/``zip`` are refused (we never decompress);
@@ -25,17 +26,15 @@ ever raises for a bad token beyond that, and nothing reads the clock or the netw
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from vcportable.errors import ConfigurationError, InvalidSignature
+from vcportable.codec.base64url import b64url_decode, b64url_encode
+from vcportable.codec.json import dumps_compact, parse_json
+from vcportable.errors import ConfigurationError, InputError, InvalidSignature
 from vcportable.keys import KeyPair
 from vcportable.models.report import Check, Code
 from vcportable.proofs.jose_keys import (
@@ -51,9 +50,9 @@ __all__ = [
     "CompactJws",
     "JosePolicy",
     "Rejection",
-    "b64url_decode",
-    "b64url_encode",
     "check_header",
+    "decode_json",
+    "decode_segment",
     "find_key",
     "parse_compact",
     "sign_compact",
@@ -154,107 +153,30 @@ class Rejection(Exception):  # noqa: N818 - not an error of the caller: a verdic
 
 
 # --------------------------------------------------------------------------------------------
-# Strict base64url and JSON
-
-_B64URL = re.compile(r"[A-Za-z0-9_-]*")
-# Last character of a canonical encoding when 2 (resp. 3) characters end the string: the
-# unused low bits must be zero, otherwise two strings would decode to the same bytes.
-_CANONICAL_LAST_2 = frozenset("AQgw")
-_CANONICAL_LAST_3 = frozenset("AEIMQUYcgkosw048")
+# Strict base64url and JSON: the codec's, its refusals turned into rejections
 
 
-def b64url_encode(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def b64url_decode(value: str, *, what: str, max_bytes: int, check_id: str = "parse") -> bytes:
-    """Strict base64url (RFC 7515 §2): raises :class:`Rejection` (MALFORMED / TOO_LARGE)."""
-    if len(value) > (max_bytes * 4 + 2) // 3:
-        raise Rejection(
-            check_id, Code.TOO_LARGE, f"{what} is larger than the limit of {max_bytes} bytes"
-        )
-    if _B64URL.fullmatch(value) is None:
-        raise Rejection(
-            check_id,
-            Code.MALFORMED,
-            f"{what} is not base64url (only A-Z a-z 0-9 - _ are allowed, without padding)",
-        )
-    rest = len(value) % 4
-    if (
-        rest == 1
-        or (rest == 2 and value[-1] not in _CANONICAL_LAST_2)
-        or (rest == 3 and value[-1] not in _CANONICAL_LAST_3)
-    ):
-        raise Rejection(check_id, Code.MALFORMED, f"{what} is not canonical base64url")
+def decode_segment(value: str, *, what: str, max_bytes: int, check_id: str = "parse") -> bytes:
+    """Strict base64url (:mod:`vcportable.codec.base64url`); raises :class:`Rejection`."""
     try:
-        return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-    except (binascii.Error, ValueError):  # pragma: no cover - excluded by the checks above
-        raise Rejection(check_id, Code.MALFORMED, f"{what} is not base64url") from None
+        return b64url_decode(value, what=what, max_bytes=max_bytes)
+    except InputError as exc:
+        raise Rejection(check_id, Code(exc.code), exc.message) from None
 
 
-class _DuplicateMember(Exception):
-    pass
-
-
-def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    obj = dict(pairs)
-    if len(obj) != len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise _DuplicateMember(key)
-            seen.add(key)
-    return obj
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def _too_deep(value: Any, limit: int) -> bool:
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > limit:
-            return True
-        children = item.values() if isinstance(item, dict) else item
-        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
-    return False
-
-
-def parse_json(
+def decode_json(
     data: bytes, *, what: str, max_depth: int, check_id: str = "parse", kind: type = dict
 ) -> Any:
-    """Strict JSON of an expected ``kind`` (dict or list); raises :class:`Rejection`."""
+    """Strict JSON (:mod:`vcportable.codec.json`) of an expected ``kind`` (dict or list);
+    raises :class:`Rejection`."""
     try:
-        text = data.decode("utf-8")
-        value = json.loads(
-            text, object_pairs_hook=_object_without_duplicates, parse_constant=_refuse_constant
-        )
-    except _DuplicateMember as exc:
-        raise Rejection(
-            check_id, Code.MALFORMED, f"{what} has a duplicate member name {exc.args[0]!r}"
-        ) from None
-    except RecursionError:
-        raise Rejection(check_id, Code.TOO_DEEP, f"{what} is nested too deeply") from None
-    except UnicodeDecodeError:
-        raise Rejection(check_id, Code.MALFORMED, f"{what} is not UTF-8") from None
-    except ValueError as exc:
-        raise Rejection(check_id, Code.MALFORMED, f"{what} is not valid JSON ({exc})") from None
+        value = parse_json(data, what=what, max_depth=max_depth)
+    except InputError as exc:
+        raise Rejection(check_id, Code(exc.code), exc.message) from None
     if not isinstance(value, kind):
         noun = "an object" if kind is dict else "an array"
         raise Rejection(check_id, Code.MALFORMED, f"{what} is not a JSON {noun}")
-    # Counting brackets is a cheap upper bound of the depth; walk only when it could be over.
-    if data.count(b"{") + data.count(b"[") > max_depth and _too_deep(value, max_depth):
-        raise Rejection(
-            check_id, Code.TOO_DEEP, f"{what} nests deeper than the limit of {max_depth}"
-        )
     return value
-
-
-def json_bytes(value: Any) -> bytes:
-    """Compact UTF-8 JSON, as vcportable writes JOSE headers, payloads and disclosures."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 # --------------------------------------------------------------------------------------------
@@ -297,10 +219,10 @@ def split_compact(token: str, policy: JosePolicy, *, what: str, check_id: str) -
 
 
 def decode_header(segment: str, policy: JosePolicy, *, what: str, check_id: str) -> dict[str, Any]:
-    raw = b64url_decode(
+    raw = decode_segment(
         segment, what=f"{what} header", max_bytes=policy.max_header_bytes, check_id=check_id
     )
-    header: dict[str, Any] = parse_json(raw, what=f"{what} header", max_depth=4, check_id=check_id)
+    header: dict[str, Any] = decode_json(raw, what=f"{what} header", max_depth=4, check_id=check_id)
     return header
 
 
@@ -310,15 +232,15 @@ def parse_compact(
     """Decode a compact JWS strictly; raises :class:`Rejection` (MALFORMED, TOO_LARGE...)."""
     head, body, sig = split_compact(token, policy, what=what, check_id=check_id)
     header = decode_header(head, policy, what=what, check_id=check_id)
-    payload = parse_json(
-        b64url_decode(
+    payload = decode_json(
+        decode_segment(
             body, what=f"{what} payload", max_bytes=policy.max_payload_bytes, check_id=check_id
         ),
         what=f"{what} payload",
         max_depth=policy.max_json_depth,
         check_id=check_id,
     )
-    signature = b64url_decode(sig, what=f"{what} signature", max_bytes=256, check_id=check_id)
+    signature = decode_segment(sig, what=f"{what} signature", max_bytes=256, check_id=check_id)
     return CompactJws(header, payload, f"{head}.{body}".encode("ascii"), signature)
 
 
@@ -468,7 +390,7 @@ def sign_compact(header: Mapping[str, Any], payload: Mapping[str, Any], key: Key
     """Sign with ``key``'s algorithm (EdDSA / ES256); ``alg`` is set from the key."""
     full_header = {"alg": key.public_key.jws_alg, **{k: v for k, v in header.items() if k != "alg"}}
     signing_input = (
-        b64url_encode(json_bytes(full_header)) + "." + b64url_encode(json_bytes(payload))
+        b64url_encode(dumps_compact(full_header)) + "." + b64url_encode(dumps_compact(payload))
     )
     return signing_input + "." + b64url_encode(key.sign(signing_input.encode("ascii")))
 

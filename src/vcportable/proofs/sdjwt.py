@@ -31,13 +31,13 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any, Final, Literal
 
+from vcportable.codec.base64url import b64url_encode
 from vcportable.errors import ConfigurationError, InputError
 from vcportable.keys import KeyPair, PublicKey
 from vcportable.proofs.jose import jwt_claims_for
 from vcportable.proofs.jws import (
     DEFAULT_POLICY,
     Rejection,
-    b64url_encode,
     decode_header,
     epoch,
     normalize_typ,

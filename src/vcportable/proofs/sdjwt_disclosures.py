@@ -10,23 +10,22 @@ helpers raise :class:`~vcportable.errors.InputError` (a caller's mistake).
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from vcportable.codec.base64url import b64url_encode
+from vcportable.codec.json import dumps_compact
 from vcportable.errors import InputError
 from vcportable.models.report import Code
 from vcportable.proofs.jws import (
     DEFAULT_POLICY,
     JosePolicy,
     Rejection,
-    b64url_decode,
-    b64url_encode,
-    json_bytes,
-    parse_json,
+    decode_json,
+    decode_segment,
 )
 
 __all__ = [
@@ -152,10 +151,10 @@ def decode_disclosure(
 ) -> Disclosure:
     """Decode one disclosure strictly; raises :class:`Rejection` (check ``disclosures``)."""
     what = "a disclosure"
-    raw = b64url_decode(
+    raw = decode_segment(
         encoded, what=what, max_bytes=policy.max_disclosure_bytes, check_id="disclosures"
     )
-    array = parse_json(
+    array = decode_json(
         raw, what=what, max_depth=policy.max_json_depth, check_id="disclosures", kind=list
     )
     if len(array) not in (2, 3) or not isinstance(array[0], str):
@@ -178,7 +177,7 @@ def decode_disclosure(
 
 def encode_disclosure(salt: str, name: str | None, value: Any) -> str:
     content = [salt, value] if name is None else [salt, name, value]
-    return base64.urlsafe_b64encode(json_bytes(content)).rstrip(b"=").decode("ascii")
+    return b64url_encode(dumps_compact(content))
 
 
 class _Unpacker:

@@ -1,0 +1,289 @@
+"""The codecs: one strict JSON parser, base64url, base58btc/multibase and XSD dates. Each rule has
+a case that the old JOSE parser (or the old pure-Python base58) accepted, and the JOSE and
+JSON-LD paths must now refuse the same inputs."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from jose_fixtures import ISSUER, NOW, b64, badge
+from vcportable.clock import FixedClock
+from vcportable.codec.base64url import b64url_decode, b64url_encode
+from vcportable.codec.dates import (
+    date_problem,
+    parse_date_time,
+    parse_datetime_stamp,
+    parse_xsd_datetime,
+)
+from vcportable.codec.json import MAX_INT_DIGITS, MAX_JSON_DEPTH, parse_json
+from vcportable.codec.multibase import b58decode, b58encode, multibase_decode, multibase_encode
+from vcportable.errors import InputError
+from vcportable.models.report import Code
+from vcportable.verifier import Verifier
+
+
+def refused(data: bytes | str, code: str = "MALFORMED", **limits: Any) -> str:
+    with pytest.raises(InputError) as caught:
+        parse_json(data, what="credential", **limits)
+    assert caught.value.code == code, caught.value.message
+    return caught.value.message
+
+
+# -- JSON -------------------------------------------------------------------------------------
+
+
+def test_strict_json_still_reads_json() -> None:
+    text = '{"a": [1, -2, 3.5, 1e308, true, null, "\\ud83d\\ude00 \\u00e9"], "b": {}}'
+    assert parse_json(text) == {"a": [1, -2, 3.5, 1e308, True, None, "😀 é"], "b": {}}
+    assert parse_json(text.encode()) == parse_json(text)
+
+
+def test_duplicate_member_is_named_with_its_path() -> None:
+    message = refused('{"credentialSubject": {"issuer": 1, "x": [], "issuer": 2}}')
+    assert "duplicate member 'issuer' at $.credentialSubject" in message
+    assert 'at $[1]["a b"]' in refused('[0, {"a b": {"k": 1, "k": 1}}]')
+
+
+@pytest.mark.parametrize("number", ["1e999", "-1e999", "1E400", "123456789e9999"])
+def test_numbers_that_overflow_to_infinity(number: str) -> None:
+    assert "overflows to infinity at $.n" in refused(f'{{"n": {number}}}')
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_non_finite_constants(constant: str) -> None:
+    assert f"{constant} is not a JSON number at $[0]" in refused(f"[{constant}]")
+
+
+def test_a_5000_digit_integer_is_a_clear_error_not_a_traceback() -> None:
+    # Python's int() would raise ValueError (its 4,300-digit limit) out of json.loads.
+    message = refused('{"credentialSubject": {"n": ' + "7" * 5000 + "}}")
+    assert "5000 digits" in message and "$.credentialSubject.n" in message
+
+
+def test_integer_length_bound() -> None:
+    assert parse_json("[-" + "9" * MAX_INT_DIGITS + "]") == [-int("9" * MAX_INT_DIGITS)]
+    refused("[" + "9" * (MAX_INT_DIGITS + 1) + "]")
+    assert parse_json("[123456]", max_int_digits=6) == [123456]
+    refused("[1234567]", max_int_digits=6)
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [('{"a": "x\\ud800"}', "at $.a"), ('{"\\udc00": 1}', "in a member name at $"),
+     ('["\\ude00\\ud83d"]', "at $[0]")],
+)  # fmt: skip
+def test_lone_surrogates(text: str, where: str) -> None:
+    message = refused(text)
+    assert "surrogate" in message and where in message
+
+
+def test_raw_lone_surrogate_in_text_and_invalid_utf8() -> None:
+    assert "surrogate" in refused('{"a": "\ud800"}')
+    assert "not UTF-8" in refused(b'{"a": "\xff"}')
+    assert "not UTF-8" in refused(b'{"a": "\xed\xa0\x80"}')  # a surrogate encoded as UTF-8
+
+
+def test_byte_order_mark_is_refused() -> None:
+    assert "byte order mark" in refused(b"\xef\xbb\xbf{}")
+    assert "byte order mark" in refused("\ufeff{}")
+    refused(b"\xff\xfe{\x00}\x00")  # UTF-16
+
+
+def test_depth_and_size_limits() -> None:
+    nested = "[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH
+    assert parse_json(nested)
+    refused("[" + nested + "]", "TOO_DEEP")
+    refused("[" * 100_000 + "]" * 100_000, "TOO_DEEP", max_bytes=300_000)
+    refused('{"a": {"b": 1}}', "TOO_DEEP", max_depth=1)
+    # brackets inside strings are not nesting
+    assert parse_json(json.dumps(["[" * 200]))
+    assert "over the limit of 10" in refused('{"a": "0123456789"}', "TOO_LARGE", max_bytes=10)
+
+
+@pytest.mark.parametrize("text", ["", "  \n", "{", "{} {}", "{'a': 1}", "[1,]", "01"])
+def test_not_json(text: str) -> None:
+    refused(text)
+
+
+# -- base64url --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["QQ==", "QQ=", "Q", "a+b/", "ab cd", "abcd\n", "QR", "QUF", "é", "ab\x00c"],
+    ids=["padded", "half-padded", "4n+1", "standard", "space", "newline", "bits-2", "bits-3",
+         "non-ascii", "nul"],
+)  # fmt: skip
+def test_base64url_is_strict(value: str) -> None:
+    with pytest.raises(InputError, match="the signature"):
+        b64url_decode(value, what="the signature")
+
+
+def test_base64url_bound_is_checked_before_decoding() -> None:
+    with pytest.raises(InputError) as caught:
+        b64url_decode("A" * 12, max_bytes=8)
+    assert caught.value.code == "TOO_LARGE"
+    assert b64url_decode("A" * 11, max_bytes=8) == bytes(8)
+
+
+@given(st.binary(max_size=200))
+def test_base64url_round_trip(data: bytes) -> None:
+    assert b64url_decode(b64url_encode(data)) == data
+
+
+@given(st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"))
+def test_base64url_one_string_one_meaning(value: str) -> None:
+    try:
+        data = b64url_decode(value)
+    except InputError:
+        return
+    assert b64url_encode(data) == value
+
+
+# -- base58btc and multibase ------------------------------------------------------------------
+
+ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+
+def reference_b58encode(data: bytes) -> str:
+    """Textbook base58btc, as an independent oracle for the compiled codec."""
+    number, out = int.from_bytes(data, "big"), ""
+    while number:
+        number, digit = divmod(number, 58)
+        out = ALPHABET[digit] + out
+    return "1" * (len(data) - len(data.lstrip(b"\0"))) + out
+
+
+@given(st.binary(max_size=100).map(lambda b: b) | st.binary(max_size=8).map(lambda b: bytes(3) + b))
+def test_base58_matches_the_reference_and_round_trips(data: bytes) -> None:
+    encoded = b58encode(data)
+    assert encoded == reference_b58encode(data)
+    assert b58decode(encoded) == data
+
+
+@given(st.text(alphabet=ALPHABET, max_size=120))
+def test_base58_one_string_one_meaning(value: str) -> None:
+    assert b58encode(b58decode(value)) == value
+
+
+def test_base58_leading_zeros_are_exact() -> None:
+    assert b58encode(bytes(3)) == "111"
+    assert b58decode("111") == bytes(3)
+    assert b58decode("11z") == b"\0\0\x39"
+
+
+@pytest.mark.parametrize("value", ["0abc", "abcO", "Iabc", "abcl", "abc ", " abc", "ab\ncd", "é"])
+def test_base58_is_strict(value: str) -> None:
+    # The pure-Python base58 package strips trailing whitespace: "abc " decoded as "abc".
+    with pytest.raises(InputError, match="proofValue is not base58btc"):
+        b58decode(value, what="proofValue")
+
+
+def test_multibase_prefixes_are_the_callers_to_allow() -> None:
+    data = b"\x12\x20" + bytes(32)
+    assert multibase_decode(multibase_encode(data)) == data
+    assert multibase_decode(multibase_encode(data, "u"), bases="zu") == data
+    with pytest.raises(InputError, match="prefix 'z'"):
+        multibase_decode(multibase_encode(data, "u"), what="publicKeyMultibase")
+    for bad in ("z", "", None, 42, "f00"):
+        with pytest.raises(InputError):
+            multibase_decode(bad)
+    with pytest.raises(InputError) as caught:
+        multibase_decode("z" + "2" * 2000)
+    assert caught.value.code == "TOO_LARGE"
+
+
+# -- XSD dates --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("2025-03-01", "dateTimeStamp"),
+        ("2025-03-01 00:00:00Z", "dateTimeStamp"),
+        ("2025-03-01t00:00:00Z", "dateTimeStamp"),
+        ("2025-03-01T00:00:00z", "dateTimeStamp"),
+        ("2025-13-01T00:00:00Z", "dateTimeStamp"),
+        ("2025-03-01T24:00:01Z", "dateTimeStamp"),
+        ("2025-03-01T12:60:00Z", "dateTimeStamp"),
+        ("2025-03-01T12:00:60Z", "dateTimeStamp"),
+        ("2025-03-01T12:00:00+14:01", "dateTimeStamp"),
+        ("2025-03-01T12:00:00+1400", "dateTimeStamp"),
+        ("2025-02-29T00:00:00Z", "calendar"),
+        ("2025-04-31T00:00:00Z", "calendar"),
+        ("0000-01-01T00:00:00Z", "year"),
+        ("10000-01-01T00:00:00Z", "year"),
+        ("-2025-01-01T00:00:00Z", "year"),
+        ("0001-01-01T00:00:00+01:00", "years 0001 to 9999 in UTC"),
+        ("9999-12-31T23:00:00-01:00", "years 0001 to 9999 in UTC"),
+        ("2025-03-01T00:00:00", "timezone"),
+    ],
+)
+def test_dates_are_strict(value: str, why: str) -> None:
+    problem = date_problem(value)
+    assert problem is not None and why in problem
+    assert parse_datetime_stamp(value) is None
+
+
+def test_date_time_and_date_time_stamp() -> None:
+    assert parse_xsd_datetime("2010-01-01T19:23:24") == datetime(2010, 1, 1, 19, 23, 24, tzinfo=UTC)
+    assert parse_datetime_stamp("2010-01-01T19:23:24") is None
+    assert parse_datetime_stamp("2024-02-29T24:00:00+14:00") == datetime(
+        2024, 2, 29, 10, tzinfo=UTC
+    )
+    assert date_problem(1_700_000_000) == (
+        "must be a date-time string such as 2025-03-01T00:00:00Z, got a number"
+    )
+
+
+def test_fractions_order_exactly() -> None:
+    early = parse_date_time("2025-01-01T00:00:00.0000001Z")
+    late = parse_date_time("2025-01-01T00:00:00.00000010001Z")
+    same = parse_date_time("2025-01-01T00:00:00.000000100Z")
+    assert early and late and same
+    assert early.instant == late.instant  # microseconds cannot tell them apart
+    assert early.order_key() < late.order_key()
+    assert early.order_key() == same.order_key()
+
+
+# -- the JOSE path and the JSON-LD path refuse the same JSON ----------------------------------
+
+BAD_MEMBERS = {
+    "duplicate": ', "name": "Forged Level 9"',
+    "overflow": ', "n": 1e999',
+    "lone-surrogate": ', "n": "\\ud800"',
+    "long-integer": ', "n": ' + "9" * 5000,
+    "nan": ', "n": NaN',
+}
+
+
+def _token(payload: bytes) -> str:
+    header = {"alg": "EdDSA", "typ": "vc+jwt", "kid": ISSUER.key_id}
+    unsigned = f"{b64(json.dumps(header).encode())}.{b64(payload)}"
+    return f"{unsigned}.{b64(ISSUER.sign(unsigned.encode()))}"
+
+
+def _bad_text(name: str) -> str:
+    text = json.dumps(badge(ISSUER, ISSUER, credential_id="urn:uuid:1"))
+    return text[:-1] + BAD_MEMBERS[name] + "}"
+
+
+@pytest.mark.parametrize("name", sorted(BAD_MEMBERS))
+def test_jose_and_json_ld_refuse_the_same_json(name: str) -> None:
+    verifier = Verifier(clock=FixedClock(NOW))
+    for data in (_token(_bad_text(name).encode()), _bad_text(name)):
+        report = verifier.verify(data)
+        assert not report.verified
+        assert Code.MALFORMED in report.codes(), report.checks
+
+
+def test_a_token_payload_with_a_bom_is_refused() -> None:
+    text = json.dumps(badge(ISSUER, ISSUER, credential_id="urn:uuid:1"))
+    report = Verifier(clock=FixedClock(NOW)).verify(_token(b"\xef\xbb\xbf" + text.encode()))
+    assert not report.verified and Code.MALFORMED in report.codes()
