@@ -1,0 +1,269 @@
+"""Semantic CBOR: JSON values and compact tokens as small CBOR items, losslessly.
+
+What shrinks (``docs/qr-format.md`` has the exact rules):
+
+- member names and string values found in the dictionary become one or two bytes;
+- strings with a binary body become a byte string whose first byte names the *form*
+  (base58btc multibase such as ``proofValue``, ``did:key`` DIDs and their key ids,
+  ``urn:uuid``, base64url, dates of ``xsd:dateTime`` in UTC as integers);
+- a token's base64url segments become their JSON (itself compacted) or their raw bytes.
+
+A form is used only when writing it back gives the very same string, so any string survives:
+unknown contexts, other languages, long texts. Numbers keep their type (``1.0`` stays a float,
+``1`` an integer).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+import base58
+
+from vcportable.codec.base64url import b64url_decode, b64url_encode
+from vcportable.codec.json import MAX_JSON_DEPTH, dumps_compact
+from vcportable.errors import EnvelopeError, InputError
+from vcportable.jsonutil import parse_json
+
+from .cbor import Item, Simple
+from .dictionary import KEY_TERMS, VALUE_TERMS
+
+#: Longest base58btc body written as bytes (base58 costs time quadratic in its length).
+MAX_BASE58_BYTES: Final = 256
+
+_KEY_INDEX: Final = {term: index for index, term in enumerate(KEY_TERMS)}
+_VALUE_INDEX: Final = {term: index for index, term in enumerate(VALUE_TERMS)}
+# Simple values 20-31 are taken or reserved in CBOR: entries from 20 on skip them.
+_SIMPLE_GAP: Final = 12
+
+
+def _simple_for(index: int) -> Simple:
+    return Simple(index if index < 20 else index + _SIMPLE_GAP)
+
+
+def _term_for(simple: Simple) -> str:
+    index = simple.value if simple.value < 20 else simple.value - _SIMPLE_GAP
+    if not 0 <= index < len(VALUE_TERMS):
+        raise EnvelopeError(f"the envelope names dictionary value {simple.value}, which is unknown")
+    return VALUE_TERMS[index]
+
+
+# --------------------------------------------------------------------------------------------
+# String forms: (form byte, encoder that returns the body or None, decoder of the body)
+
+_DATE_SECONDS: Final = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+_DATE_MILLIS: Final = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_LAST_INSTANT: Final = datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=UTC)
+_UUID: Final = re.compile(r"urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_BASE58: Final = re.compile(r"[1-9A-HJ-NP-Za-km-z]{20,400}")
+_BASE64URL: Final = re.compile(r"[A-Za-z0-9_-]*[0-9_-][A-Za-z0-9_-]*")
+_DID_KEY: Final = "did:key:z"
+
+
+def _base58_body(text: str) -> bytes | None:
+    if _BASE58.fullmatch(text) is None:
+        return None
+    body = bytes(base58.b58decode(text))
+    return body if len(body) <= MAX_BASE58_BYTES else None
+
+
+def _base58_text(body: bytes) -> str:
+    if len(body) > MAX_BASE58_BYTES:
+        raise EnvelopeError(f"the envelope holds a base58 value of {len(body)} bytes (too long)")
+    return base58.b58encode(body).decode("ascii")
+
+
+def _multibase58(text: str) -> bytes | None:
+    return _base58_body(text[1:]) if text.startswith("z") else None
+
+
+def _did_key(text: str) -> bytes | None:
+    return _base58_body(text[len(_DID_KEY) :]) if text.startswith(_DID_KEY) else None
+
+
+def _did_key_method(text: str) -> bytes | None:
+    did, _, fragment = text.partition("#")
+    if not did.startswith(_DID_KEY) or fragment != did[len(_DID_KEY) - 1 :]:
+        return None
+    return _base58_body(fragment[1:])
+
+
+def _did_key_method_text(body: bytes) -> str:
+    key = "z" + _base58_text(body)
+    return f"did:key:{key}#{key}"
+
+
+def _urn_uuid(text: str) -> bytes | None:
+    return uuid.UUID(text[9:]).bytes if _UUID.fullmatch(text) else None
+
+
+def _urn_uuid_text(body: bytes) -> str:
+    if len(body) != 16:
+        raise EnvelopeError(f"the envelope holds a UUID of {len(body)} bytes instead of 16")
+    return f"urn:uuid:{uuid.UUID(bytes=body)}"
+
+
+def _base64url(text: str) -> bytes | None:
+    if len(text) < 22 or _BASE64URL.fullmatch(text) is None:
+        return None
+    try:
+        return b64url_decode(text)
+    except InputError:
+        return None
+
+
+def _multibase64url(text: str) -> bytes | None:
+    return _base64url(text[1:]) if text.startswith("u") else None
+
+
+def _date(text: str, pattern: re.Pattern[str], unit: int) -> bytes | None:
+    if pattern.fullmatch(text) is None:
+        return None
+    try:
+        instant = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if instant.year < 1970:
+        return None
+    count = (instant - _EPOCH) // timedelta(seconds=1) * unit + instant.microsecond // 1000
+    return count.to_bytes((count.bit_length() + 7) // 8 or 1, "big")
+
+
+def _date_text(body: bytes, unit: int) -> str:
+    count = int.from_bytes(body, "big")
+    if len(body) > 8 or count > _LAST_INSTANT.timestamp() * unit:
+        raise EnvelopeError("the envelope holds a date after the year 9999")
+    instant = datetime.fromtimestamp(count // unit, UTC)
+    text = instant.strftime("%Y-%m-%dT%H:%M:%S")
+    return text + (f".{count % unit:03d}Z" if unit == 1000 else "Z")
+
+
+_FORMS: Final[tuple[tuple[Callable[[str], bytes | None], Callable[[bytes], str]], ...]] = (
+    (_multibase58, lambda body: "z" + _base58_text(body)),  # 1
+    (_did_key, lambda body: _DID_KEY + _base58_text(body)),  # 2
+    (_did_key_method, _did_key_method_text),  # 3
+    (_urn_uuid, _urn_uuid_text),  # 4
+    (_multibase64url, lambda body: "u" + b64url_encode(body)),  # 5
+    (_base64url, b64url_encode),  # 6
+    (lambda t: _date(t, _DATE_SECONDS, 1), lambda body: _date_text(body, 1)),  # 7
+    (lambda t: _date(t, _DATE_MILLIS, 1000), lambda body: _date_text(body, 1000)),  # 8
+)
+
+
+def _string_item(text: str) -> Item:
+    index = _VALUE_INDEX.get(text)
+    if index is not None:
+        return _simple_for(index)
+    for form, (compact, expand) in enumerate(_FORMS, 1):
+        body = compact(text)
+        if body is not None and expand(body) == text:
+            return bytes([form]) + body
+    return text
+
+
+def _string_of(item: bytes) -> str:
+    if not item or not 1 <= item[0] <= len(_FORMS):
+        found = item[0] if item else "none"
+        raise EnvelopeError(f"the envelope holds a string of unknown form ({found})")
+    return _FORMS[item[0] - 1][1](item[1:])
+
+
+# --------------------------------------------------------------------------------------------
+# JSON values
+
+
+def to_item(value: Any, depth: int = 0) -> Item:
+    """The CBOR item of a JSON value (as :func:`json.loads` returns it)."""
+    if depth > MAX_JSON_DEPTH:
+        raise EnvelopeError(f"the document nests deeper than {MAX_JSON_DEPTH} levels")
+    if isinstance(value, str):
+        return _string_item(value)
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, Mapping):
+        result: dict[int | str, Item] = {}
+        for key, member in value.items():
+            if not isinstance(key, str):
+                raise EnvelopeError(f"member name {key!r} is not a string (not JSON)")
+            result[_KEY_INDEX.get(key, key)] = to_item(member, depth + 1)
+        return result
+    if isinstance(value, Sequence) and not isinstance(value, bytes | bytearray):
+        return [to_item(element, depth + 1) for element in value]
+    raise EnvelopeError(f"a {type(value).__name__} is not a JSON value")
+
+
+def from_item(item: Item, depth: int = 0) -> Any:
+    """The JSON value of a CBOR item written by :func:`to_item`."""
+    if depth > MAX_JSON_DEPTH:
+        raise EnvelopeError(f"the envelope nests deeper than {MAX_JSON_DEPTH} levels")
+    if isinstance(item, Simple):
+        return _term_for(item)
+    if isinstance(item, bytes):
+        return _string_of(item)
+    if isinstance(item, list):
+        return [from_item(element, depth + 1) for element in item]
+    if isinstance(item, dict):
+        result: dict[str, Any] = {}
+        for key, member in item.items():
+            if isinstance(key, int):
+                if key >= len(KEY_TERMS):
+                    raise EnvelopeError(f"the envelope names dictionary member {key}, unknown")
+                key = KEY_TERMS[key]
+            if key in result:
+                raise EnvelopeError(f"the envelope holds the member {key!r} twice")
+            result[key] = from_item(member, depth + 1)
+        return result
+    return item
+
+
+# --------------------------------------------------------------------------------------------
+# Compact tokens (JWT, SD-JWT with disclosures and key binding)
+
+_TOKEN: Final = re.compile(r"[A-Za-z0-9_\-.~]+")
+
+
+def token_to_item(token: str) -> list[Item]:
+    """Parts separated by ``~``, each a list of segments separated by ``.``."""
+    if _TOKEN.fullmatch(token) is None:
+        raise EnvelopeError("the text is neither JSON nor a compact token (JWT or SD-JWT)")
+    return [[_segment_item(segment) for segment in part.split(".")] for part in token.split("~")]
+
+
+def _segment_item(segment: str) -> Item:
+    try:
+        raw = b64url_decode(segment)
+    except InputError:
+        return segment
+    if raw[:1] in (b"{", b"["):
+        try:
+            value = parse_json(raw)
+        except InputError:
+            return raw
+        if dumps_compact(value) == raw:
+            return to_item(value)
+    return raw
+
+
+def token_from_item(item: Item) -> str:
+    """The token text of an item written by :func:`token_to_item`."""
+    if not isinstance(item, list) or not all(isinstance(part, list) for part in item):
+        raise EnvelopeError("the envelope's token is not a list of parts")
+    parts = [".".join(_segment_text(s) for s in part) for part in item if isinstance(part, list)]
+    token = "~".join(parts)
+    if _TOKEN.fullmatch(token) is None:
+        raise EnvelopeError("the envelope's token holds characters a compact token cannot")
+    return token
+
+
+def _segment_text(item: Item) -> str:
+    if isinstance(item, str):
+        return item
+    if isinstance(item, bytes):
+        return b64url_encode(item)
+    if isinstance(item, dict | list):
+        return b64url_encode(dumps_compact(from_item(item)))
+    raise EnvelopeError("the envelope's token holds a segment that is neither text nor bytes")
