@@ -1,0 +1,185 @@
+"""Reading a roster (CSV, one credential per row) without trusting a byte of it.
+
+The roster is read twice, streaming: a first pass finds *every* problem (with its line) before
+anything is issued, a second pass yields the rows to issue. Bounds: bytes per line, fields per
+row, characters per field, rows per file. Lines that are not UTF-8 are reported by number
+rather than failing the whole read on the first bad byte.
+
+Columns: ``key`` (the row's idempotency key, also the output file name) and ``name`` are
+required; ``subject_id``, ``valid_from`` and ``valid_until`` are optional. Dates are XSD
+date-times with a timezone, or plain dates (midnight UTC).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .clock import format_datetime
+from .codec.dates import parse_datetime_stamp
+from .errors import InputError
+
+REQUIRED = ("key", "name")
+OPTIONAL = ("subject_id", "valid_from", "valid_until")
+MAX_ROWS = 1_000_000
+MAX_LINE_BYTES = 16 * 1024
+MAX_FIELD_CHARS = 2048
+_KEY = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    line: int
+    key: str
+    name: str
+    subject_id: str | None
+    valid_from: str | None
+    valid_until: str | None
+
+    def digest(self) -> str:
+        """What the row says, so a re-run with a changed row is caught."""
+        text = "\x1f".join(
+            [
+                self.key,
+                self.name,
+                self.subject_id or "",
+                self.valid_from or "",
+                self.valid_until or "",
+            ]
+        )
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+def _lines(path: Path, bad: dict[int, str]) -> Iterator[str]:
+    """Decoded physical lines; undecodable or overlong ones are noted in ``bad``."""
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    with handle:
+        for number, raw in enumerate(handle, 1):
+            if len(raw) > MAX_LINE_BYTES:
+                bad[number] = f"line is over {MAX_LINE_BYTES} bytes"
+                yield "\n"
+                continue
+            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            try:
+                yield raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                bad[number] = (
+                    f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})"
+                )
+                yield raw.decode("utf-8", errors="replace")
+
+
+def _date(value: str, column: str) -> tuple[str | None, str | None]:
+    """(normalised value, problem)."""
+    text = value.strip()
+    if _DATE.fullmatch(text):
+        text += "T00:00:00Z"
+    instant = parse_datetime_stamp(text)
+    if instant is None:
+        return (
+            None,
+            f"{column} {value!r:.40} is not a date (YYYY-MM-DD) or date-time with a timezone",
+        )
+    return format_datetime(instant), None
+
+
+def read_roster(path: Path) -> Iterator[RosterRow | Problem]:
+    """Every data row of the roster as a :class:`RosterRow`, or the :class:`Problem`\\ s it has
+    (a file-level problem, such as a missing column, comes as line 1 and ends the read)."""
+    bad: dict[int, str] = {}
+    reader = csv.reader(_lines(path, bad), strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        yield Problem(1, "the roster is empty (it needs a header line: key,name,...)")
+        return
+    except csv.Error as exc:
+        yield Problem(1, f"the header is not CSV: {exc}")
+        return
+    columns = [c.strip().lower() for c in header]
+    missing = [c for c in REQUIRED if c not in columns]
+    unknown = [c for c in columns if c not in REQUIRED + OPTIONAL]
+    doubled = sorted({c for c in columns if columns.count(c) > 1})
+    if 1 in bad or missing or unknown or doubled:
+        parts = [bad[1]] if 1 in bad else []
+        parts += [f"missing column(s) {', '.join(missing)}"] if missing else []
+        parts += [f"unknown column(s) {', '.join(unknown)}"] if unknown else []
+        parts += [f"repeated column(s) {', '.join(doubled)}"] if doubled else []
+        allowed = ", ".join(REQUIRED + OPTIONAL)
+        yield Problem(1, "; ".join(parts) + f" (columns: {allowed})")
+        return
+    first = 2
+    rows = 0
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield Problem(reader.line_num, f"not valid CSV: {exc}")
+            return
+        line, last = first, reader.line_num
+        first = last + 1
+        if not any(f.strip() for f in fields):
+            continue  # blank line
+        rows += 1
+        if rows > MAX_ROWS:
+            yield Problem(line, f"the roster has more than {MAX_ROWS} rows; split it")
+            return
+        yield from _row(line, last, fields, columns, bad)
+
+
+def _row(
+    line: int, last: int, fields: list[str], columns: list[str], bad: dict[int, str]
+) -> Iterator[RosterRow | Problem]:
+    problems = [bad[n] for n in range(line, last + 1) if n in bad]
+    if len(fields) != len(columns):
+        problems.append(f"{len(fields)} fields, the header has {len(columns)}")
+        yield from (Problem(line, p) for p in problems)
+        return
+    values = {c: f.strip() for c, f in zip(columns, fields, strict=True)}
+    long = [c for c, v in values.items() if len(v) > MAX_FIELD_CHARS]
+    problems += [f"{c} is over {MAX_FIELD_CHARS} characters" for c in long]
+    key, name = values["key"], values["name"]
+    if _KEY.fullmatch(key) is None:
+        problems.append(
+            f"key {key!r:.40} must be 1-128 letters, digits, '.', '_' or '-' (it names the "
+            "output file)"
+        )
+    if not name:
+        problems.append("name is empty")
+    subject = values.get("subject_id") or None
+    if subject is not None and ":" not in subject:
+        problems.append(f"subject_id {subject!r:.40} is not a URL or DID")
+    dates: dict[str, str | None] = {}
+    for column in ("valid_from", "valid_until"):
+        dates[column] = None
+        if values.get(column):
+            dates[column], problem = _date(values[column], column)
+            if problem:
+                problems.append(problem)
+    start, end = dates["valid_from"], dates["valid_until"]
+    if start and end and end <= start:
+        problems.append(f"valid_until {end} is not after valid_from {start}")
+    if problems:
+        yield from (Problem(line, p) for p in problems)
+        return
+    yield RosterRow(line, key, name, subject, start, end)

@@ -1,0 +1,248 @@
+"""Issuing through the registry: record before sign, lifecycle, renewal, batch and resume."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from registry_fixtures import db_url  # noqa: F401  (fixture)
+from vcportable.batch import issue_batch, validate
+from vcportable.clock import FixedClock, format_datetime
+from vcportable.errors import (
+    ConfigurationError,
+    ConflictError,
+    CredentialInvalidError,
+    StorageError,
+)
+from vcportable.issuer import Issuer
+from vcportable.keys import KeyPair
+from vcportable.registry_issuer import RegistryIssuer, Subject, content_hash
+from vcportable.store import IssuerProfile, Store, audit
+from vcportable.store.allocation import MIN_LIST_SIZE
+from vcportable.verifier import Verifier
+
+NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+EXAMPLE = Path(__file__).parent.parent / "examples" / "credentials" / "carpenter-level-2.json"
+
+
+def achievement() -> dict[str, Any]:
+    document = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    return dict(document["credentialSubject"]["achievement"])
+
+
+ACHIEVEMENT_ID = achievement()["id"]
+
+
+def make_registry(url: str, key: KeyPair, clock: FixedClock) -> RegistryIssuer:
+    store = Store.open(url, create=True)
+    store.init_profile(
+        IssuerProfile(
+            did=key.controller,
+            key_id=key.key_id,
+            key_path="/keys/issuer.key",
+            name="Riverside Certification Board",
+            municipality="Riverside",
+            status_base_url="https://status.example/riverside",
+            list_size=MIN_LIST_SIZE,
+            created_at=format_datetime(clock.now()),
+        )
+    )
+    store.put_achievement(achievement(), at=format_datetime(clock.now()))
+    return RegistryIssuer(store, Issuer(key, clock=clock))
+
+
+@pytest.fixture
+def key() -> KeyPair:
+    return KeyPair.generate()
+
+
+@pytest.fixture
+def registry(db_url: str, key: KeyPair) -> Iterator[RegistryIssuer]:  # noqa: F811
+    made = make_registry(db_url, key, FixedClock(NOW))
+    yield made
+    made.store.close()
+
+
+def verified(text: str, at: datetime = NOW) -> bool:
+    return Verifier(clock=FixedClock(at)).verify(text).verified
+
+
+def test_issue_records_then_signs(registry: RegistryIssuer) -> None:
+    issued = registry.issue(ACHIEVEMENT_ID, Subject("Maria Example", "did:example:maria"))
+    record = registry.store.credential(issued.record.id)
+    assert record.state == "active" and record.issued_at == "2026-01-15T12:00:00Z"
+    signed = json.loads(issued.text)
+    assert verified(issued.text)
+    unsigned = {k: v for k, v in signed.items() if k != "proof"}
+    assert content_hash(unsigned) == record.content_hash
+    entries = signed["credentialStatus"]
+    assert [e["statusPurpose"] for e in entries] == ["revocation", "suspension"]
+    assert {e["statusListIndex"] for e in entries} == {str(record.status_index)}
+    assert entries[0]["statusListCredential"] == "https://status.example/riverside/1-revocation"
+
+
+def test_issue_jwt(registry: RegistryIssuer) -> None:
+    issued = registry.issue(ACHIEVEMENT_ID, Subject("Maria", "did:example:m"), fmt="jwt")
+    assert issued.text.count(".") == 2 and verified(issued.text)
+
+
+def test_invalid_subject_records_nothing(registry: RegistryIssuer) -> None:
+    with pytest.raises(CredentialInvalidError, match="needs an id"):
+        registry.issue(ACHIEVEMENT_ID, Subject("No Id"))
+    assert registry.store.count() == 0 and registry.store.status_lists() == []
+
+
+def test_key_must_match_the_profile(registry: RegistryIssuer) -> None:
+    with pytest.raises(ConfigurationError, match="this registry issues as"):
+        RegistryIssuer(registry.store, Issuer(KeyPair.generate()))
+
+
+def test_lifecycle_with_reasons_in_the_audit_log(registry: RegistryIssuer) -> None:
+    cid = registry.issue(ACHIEVEMENT_ID, Subject("A", "did:example:a")).record.id
+    registry.suspend(cid, "investigation")
+    registry.reinstate(cid, "cleared")
+    registry.revoke(cid, "fraud")
+    with pytest.raises(ConflictError):
+        registry.reinstate(cid, "no")
+    with registry.store.transaction() as connection:
+        entries = list(audit.export_entries(connection))
+        assert audit.verify_chain(connection).intact
+    assert [(e["action"], e["reason"]) for e in entries[-3:]] == [
+        ("suspend", "investigation"),
+        ("reinstate", "cleared"),
+        ("revoke", "fraud"),
+    ]
+
+
+def test_renew_links_and_optionally_revokes(registry: RegistryIssuer) -> None:
+    old = registry.issue(
+        ACHIEVEMENT_ID,
+        Subject("A", "did:example:a"),
+        valid_from="2025-01-15T12:00:00Z",
+        valid_until="2026-03-01T00:00:00Z",
+    ).record
+    kept = registry.renew(old.id)
+    assert kept.record.predecessor_id == old.id and kept.record.id != old.id
+    assert kept.record.status_index != old.status_index
+    # same length as the predecessor (409 days 12 h), from now
+    assert kept.record.valid_until == format_datetime(NOW + timedelta(days=409, hours=12))
+    assert registry.store.credential(old.id).state == "active"
+    assert verified(kept.text)
+    replaced = registry.renew(old.id, valid_until="2031-01-01T00:00:00Z", revoke_predecessor=True)
+    assert registry.store.credential(old.id).state == "revoked"
+    assert replaced.record.id in (registry.store.credential(old.id).state_reason or "")
+    with pytest.raises(StorageError, match="revoked"):
+        registry.renew(old.id)
+    with pytest.raises(StorageError, match="no credential"):
+        registry.renew("urn:uuid:unknown")
+
+
+ROSTER = """key,name,subject_id,valid_until
+w1,Ana Lopez,did:example:ana,2030-01-01
+w2,Ben Okafor,did:example:ben,2030-01-01T00:00:00Z
+w3,Chen Wei,did:example:chen,
+"""
+
+
+def write(path: Path, text: str | bytes) -> Path:
+    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    return path
+
+
+def test_batch_issues_each_row_once_and_resumes(registry: RegistryIssuer, tmp_path: Path) -> None:
+    roster = write(tmp_path / "roster.csv", ROSTER)
+    out = tmp_path / "out"
+    first = issue_batch(registry, roster, ACHIEVEMENT_ID, out, workers=1)
+    assert (first.issued, first.already, first.restored) == (3, 0, 0)
+    assert sorted(p.name for p in out.iterdir()) == ["w1.json", "w2.json", "w3.json"]
+    assert all(verified((out / f"w{n}.json").read_text()) for n in (1, 2, 3))
+    (out / "w2.json").unlink()  # as if the run was killed before writing it
+    again = issue_batch(registry, roster, ACHIEVEMENT_ID, out, workers=1)
+    assert (again.issued, again.already, again.restored) == (0, 2, 1)
+    assert registry.store.count() == 3
+    restored = json.loads((out / "w2.json").read_text())
+    record = registry.store.credential(restored["id"])
+    assert record.row_key == "w2" and verified(json.dumps(restored))
+
+
+def test_batch_with_worker_processes(registry: RegistryIssuer, tmp_path: Path) -> None:
+    rows = "".join(f"k{n},Worker {n},did:example:{n}\n" for n in range(300))
+    roster = write(tmp_path / "r.csv", "key,name,subject_id\n" + rows)
+    done = []
+    result = issue_batch(
+        registry, roster, ACHIEVEMENT_ID, tmp_path / "out", workers=2, progress=done.append
+    )
+    assert result.issued == 300 and sum(done) == 300
+    assert verified((tmp_path / "out" / "k299.json").read_text())
+
+
+BAD = (
+    (
+        b"key,name,subject_id,valid_from,valid_until\n"
+        b"ok1,Good Row,did:example:1,,\n"
+        b"bad/key,Bad Key,did:example:2,,\n"
+        b"ok1,Duplicate,did:example:3,,\n"
+        b"d1,Bad Date,did:example:4,2026-13-01,\n"
+        b"d2,Backwards,did:example:5,2027-01-01,2026-01-01\n"
+        b"n1,No Subject,,,\n"
+        b"f1,too,many,fields,here,x\n"
+    )
+    + b"e1,Caf\xe9,did:example:6,,\n"
+    + b"ok2,Good Too,did:example:7,,\n"
+)
+
+
+def test_every_bad_row_is_reported_with_its_line(registry: RegistryIssuer, tmp_path: Path) -> None:
+    roster = write(tmp_path / "bad.csv", BAD)
+    checked = validate(registry, roster, achievement(), "di")
+    lines = sorted({p.line for p in checked.problems})
+    assert lines == [3, 4, 5, 6, 7, 8, 9]
+    text = "\n".join(map(str, checked.problems))
+    for expected in (
+        "letters, digits",
+        "already used on line 2",
+        "not a date",
+        "not after",
+        "needs an id",
+        "6 fields",
+        "not UTF-8",
+    ):
+        assert expected in text
+    with pytest.raises(CredentialInvalidError, match="line 3"):
+        issue_batch(registry, roster, ACHIEVEMENT_ID, tmp_path / "out", workers=1)
+    assert registry.store.count() == 0 and not (tmp_path / "out").exists()
+    result = issue_batch(
+        registry, roster, ACHIEVEMENT_ID, tmp_path / "out", workers=1, skip_invalid=True
+    )
+    assert result.issued == 2 and len(result.skipped) >= 7
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("", "empty"),
+        ("name,subject_id\nA,did:example:a\n", "missing column(s) key"),
+        ("key,name,colour\n", "unknown column(s) colour"),
+        ("key,key,name\n", "repeated column(s) key"),
+    ],
+)
+def test_file_level_problems(
+    registry: RegistryIssuer, tmp_path: Path, content: str, message: str
+) -> None:
+    checked = validate(registry, write(tmp_path / "r.csv", content), achievement(), "di")
+    assert [p.line for p in checked.problems] == [1]
+    assert message in checked.problems[0].message
+
+
+def test_changed_row_for_an_issued_key_is_refused(registry: RegistryIssuer, tmp_path: Path) -> None:
+    roster = write(tmp_path / "r.csv", ROSTER)
+    issue_batch(registry, roster, ACHIEVEMENT_ID, tmp_path / "out", workers=1)
+    changed = write(tmp_path / "r2.csv", ROSTER.replace("Ana Lopez", "Ana Lopes"))
+    checked = validate(registry, changed, achievement(), "di")
+    assert [p.line for p in checked.problems] == [2]
+    assert "renew" in checked.problems[0].message
