@@ -1,0 +1,264 @@
+"""The trust list model, its k-of-n signing, key rotation, rollback protection and freshness."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fixtures.trust_region import BOARDS, NEXT_BOARDS, NOW, RIVERSIDE_BUILD, governance_keys, region
+
+from vcportable.codec.base64url import b64url_decode, b64url_encode
+from vcportable.errors import ConfigurationError, TrustListError
+from vcportable.keys import KeyPair
+from vcportable.trust.acceptance import Freshness, TrustListCache, freshness
+from vcportable.trust.model import TrustList, parse_trust_list
+from vcportable.trust.signing import (
+    GovernanceAnchor,
+    SignedTrustList,
+    sign_trust_list,
+    verify_trust_list,
+)
+
+ANCHOR = GovernanceAnchor(tuple(k.public_key for k in BOARDS.values()), 2)
+NORTH, SOUTH, CROSS = BOARDS.values()
+
+
+def signed(data: dict[str, Any] | None = None, *keys: KeyPair) -> bytes:
+    return sign_trust_list(parse_trust_list(data or region()), keys or (NORTH, SOUTH))
+
+
+# -- model --------------------------------------------------------------------------------------
+
+
+def test_region_round_trips_through_json() -> None:
+    trust_list = parse_trust_list(region())
+    assert parse_trust_list(json.loads(json.dumps(trust_list.to_json_dict()))) == trust_list
+    assert trust_list.issuer(RIVERSIDE_BUILD) is not None
+    assert [a.id for a in trust_list.agreements_of("riverside")] == [
+        "riverside-valmont-nursing",
+        "riverside-hillside-construction",
+    ]
+
+
+def _issuer(data: dict[str, Any], index: int = 0) -> dict[str, Any]:
+    issuer: dict[str, Any] = data["issuers"][index]
+    return issuer
+
+
+BAD_LISTS = [
+    ("unknown municipality", lambda d: _issuer(d).update(municipality="atlantis"), "atlantis"),
+    (
+        "agreement names unknown municipality",
+        lambda d: d["agreements"][0].update(recognising="atlantis"),
+        "atlantis",
+    ),
+    (
+        "agreement names unknown issuer",
+        lambda d: d["agreements"][2].update(recognisedIssuers=["https://nobody.example"]),
+        "nobody.example",
+    ),
+    ("duplicate issuer", lambda d: d["issuers"].append(_issuer(d)), "duplicate id"),
+    ("threshold above keys", lambda d: d["governance"].update(threshold=4), "threshold 4"),
+    ("naive date", lambda d: d.update(issued="2026-01-01T00:00:00"), "timezone"),
+    ("nextUpdate before issued", lambda d: d.update(nextUpdate="2025-01-01T00:00:00Z"), "after"),
+    ("empty scope", lambda d: d["agreements"][0].update(scope={}), "'*'"),
+    (
+        "star inside pattern",
+        lambda d: d["agreements"][0].update(scope={"alignments": ["E*SCO"]}),
+        "pattern",
+    ),
+    ("bad key", lambda d: _issuer(d)["keys"][0].update(publicKeyMultibase="z6Mkbad"), "multicodec"),
+    (
+        "key of another id",
+        lambda d: _issuer(d)["keys"][0].update(id="https://x.example#k"),
+        "must be",
+    ),
+    ("private JWK", lambda d: _issuer(d, 1)["keys"][0]["publicKeyJwk"].update(d="AAAA"), "private"),
+    ("status out of order", lambda d: _issuer(d, 2)["status"].reverse(), "date order"),
+    ("unknown member", lambda d: d.update(extra=1), "extra"),
+    ("negative sequence", lambda d: d.update(sequence=-1), "sequence"),
+]
+
+
+@pytest.mark.parametrize(
+    "edit, expected", [c[1:] for c in BAD_LISTS], ids=[c[0] for c in BAD_LISTS]
+)
+def test_invalid_lists_are_refused_with_the_reason(edit: Any, expected: str) -> None:
+    data = region()
+    edit(data)
+    with pytest.raises(TrustListError, match="trust list is invalid") as caught:
+        parse_trust_list(data)
+    assert expected in caught.value.message
+
+
+# -- signing: k of n ----------------------------------------------------------------------------
+
+
+def test_two_of_three_boards_sign_and_the_list_verifies() -> None:
+    assert verify_trust_list(signed(), ANCHOR) == parse_trust_list(region())
+
+
+def test_a_board_cosigns_later() -> None:
+    one = signed(None, NORTH)
+    with pytest.raises(TrustListError, match="1 valid signature"):
+        verify_trust_list(one, ANCHOR)
+    both = SignedTrustList.parse(one).with_signatures([CROSS])
+    assert verify_trust_list(both, ANCHOR).sequence == 7
+
+
+def _envelope(data: bytes) -> dict[str, Any]:
+    value: dict[str, Any] = json.loads(data)
+    return value
+
+
+def _tampered() -> bytes:
+    envelope = _envelope(signed())
+    payload = json.loads(b64url_decode(envelope["payload"]))
+    payload["issuers"][0]["municipality"] = "hillside"
+    envelope["payload"] = b64url_encode(json.dumps(payload).encode())
+    return json.dumps(envelope).encode()
+
+
+def _unsigned() -> bytes:
+    return json.dumps(region()).encode()
+
+
+def _duplicated_signature() -> bytes:
+    envelope = _envelope(signed(None, NORTH))
+    envelope["signatures"] *= 2
+    return json.dumps(envelope).encode()
+
+
+def _unprotected_header() -> bytes:
+    envelope = _envelope(signed())
+    envelope["signatures"][0]["header"] = {"kid": "x"}
+    return json.dumps(envelope).encode()
+
+
+REFUSED = [
+    ("unsigned list", _unsigned, "not a signed trust list"),
+    (
+        "no signatures",
+        lambda: json.dumps({"payload": "e30", "signatures": []}).encode(),
+        "not signed",
+    ),
+    (
+        "unknown key",
+        lambda: signed(None, KeyPair.generate(), KeyPair.generate()),
+        "2 by a key that is not",
+    ),
+    ("below threshold", lambda: signed(None, SOUTH), "1 valid signature"),
+    ("tampered", _tampered, "do not verify"),
+    ("one key twice", _duplicated_signature, "1 valid signature"),
+    ("unprotected header", _unprotected_header, "unprotected"),
+    ("not JSON", lambda: b"\xff\xfe", "UTF-8"),
+]
+
+
+@pytest.mark.parametrize("make, expected", [c[1:] for c in REFUSED], ids=[c[0] for c in REFUSED])
+def test_lists_a_pinned_verifier_refuses(make: Any, expected: str) -> None:
+    with pytest.raises(TrustListError, match=expected):
+        verify_trust_list(make(), ANCHOR)
+
+
+def test_anchor_misuse_is_a_configuration_error() -> None:
+    with pytest.raises(ConfigurationError, match="threshold 3"):
+        GovernanceAnchor((NORTH.public_key, SOUTH.public_key), 3)
+    with pytest.raises(ConfigurationError, match="twice"):
+        GovernanceAnchor((NORTH.public_key, NORTH.public_key), 1)
+
+
+# -- rotation and rollback ----------------------------------------------------------------------
+
+
+def _rotating(sequence: int) -> dict[str, Any]:
+    """A list of the current boards that announces the next ones."""
+    data = region(sequence=sequence)
+    data["governance"]["next"] = {"threshold": 2, "keys": governance_keys(NEXT_BOARDS)}
+    return data
+
+
+def _rotated(sequence: int) -> dict[str, Any]:
+    return region(
+        sequence=sequence, governance={"threshold": 2, "keys": governance_keys(NEXT_BOARDS)}
+    )
+
+
+NEW_NORTH, NEW_SOUTH, _NEW_CROSS = NEXT_BOARDS.values()
+
+
+def test_accepted_list_is_cached_for_offline_use(tmp_path: Path) -> None:
+    cache = TrustListCache(tmp_path / "cache")
+    assert cache.latest() is None
+    assert cache.accept(signed(), ANCHOR).sequence == 7
+    latest = cache.latest()
+    assert latest is not None and latest.sequence == 7
+
+
+def test_rollback_is_refused(tmp_path: Path) -> None:
+    cache = TrustListCache(tmp_path)
+    cache.accept(signed(region(sequence=8)), ANCHOR)
+    with pytest.raises(TrustListError, match="rollback"):
+        cache.accept(signed(region(sequence=7)), ANCHOR)
+    cache.accept(signed(region(sequence=8), NORTH, CROSS), ANCHOR)  # the same list, re-signed
+
+
+def test_same_sequence_with_other_content_is_refused(tmp_path: Path) -> None:
+    cache = TrustListCache(tmp_path)
+    cache.accept(signed(region(sequence=8)), ANCHOR)
+    other = region(sequence=8)
+    other["agreements"] = []
+    with pytest.raises(TrustListError, match="different content"):
+        cache.accept(signed(other), ANCHOR)
+
+
+def test_rotation_to_announced_keys_then_they_are_the_pin(tmp_path: Path) -> None:
+    cache = TrustListCache(tmp_path)
+    cache.accept(signed(_rotating(8)), ANCHOR)
+    accepted = cache.accept(signed(_rotated(9), NEW_NORTH, NEW_SOUTH), ANCHOR)
+    assert accepted.governance.public_keys() == tuple(k.public_key for k in NEXT_BOARDS.values())
+    # The old boards no longer speak for the region, even with the configured anchor.
+    with pytest.raises(TrustListError, match="announces no next"):
+        cache.accept(signed(region(sequence=10)), ANCHOR)
+
+
+def test_rotation_needs_an_announcement(tmp_path: Path) -> None:
+    cache = TrustListCache(tmp_path)
+    cache.accept(signed(region(sequence=8)), ANCHOR)
+    with pytest.raises(TrustListError, match="announces no next"):
+        cache.accept(signed(_rotated(9), NEW_NORTH, NEW_SOUTH), ANCHOR)
+
+
+def test_current_boards_cannot_swap_keys_unannounced(tmp_path: Path) -> None:
+    cache = TrustListCache(tmp_path)
+    cache.accept(signed(region(sequence=8)), ANCHOR)
+    with pytest.raises(TrustListError, match="did not announce"):
+        cache.accept(signed(_rotated(9)), ANCHOR)
+
+
+# -- freshness ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "offset, expected",
+    [
+        (timedelta(0), Freshness.FRESH),
+        (timedelta(days=16), Freshness.FRESH),
+        (timedelta(days=17), Freshness.GRACE),
+        (timedelta(days=23), Freshness.GRACE),
+        (timedelta(days=24), Freshness.STALE),
+        (-timedelta(days=30), Freshness.NOT_YET_ISSUED),
+    ],
+)
+def test_freshness_around_next_update_and_grace(offset: timedelta, expected: Freshness) -> None:
+    # NOW is 2026-01-15 12:00; nextUpdate 2026-02-01; default grace 7 days.
+    assert freshness(parse_trust_list(region()), NOW + offset) is expected
+
+
+def test_model_is_immutable() -> None:
+    trust_list: TrustList = parse_trust_list(region())
+    with pytest.raises(ValueError, match="frozen"):
+        trust_list.sequence = 9  # type: ignore[misc]
