@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from conftest import VECTORS, load_json
+from conftest import VECTORS, load_json, unsigned_sample
 from vcportable.cli import cli
+from vcportable.cli.render import render_panel
 
-SAMPLE = str(VECTORS / "interop" / "sample-unsigned.json")
+SAMPLE = str(VECTORS.parent.parent / "examples" / "credentials" / "carpenter-level-2.json")
 
 
 def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Any:
@@ -85,12 +86,12 @@ def test_issue_prints_signed_credential_with_issuer_name(keyfile: Path) -> None:
     signed = json.loads(result.stdout)
     did = run("did", "show", str(keyfile))
     assert signed["issuer"]["id"] == json.loads(did.stdout)["id"]
-    assert signed["issuer"]["name"] == load_json("interop/sample-unsigned.json")["issuer"]["name"]
+    assert signed["issuer"]["name"] == unsigned_sample()["issuer"]["name"]
     assert signed["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
 
 
 def test_issue_sets_valid_from_when_absent(tmp_path: Path, keyfile: Path) -> None:
-    unsigned = load_json("interop/sample-unsigned.json")
+    unsigned = unsigned_sample()
     del unsigned["validFrom"]
     source = tmp_path / "u.json"
     source.write_text(json.dumps(unsigned))
@@ -122,7 +123,7 @@ def test_issue_encrypted_key(tmp_path: Path) -> None:
 
 
 def test_issue_rejects_invalid_credential_naming_the_field(tmp_path: Path, keyfile: Path) -> None:
-    unsigned = load_json("interop/sample-unsigned.json")
+    unsigned = unsigned_sample()
     del unsigned["credentialSubject"]["achievement"]["name"]
     source = tmp_path / "bad.json"
     source.write_text(json.dumps(unsigned))
@@ -272,9 +273,10 @@ def test_sd_jwt_issue_present_verify(tmp_path: Path, keyfile: Path) -> None:
         str(presentation),
     )
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["disclosed"] == ["credentialSubject.name"]
+    [report] = json_lines(result.stdout)
+    assert report["disclosed"] == [{"path": "credentialSubject.name", "value": "Maria Example"}]
     human = run("verify", str(presentation))
-    assert "disclosed:   credentialSubject.name" in human.output
+    assert "disclosed:    credentialSubject.name = Maria Example" in human.output
     wrong = run(
         "verify",
         "--json",
@@ -291,7 +293,7 @@ def test_sd_jwt_issue_present_verify(tmp_path: Path, keyfile: Path) -> None:
 def test_present_json_ld_credential(tmp_path: Path, keyfile: Path) -> None:
     holder = tmp_path / "holder.key"
     did = run("key", "generate", "--out", str(holder), "--no-passphrase").stdout.strip()
-    unsigned = load_json("interop/sample-unsigned.json")
+    unsigned = unsigned_sample()
     unsigned["credentialSubject"]["id"] = did  # she presents her own credential
     source = tmp_path / "hers.json"
     source.write_text(json.dumps(unsigned))
@@ -380,7 +382,7 @@ def test_issue_out_into_missing_folder(tmp_path: Path, keyfile: Path) -> None:
 
 @pytest.mark.parametrize("context", [{"@vocab": "https://x.example/"}, [], 5])
 def test_issue_odd_context_is_a_clear_error(tmp_path: Path, keyfile: Path, context: Any) -> None:
-    unsigned = load_json("interop/sample-unsigned.json")
+    unsigned = unsigned_sample()
     unsigned["@context"] = context
     source = tmp_path / "odd.json"
     source.write_text(json.dumps(unsigned))
@@ -390,7 +392,7 @@ def test_issue_odd_context_is_a_clear_error(tmp_path: Path, keyfile: Path, conte
 
 
 def test_issue_refuses_a_credential_typed_as_presentation(tmp_path: Path, keyfile: Path) -> None:
-    unsigned = load_json("interop/sample-unsigned.json")
+    unsigned = unsigned_sample()
     unsigned["type"].append("VerifiablePresentation")
     source = tmp_path / "both.json"
     source.write_text(json.dumps(unsigned))
@@ -437,3 +439,166 @@ def test_present_refuses_non_utf8(tmp_path: Path) -> None:
     run("key", "generate", "--out", str(holder), "--no-passphrase")
     result = run("present", "--credential", str(path), "--holder-key", str(holder))
     assert result.exit_code == 3 and "not UTF-8" in result.output
+
+
+# -- the verdict shows what was certified --------------------------------------------------
+
+LEVEL = "urn:uuid:0d6e9b2a-5c1f-4e8b-9a3d-7f2c1b0e4a55"
+
+
+def certified_sample() -> dict[str, Any]:
+    """The sample with an achieved rubric level and evidence, as OB 3.0 states them."""
+    unsigned = load_json("interop/sample-unsigned.json")
+    achievement = unsigned["credentialSubject"]["achievement"]
+    achievement["achievementType"] = "License"
+    achievement["alignment"] = [
+        {
+            "type": ["Alignment"],
+            "targetName": "carpenter",
+            "targetFramework": "ESCO",
+            "targetCode": "7115.1",
+            "targetUrl": "http://data.europa.eu/esco/occupation/48c4d0c9",
+        },
+        {
+            "type": ["Alignment"],
+            "targetName": "EQF level 4",
+            "targetFramework": "EQF",
+            "targetCode": "4",
+            "targetUrl": "http://data.europa.eu/snb/eqf/4",
+        },
+    ]
+    achievement["resultDescription"] = [
+        {
+            "id": "urn:uuid:2a4c6e8f-1b3d-4f5a-8c7e-9d0b1a2c3e4f",
+            "type": ["ResultDescription"],
+            "name": "Practical examination",
+            "resultType": "RubricCriterionLevel",
+            "rubricCriterionLevel": [
+                {"id": LEVEL, "type": ["RubricCriterionLevel"], "name": "Journeyman"}
+            ],
+        }
+    ]
+    unsigned["credentialSubject"]["result"] = [
+        {
+            "type": ["Result"],
+            "resultDescription": "urn:uuid:2a4c6e8f-1b3d-4f5a-8c7e-9d0b1a2c3e4f",
+            "achievedLevel": LEVEL,
+        }
+    ]
+    unsigned["evidence"] = [
+        {
+            "id": "https://board.example/exams/2025-117",
+            "type": ["Evidence"],
+            "name": "Workshop task",
+            "narrative": "16 h timber frame build",
+        }
+    ]
+    return unsigned
+
+
+@pytest.fixture
+def certified_file(tmp_path: Path, keyfile: Path) -> Path:
+    source = tmp_path / "certified.json"
+    source.write_text(json.dumps(certified_sample()))
+    out = tmp_path / "certified.signed.json"
+    result = run("issue", "--key", str(keyfile), "--credential", str(source), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_verdict_json_shows_what_was_certified(certified_file: Path) -> None:
+    [report] = json_lines(run("verify", "--json", str(certified_file)).stdout)
+    subject = load_json("interop/sample-unsigned.json")["credentialSubject"]
+    assert report["subject"] == subject["id"]
+    assert report["subject_name"] == subject["name"]
+    achievement = report["achievement"]
+    assert achievement["name"] == subject["achievement"]["name"]
+    assert achievement["description"] == subject["achievement"]["description"]
+    assert achievement["achievement_type"] == "License"
+    assert achievement["level"] == "Journeyman"
+    assert [(a["framework"], a["code"], a["name"]) for a in achievement["alignments"]] == [
+        ("ESCO", "7115.1", "carpenter"),
+        ("EQF", "4", "EQF level 4"),
+    ]
+    assert report["evidence"] == [
+        {
+            "id": "https://board.example/exams/2025-117",
+            "name": "Workshop task",
+            "narrative": "16 h timber frame build",
+        }
+    ]
+    assert report["issuer"].startswith("did:key:") and report["issuer_name"]
+    assert report["valid_from"] and report["valid_until"]
+
+
+def test_verdict_text_shows_what_was_certified(certified_file: Path) -> None:
+    output = run("verify", str(certified_file)).output
+    for expected in (
+        "subject:      ",
+        "achievement:  ",
+        "type:         License",
+        "level:        Journeyman",
+        "alignment:    ESCO: 7115.1 (carpenter) http://data.europa.eu/esco/occupation/48c4d0c9",
+        "alignment:    EQF: 4 (EQF level 4)",
+        "evidence:     Workshop task 16 h timber frame build",
+        "valid:        ",
+    ):
+        assert expected in output, expected
+
+
+def test_verdict_omits_what_the_credential_does_not_carry(tmp_path: Path, keyfile: Path) -> None:
+    unsigned = load_json("interop/sample-unsigned.json")
+    achievement = unsigned["credentialSubject"]["achievement"]
+    for name in ("alignment", "achievementType"):
+        achievement.pop(name, None)
+    unsigned.pop("evidence", None)
+    unsigned.pop("validUntil", None)
+    source = tmp_path / "plain.json"
+    source.write_text(json.dumps(unsigned))
+    signed = tmp_path / "plain.signed.json"
+    assert run("issue", "--key", str(keyfile), "--credential", str(source), "--out", str(signed))
+    [report] = json_lines(run("verify", "--json", str(signed)).stdout)
+    for absent in ("evidence", "valid_until", "disclosed"):
+        assert absent not in report
+    for absent in ("alignments", "achievement_type", "level"):
+        assert absent not in report["achievement"]
+    output = run("verify", str(signed)).output
+    for label in ("alignment:", "level:", "evidence:", "type:"):
+        assert label not in output
+
+
+UNSAFE = "\u2028\u2029\u200b\u200d\u2066\u202e\u061c\ufeff\x85\x1b"
+
+
+def test_verdict_neutralises_unsafe_characters_from_the_credential(
+    tmp_path: Path, keyfile: Path
+) -> None:
+    unsigned = certified_sample()
+    unsigned["credentialSubject"]["achievement"]["name"] = f"Carpenter{UNSAFE}[31mLevel 2"
+    unsigned["evidence"][0]["name"] = f"Task{UNSAFE}"
+    source = tmp_path / "unsafe.json"
+    source.write_text(json.dumps(unsigned))
+    signed = tmp_path / "unsafe.signed.json"
+    assert run("issue", "--key", str(keyfile), "--credential", str(source), "--out", str(signed))
+    text = run("verify", str(signed)).output
+    panel = render_panel("x", verify_report(signed), colour=False)
+    for output in (text, panel):
+        assert not any(c in output for c in UNSAFE), output
+        assert "\\u2028" in output and "\\u202e" in output and "\\u200b" in output
+    # JSON escapes everything outside ASCII, so a terminal showing it is safe too.
+    raw = run("verify", "--json", str(signed)).stdout
+    assert raw.isascii() and "\x1b" not in raw
+
+
+def verify_report(path: Path) -> Any:
+    from vcportable.verifier import Verifier
+
+    return Verifier().verify(path.read_bytes())
+
+
+def test_verdict_panel_on_a_terminal(certified_file: Path) -> None:
+    panel = render_panel(str(certified_file), verify_report(certified_file), colour=True)
+    assert "VERIFIED" in panel and "Journeyman" in panel and "ESCO: 7115.1" in panel
+    assert "\x1b[" in panel  # coloured
+    plain = render_panel(str(certified_file), verify_report(certified_file), colour=False)
+    assert "\x1b[3" not in plain  # no colour codes (bold may stay)

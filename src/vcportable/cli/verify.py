@@ -147,6 +147,9 @@ def _show(name: str, report: VerificationReport, as_json: bool) -> None:
 
         echo(json.dumps({"input": name, **report.to_json_dict()}))
         return
-    from .render import render_report
+    from .render import render_panel, render_report
 
-    echo(render_report(name, report))
+    if sys.stdout is not None and sys.stdout.isatty():
+        echo(render_panel(name, report, colour=click.get_current_context().color))
+    else:
+        echo(render_report(name, report))

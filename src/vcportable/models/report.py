@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypedDict
+
+from .facts import AchievementFact, EvidenceFact, achievement_of, evidence_of, single_subject
 
 
 class CheckStatus(StrEnum):
@@ -91,6 +93,14 @@ class Code(StrEnum):
     ENVELOPE_INVALID = "ENVELOPE_INVALID"
 
 
+class DisclosedClaim(TypedDict):
+    """A claim an SD-JWT holder revealed: its path (``credentialSubject.name``) and value. A
+    plain dict, so that a disclosed ``null`` stays in the JSON report."""
+
+    path: str
+    value: Any
+
+
 @dataclass(frozen=True, kw_only=True)
 class Check:
     """One step of verification and its outcome."""
@@ -138,9 +148,14 @@ class VerificationReport:
     name: str | None = None
     valid_from: str | None = None
     valid_until: str | None = None
+    #: What was certified, as the credential states it (see :mod:`vcportable.models.facts`).
+    subject: str | None = None
+    subject_name: str | None = None
+    achievement: AchievementFact | None = None
+    evidence: list[EvidenceFact] | None = None
     credentials: list[VerificationReport] = field(default_factory=list)
-    #: SD-JWT: paths of the selectively disclosable claims the holder revealed.
-    disclosed: list[str] | None = None
+    #: SD-JWT: each selectively disclosable claim the holder revealed, with its value.
+    disclosed: list[DisclosedClaim] | None = None
 
     @classmethod
     def from_checks(cls, kind: str, checks: list[Check], **fields: Any) -> VerificationReport:
@@ -179,18 +194,24 @@ def validity_period(credential: Mapping[str, Any]) -> tuple[Any, Any]:
     return start, end
 
 
-def credential_facts(credential: Mapping[str, Any]) -> dict[str, str]:
-    """What a report says about a credential (issuer, its stated name, id, name, validity),
-    for whichever of them the document states as strings."""
+def credential_facts(credential: Mapping[str, Any]) -> dict[str, Any]:
+    """What a report says about a credential: issuer, its stated name, id, name, validity (the
+    strings among them), and what was certified (subject, achievement, evidence)."""
     issuer = credential.get("issuer")
     issuer_object = issuer if isinstance(issuer, Mapping) else {}
     start, end = validity_period(credential)
-    facts = {
+    subject = single_subject(credential) or {}
+    facts: dict[str, Any] = {
         "issuer": issuer_object.get("id") if issuer_object else issuer,
         "issuer_name": issuer_object.get("name"),
         "credential_id": credential.get("id"),
         "name": credential.get("name"),
         "valid_from": start,
         "valid_until": end,
+        "subject": subject.get("id"),
+        "subject_name": subject.get("name"),
     }
-    return {k: v for k, v in facts.items() if isinstance(v, str)}
+    found: dict[str, Any] = {k: v for k, v in facts.items() if isinstance(v, str)}
+    certified = {"achievement": achievement_of(subject), "evidence": evidence_of(credential)}
+    found.update((k, v) for k, v in certified.items() if v is not None)
+    return found

@@ -25,6 +25,7 @@ from vcportable.models.report import (
     Check,
     CheckStatus,
     Code,
+    DisclosedClaim,
     VerificationReport,
     credential_facts,
 )
@@ -84,6 +85,8 @@ class JoseResult:
     credentials: list[JoseResult] = field(default_factory=list)
     #: The key whose signature over the token verified (None when it did not).
     signer: Signer | None = None
+    #: SD-JWT: the value of each disclosed path, as revealed (nested disclosures applied).
+    disclosed_values: dict[str, Any] = field(default_factory=dict)
 
     @property
     def verified(self) -> bool:
@@ -138,7 +141,11 @@ class JoseResult:
             [*self.checks, *extra_checks],
             credentials=list(credentials),
             format=self.format,
-            disclosed=list(self.disclosed) or None,
+            disclosed=[
+                DisclosedClaim(path=path, value=self.disclosed_values.get(path))
+                for path in self.disclosed
+            ]
+            or None,
             **self.summary(),
         )
 

@@ -107,6 +107,7 @@ def verify_sd_jwt(
         return failed_result(fmt, kind, checks, exc)
     checks += _key_binding(parsed, payload, sd_alg, now, policy, kind)
     disclosed = [d.path for d in disclosures]
+    values = {d.path: _value_at(claims, d.where) for d in disclosures}
     if fmt == "dc+sd-jwt":
         document = claims
         checks.append(_sd_jwt_vc_checks(claims))
@@ -123,7 +124,17 @@ def verify_sd_jwt(
         checks += nonce_aud_checks(claims, policy)
         credentials, enclosed = verify_enclosed(document, resolver=resolver, now=now, policy=policy)
         checks.append(enclosed)
-    return JoseResult(fmt, kind, checks, document, claims, disclosed, credentials, signed_by)
+    return JoseResult(
+        fmt, kind, checks, document, claims, disclosed, credentials, signed_by, values
+    )
+
+
+def _value_at(claims: Any, where: tuple[str | int, ...]) -> Any:
+    """The disclosed value where the disclosure landed: with the disclosures nested in it
+    applied, so a report shows what the holder revealed, not digests."""
+    for segment in where:
+        claims = claims[segment]
+    return claims
 
 
 def _signer(payload: Mapping[str, Any], fmt: str) -> str:
