@@ -59,6 +59,7 @@ DIGITALBAZAAR_DATE_RE: Final = re.compile(
     r"(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00))?"
 )
 
+_DAY: Final = timedelta(days=1)
 _MAX_DATE_CHARS: Final = 64  # no real timestamp is longer; keeps the regex and integers small
 _EXAMPLE: Final = "2025-03-01T00:00:00Z"
 
@@ -87,38 +88,29 @@ def _read(value: object, require_timezone: bool) -> XsdDateTime | str:
     if match is None:
         kind = "XSD dateTimeStamp" if require_timezone else "XSD dateTime"
         return f"must be an {kind} such as {_EXAMPLE} (got {show(value)})"
-    g = match.group
-    tz = g("tz")
+    tz = match["tz"]
     if require_timezone and tz is None:
         return (
             f"needs a timezone ('Z' or '+hh:mm'): VC 2.0 dates are XSD dateTimeStamp "
             f"(got {show(value)})"
         )
-    year, month, day = int(g("year")), int(g("month")), int(g("day"))
-    if not 1 <= year <= 9999:
+    if not 1 <= int(match["year"]) <= 9999:
         return f"must have a year from 0001 to 9999 (got {show(value)})"
+    # The pattern has fixed the form; the C ISO parser does the calendar and the arithmetic
+    # (every digit of the fraction is kept in ``fraction``; the datetime holds microseconds).
+    midnight = match["midnight"] is not None
+    text = value[: match.start("midnight")] + "00:00:00" + (tz or "") if midnight else value
     try:
-        midnight = datetime(year, month, day, tzinfo=UTC)
+        parsed = datetime.fromisoformat(text)
     except ValueError:
-        return f"is not a calendar date: {year:04d}-{month:02d} has no day {day}"
-    if g("midnight"):  # 24:00:00 is the first instant of the next day
-        clock, fraction = timedelta(days=1), ""
-    else:
-        fraction = (g("fraction") or "").rstrip("0")
-        clock = timedelta(
-            hours=int(g("hour")),
-            minutes=int(g("minute")),
-            seconds=int(g("second")),
-            microseconds=int((fraction + "000000")[:6]),
-        )
-    if tz is not None and tz != "Z":
-        hours, minutes = (int(g("tzh")), int(g("tzm"))) if g("tzh") else (14, 0)
-        offset = timedelta(hours=hours, minutes=minutes)
-        clock -= offset if g("sign") == "+" else -offset
+        return f"is not a calendar date: {match['year']}-{match['month']} has no day {match['day']}"
     try:
-        instant = midnight + clock
+        instant = parsed.astimezone(UTC) if tz else parsed.replace(tzinfo=UTC)
+        if midnight:  # 24:00:00 is the first instant of the next day
+            instant += _DAY
     except OverflowError:
         return f"must fall within the years 0001 to 9999 in UTC (got {show(value)})"
+    fraction = "" if midnight else (match["fraction"] or "").rstrip("0")
     return XsdDateTime(instant, fraction, tz is not None)
 
 
