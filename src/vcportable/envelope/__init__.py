@@ -8,6 +8,7 @@ recognises any of these. The format is specified in ``docs/qr-format.md``.
 
 from __future__ import annotations
 
+from .bake import bake, unbake
 from .format import (
     MAX_CONTENT_BYTES,
     MAX_TEXT_CHARS,
@@ -18,6 +19,9 @@ from .format import (
     decode_envelope,
     encode,
 )
+from .inputs import open_input
+from .read import read_image
+from .render import qr_version, render
 
 __all__ = [
     "MAX_CONTENT_BYTES",
@@ -25,7 +29,13 @@ __all__ = [
     "VERSION",
     "Envelope",
     "Kind",
+    "bake",
     "decode",
     "decode_envelope",
     "encode",
+    "open_input",
+    "qr_version",
+    "read_image",
+    "render",
+    "unbake",
 ]
