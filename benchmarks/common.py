@@ -16,6 +16,14 @@ RESULTS = ROOT / "benchmarks" / "results"
 SAMPLE = ROOT / "tests" / "vectors" / "interop" / "sample-unsigned.json"
 
 
+def unsigned_sample() -> dict[str, Any]:
+    """The sample as a template to issue: without its placeholder issuer id, which the
+    issuer fills in (a stated issuer must be the signing key's identity)."""
+    document: dict[str, Any] = json.loads(SAMPLE.read_text("utf-8"))
+    del document["issuer"]["id"]
+    return document
+
+
 def ops_per_second(fn: Callable[[], Any], *, seconds: float = 1.0, min_ops: int = 20) -> float:
     """Run ``fn`` repeatedly for about ``seconds`` (after a warm-up) and return its rate."""
     for _ in range(5):

@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from common import (
-    SAMPLE,
     interop_dir,
     node_bench,
     ops_per_second,
     print_table,
     save,
+    unsigned_sample,
     versus_reference,
 )
 
@@ -45,7 +45,7 @@ SUITES = [
 
 
 def suite_rates(seconds: float) -> dict[str, dict[str, float]]:
-    unsigned = json.loads(SAMPLE.read_text())
+    unsigned = unsigned_sample()
     rates = {}
     for name, key_type in SUITES:
         issuer = Issuer(KeyPair.generate(key_type), cryptosuite=name, clock=CLOCK)
@@ -62,7 +62,7 @@ def suite_rates(seconds: float) -> dict[str, dict[str, float]]:
 def vc_jwt_rates(seconds: float) -> dict[str, float]:
     """The same credential as a vc+jwt, through the same Issuer and Verifier."""
     issuer = Issuer(KeyPair.generate(), clock=CLOCK)
-    unsigned = json.loads(SAMPLE.read_text())
+    unsigned = unsigned_sample()
     token = issuer.issue_jwt(unsigned)
     verifier = Verifier(clock=CLOCK)
     assert verifier.verify(token).verified
@@ -83,7 +83,7 @@ def raw_ed25519_rate(seconds: float) -> float:
 def pyld_normalize_rate(seconds: float) -> float:
     from pyld import jsonld as pyld_jsonld
 
-    doc = json.loads(SAMPLE.read_text())
+    doc = unsigned_sample()
     doc["issuer"]["id"] = KeyPair.generate().controller
     loader = jsonld.default_loader()
     options = {"algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": loader}
@@ -95,7 +95,7 @@ def cold_cli(runs: int = 5) -> dict[str, float | None]:
     with tempfile.TemporaryDirectory() as tmp:
         signed = Path(tmp) / "signed.json"
         signed.write_text(
-            json.dumps(Issuer(KeyPair.generate()).issue(json.loads(SAMPLE.read_text())))
+            json.dumps(Issuer(KeyPair.generate()).issue(unsigned_sample()))
         )
 
         def median(cmd: list[str], cwd: Path | None = None) -> float:
@@ -122,7 +122,7 @@ def cold_cli(runs: int = 5) -> dict[str, float | None]:
 
 def memory(n: int) -> dict[str, float]:
     """Traced Python memory after 1,000 and after ``n`` verifications (KiB)."""
-    signed = Issuer(KeyPair.generate(), clock=CLOCK).issue(json.loads(SAMPLE.read_text()))
+    signed = Issuer(KeyPair.generate(), clock=CLOCK).issue(unsigned_sample())
     verifier = Verifier(clock=CLOCK)
     tracemalloc.start()
     marks = {}

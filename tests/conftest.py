@@ -72,3 +72,11 @@ def set_path(document: Any, path: tuple[Any, ...], value: Any) -> Any:
     else:
         parent[key] = value
     return before
+
+
+def unsigned_sample() -> dict[str, Any]:
+    """The harness's sample credential as a template to issue: its placeholder issuer id
+    removed, so the issuer fills in its own (a stated issuer must be the key's identity)."""
+    document: dict[str, Any] = load_json("interop/sample-unsigned.json")
+    del document["issuer"]["id"]
+    return document

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import vcportable
-from conftest import load_json
+from conftest import unsigned_sample
 
 
 @pytest.mark.parametrize("name", vcportable.__all__)
@@ -24,7 +24,7 @@ def test_unknown_attribute() -> None:
 
 def test_quickstart() -> None:
     key = vcportable.KeyPair.generate()
-    signed = vcportable.Issuer(key).issue(load_json("interop/sample-unsigned.json"))
+    signed = vcportable.Issuer(key).issue(unsigned_sample())
     report = vcportable.Verifier().verify(signed)
     assert report.verified
     assert all(c.status in vcportable.CheckStatus for c in report.checks)

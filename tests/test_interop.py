@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from conftest import load_json, require_harness
+from conftest import load_json, require_harness, unsigned_sample
 from vcportable.clock import FixedClock
 from vcportable.issuer import Issuer
 from vcportable.keys import KeyPair, KeyType
@@ -48,7 +48,7 @@ def test_reference_key_derives_the_same_did() -> None:
 @pytest.mark.node
 def test_harness_signs_now_and_vcportable_verifies(tmp_path: Path) -> None:
     harness = require_harness()
-    unsigned = load_json("interop/sample-unsigned.json")
+    unsigned = unsigned_sample()
     unsigned["credentialSubject"]["name"] = "Zoë Ünïcode-Test \u00e9\u4e2d"
     source = tmp_path / "unsigned.json"
     source.write_text(json.dumps(unsigned, ensure_ascii=False))
@@ -79,7 +79,7 @@ def test_harness_signs_now_and_vcportable_verifies(tmp_path: Path) -> None:
 )
 def test_vcportable_signs_and_harness_verifies(tmp_path: Path, edit: Any) -> None:
     harness = require_harness()
-    unsigned = load_json("interop/sample-unsigned.json")
+    unsigned = unsigned_sample()
     edit(unsigned)
     signed = Issuer(KeyPair.generate()).issue(unsigned)
     path = tmp_path / "signed.json"
@@ -93,7 +93,7 @@ def test_vcportable_signs_and_harness_verifies(tmp_path: Path, edit: Any) -> Non
 @pytest.mark.node
 def test_harness_rejects_what_vcportable_rejects(tmp_path: Path) -> None:
     harness = require_harness()
-    signed = Issuer(KeyPair.generate()).issue(load_json("interop/sample-unsigned.json"))
+    signed = Issuer(KeyPair.generate()).issue(unsigned_sample())
     signed["credentialSubject"]["name"] = "Mallory"
     path = tmp_path / "tampered.json"
     path.write_text(json.dumps(signed))

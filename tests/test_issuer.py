@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from conftest import load_json
+from conftest import unsigned_sample
 from vcportable.clock import FixedClock
 from vcportable.errors import CanonicalizationError, ConfigurationError, CredentialInvalidError
 from vcportable.issuer import Issuer, prepare_credential
@@ -19,15 +19,15 @@ KEY = KeyPair.generate()
 
 
 def test_issuer_object_keeps_its_name_and_gets_the_key_did() -> None:
-    unsigned = load_json("interop/sample-unsigned.json")
+    unsigned = unsigned_sample()
     prepared = prepare_credential(unsigned, KEY.controller, "2026-01-15T12:00:00Z")
     assert prepared["issuer"] == {**unsigned["issuer"], "id": KEY.controller}
-    assert unsigned["issuer"]["id"] == "did:key:PLACEHOLDER"  # input untouched
+    assert "id" not in unsigned["issuer"]  # input untouched
 
 
-def test_issuer_string_is_replaced_and_valid_from_set() -> None:
-    unsigned = load_json("interop/sample-unsigned.json")
-    unsigned["issuer"] = "did:example:someone-else"
+def test_absent_issuer_is_the_key_and_valid_from_set() -> None:
+    unsigned = unsigned_sample()
+    del unsigned["issuer"]
     del unsigned["validFrom"]
     signed = Issuer(KEY, clock=CLOCK).issue(unsigned)
     assert signed["issuer"] == KEY.controller
@@ -35,22 +35,45 @@ def test_issuer_string_is_replaced_and_valid_from_set() -> None:
     assert signed["proof"]["created"] == "2026-01-15T12:00:00Z"
 
 
-def test_vc_1_1_gets_issuance_date_and_a_hint_for_missing_terms() -> None:
+def test_stated_issuer_must_be_the_keys_identity() -> None:
+    """A key never signs for someone else: the issuer is not silently replaced."""
+    unsigned = unsigned_sample()
+    unsigned["issuer"] = "did:example:someone-else"
+    with pytest.raises(CredentialInvalidError, match="not the identity of the signing key"):
+        Issuer(KEY, clock=CLOCK).issue(unsigned)
+    unsigned["issuer"] = {"id": "https://board.example", "name": "Board"}
+    with pytest.raises(CredentialInvalidError, match="issuer.id"):
+        Issuer(KEY, clock=CLOCK).issue(unsigned)
+    unsigned["issuer"] = KEY.controller
+    assert Issuer(KEY, clock=CLOCK).issue(unsigned)["issuer"] == KEY.controller
+
+
+@pytest.mark.parametrize("issuer", ["board of riverside", 42, ["did:example:a"], {"id": 7}])
+def test_non_url_issuer_is_refused(issuer: object) -> None:
+    unsigned = unsigned_sample()
+    unsigned["issuer"] = issuer
+    with pytest.raises(CredentialInvalidError, match="issuer"):
+        Issuer(KEY, clock=CLOCK).issue(unsigned)
+
+
+def test_vc_1_1_gets_issuance_date_and_the_data_integrity_context() -> None:
     doc = {
         "@context": ["https://www.w3.org/2018/credentials/v1"],
         "type": ["VerifiableCredential"],
         "credentialSubject": {"id": "did:example:1"},
     }
-    with pytest.raises(CanonicalizationError, match="data-integrity/v2"):
-        Issuer(KEY, clock=CLOCK).issue(doc)
-    doc["@context"].append("https://w3id.org/security/data-integrity/v2")
     signed = Issuer(KEY, clock=CLOCK).issue(doc)
+    assert signed["@context"] == [
+        "https://www.w3.org/2018/credentials/v1",
+        "https://w3id.org/security/data-integrity/v2",
+    ]
+    assert doc["@context"] == ["https://www.w3.org/2018/credentials/v1"]  # input untouched
     assert signed["issuanceDate"] == "2026-01-15T12:00:00Z" and "validFrom" not in signed
     assert Verifier(clock=CLOCK).verify(signed).verified
 
 
 def test_every_problem_is_named_at_once() -> None:
-    unsigned = load_json("interop/sample-unsigned.json")
+    unsigned = unsigned_sample()
     del unsigned["credentialSubject"]["achievement"]["name"]
     unsigned["validUntil"] = "next year"
     with pytest.raises(CredentialInvalidError) as caught:
@@ -61,14 +84,14 @@ def test_every_problem_is_named_at_once() -> None:
 
 @pytest.mark.parametrize("method", ["issue", "issue_jwt", "issue_sd_jwt"])
 def test_every_format_validates_before_signing(method: str) -> None:
-    unsigned = load_json("interop/sample-unsigned.json")
+    unsigned = unsigned_sample()
     unsigned["type"] = ["OpenBadgeCredential"]
     with pytest.raises(CredentialInvalidError, match="VerifiableCredential"):
         getattr(Issuer(KEY, clock=CLOCK), method)(unsigned)
 
 
 def test_undefined_term_is_refused_not_silently_unsigned() -> None:
-    unsigned = load_json("interop/sample-unsigned.json")
+    unsigned = unsigned_sample()
     unsigned["credentialSubject"]["shoeSize"] = 44
     with pytest.raises(CanonicalizationError, match="shoeSize"):
         Issuer(KEY, clock=CLOCK).issue(unsigned)
@@ -82,7 +105,7 @@ def test_unknown_suite_fails_at_construction() -> None:
 def test_p256_key_with_ecdsa_suite() -> None:
     key = KeyPair.generate(KeyType.P256)
     signed = Issuer(key, cryptosuite="ecdsa-rdfc-2019", clock=CLOCK).issue(
-        load_json("interop/sample-unsigned.json")
+        unsigned_sample()
     )
     assert signed["issuer"]["id"].startswith("did:key:zDn")
     assert Verifier(clock=CLOCK).verify(copy.deepcopy(signed)).verified

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from conftest import DELETE, load_json, set_path
+from conftest import DELETE, load_json, set_path, unsigned_sample
 from vcportable.clock import FixedClock
 from vcportable.dids import OfflineResolver
 from vcportable.issuer import Issuer
@@ -37,7 +37,7 @@ def holder_key() -> KeyPair:
 @pytest.fixture(scope="module")
 def signed(issuer_key: KeyPair, holder_key: KeyPair) -> dict[str, Any]:
     """The worker's credential: its subject is the holder's DID, so she can present it."""
-    unsigned = load_json("interop/sample-unsigned.json")
+    unsigned = unsigned_sample()
     unsigned["credentialSubject"]["id"] = holder_key.controller
     return Issuer(issuer_key, clock=CLOCK).issue(unsigned)
 
@@ -81,7 +81,7 @@ def test_signed_credential_verifies(signed: dict[str, Any], issuer_key: KeyPair)
 def test_every_suite_round_trips(suite: str, key_type: KeyType) -> None:
     key = KeyPair.generate(key_type)
     signed = Issuer(key, cryptosuite=suite, clock=CLOCK).issue(
-        load_json("interop/sample-unsigned.json")
+        unsigned_sample()
     )
     assert signed["proof"]["cryptosuite"] == suite
     assert _verify(signed).verified
@@ -197,7 +197,7 @@ def test_key_not_controlled_by_issuer(issuer_key: KeyPair) -> None:
     from vcportable.proofs import dataintegrity as di
 
     # Signed by another key, while naming `issuer_key`'s DID as issuer.
-    unsigned = load_json("interop/sample-unsigned.json")
+    unsigned = unsigned_sample()
     unsigned["issuer"]["id"] = issuer_key.controller
     forged = di.add_proof(unsigned, KeyPair.generate(), created=NOW, loader=jsonld.default_loader())
     report = _fails_with(forged, Code.ISSUER_KEY_MISMATCH)
@@ -251,7 +251,7 @@ def test_did_web_from_cache(issuer_key: KeyPair) -> None:
         ],
         "assertionMethod": [f"{did}#key-1"],
     }
-    signed = Issuer(key, clock=CLOCK).issue(load_json("interop/sample-unsigned.json"))
+    signed = Issuer(key, clock=CLOCK).issue(unsigned_sample())
     assert signed["issuer"]["id"] == did
     resolver = OfflineResolver(did_web_documents={did: document})
     assert _verify(signed, resolver=resolver).verified
@@ -276,7 +276,7 @@ def test_data_model_violation(signed: dict[str, Any]) -> None:
 
 
 def test_status_entry_is_reported_not_checked(issuer_key: KeyPair) -> None:
-    unsigned = load_json("interop/sample-unsigned.json")
+    unsigned = unsigned_sample()
     unsigned["credentialStatus"] = {
         "id": "https://status.example/1#94567",
         "type": "BitstringStatusListEntry",
@@ -378,7 +378,7 @@ def test_unsigned_presentation(signed: dict[str, Any]) -> None:
 
 
 def _with_related(issuer_key: KeyPair, related: list[dict[str, Any]]) -> dict[str, Any]:
-    unsigned = load_json("interop/sample-unsigned.json")
+    unsigned = unsigned_sample()
     unsigned["relatedResource"] = related
     return Issuer(issuer_key, clock=CLOCK).issue(unsigned)
 
@@ -431,7 +431,7 @@ def test_controller_claim_in_another_did_document_is_not_trusted() -> None:
         ],
         "assertionMethod": [f"{evil}#k"],
     }
-    unsigned = load_json("interop/sample-unsigned.json")
+    unsigned = unsigned_sample()
     unsigned["issuer"]["id"] = victim
     forged = di.add_proof(
         unsigned,
@@ -476,7 +476,7 @@ def test_jcs_refuses_numbers_outside_i_json(issuer_key: KeyPair) -> None:
     from vcportable.errors import CanonicalizationError
     from vcportable.proofs import dataintegrity as di
 
-    unsigned = load_json("interop/sample-unsigned.json")
+    unsigned = unsigned_sample()
     unsigned["issuer"]["id"] = issuer_key.controller
     unsigned["credentialSubject"]["achievement"]["creditsAvailable"] = 2**60
     with pytest.raises(CanonicalizationError, match="JCS"):
@@ -545,7 +545,7 @@ def test_holder_claimed_but_not_proven(signed: dict[str, Any], holder_key: KeyPa
 
 def test_holder_who_is_the_subject(issuer_key: KeyPair) -> None:
     holder = KeyPair.generate()
-    unsigned = load_json("interop/sample-unsigned.json")
+    unsigned = unsigned_sample()
     unsigned["credentialSubject"]["id"] = holder.controller
     credential = Issuer(issuer_key, clock=CLOCK).issue(unsigned)
     vp = sign_presentation(

@@ -11,7 +11,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import DELETE, json_paths, load_json, set_path
+from conftest import DELETE, json_paths, set_path, unsigned_sample
 from vcportable.clock import FixedClock
 from vcportable.issuer import Issuer
 from vcportable.keys import KeyPair
@@ -20,7 +20,7 @@ from vcportable.verifier import Verifier
 
 CLOCK = FixedClock(datetime(2026, 1, 15, tzinfo=UTC))
 VERIFIER = Verifier(clock=CLOCK)
-SIGNED = Issuer(KeyPair.generate(), clock=CLOCK).issue(load_json("interop/sample-unsigned.json"))
+SIGNED = Issuer(KeyPair.generate(), clock=CLOCK).issue(unsigned_sample())
 
 json_values = st.recursive(
     st.none()

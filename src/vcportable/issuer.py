@@ -1,8 +1,10 @@
 """The issuer: turn an unsigned competency credential into a signed one.
 
-Issuing fills in what the issuer owns (its id, ``validFrom``), refuses a credential that breaks
-VC Data Model 2.0 or the Open Badges 3.0 profile (naming every bad field), then signs with a
-Data Integrity proof, or as a ``vc+jwt`` or SD-JWT. Nothing is signed that would not verify.
+Issuing fills in what the issuer owns (its id when the credential leaves it out, ``validFrom``,
+the Data Integrity context of a VC 1.1 credential), refuses a credential that breaks VC Data
+Model 2.0 or the Open Badges 3.0 profile (naming every bad field) or that names an issuer the
+key does not speak for, then signs with a Data Integrity proof, or as a ``vc+jwt`` or SD-JWT.
+Nothing is signed that would not verify.
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ from typing import Any, Literal
 
 from . import jsonld
 from .clock import Clock, SystemClock, format_datetime
-from .errors import CanonicalizationError, CredentialInvalidError
+from .errors import CredentialInvalidError
 from .keys import KeyPair, PublicKey
 from .models.credential import validate_profile
-from .models.datamodel import check_data_model
+from .models.datamodel import check_data_model, is_url
 from .proofs import dataintegrity as di
 
 VC_V1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
@@ -28,15 +30,36 @@ PROFILE_TYPES = frozenset({"OpenBadgeCredential", "AchievementCredential"})
 
 
 def prepare_credential(credential: Mapping[str, Any], issuer_id: str, now: str) -> dict[str, Any]:
-    """A copy with the issuer set to ``issuer_id`` (keeping an issuer object's other fields,
-    such as its name) and ``validFrom`` set to ``now`` when absent."""
+    """A copy with the issuer's id set to ``issuer_id`` where the credential leaves it out
+    (an absent issuer, or an issuer object without ``id``: its name and other fields are kept)
+    and ``validFrom`` set to ``now`` when absent.
+
+    An issuer the credential does name must be ``issuer_id``: a key never signs for someone
+    else (CredentialInvalidError otherwise, as for a non-URL issuer).
+    """
     prepared = copy.deepcopy(dict(credential))
     prepared.pop("proof", None)
     issuer = prepared.get("issuer")
-    if isinstance(issuer, dict):
+    if issuer is None:
+        prepared["issuer"] = issuer_id
+    elif isinstance(issuer, dict) and "id" not in issuer:
         issuer["id"] = issuer_id
     else:
-        prepared["issuer"] = issuer_id
+        stated = issuer.get("id") if isinstance(issuer, dict) else issuer
+        where = "issuer.id" if isinstance(issuer, dict) else "issuer"
+        if not is_url(stated):
+            raise CredentialInvalidError([(where, f"must be a URL, not {stated!r}")])
+        if stated != issuer_id:
+            raise CredentialInvalidError(
+                [
+                    (
+                        where,
+                        f"{stated} is not the identity of the signing key ({issuer_id}): "
+                        "sign with a key of that issuer, or leave the issuer's id out to "
+                        "issue under the key's identity",
+                    )
+                ]
+            )
     context = prepared.get("@context")
     is_v1 = isinstance(context, list) and context[:1] == [VC_V1_CONTEXT]
     date_field = "issuanceDate" if is_v1 else "validFrom"
@@ -84,24 +107,24 @@ class Issuer:
 
     def issue(self, credential: Mapping[str, Any]) -> dict[str, Any]:
         """Validate and sign one credential with a Data Integrity proof; the input is not
-        modified."""
+        modified. A VC 1.1 credential gets the Data Integrity context appended when it lacks
+        it (its base context does not define the proof's terms), as the JavaScript libraries
+        do."""
         prepared, now = self._prepared(credential)
-        try:
-            return di.add_proof(
-                prepared,
-                self.key,
-                created=now,
-                loader=self.loader,
-                cryptosuite=self.cryptosuite,
-            )
-        except CanonicalizationError as exc:
-            context = prepared.get("@context")
-            if isinstance(context, list) and VC_V1_CONTEXT in context[:1]:
-                raise CanonicalizationError(
-                    f"{exc.message}. A VC 1.1 credential needs the Data Integrity terms: add "
-                    f'"{DATA_INTEGRITY_CONTEXT}" to its @context'
-                ) from None
-            raise
+        context = prepared.get("@context")
+        if (
+            isinstance(context, list)
+            and context[:1] == [VC_V1_CONTEXT]
+            and DATA_INTEGRITY_CONTEXT not in context
+        ):
+            context.append(DATA_INTEGRITY_CONTEXT)
+        return di.add_proof(
+            prepared,
+            self.key,
+            created=now,
+            loader=self.loader,
+            cryptosuite=self.cryptosuite,
+        )
 
     def issue_jwt(self, credential: Mapping[str, Any]) -> str:
         """Validate and secure one credential as a compact ``vc+jwt`` (VC-JOSE-COSE)."""
