@@ -38,7 +38,12 @@ def achievement() -> dict[str, Any]:
 ACHIEVEMENT_ID = achievement()["id"]
 
 
-def make_registry(url: str, key: KeyPair, clock: FixedClock) -> RegistryIssuer:
+def make_registry(
+    url: str,
+    key: KeyPair,
+    clock: FixedClock,
+    status_base_url: str = "https://status.example/riverside",
+) -> RegistryIssuer:
     store = Store.open(url, create=True)
     store.init_profile(
         IssuerProfile(
@@ -47,7 +52,7 @@ def make_registry(url: str, key: KeyPair, clock: FixedClock) -> RegistryIssuer:
             key_path="/keys/issuer.key",
             name="Riverside Certification Board",
             municipality="Riverside",
-            status_base_url="https://status.example/riverside",
+            status_base_url=status_base_url,
             list_size=MIN_LIST_SIZE,
             created_at=format_datetime(clock.now()),
         )

@@ -1,8 +1,9 @@
 """Publishing: render every list of the registry as signed ``BitstringStatusListCredential``s.
 
 Each file is replaced atomically (a web server never serves half a list), then ``index.json``
-maps each list URL to its file (lists of other issuers already in the folder are kept, so one
-folder can cache the lists of a whole region)::
+maps each list URL to its file. The folder is what the issuer's web server publishes at its
+status base URL; a verifier caches the folders of several issuers side by side (see
+:mod:`.source`)::
 
     {"version": 1,
      "lists": {"https://status.example/1-revocation":
@@ -31,7 +32,7 @@ from ..fileutil import write_atomic
 from ..store import REVOKED, SUSPENDED, Store
 from .bitstring import Bitstring
 from .entries import PURPOSES, list_url
-from .source import INDEX_FILE, INDEX_VERSION, read_index
+from .source import INDEX_FILE, INDEX_VERSION
 
 if TYPE_CHECKING:
     from ..issuer import Issuer
@@ -122,17 +123,18 @@ def publish(
                 name = f"{info.id}-{purpose}.jwt"
             _write(out_dir / name, text.encode("utf-8"))
             done.append(Published(url, name, purpose, len(flagged)))
-    lists = read_index(out_dir) if (out_dir / INDEX_FILE).exists() else {}
     published = format_datetime(now)
-    for p in done:
-        lists[p.url] = {
+    lists = {
+        p.url: {
             "file": p.file,
             "format": fmt,
             "purpose": p.purpose,
             "issuer": profile.did,
             "published": published,
         }
-    index = {"version": INDEX_VERSION, "lists": dict(sorted(lists.items()))}
+        for p in done
+    }
+    index = {"version": INDEX_VERSION, "lists": lists}
     _write(out_dir / INDEX_FILE, (json.dumps(index, indent=2) + "\n").encode("utf-8"))
     return done
 

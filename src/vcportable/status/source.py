@@ -1,7 +1,8 @@
 """Where a verifier finds status lists offline: a folder of cached list credentials.
 
 The folder holds the files ``status publish`` writes and an ``index.json`` mapping each list URL
-(the ``statusListCredential`` of an entry) to a file name in the same folder. Nothing is ever
+(the ``statusListCredential`` of an entry) to a file name in the same folder; a verifier keeps
+one such folder per issuer, side by side under one folder. Nothing is ever
 fetched: a URL the index does not name is simply not available, and the check says so.
 """
 
@@ -55,21 +56,34 @@ def read_index(folder: Path) -> dict[str, dict[str, Any]]:
 
 
 class StatusDirectory:
-    """A folder of cached status lists (``verify --status-dir DIR``)."""
+    """A folder of cached status lists (``verify --status-dir DIR``): the folder's own
+    ``index.json`` and those of its immediate subfolders (one per issuer, as each publishes)."""
 
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
-        self._files = {url: str(entry["file"]) for url, entry in read_index(self.folder).items()}
+        indexed = [self.folder] if (self.folder / INDEX_FILE).is_file() else []
+        indexed += sorted(p.parent for p in self.folder.glob(f"*/{INDEX_FILE}"))
+        if not indexed:
+            read_index(self.folder)  # raises: says what the folder lacks
+        self._files: dict[str, Path] = {}
+        for where in indexed:
+            for url, entry in read_index(where).items():
+                if url in self._files:
+                    raise InputError(
+                        f"{url} is listed in {self._files[url].parent / INDEX_FILE} and in "
+                        f"{where / INDEX_FILE}: keep one copy"
+                    )
+                self._files[url] = where / str(entry["file"])
 
     def describe(self) -> str:
         return str(self.folder)
 
     def load(self, url: str) -> bytes | None:
-        name = self._files.get(url)
-        if name is None:
+        path = self._files.get(url)
+        if path is None:
             return None
         try:
-            with (self.folder / name).open("rb") as handle:
+            with path.open("rb") as handle:
                 return handle.read(MAX_LIST_BYTES + 1)
         except OSError:
             return None

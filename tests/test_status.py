@@ -1,0 +1,309 @@
+"""Bitstring Status List: the codec (and the W3C examples), publishing, and the status check."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import VECTORS
+from test_registry_issuer import ACHIEVEMENT_ID, NOW, make_registry
+from vcportable.checks import SignedView
+from vcportable.checks.status import StatusCheck
+from vcportable.clock import FixedClock
+from vcportable.codec.multibase import multibase_encode
+from vcportable.errors import InputError
+from vcportable.issuer import Issuer
+from vcportable.keys import KeyPair
+from vcportable.models.report import Check, CheckStatus, Code
+from vcportable.registry_issuer import RegistryIssuer, Subject
+from vcportable.status.bitstring import Bitstring, decode_list
+from vcportable.status.publish import list_credential, publish
+from vcportable.status.reading import EntryError, read_entry, read_list
+from vcportable.status.source import StatusDirectory
+from vcportable.verifier import Verifier
+
+EXAMPLES = VECTORS / "bitstring-status-list" / "examples"
+
+
+def example(name: str) -> Any:
+    return json.loads(next(EXAMPLES.glob(f"index__{name}__*.json")).read_text())
+
+
+# -- codec ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["01", "03"])
+def test_w3c_example_lists_decode(name: str) -> None:
+    document = example(name)
+    found = read_list(document, document["id"])
+    assert found.purposes == ("revocation",) and found.issuer == "did:example:12345"
+    bits = found.bits(1)
+    assert len(bits) == 131_072 and not any(bits.to_bytes())
+    assert bits.get(94567) == 0  # the index the example credentials point at
+
+
+@pytest.mark.parametrize("name", ["00", "02"])
+def test_w3c_example_entries_read(name: str) -> None:
+    status = example(name)["credentialStatus"]
+    entries = [read_entry(e) for e in (status if isinstance(status, list) else [status])]
+    assert entries[0].index == 94567 and entries[0].purpose == "revocation"
+    assert entries[0].list_url == "https://example.com/credentials/status/3"
+
+
+def test_bit_order_and_multi_bit_statuses() -> None:
+    bits = Bitstring(16)
+    bits.set(0)
+    bits.set(9)
+    assert bits.to_bytes() == b"\x80\x40"
+    wide = Bitstring(8, status_size=2)
+    wide.set(1, 3)
+    wide.set(2, 2)
+    assert wide.to_bytes()[0] == 0b00111000
+    again = decode_list(wide.encode(), status_size=2)
+    assert [again.get(i) for i in range(4)] == [0, 3, 2, 0]
+    with pytest.raises(InputError, match="does not fit"):
+        wide.set(0, 4)
+    with pytest.raises(InputError, match="outside the list"):
+        again.get(8)
+
+
+def test_encoding_is_deterministic_and_spec_shaped() -> None:
+    bits = Bitstring(131_072)
+    bits.set(42)
+    assert bits.encode() == bits.encode() and bits.encode().startswith("uH4sI")
+
+
+@pytest.mark.parametrize(
+    ("encoded", "message"),
+    [
+        (multibase_encode(gzip.compress(bytes(17 * 1024 * 1024)), "u"), "beyond the limit"),
+        (multibase_encode(b"not gzip at all", "u"), "not GZIP"),
+        (multibase_encode(gzip.compress(b"\0" * 16)[:-4], "u"), "truncated"),
+        (multibase_encode(gzip.compress(b"\0" * 16) + b"x", "u"), "after its GZIP member"),
+        ("z" + "1" * 10, "prefix"),
+        (42, "multibase"),
+    ],
+)
+def test_decode_is_bounded_and_strict(encoded: Any, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        decode_list(encoded)
+
+
+# -- publishing and the check -------------------------------------------------------------------
+
+
+class Fixture:
+    def __init__(self, registry: RegistryIssuer, out: Path) -> None:
+        self.registry = registry
+        self.out = out
+        self.creds = {
+            name: json.loads(
+                registry.issue(ACHIEVEMENT_ID, Subject(name, f"did:example:{name}")).text
+            )
+            for name in ("clean", "revoked", "suspended")
+        }
+        registry.revoke(self.creds["revoked"]["id"], "fraud")
+        registry.suspend(self.creds["suspended"]["id"], "investigation")
+
+    def check(self, name: str, at: datetime = NOW, folder: Path | None = None) -> list[Check]:
+        view = SignedView(credential=self.creds[name], format="di", signers=(), now=at)
+        source = StatusDirectory(folder or self.out)
+        return StatusCheck(source, Verifier(clock=FixedClock(at))).check(view)
+
+
+@pytest.fixture
+def published(tmp_path: Path) -> Iterator[Fixture]:
+    registry = make_registry(str(tmp_path / "r.db"), KeyPair.generate(), FixedClock(NOW))
+    fixture = Fixture(registry, tmp_path / "status")
+    publish(registry.store, registry.issuer, fixture.out)
+    yield fixture
+    registry.store.close()
+
+
+def codes(checks: list[Check]) -> list[tuple[CheckStatus, Code]]:
+    return [(c.status, c.code) for c in checks]
+
+
+def test_published_lists_report_each_state(published: Fixture) -> None:
+    index = json.loads((published.out / "index.json").read_text())
+    assert sorted(e["file"] for e in index["lists"].values()) == [
+        "1-revocation.json",
+        "1-suspension.json",
+    ]
+    ok = published.check("clean")
+    assert codes(ok) == [(CheckStatus.PASSED, Code.OK)] * 2
+    assert "as of 2026-01-15T12:00:00+00:00" in ok[0].message
+    assert (CheckStatus.FAILED, Code.REVOKED) in codes(published.check("revoked"))
+    assert (CheckStatus.FAILED, Code.SUSPENDED) in codes(published.check("suspended"))
+
+
+def test_reinstated_after_republish(published: Fixture) -> None:
+    published.registry.reinstate(published.creds["suspended"]["id"], "cleared")
+    publish(published.registry.store, published.registry.issuer, published.out)
+    assert codes(published.check("suspended")) == [(CheckStatus.PASSED, Code.OK)] * 2
+
+
+def test_jwt_lists(published: Fixture, tmp_path: Path) -> None:
+    folder = tmp_path / "jwt"
+    publish(published.registry.store, published.registry.issuer, folder, fmt="jwt")
+    assert (folder / "1-revocation.jwt").read_text().count(".") == 2
+    assert (CheckStatus.FAILED, Code.REVOKED) in codes(published.check("revoked", folder=folder))
+    assert codes(published.check("clean", folder=folder)) == [(CheckStatus.PASSED, Code.OK)] * 2
+
+
+def test_stale_lists_still_tell_the_last_known_status(published: Fixture) -> None:
+    past_ttl = NOW + timedelta(days=2)
+    assert (
+        codes(published.check("clean", past_ttl)) == [(CheckStatus.WARNING, Code.STATUS_STALE)] * 2
+    )
+    expired = NOW + timedelta(days=8)
+    clean = published.check("clean", expired)
+    assert codes(clean) == [(CheckStatus.WARNING, Code.STATUS_STALE)] * 2
+    assert "expired" in clean[0].message and "last known" in clean[0].message
+    revoked = published.check("revoked", expired)
+    assert revoked[0].code is Code.REVOKED and "stale" in revoked[0].message
+
+
+def test_missing_tampered_and_foreign_lists_are_not_checked(
+    published: Fixture, tmp_path: Path
+) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "index.json").write_text('{"version": 1, "lists": {}}')
+    missing = published.check("revoked", folder=empty)
+    assert codes(missing) == [(CheckStatus.WARNING, Code.STATUS_NOT_CHECKED)] * 2
+    assert "no status list" in missing[0].message
+
+    path = published.out / "1-revocation.json"
+    document = json.loads(path.read_text())
+    document["credentialSubject"]["encodedList"] = Bitstring(131_072).encode()
+    path.write_text(json.dumps(document))
+    tampered = published.check("revoked")[0]
+    assert tampered.code is Code.STATUS_NOT_CHECKED and "does not verify" in tampered.message
+
+    other = Issuer(KeyPair.generate(), clock=FixedClock(NOW))
+    unsigned = {k: v for k, v in document.items() if k != "proof"}
+    path.write_text(json.dumps(other.issue({**unsigned, "issuer": other.key.controller})))
+    foreign = published.check("revoked")[0]
+    assert foreign.code is Code.STATUS_NOT_CHECKED and "not by the credential's issuer" in (
+        foreign.message
+    )
+
+
+ENTRY = {
+    "type": "BitstringStatusListEntry",
+    "statusPurpose": "revocation",
+    "statusListIndex": "7",
+    "statusListCredential": "https://status.example/riverside/1-revocation",
+}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"statusListIndex": "-1"},
+        {"statusListIndex": "07"},
+        {"statusListIndex": 7},
+        {"statusListCredential": None},
+        {"statusPurpose": ""},
+        {"statusSize": 2},
+        {"statusSize": 0},
+        {"statusSize": 1, "statusMessage": [{"status": "0x0", "message": "ok"}]},
+    ],
+)
+def test_malformed_entries(change: dict[str, Any]) -> None:
+    with pytest.raises(EntryError):
+        read_entry({k: v for k, v in {**ENTRY, **change}.items() if v is not None})
+
+
+def test_entry_checks_in_the_report(published: Fixture) -> None:
+    credential = dict(published.creds["clean"])
+    credential["credentialStatus"] = {**ENTRY, "statusListIndex": "x"}
+    published.creds["bad"] = credential
+    assert codes(published.check("bad")) == [(CheckStatus.FAILED, Code.STATUS_ENTRY_INVALID)]
+    credential["credentialStatus"] = {**ENTRY, "statusListIndex": "131072"}
+    out_of_range = published.check("bad")
+    assert (
+        out_of_range[0].code is Code.STATUS_ENTRY_INVALID and "outside" in out_of_range[0].message
+    )
+    credential["credentialStatus"] = {"type": "StatusList2021Entry"}
+    assert codes(published.check("bad")) == [(CheckStatus.WARNING, Code.STATUS_NOT_CHECKED)]
+    del credential["credentialStatus"]
+    assert codes(published.check("bad")) == [(CheckStatus.SKIPPED, Code.OK)]
+
+
+def test_status_size_and_messages(published: Fixture, tmp_path: Path) -> None:
+    issuer = published.registry.issuer
+    url = "https://status.example/riverside/messages"
+    bits = Bitstring(131_072, status_size=2)
+    bits.set(7, 2)
+    document = list_credential(
+        url,
+        issuer.key.controller,
+        "message",
+        bits,
+        valid_from=NOW,
+        valid_until=NOW + timedelta(days=1),
+        ttl=timedelta(hours=1),
+    )
+    folder = tmp_path / "messages"
+    folder.mkdir()
+    (folder / "m.json").write_text(json.dumps(issuer.issue(document)))
+    (folder / "index.json").write_text(
+        json.dumps({"version": 1, "lists": {url: {"file": "m.json"}}})
+    )
+    messages = [{"status": f"0x{n}", "message": f"message {n}"} for n in range(4)]
+    credential = dict(published.creds["clean"])
+    credential["credentialStatus"] = {
+        **ENTRY,
+        "statusPurpose": "message",
+        "statusListCredential": url,
+        "statusSize": 2,
+        "statusMessage": messages,
+    }
+    published.creds["msg"] = credential
+    (check,) = published.check("msg", folder=folder)
+    assert check.status is CheckStatus.PASSED and "message 2" in check.message
+    credential["credentialStatus"]["statusPurpose"] = "revocation"
+    (check,) = published.check("msg", folder=folder)
+    assert check.code is Code.STATUS_NOT_CHECKED and "is for message" in check.message
+
+
+@pytest.mark.parametrize(
+    "index",
+    [
+        '{"version": 1, "lists": {"https://x/1": {"file": "../secret"}}}',
+        '{"version": 2, "lists": {}}',
+        "not json",
+    ],
+)
+def test_bad_status_folders_are_refused(tmp_path: Path, index: str) -> None:
+    (tmp_path / "index.json").write_text(index)
+    with pytest.raises(InputError):
+        StatusDirectory(tmp_path)
+    with pytest.raises(InputError, match="index.json"):
+        StatusDirectory(tmp_path / "nowhere")
+
+
+def test_a_folder_of_issuer_folders(published: Fixture, tmp_path: Path) -> None:
+    other = make_registry(
+        str(tmp_path / "other.db"),
+        KeyPair.generate(),
+        FixedClock(NOW),
+        status_base_url="https://status.example/hillside",
+    )
+    other.issue(ACHIEVEMENT_ID, Subject("X", "did:example:x"))
+    region = tmp_path / "region"
+    publish(published.registry.store, published.registry.issuer, region / "riverside")
+    publish(other.store, other.issuer, region / "hillside", fmt="jwt")
+    assert (CheckStatus.FAILED, Code.REVOKED) in codes(published.check("revoked", folder=region))
+    publish(other.store, other.issuer, region / "copy", fmt="jwt")
+    with pytest.raises(InputError, match="keep one copy"):
+        StatusDirectory(region)
+    other.store.close()
