@@ -75,7 +75,7 @@ def _decoder(max_int_digits: int) -> json.JSONDecoder:
 
 
 # A \u escape of a UTF-16 surrogate: only then can a decoded string hold a lone one.
-_SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE_ESCAPE: Final = re.compile(rb"\\u[dD][89a-fA-F]")
 _SURROGATE: Final = re.compile("[\ud800-\udfff]")
 
 
@@ -131,9 +131,9 @@ def parse_json(
         # The C decoder guards its own recursion, far past any sensible limit.
         raise InputError(f"{what} nests deeper than {max_depth} levels", code="TOO_DEEP") from None
     # Each level opens a bracket: with no more brackets than the limit, no walk is needed.
-    if text.count("{") + text.count("[") > max_depth and _deeper_than(value, max_depth):
+    if raw.count(b"{") + raw.count(b"[") > max_depth and _deeper_than(value, max_depth):
         raise InputError(f"{what} nests deeper than {max_depth} levels", code="TOO_DEEP")
-    if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(value):
+    if _SURROGATE_ESCAPE.search(raw) and _has_lone_surrogate(value):
         raise InputError(f"{what}: {_explain(text, max_int_digits)}")
     return value
 
