@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
+from vcportable.clock import format_datetime
 from vcportable.codec.base64url import b64url_decode, b64url_encode
 from vcportable.codec.json import dumps_compact, parse_json
 from vcportable.errors import ConfigurationError, InputError, InvalidSignature
@@ -466,7 +467,6 @@ def time_checks(
 
 def _iso(value: float) -> str:
     try:
-        instant = datetime.fromtimestamp(value, UTC).replace(microsecond=0)
+        return format_datetime(datetime.fromtimestamp(value, UTC))
     except (OverflowError, OSError, ValueError):
         return str(value)
-    return instant.isoformat().replace("+00:00", "Z")
