@@ -20,6 +20,7 @@ from .io import Unreadable, flush_stdout, passphrase_env_option
 from .io import passphrase as _passphrase
 from .issue import issue
 from .present import present
+from .trust import trust, verifier
 from .verify import verify
 
 
@@ -129,6 +130,8 @@ def did_show(keyfile: str) -> None:
 cli.add_command(issue)
 cli.add_command(present)
 cli.add_command(verify)
+cli.add_command(trust)
+cli.add_command(verifier)
 
 
 class _NoNetworkClient(types.ModuleType):

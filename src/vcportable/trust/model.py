@@ -375,7 +375,8 @@ def parse_trust_list(value: Any) -> TrustList:
         return TrustList.model_validate(value)
     except ValidationError as exc:
         problems = [
-            f"{_path(error['loc']) or '(root)'}: {error['msg']}" for error in exc.errors()[:5]
+            f"{_path(error['loc']) or '(root)'}: {error['msg'].removeprefix('Value error, ')}"
+            for error in exc.errors()[:5]
         ]
         more = f" (and {exc.error_count() - 5} more)" if exc.error_count() > 5 else ""
         raise TrustListError("trust list is invalid: " + "; ".join(problems) + more) from None

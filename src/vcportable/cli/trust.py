@@ -1,0 +1,819 @@
+"""``vcportable trust``: the governance body builds, signs and checks the region's trust list;
+``vcportable verifier``: an employer saves once which list, keys and municipality to use.
+
+The editing commands change an *unsigned* list file in place (atomically), validating the
+whole list before writing, so a file on disk is always a valid list; the file is plain JSON and
+may also be edited by hand (``trust show`` and ``trust sign`` validate it). ``trust sign``
+writes the signed list (JWS JSON) for publication, or adds a board's signature to one.
+
+``trust_options`` and :func:`trust_setup` give ``vcportable verify`` its trust list options and
+turn them (or the saved verifier profile) into a resolver and the trust check.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+
+import click
+
+from .io import Unreadable, echo, load_key, passphrase_env_option, read_input, write_output
+
+if TYPE_CHECKING:
+    from ..checks.trust import TrustCheck
+    from ..dids import DidResolver
+    from ..keys import PublicKey
+    from ..models.report import VerificationReport
+    from ..trust.model import TrustList
+    from ..trust.signing import GovernanceAnchor
+
+__all__ = ["TrustSetup", "trust", "trust_options", "trust_setup", "verdict_line", "verifier"]
+
+PROFILE_ENV = "VCPORTABLE_VERIFIER_PROFILE"
+#: Room for the largest list the model allows, not more.
+MAX_LIST_FILE_BYTES = 64 * 1024 * 1024
+_MAX_PROFILE_BYTES = 64 * 1024
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+# -- shared parsing -----------------------------------------------------------------------------
+
+
+def _texts(values: Sequence[str], option: str) -> dict[str, str]:
+    """``--name en=Riverside --name es=Ribera`` -> ``{"en": "Riverside", "es": "Ribera"}``."""
+    texts: dict[str, str] = {}
+    for value in values:
+        lang, sep, text = value.partition("=")
+        if not sep or not lang or not text:
+            raise click.BadParameter(
+                f"{value!r} is not LANG=TEXT (e.g. en=Riverside)", param_hint=option
+            )
+        texts[lang] = text
+    return texts
+
+
+def _instant(value: str | None, option: str) -> datetime | None:
+    from ..clock import parse_datetime
+
+    if value is None:
+        return None
+    try:
+        return parse_datetime(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint=option) from None
+
+
+def _iso(instant: datetime) -> str:
+    from ..clock import format_datetime
+
+    return format_datetime(instant)
+
+
+def _public_key(value: str) -> PublicKey:
+    """A key file (only its public part is read) or a ``publicKeyMultibase`` string."""
+    from ..errors import InputError
+    from ..keys import PublicKey, read_key_file_info
+
+    if Path(value).is_file():
+        return read_key_file_info(value).public_key
+    try:
+        return PublicKey.from_multibase(value)
+    except InputError as exc:
+        raise click.BadParameter(
+            f"{value[:80]!r} is neither a key file nor a publicKeyMultibase ({exc.message})",
+            param_hint="--governance-key",
+        ) from None
+
+
+def _anchor(keys: Sequence[str], threshold: int | None) -> GovernanceAnchor:
+    from ..trust.signing import GovernanceAnchor
+
+    if not keys:
+        raise click.UsageError("give the governance keys to trust with --governance-key")
+    public = tuple(_public_key(k) for k in keys)
+    return GovernanceAnchor(public, threshold if threshold is not None else len(public))
+
+
+def _load_list(path: str) -> TrustList:
+    """An unsigned list file, validated."""
+    from ..errors import InputError
+    from ..jsonutil import parse_json
+    from ..trust.model import parse_trust_list
+
+    try:
+        value = parse_json(read_input(path, MAX_LIST_FILE_BYTES), max_bytes=MAX_LIST_FILE_BYTES)
+    except InputError as exc:
+        raise Unreadable(f"{path}: {exc.message}") from None
+    if isinstance(value, dict) and "signatures" in value:
+        raise click.UsageError(f"{path} is a signed list; edit the unsigned list and sign again")
+    return parse_trust_list(value)
+
+
+def _save_list(path: str, data: dict[str, Any], *, force: bool = True) -> TrustList:
+    """Validate the whole edited list, then write it in place."""
+    from ..trust.model import parse_trust_list
+
+    trust_list = parse_trust_list(data)
+    text = json.dumps(trust_list.to_json_dict(), indent=2, ensure_ascii=False)
+    write_output(text, path, force=force, what="trust list")
+    return trust_list
+
+
+def _edit(path: str, change: Callable[[dict[str, Any]], None]) -> None:
+    data = _load_list(path).to_json_dict()
+    change(data)
+    _save_list(path, data)
+
+
+def _scope(
+    achievements: Sequence[str],
+    alignments: Sequence[str],
+    types: Sequence[str],
+    max_eqf: int | None,
+) -> dict[str, Any]:
+    scope: dict[str, Any] = {"achievements": list(achievements), "alignments": list(alignments)}
+    if types:
+        scope["achievementTypes"] = list(types)
+    if max_eqf is not None:
+        scope["maxEqfLevel"] = max_eqf
+    return scope
+
+
+def _scope_options(f: F) -> F:
+    for option in reversed(
+        [
+            click.option(
+                "--achievement",
+                "achievements",
+                multiple=True,
+                metavar="PATTERN",
+                help="Achievement id, or a prefix ending in * (repeatable).",
+            ),
+            click.option(
+                "--alignment",
+                "alignments",
+                multiple=True,
+                metavar="PATTERN",
+                help="FRAMEWORK:code, or a prefix ending in *, e.g. ESCO:71* (repeatable).",
+            ),
+            click.option(
+                "--achievement-type",
+                "types",
+                multiple=True,
+                metavar="TYPE",
+                help="Only these OB 3.0 achievement types (repeatable).",
+            ),
+            click.option("--max-eqf", type=click.IntRange(1, 8), help="Highest EQF level."),
+        ]
+    ):
+        f = option(f)
+    return f
+
+
+# -- trust --------------------------------------------------------------------------------------
+
+
+@click.group()
+def trust() -> None:
+    """Build, sign and check the region's trust list (governance body)."""
+
+
+@trust.command("init")
+@click.argument("file", metavar="FILE")
+@click.option("--id", "list_id", required=True, help="The list's id (a URI).")
+@click.option(
+    "--name",
+    "names",
+    multiple=True,
+    required=True,
+    metavar="LANG=TEXT",
+    help="The region's name, per language (repeatable).",
+)
+@click.option(
+    "--governance-key",
+    "keys",
+    multiple=True,
+    required=True,
+    metavar="KEY",
+    help="A board's key file or publicKeyMultibase (repeatable).",
+)
+@click.option("--threshold", type=click.IntRange(1), help="Signatures required (default: all).")
+@click.option("--sequence", type=click.IntRange(0), default=1, show_default=True)
+@click.option("--issued", metavar="ISO-TIME", help="Issue time (default: now).")
+@click.option(
+    "--valid-days",
+    type=click.IntRange(1, 3660),
+    default=30,
+    show_default=True,
+    help="Days until nextUpdate.",
+)
+@click.option("--force", is_flag=True, help="Replace an existing file.")
+def trust_init(
+    file: str,
+    list_id: str,
+    names: tuple[str, ...],
+    keys: tuple[str, ...],
+    threshold: int | None,
+    sequence: int,
+    issued: str | None,
+    valid_days: int,
+    force: bool,
+) -> None:
+    """Create an unsigned trust list FILE with its governance keys."""
+    from ..clock import SystemClock
+
+    anchor = _anchor(keys, threshold)
+    start = _instant(issued, "--issued") or SystemClock().now()
+    data = {
+        "id": list_id,
+        "name": _texts(names, "--name"),
+        "sequence": sequence,
+        "issued": _iso(start),
+        "nextUpdate": _iso(start + timedelta(days=valid_days)),
+        "governance": {
+            "threshold": anchor.threshold,
+            "keys": [
+                {"id": f"board-{n}", "publicKeyMultibase": key.to_multibase()}
+                for n, key in enumerate(anchor.keys, 1)
+            ],
+        },
+    }
+    _save_list(file, data, force=force)
+
+
+@trust.command("add-municipality")
+@click.argument("file", metavar="FILE")
+@click.argument("municipality_id", metavar="ID")
+@click.option("--name", "names", multiple=True, required=True, metavar="LANG=TEXT")
+@click.option("--country", required=True, help="ISO 3166-1 alpha-2 code, e.g. ES.")
+@click.option("--region", "region_name", help="Region or province.")
+def trust_add_municipality(
+    file: str, municipality_id: str, names: tuple[str, ...], country: str, region_name: str | None
+) -> None:
+    """Add a municipality to the list FILE."""
+    entry: dict[str, Any] = {
+        "id": municipality_id,
+        "name": _texts(names, "--name"),
+        "country": country,
+    }
+    if region_name:
+        entry["region"] = region_name
+    _edit(file, lambda d: d.setdefault("municipalities", []).append(entry))
+
+
+@trust.command("add-issuer")
+@click.argument("file", metavar="FILE")
+@click.argument("issuer_id", metavar="ISSUER")
+@click.option("--name", "names", multiple=True, required=True, metavar="LANG=TEXT")
+@click.option("--municipality", required=True, help="The municipality id it belongs to.")
+@click.option(
+    "--key",
+    "keys",
+    multiple=True,
+    required=True,
+    metavar="KEY",
+    help="Its signing key: key file or publicKeyMultibase (repeatable).",
+)
+@_scope_options
+@click.option("--active-from", metavar="ISO-TIME", help="Accredited since (default: now).")
+def trust_add_issuer(
+    file: str,
+    issuer_id: str,
+    names: tuple[str, ...],
+    municipality: str,
+    keys: tuple[str, ...],
+    achievements: tuple[str, ...],
+    alignments: tuple[str, ...],
+    types: tuple[str, ...],
+    max_eqf: int | None,
+    active_from: str | None,
+) -> None:
+    """Add an accredited issuer (an https URL or a DID) with its keys and scope."""
+    from ..clock import SystemClock
+
+    listed = []
+    for number, value in enumerate(keys, 1):
+        key_id = f"{issuer_id}#key-{number}"
+        if Path(value).is_file():
+            from ..keys import read_key_file_info
+
+            info = read_key_file_info(value)
+            key_id = info.key_id if info.key_id.startswith(issuer_id + "#") else key_id
+        listed.append({"id": key_id, "publicKeyMultibase": _public_key(value).to_multibase()})
+    since = _instant(active_from, "--active-from") or SystemClock().now()
+    entry = {
+        "id": issuer_id,
+        "name": _texts(names, "--name"),
+        "municipality": municipality,
+        "keys": listed,
+        "accreditations": [_scope(achievements, alignments, types, max_eqf)]
+        if achievements or alignments
+        else [],
+        "status": [{"status": "active", "from": _iso(since)}],
+    }
+    _edit(file, lambda d: d.setdefault("issuers", []).append(entry))
+
+
+@trust.command("set-status")
+@click.argument("file", metavar="FILE")
+@click.argument("issuer_id", metavar="ISSUER")
+@click.option("--status", type=click.Choice(["active", "suspended", "withdrawn"]), required=True)
+@click.option("--from", "since", metavar="ISO-TIME", help="Effective from (default: now).")
+@click.option(
+    "--retroactive",
+    is_flag=True,
+    help="Also distrust credentials issued before (a stolen key, fraud).",
+)
+def trust_set_status(
+    file: str, issuer_id: str, status: str, since: str | None, retroactive: bool
+) -> None:
+    """Suspend, withdraw or reinstate an issuer from a date."""
+    from ..clock import SystemClock
+
+    event: dict[str, Any] = {
+        "status": status,
+        "from": _iso(_instant(since, "--from") or SystemClock().now()),
+    }
+    if retroactive:
+        event["retroactive"] = True
+
+    def change(data: dict[str, Any]) -> None:
+        for issuer in data.get("issuers", []):
+            if issuer["id"] == issuer_id:
+                issuer["status"].append(event)
+                return
+        raise click.UsageError(f"{issuer_id} is not an issuer of {file}")
+
+    _edit(file, change)
+
+
+@trust.command("recognize")
+@click.argument("file", metavar="FILE")
+@click.option("--id", "agreement_id", required=True, help="The agreement's id.")
+@click.option(
+    "--by",
+    "recognising",
+    required=True,
+    metavar="MUNICIPALITY",
+    help="The municipality that recognises.",
+)
+@click.option(
+    "--of",
+    "recognised",
+    metavar="MUNICIPALITY",
+    help="Recognise credentials of this municipality's issuers...",
+)
+@click.option(
+    "--issuer",
+    "issuers",
+    multiple=True,
+    metavar="ISSUER",
+    help="...or of these issuers only (repeatable).",
+)
+@_scope_options
+@click.option("--from", "start", metavar="ISO-TIME", help="In force from (default: now).")
+@click.option("--until", metavar="ISO-TIME", help="In force until (default: open-ended).")
+@click.option("--name", "names", multiple=True, metavar="LANG=TEXT")
+@click.option(
+    "--condition",
+    "conditions",
+    multiple=True,
+    metavar="LANG=TEXT",
+    help="Conditions the employer must check, per language.",
+)
+def trust_recognize(
+    file: str,
+    agreement_id: str,
+    recognising: str,
+    recognised: str | None,
+    issuers: tuple[str, ...],
+    achievements: tuple[str, ...],
+    alignments: tuple[str, ...],
+    types: tuple[str, ...],
+    max_eqf: int | None,
+    start: str | None,
+    until: str | None,
+    names: tuple[str, ...],
+    conditions: tuple[str, ...],
+) -> None:
+    """Record that one municipality recognises credentials of another (or of some issuers)."""
+    from ..clock import SystemClock
+
+    entry: dict[str, Any] = {
+        "id": agreement_id,
+        "recognising": recognising,
+        "scope": _scope(achievements, alignments, types, max_eqf),
+        "from": _iso(_instant(start, "--from") or SystemClock().now()),
+    }
+    if recognised is not None:
+        entry["recognisedMunicipality"] = recognised
+    if issuers:
+        entry["recognisedIssuers"] = list(issuers)
+    end = _instant(until, "--until")
+    if end is not None:
+        entry["until"] = _iso(end)
+    if names:
+        entry["name"] = _texts(names, "--name")
+    if conditions:
+        entry["conditions"] = _texts(conditions, "--condition")
+    _edit(file, lambda d: d.setdefault("agreements", []).append(entry))
+
+
+@trust.group("catalogue")
+def catalogue() -> None:
+    """The achievement catalogue: names in several languages, framework codes."""
+
+
+@catalogue.command("add")
+@click.argument("file", metavar="FILE")
+@click.argument("achievement_id", metavar="ACHIEVEMENT")
+@click.option("--name", "names", multiple=True, required=True, metavar="LANG=TEXT")
+@click.option("--description", "descriptions", multiple=True, metavar="LANG=TEXT")
+@click.option(
+    "--code",
+    "codes",
+    multiple=True,
+    metavar="FRAMEWORK:CODE",
+    help="e.g. ESCO:7115.1 (repeatable).",
+)
+@click.option("--eqf", type=click.IntRange(1, 8), help="EQF level.")
+@click.option("--type", "achievement_type", help="OB 3.0 achievementType, e.g. License.")
+def catalogue_add(
+    file: str,
+    achievement_id: str,
+    names: tuple[str, ...],
+    descriptions: tuple[str, ...],
+    codes: tuple[str, ...],
+    eqf: int | None,
+    achievement_type: str | None,
+) -> None:
+    """Add an achievement to the catalogue of the list FILE."""
+    alignments = []
+    for code in codes:
+        framework, sep, value = code.partition(":")
+        if not sep:
+            raise click.BadParameter(f"{code!r} is not FRAMEWORK:CODE", param_hint="--code")
+        alignments.append({"framework": framework, "code": value})
+    entry: dict[str, Any] = {
+        "id": achievement_id,
+        "name": _texts(names, "--name"),
+        "alignments": alignments,
+    }
+    if descriptions:
+        entry["description"] = _texts(descriptions, "--description")
+    if eqf is not None:
+        entry["eqfLevel"] = eqf
+    if achievement_type:
+        entry["achievementType"] = achievement_type
+    _edit(file, lambda d: d.setdefault("catalogue", []).append(entry))
+
+
+@trust.command("sign")
+@click.argument("file", metavar="FILE")
+@click.option(
+    "--key",
+    "keys",
+    multiple=True,
+    required=True,
+    metavar="KEYFILE",
+    help="A board's key file (repeatable).",
+)
+@passphrase_env_option
+@click.option("--out", required=True, help="Signed list to write (- for stdout).")
+@click.option("--force", is_flag=True, help="Replace an existing file.")
+def trust_sign(
+    file: str, keys: tuple[str, ...], passphrase_env: str | None, out: str, force: bool
+) -> None:
+    """Sign the list FILE with one or more board keys; FILE may be a signed list, to co-sign."""
+    from ..trust.signing import SignedTrustList, sign_trust_list
+
+    pairs = [load_key(k, passphrase_env) for k in keys]
+    data = read_input(file, MAX_LIST_FILE_BYTES)
+    if b'"signatures"' in data:
+        signed = SignedTrustList.parse(data)
+        trust_list = signed.trust_list()
+        output = signed.with_signatures(pairs)
+    else:
+        trust_list = _load_list(file)
+        output = sign_trust_list(trust_list, pairs)
+    governance = set(trust_list.governance.public_keys())
+    strangers = [k.key_id for k in pairs if k.public_key not in governance]
+    if strangers:
+        raise click.UsageError(f"not a governance key of this list: {', '.join(strangers)}")
+    write_output(output.decode("utf-8").rstrip("\n"), out, force=force, what="signed trust list")
+
+
+@trust.command("verify")
+@click.argument("file", metavar="SIGNED")
+@click.option(
+    "--governance-key",
+    "keys",
+    multiple=True,
+    metavar="KEY",
+    help="A governance key to trust: key file or publicKeyMultibase (repeatable).",
+)
+@click.option("--threshold", type=click.IntRange(1), help="Signatures required (default: all).")
+@click.option("--cache", metavar="DIR", help="Accepted-lists folder: rotation and rollback.")
+@click.option("--at", "at_time", metavar="ISO-TIME", help="Check freshness as of this time.")
+@click.option("--grace-days", type=click.IntRange(0, 365), default=7, show_default=True)
+def trust_verify(
+    file: str,
+    keys: tuple[str, ...],
+    threshold: int | None,
+    cache: str | None,
+    at_time: str | None,
+    grace_days: int,
+) -> None:
+    """Check a signed list's signatures against the governance keys, and its freshness."""
+    from ..clock import SystemClock
+    from ..trust.acceptance import Freshness, TrustListCache, freshness
+    from ..trust.signing import verify_trust_list
+
+    anchor = _anchor(keys, threshold)
+    data = read_input(file, MAX_LIST_FILE_BYTES)
+    if cache:
+        trust_list = TrustListCache(Path(cache)).accept(data, anchor)
+    else:
+        trust_list = verify_trust_list(data, anchor)
+    now = _instant(at_time, "--at") or SystemClock().now()
+    state = freshness(trust_list, now, timedelta(days=grace_days))
+    echo(
+        f"trust list {trust_list.id} sequence {trust_list.sequence}: signatures valid "
+        f"({anchor.threshold} of {len(anchor.keys)}); issued {_iso(trust_list.issued)}, "
+        f"next update {_iso(trust_list.next_update)}: {state.value}"
+    )
+    if state in (Freshness.STALE, Freshness.NOT_YET_ISSUED):
+        raise click.ClickException(f"the trust list is {state.value.replace('_', ' ')}")
+
+
+@trust.command("show")
+@click.argument("file", metavar="FILE")
+@click.option("--lang", help="Language of names and headings (en, es, fr, de...).")
+@click.option("--json", "as_json", is_flag=True, help="Print the list's JSON.")
+def trust_show(file: str, lang: str | None, as_json: bool) -> None:
+    """Show a list (signed or not; signatures are checked by `trust verify`) as tables."""
+    from ..i18n import pick_text
+    from ..trust.signing import SignedTrustList
+
+    data = read_input(file, MAX_LIST_FILE_BYTES)
+    signed = b'"signatures"' in data
+    trust_list = SignedTrustList.parse(data).trust_list() if signed else _load_list(file)
+    if as_json:
+        echo(json.dumps(trust_list.to_json_dict(), indent=2, ensure_ascii=False))
+        return
+    from ..i18n import gettext_for
+    from ..trust.summary import summary_tables
+
+    _ = gettext_for(lang)
+    head = _("{name}, sequence {sequence}, issued {issued}, next update {next_update}").format(
+        name=pick_text(trust_list.name, lang),
+        sequence=trust_list.sequence,
+        issued=_iso(trust_list.issued),
+        next_update=_iso(trust_list.next_update),
+    )
+    if signed:
+        head += "\n" + _("(signatures not checked here: use `vcportable trust verify`)")
+    echo("\n\n".join([head, *(t.render() for t in summary_tables(trust_list, lang))]))
+
+
+# -- the verifier profile and the options of `verify` -------------------------------------------
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What an employer's verifier is configured with (saved by `vcportable verifier init`)."""
+
+    trust_list: str
+    governance_keys: tuple[str, ...]
+    threshold: int
+    municipality: str
+    lang: str | None
+    grace_days: int
+    cache: str
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "trustList": self.trust_list,
+                "governanceKeys": list(self.governance_keys),
+                "threshold": self.threshold,
+                "municipality": self.municipality,
+                "lang": self.lang,
+                "graceDays": self.grace_days,
+                "cache": self.cache,
+            },
+            indent=2,
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> Profile:
+        from ..errors import InputError
+        from ..jsonutil import parse_json
+
+        try:
+            value = parse_json(read_input(str(path), _MAX_PROFILE_BYTES), what=str(path))
+            profile = cls(
+                trust_list=_field(value, "trustList", str),
+                governance_keys=tuple(_field(value, "governanceKeys", list)),
+                threshold=_field(value, "threshold", int),
+                municipality=_field(value, "municipality", str),
+                lang=value.get("lang") if isinstance(value.get("lang"), str) else None,
+                grace_days=_field(value, "graceDays", int),
+                cache=_field(value, "cache", str),
+            )
+        except InputError as exc:
+            raise Unreadable(f"verifier profile {path}: {exc.message}") from None
+        if not all(isinstance(k, str) for k in profile.governance_keys):
+            raise Unreadable(f"verifier profile {path}: governanceKeys must be strings")
+        return profile
+
+
+def _field(value: Any, name: str, kind: type) -> Any:
+    from ..errors import InputError
+
+    item = value.get(name) if isinstance(value, dict) else None
+    if not isinstance(item, kind) or isinstance(item, bool):
+        raise InputError(f"{name} is missing or not a {kind.__name__}")
+    return item
+
+
+def profile_path(explicit: str | None = None) -> Path:
+    """--profile, else $VCPORTABLE_VERIFIER_PROFILE, else the user's config folder."""
+    chosen = explicit or os.environ.get(PROFILE_ENV)
+    if chosen:
+        return Path(chosen)
+    return Path(click.get_app_dir("vcportable")) / "verifier.json"
+
+
+class TrustSetup(NamedTuple):
+    """What `verify` needs: the resolver that binds listed issuers, and the trust check."""
+
+    resolver: DidResolver
+    checks: list[TrustCheck]
+
+
+def trust_options(f: F) -> F:
+    """The options of `vcportable verify` that choose the trust list (see trust_setup)."""
+    for option in reversed(
+        [
+            click.option("--trust-list", metavar="FILE", help="The region's signed trust list."),
+            click.option(
+                "--governance-key",
+                "governance_keys",
+                multiple=True,
+                metavar="KEY",
+                help="Governance key the list must be signed by (repeatable).",
+            ),
+            click.option(
+                "--threshold",
+                type=click.IntRange(1),
+                help="Governance signatures required (default: all keys given).",
+            ),
+            click.option(
+                "--as",
+                "municipality",
+                metavar="MUNICIPALITY",
+                help="The municipality you verify in (its id on the list).",
+            ),
+            click.option("--lang", help="Language of the verdict and names (en, es, fr, de)."),
+            click.option(
+                "--profile",
+                metavar="FILE",
+                help=f"Verifier profile (default: ${PROFILE_ENV}, or the one saved "
+                "by `vcportable verifier init`).",
+            ),
+        ]
+    ):
+        f = option(f)
+    return f
+
+
+def trust_setup(
+    *,
+    trust_list: str | None,
+    governance_keys: Sequence[str],
+    threshold: int | None,
+    municipality: str | None,
+    lang: str | None,
+    profile: str | None,
+    fallback: DidResolver | None = None,
+) -> TrustSetup | None:
+    """The resolver and trust check from the options of :func:`trust_options`, else from the
+    verifier profile; None when neither names a trust list (the verdict then says the issuer
+    was not checked). With a profile the list is mandatory: one that cannot be accepted is an
+    error, never a silent fallback."""
+    from ..checks.trust import TrustCheck
+    from ..trust.acceptance import TrustListCache
+    from ..trust.resolver import TrustListResolver
+    from ..trust.signing import verify_trust_list
+
+    grace = timedelta(days=7)
+    if trust_list is not None:
+        if municipality is None:
+            raise click.UsageError("--trust-list needs --as MUNICIPALITY (where you verify)")
+        anchor = _anchor(governance_keys, threshold)
+        accepted = verify_trust_list(read_input(trust_list, MAX_LIST_FILE_BYTES), anchor)
+    else:
+        if governance_keys or threshold is not None:
+            raise click.UsageError("--governance-key and --threshold need --trust-list")
+        path = profile_path(profile)
+        if not path.is_file():
+            if profile is not None:
+                raise Unreadable(f"cannot read verifier profile {path}")
+            return None
+        saved = Profile.load(path)
+        anchor = _anchor(saved.governance_keys, saved.threshold)
+        data = read_input(saved.trust_list, MAX_LIST_FILE_BYTES)
+        accepted = TrustListCache(Path(saved.cache)).accept(data, anchor)
+        municipality = municipality or saved.municipality
+        lang = lang or saved.lang
+        grace = timedelta(days=saved.grace_days)
+    check = TrustCheck(accepted, municipality=municipality, lang=lang, grace=grace)
+    return TrustSetup(TrustListResolver(accepted, fallback=fallback), [check])
+
+
+def verdict_line(report: VerificationReport, lang: str | None) -> str:
+    """The employer's one-line verdict, coloured: for `verify` to print above the checks."""
+    from ..i18n import gettext_for
+    from ..trust.verdict import VerdictLevel, verdict
+
+    _ = gettext_for(lang)
+    result = verdict(report, lang)
+    words = {
+        VerdictLevel.ACCEPTED: (_("ACCEPTED"), "green"),
+        VerdictLevel.ACCEPTED_WITH_WARNINGS: (_("ACCEPTED WITH WARNINGS"), "yellow"),
+        VerdictLevel.REJECTED: (_("REJECTED"), "red"),
+        VerdictLevel.GENUINE_UNTRUSTED: (_("GENUINE, ISSUER NOT CHECKED"), "yellow"),
+    }
+    word, colour = words[result.level]
+    return f"{click.style(word, fg=colour, bold=True)}  {result.reason}"
+
+
+@click.group()
+def verifier() -> None:
+    """Configure this computer as an employer's verifier (trust list, municipality, language)."""
+
+
+@verifier.command("init")
+@click.option(
+    "--trust-list",
+    "list_file",
+    required=True,
+    metavar="FILE",
+    help="The region's signed trust list (where updates will be saved).",
+)
+@click.option("--governance-key", "keys", multiple=True, required=True, metavar="KEY")
+@click.option("--threshold", type=click.IntRange(1), help="Signatures required (default: all).")
+@click.option("--as", "municipality", required=True, metavar="MUNICIPALITY")
+@click.option("--lang", help="Language of verdicts (en, es, fr, de).")
+@click.option(
+    "--grace-days",
+    type=click.IntRange(0, 365),
+    default=7,
+    show_default=True,
+    help="Days a list past its nextUpdate is still used, with a warning.",
+)
+@click.option(
+    "--profile",
+    metavar="FILE",
+    help=f"Where to save it (default: ${PROFILE_ENV}, or the user's config folder).",
+)
+@click.option("--force", is_flag=True, help="Replace an existing profile.")
+def verifier_init(
+    list_file: str,
+    keys: tuple[str, ...],
+    threshold: int | None,
+    municipality: str,
+    lang: str | None,
+    grace_days: int,
+    profile: str | None,
+    force: bool,
+) -> None:
+    """Check the trust list once and save the profile, so `vcportable verify INPUT` uses it."""
+    from ..checks.trust import TrustCheck
+    from ..trust.acceptance import TrustListCache
+
+    path = profile_path(profile)
+    anchor = _anchor(keys, threshold)
+    cache = path.parent / "trust-cache"
+    if path.exists() and not force:
+        raise click.UsageError(f"{path} already exists; add --force to replace it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    accepted = TrustListCache(cache).accept(read_input(list_file, MAX_LIST_FILE_BYTES), anchor)
+    TrustCheck(accepted, municipality=municipality)  # refuses an unknown municipality
+    saved = Profile(
+        trust_list=str(Path(list_file).resolve()),
+        governance_keys=tuple(key.to_multibase() for key in anchor.keys),
+        threshold=anchor.threshold,
+        municipality=municipality,
+        lang=lang,
+        grace_days=grace_days,
+        cache=str(cache.resolve()),
+    )
+    write_output(saved.to_json(), str(path), force=force, what="verifier profile")
