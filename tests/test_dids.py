@@ -10,27 +10,32 @@ import base58
 import pytest
 
 from conftest import load_json
+from vcportable.codec.base64url import b64url_encode
 from vcportable.dids import (
     DID_CONTEXT,
     MULTIKEY_CONTEXT,
-    DidDocument,
+    ControllerDocument,
     OfflineResolver,
     did_document_for_key_file,
     did_jwk_document,
     did_key_document,
+    did_web_from_url,
+    find_method,
     resolve_verification_method,
 )
-from vcportable.errors import KeyFileError, ResolutionError
-from vcportable.keys import KeyPair, KeyType, PublicKey, b64url_encode
+from vcportable.errors import ConfigurationError, InputError, KeyFileError, ResolutionError
+from vcportable.keys import KeyPair, KeyType, PublicKey
 
 ED25519_MB = load_json("keys/ed25519KeyPair.json")["publicKeyMultibase"]
 P256_MB = load_json("keys/p256KeyPair.json")["publicKeyMultibase"]
+P384_MB = load_json("keys/p384KeyPair.json")["publicKeyMultibase"]
 P256_DID = "did:key:zDnaepBuvsQ8cpsWrVKw8fbpGpvPeNSjVPTWoq6cRqaYzBKVP"
 # Example from the did:jwk specification (P-256), https://github.com/quartzjer/did-jwk
 SPEC_DID_JWK = (
     "did:jwk:eyJjcnYiOiJQLTI1NiIsImt0eSI6IkVDIiwieCI6ImFjYklRaXVNczNpOF91c3pFakoydHBUdFJNNEVVM3l6"
     "OTFQSDZDZEgyVjAiLCJ5IjoiX0tjeUxqOXZXTXB0bm1LdG00NkdxRHo4d2Y3NEk1TEtncmwyR3pIM25TRSJ9"
 )
+ED_X = b64url_encode(PublicKey.from_multibase(ED25519_MB).raw)
 X25519_MB = "z" + base58.b58encode(b"\xec\x01" + bytes(range(32))).decode()  # x25519-pub
 RESOLVER = OfflineResolver()
 WEB_DID = "did:web:example.com:issuers:1"
@@ -78,18 +83,23 @@ def test_p256_vector_verification_method_resolves() -> None:
 @pytest.mark.parametrize(
     ("did", "message"),
     [
-        (
-            "did:key:z82LkuBieyGShVBhvtE2zoiD6Kma4tJGFtkAhxR5pfkp5QPw4LutoYWhvQCnGjdVn14kujQ",
-            "not an Ed25519 or P-256 did:key",  # P-384
-        ),
         (f"did:key:{X25519_MB}", "prefix 0xec01"),  # X25519
-        ("did:key:zzzz", "not an Ed25519 or P-256 did:key"),
-        ("did:key:u6Mk", "start with 'z'"),
+        ("did:key:zzzz", "not a usable did:key: publicKeyMultibase has multicodec prefix"),
+        ("did:key:u6Mk", "prefix 'z', got 'u'"),
     ],
 )
 def test_did_key_rejects_other_keys(did: str, message: str) -> None:
-    with pytest.raises(ResolutionError, match=message):
+    with pytest.raises(ResolutionError, match=message) as info:
         RESOLVER.resolve(did)
+    assert info.value.code == "INVALID_KEY"
+
+
+def test_did_key_p384_vector_resolves() -> None:
+    vm_id = load_json("keys/signedECDSAP384.json")["proof"]["verificationMethod"]
+    document = RESOLVER.resolve(vm_id.partition("#")[0])
+    method = find_method(document, vm_id, "assertionMethod")
+    assert method.public_key.type is KeyType.P384
+    assert method.public_key.to_multibase() == P384_MB
 
 
 # --- did:jwk ------------------------------------------------------------------------------------
@@ -131,7 +141,8 @@ def _did_jwk(member: dict[str, Any] | str) -> str:
     ("did", "message"),
     [
         (_did_jwk("not json"), "not valid JSON"),
-        (_did_jwk("[1]"), "not a JSON object"),
+        (_did_jwk("[1]"), "must be a JSON object"),
+        (_did_jwk(f'{{"kty":"OKP","crv":"Ed25519","x":"{ED_X}","x":"{ED_X}"}}'), "duplicate"),
         (_did_jwk({"kty": "OKP", "crv": "X25519", "x": "AAAA"}), "unsupported JWK"),
         (_did_jwk(load_json("keys/vm-ed25519.json")["secretKeyJwk"]), "private key"),
         (_did_jwk({**load_json("keys/vm-p256.json")["publicKeyJwk"], "use": "enc"}), "use 'enc'"),
@@ -139,6 +150,7 @@ def _did_jwk(member: dict[str, Any] | str) -> str:
     ],
 )
 def test_did_jwk_rejects(did: str, message: str) -> None:
+    """Including duplicate members: with json.loads the last one would win, unseen."""
     with pytest.raises(ResolutionError, match=message):
         RESOLVER.resolve(did)
 
@@ -183,7 +195,7 @@ def test_did_web_from_mapping() -> None:
     assert methods[f"{WEB_DID}#key-2"].public_key.type is KeyType.ED25519
     assert methods[f"{WEB_DID}#key-3"].public_key.type is KeyType.P256
     assert methods[f"{WEB_DID}#auth"].type == "JsonWebKey"
-    assert "not supported" in resolved.unusable_methods[f"{WEB_DID}#x25519"]
+    assert "not supported" in resolved.unusable_methods[f"{WEB_DID}#x25519"].message
     assert resolved.raw == document
 
 
@@ -263,7 +275,7 @@ def test_did_web_mapping_document_too_large() -> None:
 )
 def test_malformed_documents_are_rejected(change: dict[str, Any], message: str) -> None:
     with pytest.raises(ResolutionError, match=message):
-        DidDocument.parse({**_web_document(), **change}, WEB_DID)
+        ControllerDocument.parse({**_web_document(), **change}, WEB_DID)
 
 
 @pytest.mark.parametrize(
@@ -271,7 +283,7 @@ def test_malformed_documents_are_rejected(change: dict[str, Any], message: str) 
     [
         ({"type": "Multikey"}, "'controller'"),
         ({"type": "Multikey", "controller": WEB_DID}, "string 'publicKeyMultibase'"),
-        ({"type": "JsonWebKey", "controller": WEB_DID}, "object 'publicKeyJwk'"),
+        ({"type": "JsonWebKey", "controller": WEB_DID}, "JWK must be a JSON object"),
         (
             {"type": "JsonWebKey", "controller": WEB_DID,
              "publicKeyJwk": load_json("keys/vm-p256.json")["secretKeyJwk"]},
@@ -334,7 +346,7 @@ def test_referenced_but_missing_method_is_not_found() -> None:
 
 def test_did_document_for_did_key_file(tmp_path: Path) -> None:
     pair = KeyPair.generate(KeyType.P256)
-    pair.save(tmp_path / "key.json", b"secret")
+    pair.save(tmp_path / "key.json", b"correct horse battery")
     assert did_document_for_key_file(tmp_path / "key.json") == did_key_document(pair.public_key)
 
 
@@ -347,7 +359,7 @@ def test_did_document_for_did_jwk_file(tmp_path: Path) -> None:
 
 def test_did_web_document_of_key_file_is_publishable(tmp_path: Path) -> None:
     pair = KeyPair.generate().with_identity(WEB_DID, f"{WEB_DID}#key-1")
-    pair.save(tmp_path / "key.json", b"secret")
+    pair.save(tmp_path / "key.json", b"correct horse battery")
     document = did_document_for_key_file(tmp_path / "key.json")
     assert document["id"] == WEB_DID
     published = tmp_path / "cache" / "example.com" / "issuers" / "1" / "did.json"
@@ -364,3 +376,164 @@ def test_did_document_for_inconsistent_key_file(tmp_path: Path) -> None:
     KeyPair.generate().with_identity(other.controller, other.key_id).save(tmp_path / "k", None)
     with pytest.raises(KeyFileError, match="is not the key of"):
         did_document_for_key_file(tmp_path / "k")
+
+
+# --- find_method: the one key lookup, and the binding rule ---------------------------------------
+
+
+def _lookup_document() -> ControllerDocument:
+    other = KeyPair.generate().public_key.to_multibase()
+    document = {
+        **_web_document(),
+        "verificationMethod": [
+            *_web_document()["verificationMethod"],
+            {"id": "#foreign", "type": "Multikey", "controller": "did:web:attacker.example",
+             "publicKeyMultibase": other},
+            {"id": "#bad-key", "type": "Multikey", "controller": WEB_DID,
+             "publicKeyMultibase": "z" + base58.b58encode(b"\xed\x01" + bytes(32)).decode()},
+        ],
+        "assertionMethod": ["#key-1", "#key-3", "#foreign", "#bad-key"],
+    }  # fmt: skip
+    return ControllerDocument.parse(document, WEB_DID)
+
+
+@pytest.mark.parametrize(
+    ("ref", "purpose", "expected"),
+    [
+        (f"{WEB_DID}#key-1", "assertionMethod", f"{WEB_DID}#key-1"),
+        ("#key-1", "assertionMethod", f"{WEB_DID}#key-1"),
+        ("73voMXFNmNlOEpuYCSJlh8eN0dscykoO6gBukgRS1uU", "assertionMethod", f"{WEB_DID}#key-3"),
+        (None, "authentication", f"{WEB_DID}#auth"),
+    ],
+)
+def test_find_method_finds(ref: str | None, purpose: str, expected: str) -> None:
+    assert find_method(_lookup_document(), ref, purpose).id == expected
+
+
+@pytest.mark.parametrize(
+    ("ref", "purpose", "code", "message"),
+    [
+        (None, "assertionMethod", "KID_NOT_IN_ISSUER_DID", "lists 4 assertionMethod keys"),
+        ("did:web:attacker.example#key-1", "assertionMethod", "KID_NOT_IN_ISSUER_DID",
+         "the key must come from the controller's own document"),
+        ("#ghost", "assertionMethod", "DID_NOT_RESOLVED", "not found"),
+        ("#bad-key", "assertionMethod", "INVALID_KEY", "small order"),
+        ("#x25519", "assertionMethod", "MALFORMED", "not supported"),
+        ("#foreign", "assertionMethod", "ISSUER_KEY_MISMATCH", "controlled by did:web:attacker"),
+        ("#key-2", "assertionMethod", "VERIFICATION_METHOD_NOT_AUTHORIZED",
+         "not listed under assertionMethod"),
+        ("#key-1", "authentication", "VERIFICATION_METHOD_NOT_AUTHORIZED", "authentication"),
+    ],
+)  # fmt: skip
+def test_find_method_refuses_with_a_code(
+    ref: str | None, purpose: str, code: str, message: str
+) -> None:
+    document = _lookup_document()
+    with pytest.raises(ResolutionError, match=message) as info:
+        find_method(document, ref, purpose)
+    assert info.value.code == code
+
+
+def test_find_method_refuses_an_unknown_purpose() -> None:
+    with pytest.raises(ConfigurationError):
+        find_method(_lookup_document(), "#key-1", "keyAgreement")
+
+
+def test_controller_documents_need_not_be_dids() -> None:
+    document = {
+        **_web_document("https://board.example/issuer"),
+        "id": "https://board.example/issuer",
+    }
+    parsed = ControllerDocument.parse(document)
+    assert find_method(parsed, "#key-1", "assertionMethod").controller == parsed.id
+    with pytest.raises(ResolutionError, match="absolute 'id'"):
+        ControllerDocument.parse({"id": "issuer"})
+
+
+# --- invalid keys cannot forge, whichever DID carries them ---------------------------------------
+
+SMALL_ORDER_KEY = bytes.fromhex("01" + "00" * 31)  # the neutral element: order 1
+FORGED = bytes.fromhex("01" + "00" * 63)  # R = identity, S = 0
+
+
+def _small_order_dids() -> dict[str, str]:
+    multikey = "z" + base58.b58encode(b"\xed\x01" + SMALL_ORDER_KEY).decode()
+    jwk = {"crv": "Ed25519", "kty": "OKP", "x": b64url_encode(SMALL_ORDER_KEY)}
+    return {"did:key": f"did:key:{multikey}", "did:jwk": _did_jwk(jwk)}
+
+
+@pytest.mark.parametrize("method", ["did:key", "did:jwk"])
+def test_small_order_keys_are_refused_through_dids(method: str) -> None:
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    backend = ed25519.Ed25519PublicKey.from_public_bytes(SMALL_ORDER_KEY)
+    backend.verify(FORGED, b"\x00")  # what an unchecked key would let through
+    did = _small_order_dids()[method]
+    with pytest.raises(ResolutionError, match="small order") as info:
+        RESOLVER.resolve(did)
+    assert info.value.code == "INVALID_KEY"
+
+
+def test_small_order_key_in_a_did_web_document_is_unusable() -> None:
+    jwk = {"kty": "OKP", "crv": "Ed25519", "x": b64url_encode(SMALL_ORDER_KEY)}
+    document = {**_web_document(), "verificationMethod": [
+        {"id": "#k", "type": "JsonWebKey", "controller": WEB_DID, "publicKeyJwk": jwk}],
+        "assertionMethod": ["#k"]}  # fmt: skip
+    resolved = OfflineResolver(did_web_documents={WEB_DID: document}).resolve(WEB_DID)
+    with pytest.raises(ResolutionError, match="small order") as info:
+        find_method(resolved, "#k", "assertionMethod")
+    assert info.value.code == "INVALID_KEY"
+
+
+# --- the resolver owns its cache -----------------------------------------------------------------
+
+
+def test_did_key_resolution_is_cached_per_resolver() -> None:
+    did = f"did:key:{ED25519_MB}"
+    first, second = OfflineResolver(), OfflineResolver(cache_size=1)
+    assert first.resolve(did) is first.resolve(did)
+    assert second.resolve(did) is not first.resolve(did)
+    other = f"did:key:{P256_MB}"
+    kept = second.resolve(did)
+    second.resolve(other)  # evicts the first one: the cache is bounded
+    assert second.resolve(did) is not kept
+
+
+# --- did:web names -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "path", "did"),
+    [
+        ("https://board.example", None, "did:web:board.example"),
+        ("https://Board.Example/", "issuers/1", "did:web:board.example:issuers:1"),
+        ("https://board.example:8443/issuers", "2", "did:web:board.example%3A8443:issuers:2"),
+    ],
+)
+def test_did_web_from_url(url: str, path: str | None, did: str) -> None:
+    assert did_web_from_url(url, path) == did
+
+
+@pytest.mark.parametrize(
+    "url", ["http://board.example", "https://", "https://u@board.example", "https://b.example?x=1"]
+)
+def test_did_web_from_url_refuses(url: str) -> None:
+    with pytest.raises(InputError):
+        did_web_from_url(url)
+
+
+def test_rotated_did_web_document_keeps_the_previous_key_for_old_credentials(
+    tmp_path: Path,
+) -> None:
+    from vcportable.keys import PreviousKey
+
+    old = KeyPair.generate().with_identity(WEB_DID, f"{WEB_DID}#key-1")
+    signed_before = old.sign(b"old credential")
+    new = KeyPair.generate().with_identity(
+        WEB_DID, f"{WEB_DID}#key-2", [PreviousKey(old.key_id, old.public_key)]
+    )
+    new.save(tmp_path / "key.json", None)
+    document = ControllerDocument.parse(did_document_for_key_file(tmp_path / "key.json"), WEB_DID)
+    method = find_method(document, old.key_id, "assertionMethod")
+    method.public_key.verify(signed_before, b"old credential")
+    assert find_method(document, None, "authentication").id == new.key_id

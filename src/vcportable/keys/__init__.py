@@ -1,0 +1,34 @@
+"""Keys: one :class:`PublicKey` for every curve, validated wherever it enters; :class:`KeyPair`,
+the only holder of a private key; and the encrypted key file.
+
+Modules: :mod:`.curves` (the table of key types), :mod:`.ed25519` (RFC 8032 strictness),
+:mod:`.jwk` (JWK members), :mod:`.material` (keys and their encodings), :mod:`.keyfile` (the
+file format at rest).
+"""
+
+from __future__ import annotations
+
+from .curves import KeyType
+from .keyfile import (
+    MIN_PASSPHRASE_LENGTH,
+    KeyFileInfo,
+    PreviousKey,
+    check_new_passphrase,
+    key_file_is_encrypted,
+    passphrase_from_env,
+    read_key_file_info,
+)
+from .material import KeyPair, PublicKey
+
+__all__ = [
+    "MIN_PASSPHRASE_LENGTH",
+    "KeyFileInfo",
+    "KeyPair",
+    "KeyType",
+    "PreviousKey",
+    "PublicKey",
+    "check_new_passphrase",
+    "key_file_is_encrypted",
+    "passphrase_from_env",
+    "read_key_file_info",
+]
