@@ -318,3 +318,16 @@ def test_a_token_payload_with_a_bom_is_refused() -> None:
     text = json.dumps(badge(ISSUER, ISSUER, credential_id="urn:uuid:1"))
     report = Verifier(clock=FixedClock(NOW)).verify(_token(b"\xef\xbb\xbf" + text.encode()))
     assert not report.verified and Code.MALFORMED in report.codes()
+
+
+@pytest.mark.parametrize("name", sorted(BAD_MEMBERS))
+def test_sd_jwt_disclosures_are_read_by_the_same_parser(name: str) -> None:
+    from vcportable.proofs import sdjwt
+
+    credential = badge(ISSUER, ISSUER, credential_id="urn:uuid:1")
+    token = sdjwt.issue_sd_jwt(credential, ISSUER, now=NOW, disclosable=["name"])
+    value = '{"level": 2' + BAD_MEMBERS[name].replace('"name"', '"level"') + "}"
+    forged = b64(f'["c2FsdA", "extra", {value}]'.encode())
+    report = Verifier(clock=FixedClock(NOW)).verify(token + forged + "~")
+    assert not report.verified
+    assert Code.MALFORMED in report.codes(), report.checks
