@@ -62,10 +62,10 @@ def pick_text(texts: Mapping[str, str], lang: str | None) -> str:
     for tag in _preferences(lang):
         if tag in by_tag:
             return by_tag[tag]
-    primaries = {tag.split("-")[0]: text for tag, text in reversed(by_tag.items())}
-    for tag in _preferences(lang):
-        if tag in primaries:
-            return primaries[tag]
+        primary = tag.split("-")[0]
+        for other, text in by_tag.items():
+            if other.split("-")[0] == primary:
+                return text
     return next(iter(texts.values()), "")
 
 
