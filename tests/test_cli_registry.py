@@ -1,0 +1,201 @@
+"""The registry commands end to end: init, issue-batch, lifecycle, publish, renew, audit."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import text
+
+from registry_fixtures import db_url  # noqa: F401  (fixture)
+from vcportable.checks import SignedView
+from vcportable.checks.status import StatusCheck
+from vcportable.cli import cli
+from vcportable.clock import SystemClock
+from vcportable.models.report import Code
+from vcportable.status.source import StatusDirectory
+from vcportable.store import Store
+
+EXAMPLE = str(Path(__file__).parent.parent / "examples" / "credentials" / "carpenter-level-2.json")
+ROSTER = "key,name,subject_id\nw1,Ana,did:example:ana\nw2,Ben,did:example:ben\n"
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> Any:
+    result = CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+    assert "Traceback" not in result.output
+    return result
+
+
+@pytest.fixture
+def initialised(tmp_path: Path, db_url: str) -> dict[str, str]:  # noqa: F811
+    key = tmp_path / "issuer.key"
+    assert run("key", "generate", "--out", str(key), "--no-passphrase").exit_code == 0
+    result = run(
+        "issuer",
+        "init",
+        "--db",
+        db_url,
+        "--key",
+        str(key),
+        "--name",
+        "Riverside Board",
+        "--municipality",
+        "Riverside",
+        "--status-url",
+        "https://status.example/riverside",
+    )
+    assert result.exit_code == 0, result.output
+    return {"VCPORTABLE_DB": db_url}
+
+
+def status_of(credential: dict[str, Any], folder: Path) -> set[Code]:
+    view = SignedView(credential=credential, format="di", signers=(), now=SystemClock().now())
+    return {c.code for c in StatusCheck(StatusDirectory(folder)).check(view)}
+
+
+def test_lifecycle_end_to_end(tmp_path: Path, initialised: dict[str, str]) -> None:
+    env = initialised
+    roster = tmp_path / "roster.csv"
+    roster.write_text(ROSTER)
+    out = tmp_path / "out"
+    args = (
+        "issue-batch",
+        str(roster),
+        "--achievement",
+        EXAMPLE,
+        "--out-dir",
+        str(out),
+        "--workers",
+        "1",
+    )
+    first = run(*args, env=env)
+    assert first.exit_code == 0, first.output
+    assert "issued 2" in first.stderr
+    again = run(*args, env=env)
+    assert "issued 0, already issued 2" in again.stderr
+    ana = json.loads((out / "w1.json").read_text())
+    ben = json.loads((out / "w2.json").read_text())
+
+    assert run("revoke", ana["id"], "--reason", "fraud", env=env).exit_code == 0
+    twice = run("revoke", ana["id"], "--reason", "again", env=env)
+    assert twice.exit_code == 1 and "already revoked" in twice.stderr
+    assert run("suspend", ben["id"], "--reason", "check", env=env).exit_code == 0
+    unknown = run("reinstate", "urn:uuid:nope", "--reason", "x", env=env)
+    assert unknown.exit_code == 1 and "no credential" in unknown.stderr
+
+    status_dir = tmp_path / "status"
+    published = run("status", "publish", "--out", str(status_dir), env=env)
+    assert published.exit_code == 0, published.output
+    assert Code.REVOKED in status_of(ana, status_dir)
+    assert Code.SUSPENDED in status_of(ben, status_dir)
+
+    assert run("reinstate", ben["id"], "--reason", "cleared", env=env).exit_code == 0
+    renewed_file = tmp_path / "renewed.json"
+    renewed = run(
+        "renew",
+        ben["id"],
+        "--valid-until",
+        "2031-01-01T00:00:00Z",
+        "--revoke-predecessor",
+        "--out",
+        str(renewed_file),
+        env=env,
+    )
+    assert renewed.exit_code == 0, renewed.output
+    successor = json.loads(renewed_file.read_text())
+    assert successor["validUntil"] == "2031-01-01T00:00:00Z" and successor["id"] != ben["id"]
+    run("status", "publish", "--out", str(status_dir), "--format", "jwt", env=env)
+    assert Code.REVOKED in status_of(ben, status_dir)
+    assert status_of(successor, status_dir) == {Code.OK}
+
+    verified = run("audit", "verify", env=env)
+    assert verified.exit_code == 0 and "intact" in verified.stdout
+    export = tmp_path / "audit.jsonl"
+    assert run("audit", "export", "--out", str(export), env=env).exit_code == 0
+    actions = [json.loads(line)["action"] for line in export.read_text().splitlines()]
+    assert actions[:3] == ["issuer.init", "achievement", "issue"]
+    assert {"revoke", "suspend", "reinstate", "renew"} <= set(actions)
+
+    store = Store.open(env["VCPORTABLE_DB"])
+    with store.transaction() as connection:
+        connection.execute(text("UPDATE audit_log SET reason = 'nothing' WHERE action = 'revoke'"))
+    store.close()
+    broken = run("audit", "verify", env=env)
+    assert broken.exit_code == 1 and "edited" in broken.stderr
+
+
+def test_bad_roster_issues_nothing_and_names_lines(
+    tmp_path: Path, initialised: dict[str, str]
+) -> None:
+    roster = tmp_path / "bad.csv"
+    roster.write_text(ROSTER + "w1,Dup,did:example:x\nw3,,did:example:y\n")
+    out = tmp_path / "out"
+    args = [
+        "issue-batch",
+        str(roster),
+        "--achievement",
+        EXAMPLE,
+        "--out-dir",
+        str(out),
+        "--workers",
+        "1",
+    ]
+    result = run(*args, env=initialised)
+    assert result.exit_code == 1
+    assert "line 4: key w1 is already used on line 2" in result.stderr
+    assert "line 5: name is empty" in result.stderr
+    assert not out.exists()
+    skipped = run(*args, "--skip-invalid", env=initialised)
+    assert skipped.exit_code == 0 and "issued 2" in skipped.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["w1.json", "w2.json"]
+
+
+def test_finding_the_registry(tmp_path: Path, initialised: dict[str, str]) -> None:
+    nowhere = run("audit", "verify", env={"VCPORTABLE_DB": ""})
+    assert nowhere.exit_code == 2 and "which registry" in nowhere.stderr
+    config = tmp_path / "config.toml"
+    config.write_text(f'db = "{initialised["VCPORTABLE_DB"]}"\n')
+    found = run("issuer", "show", env={"VCPORTABLE_DB": "", "VCPORTABLE_CONFIG": str(config)})
+    assert found.exit_code == 0 and "Riverside Board" in found.stdout
+    config.write_text("db = ")
+    bad = run("issuer", "show", env={"VCPORTABLE_DB": "", "VCPORTABLE_CONFIG": str(config)})
+    assert bad.exit_code == 3 and "config file" in bad.stderr
+    again = run(
+        "issuer",
+        "init",
+        "--db",
+        initialised["VCPORTABLE_DB"],
+        "--key",
+        str(tmp_path / "issuer.key"),
+        "--name",
+        "x",
+        "--municipality",
+        "y",
+        "--status-url",
+        "https://s.example",
+    )
+    assert again.exit_code == 1 and "already has an issuer profile" in again.stderr
+
+
+def test_unreachable_database_and_bad_options(tmp_path: Path) -> None:
+    env = {"VCPORTABLE_DB": "postgresql+psycopg://nobody@127.0.0.1:1/none"}
+    result = run("revoke", "urn:uuid:x", "--reason", "r", env=env)
+    assert result.exit_code == 1 and "cannot reach" in result.stderr
+    bad = run(
+        "issuer",
+        "init",
+        "--db",
+        str(tmp_path / "r.db"),
+        "--key",
+        "k",
+        "--name",
+        "n",
+        "--municipality",
+        "m",
+        "--status-url",
+        "ftp://x",
+    )
+    assert bad.exit_code == 2 and "https" in bad.stderr
