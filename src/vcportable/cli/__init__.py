@@ -16,7 +16,8 @@ from typing import Any
 
 import click
 
-from .io import Unreadable, flush_stdout, passphrase_env_option
+from . import registry
+from .io import Unreadable, flush_stdout, passphrase_env_option, stdout_checked
 from .io import passphrase as _passphrase
 from .issue import issue
 from .present import present
@@ -38,11 +39,16 @@ def _library_error(exc: Exception) -> click.ClickException:
 class _Group(click.Group):
     """Root group: library errors become click errors here, so tests and users see the same."""
 
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        with stdout_checked():  # --help and --version are printed while parsing
+            return super().make_context(*args, **kwargs)
+
     def invoke(self, ctx: click.Context) -> Any:
         from ..errors import VcPortableError
 
         try:
-            return super().invoke(ctx)
+            with stdout_checked():
+                return super().invoke(ctx)
         except VcPortableError as exc:
             raise _library_error(exc) from None
 
@@ -130,6 +136,14 @@ def did_show(keyfile: str) -> None:
 cli.add_command(issue)
 cli.add_command(present)
 cli.add_command(verify)
+cli.add_command(registry.issuer)
+cli.add_command(registry.issue_batch)
+cli.add_command(registry.revoke)
+cli.add_command(registry.suspend)
+cli.add_command(registry.reinstate)
+cli.add_command(registry.renew)
+cli.add_command(registry.status)
+cli.add_command(registry.audit)
 cli.add_command(trust)
 cli.add_command(verifier)
 
