@@ -396,3 +396,22 @@ def _unique(values: Iterable[object], what: str) -> None:
             shown = value.hex() if isinstance(value, bytes) else value
             raise ValueError(f"duplicate {what} {shown!r}")
         seen.add(value)
+
+
+SCHEMA_ID = "https://vcportable.example/schemas/trust-list.schema.json"
+
+
+def trust_list_json_schema() -> dict[str, Any]:
+    """The JSON Schema of an unsigned list (``schemas/trust-list.schema.json`` is this, written
+    out by ``python -m vcportable.trust.model``). Cross-references (a municipality that must be
+    listed, unique ids, date order) are beyond JSON Schema: the model checks them."""
+    schema = TrustList.model_json_schema(by_alias=True, mode="validation")
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID, **schema}
+
+
+if __name__ == "__main__":  # pragma: no cover - regenerates the published schema
+    import json
+    import sys
+
+    json.dump(trust_list_json_schema(), sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
