@@ -70,7 +70,13 @@ def encode(credential: str | bytes | Mapping[str, Any], *, kind: Kind | str | No
     """
     form, item, detected = _content_item(credential)
     chosen = detected if kind is None else _kind(kind)
-    packed: bytes = brotli.compress(cbor.encode(item), quality=11, lgwin=_WINDOW_BITS)
+    content = cbor.encode(item)
+    if len(content) > MAX_CONTENT_BYTES:
+        raise EnvelopeError(
+            f"the content is {len(content)} bytes once packed, more than an envelope holds "
+            f"({MAX_CONTENT_BYTES})"
+        )
+    packed: bytes = brotli.compress(content, quality=11, lgwin=_WINDOW_BITS)
     body: bytes = base45.b45encode(bytes([VERSION, form]) + packed)
     text = PREFIXES[chosen] + body.decode("ascii")
     if len(text) > MAX_TEXT_CHARS:
