@@ -602,3 +602,71 @@ def test_verdict_panel_on_a_terminal(certified_file: Path) -> None:
     assert "\x1b[" in panel  # coloured
     plain = render_panel(str(certified_file), verify_report(certified_file), colour=False)
     assert "\x1b[3" not in plain  # no colour codes (bold may stay)
+
+
+# -- issuing guards, BOM, colour -----------------------------------------------------------
+
+BOM = b"\xef\xbb\xbf"
+
+
+@pytest.mark.parametrize("fmt", ["jwt", "sd-jwt"])
+def test_cryptosuite_with_a_token_format_is_a_usage_error(keyfile: Path, fmt: str) -> None:
+    result = run(
+        "issue", "--key", str(keyfile), "--credential", SAMPLE, "--format", fmt,
+        "--cryptosuite", "eddsa-jcs-2022",
+    )  # fmt: skip
+    assert result.exit_code == 2 and "--cryptosuite" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "warning"),
+    [
+        ("validUntil", "2001-01-01T00:00:00Z", "is in the past"),
+        ("validFrom", "2099-01-01T00:00:00Z", "is more than 365 days ahead"),
+    ],
+)
+def test_issue_warns_on_improbable_dates(
+    tmp_path: Path, keyfile: Path, field: str, value: str, warning: str
+) -> None:
+    unsigned = load_json("interop/sample-unsigned.json")
+    unsigned[field] = value
+    if field == "validUntil":
+        unsigned["validFrom"] = "2000-01-01T00:00:00Z"
+    else:
+        unsigned.pop("validUntil", None)
+    source = tmp_path / "dates.json"
+    source.write_text(json.dumps(unsigned))
+    result = run("issue", "--key", str(keyfile), "--credential", str(source))
+    assert result.exit_code == 0, result.output
+    assert f"Warning: {field} {value} {warning}" in result.stderr
+    assert json.loads(result.stdout)[field] == value
+
+
+def test_issue_does_not_warn_on_ordinary_dates(keyfile: Path) -> None:
+    result = run("issue", "--key", str(keyfile), "--credential", SAMPLE)
+    assert result.exit_code == 0 and "Warning" not in result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["di", "jwt", "sd-jwt"])
+def test_a_bom_is_stripped_from_every_input(tmp_path: Path, keyfile: Path, fmt: str) -> None:
+    source = tmp_path / "bom.json"
+    source.write_bytes(BOM + Path(SAMPLE).read_bytes())
+    issued = run("issue", "--key", str(keyfile), "--credential", str(source), "--format", fmt)
+    assert issued.exit_code == 0, issued.output
+    signed = tmp_path / "signed-with-bom"
+    signed.write_bytes(BOM + issued.stdout.encode("utf-8"))  # as a Windows editor saves it
+    result = run("verify", "--json", str(signed))
+    assert result.exit_code == 0, result.output
+    assert run("verify", "-", input=signed.read_text("utf-8")).exit_code == 0
+
+
+def test_colour_follows_no_color_and_the_flags(signed_file: Path) -> None:
+    def coloured(*args: str, env: dict[str, str] | None = None) -> bool:
+        result = CliRunner().invoke(cli, [*args, "verify", str(signed_file)], env=env, color=True)
+        assert result.exit_code == 0, result.output
+        return "\x1b[" in result.stdout
+
+    assert coloured()  # a terminal (CliRunner with color=True stands in for one)
+    assert not coloured(env={"NO_COLOR": "1"})
+    assert coloured("--color", env={"NO_COLOR": "1"})
+    assert not coloured("--no-color")

@@ -9,10 +9,12 @@ Exit codes: 0 success, 1 an input did not verify (or a credential was refused), 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import stat
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,6 +34,7 @@ EXIT_UNWRITABLE = 4
 MAX_KEY_FILE_BYTES = 64 * 1024
 _BOM = b"\xef\xbb\xbf"
 STDIN_LABEL = "standard input"
+_WRITE_ERRORS = frozenset({errno.EPIPE, errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EBADF})
 PASSPHRASE_ENV = "VCPORTABLE_PASSPHRASE"
 
 
@@ -225,6 +228,20 @@ def echo(text: str) -> None:
         click.echo(text)
         sys.stdout.flush()
     except OSError as exc:
+        _discard_stdout()
+        raise Unwritable(f"cannot write to standard output: {exc.strerror or exc}") from None
+
+
+@contextlib.contextmanager
+def stdout_checked() -> Iterator[None]:
+    """Around what click prints itself (help, version): a write error there is stdout failing,
+    :class:`Unwritable` like any other output. Commands map their own file errors, so only
+    write errors are taken here; any other OSError passes through."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in _WRITE_ERRORS:
+            raise
         _discard_stdout()
         raise Unwritable(f"cannot write to standard output: {exc.strerror or exc}") from None
 

@@ -101,7 +101,8 @@ def verify(
         try:
             data: str | None = as_text(read_input(name, policy.max_input_bytes), name)
         except Unreadable as exc:
-            # Report it and go on: the other inputs still get their verdicts.
+            # Say it, report it and go on: the other inputs still get their verdicts.
+            exc.show()
             unreadable = True
             data = None
             report = _unreadable_report(exc.message)
