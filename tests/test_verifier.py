@@ -592,3 +592,40 @@ def test_vc_1_1_dates_without_timezone_are_utc() -> None:
     assert _check(report, "data_model").status is CheckStatus.PASSED
     document["expirationDate"] = "the day after tomorrow"
     assert _check(_verify(document), "validity").code is Code.MALFORMED
+
+
+# -- one dispatch: documents, tokens and QR envelopes --------------------------------------
+
+
+def test_envelope_text_and_qr_image_verify_like_the_document(signed: dict[str, Any]) -> None:
+    from vcportable.envelope import encode, render
+
+    text = encode(signed)
+    assert _verify(text).verified
+    assert _verify(text.encode("ascii")).verified
+    assert _verify(render(text, "png")).verified
+
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        ("hello world", Code.MALFORMED),
+        (b"\x89PNG\r\n\x1a\n" + b"\0" * 64, Code.ENVELOPE_INVALID),
+        ("VC:not-base45!", Code.ENVELOPE_INVALID),
+        ("HC1:6BFOXN%TS3DH0YOJ58S S-W5HDC *M0II5XHC9B5G2+$N IOP-IA%NFQGRJPC%OQHIZC4.OI1RM8ZA",
+         Code.ENVELOPE_INVALID),
+    ],
+)
+def test_what_is_neither_document_token_nor_envelope(data: str | bytes, code: Code) -> None:
+    report = _verify(data)
+    assert not report.verified and report.kind == "unknown"
+    assert report.checks[0].code is code, report.checks
+
+
+def test_verify_many_streams_reports_in_order(signed: dict[str, Any]) -> None:
+    tampered = copy.deepcopy(signed)
+    tampered["name"] = "Master Carpenter"
+    inputs = iter([signed, json.dumps(tampered), "not json"])
+    reports = Verifier(clock=CLOCK).verify_many(inputs)
+    assert next(reports).verified  # lazy: one input read, one report made
+    assert [r.verified for r in reports] == [False, False]

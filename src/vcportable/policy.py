@@ -22,6 +22,8 @@ class VerificationPolicy:
 
     max_input_bytes: int = MAX_INPUT_BYTES
     max_json_depth: int = MAX_JSON_DEPTH
+    #: A photo of a QR code or a baked badge (the envelope inside has its own, smaller caps).
+    max_image_bytes: int = 16 * 1024 * 1024
     clock_skew: timedelta = timedelta(seconds=60)
     #: The key that signed a credential must be controlled by its issuer. Some official test
     #: vectors use a URL issuer with a did:key; turning this off makes that a warning.

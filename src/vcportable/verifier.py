@@ -12,7 +12,7 @@ The proofs establish who signed (:mod:`vcportable.proofs.proof_set` for Data Int
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +28,7 @@ from .models.datamodel import check_data_model, check_related_resources, parse_x
 from .models.report import Check, Code, VerificationReport, credential_facts, validity_period
 from .policy import VerificationPolicy
 from .proofs import dataintegrity as di
+from .proofs.dispatch import InputFormat, detect
 from .proofs.proof_set import ProofRequest, binding_check, code_of, verify_proof_set
 
 if TYPE_CHECKING:
@@ -82,16 +83,25 @@ class Verifier:
         challenge: str | None = None,
         domain: str | None = None,
     ) -> VerificationReport:
-        """Verify a credential or presentation: a parsed document, JSON text or bytes, or a
-        compact JWT / SD-JWT (text that is not JSON; its ``typ`` header names its format)."""
+        """Verify a credential or presentation: a parsed document, JSON text or bytes, a
+        compact JWT / SD-JWT (its ``typ`` header names its format), or a QR envelope (its text,
+        a photo of its QR code, or a badge it is baked into)."""
         if isinstance(data, Mapping):
             document: Any = data
         else:
-            first = data.lstrip()[:1]
-            if first and first not in ("{", "[", '"', b"{", b"[", b'"'):
+            form = detect(data)
+            if form is InputFormat.ENVELOPE:
+                opened = self._open_envelope(data)
+                if isinstance(opened, VerificationReport):
+                    return opened
+                data, form = opened, detect(opened)
+                if form is InputFormat.ENVELOPE:
+                    return _unreadable(Code.ENVELOPE_INVALID, "the QR envelope holds no credential")
+            if form is InputFormat.TOKEN:
                 token = _as_text(data)
-                if token is not None:
-                    return self.verify_token(token.strip(), challenge=challenge, domain=domain)
+                if token is None:
+                    return _unreadable(Code.MALFORMED, "the token is not UTF-8 text")
+                return self.verify_token(token.strip(), challenge=challenge, domain=domain)
             try:
                 document = parse_json(
                     data,
@@ -99,9 +109,7 @@ class Verifier:
                     max_depth=self.policy.max_json_depth,
                 )
             except InputError as exc:
-                return VerificationReport.from_checks(
-                    "unknown", [Check.failed("parse", code_of(exc), exc.message)]
-                )
+                return _unreadable(code_of(exc), exc.message)
         if not isinstance(document, Mapping):
             return VerificationReport.from_checks(
                 "unknown",
@@ -110,6 +118,42 @@ class Verifier:
         if VP_TYPE in _types(document):
             return self.verify_presentation(document, challenge=challenge, domain=domain)
         return self.verify_credential(document)
+
+    def verify_many(
+        self,
+        inputs: Iterable[bytes | str | Mapping[str, Any]],
+        *,
+        challenge: str | None = None,
+        domain: str | None = None,
+    ) -> Iterator[VerificationReport]:
+        """One report per input, in order, as each is verified: a stream of any length is
+        verified in constant memory (the caller decides what to keep)."""
+        for data in inputs:
+            yield self.verify(data, challenge=challenge, domain=domain)
+
+    def _open_envelope(self, data: bytes | str) -> bytes | str | VerificationReport:
+        """The credential inside a QR envelope, photo or baked badge; a report when there is
+        none (the envelope reader is imported only for such input: JSON and tokens never pay
+        for the image libraries)."""
+        from .envelope import open_input
+
+        raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+        if len(raw) > self.policy.max_image_bytes:
+            return _unreadable(
+                Code.TOO_LARGE,
+                f"input of {len(raw)} bytes is over the limit of {self.policy.max_image_bytes}",
+            )
+        try:
+            opened = open_input(raw)
+        except InputError as exc:
+            return _unreadable(code_of(exc), exc.message)
+        if opened is None:
+            return _unreadable(
+                Code.MALFORMED,
+                "not a JSON document, a compact token, a QR envelope, a QR image or a baked "
+                "badge",
+            )
+        return opened
 
     def verify_credential(self, credential: Mapping[str, Any]) -> VerificationReport:
         """Every check of one credential (Data Integrity secured)."""
@@ -334,6 +378,10 @@ class Verifier:
                 "revocation status not checked: no status list is available offline",
             )
         ]
+
+
+def _unreadable(code: Code, message: str) -> VerificationReport:
+    return VerificationReport.from_checks("unknown", [Check.failed("parse", code, message)])
 
 
 def _as_text(data: bytes | str) -> str | None:

@@ -1,0 +1,39 @@
+"""The one place that tells what kind of input a verifier was given.
+
+Nothing else guesses: a JSON document goes to Data Integrity, a compact token to the JOSE
+family (whose ``typ`` header then names the exact format, never the content), and anything
+else to the QR envelope reader (envelope text, a photo of a QR code, a baked badge), which
+hands back the credential exactly as it was signed.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+#: The characters of a compact JWS or SD-JWT: base64url segments, '.' and '~'.
+_TOKEN = re.compile(rb"[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-.~]*")
+_JSON_STARTS = frozenset(b'{["')
+
+
+class InputFormat(StrEnum):
+    JSON = "json"
+    TOKEN = "token"
+    ENVELOPE = "envelope"
+
+
+def detect(data: bytes | str) -> InputFormat:
+    """The format of ``data`` by its form alone: JSON, a compact token, or an envelope (also
+    the verdict for input that is neither: the envelope reader names what it found)."""
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    head = raw[:64].lstrip(b" \t\r\n")
+    if head[:1] and head[0] in _JSON_STARTS:
+        return InputFormat.JSON
+    if _TOKEN.fullmatch(raw.strip(b" \t\r\n")):
+        return InputFormat.TOKEN
+    return InputFormat.ENVELOPE
+
+
+def is_sd_jwt(token: str) -> bool:
+    """An SD-JWT (issuer JWT, disclosures and optional key binding joined by '~')."""
+    return "~" in token
