@@ -72,7 +72,9 @@ def _open(source: str | Path | bytes) -> Image:
             image = ImageOps.exif_transpose(opened).convert("L")
     except EnvelopeError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise EnvelopeError(f"{name} has more than {MAX_IMAGE_PIXELS:,} pixels") from None
+    except UnidentifiedImageError:
         raise EnvelopeError(f"{name} is not an image that can be read (PNG, JPEG, ...)") from None
     except (OSError, ValueError, SyntaxError) as exc:
         raise EnvelopeError(f"{name} is a damaged image ({exc})") from None
