@@ -629,3 +629,85 @@ def test_verify_many_streams_reports_in_order(signed: dict[str, Any]) -> None:
     reports = Verifier(clock=CLOCK).verify_many(inputs)
     assert next(reports).verified  # lazy: one input read, one report made
     assert [r.verified for r in reports] == [False, False]
+
+
+# -- what the attacker tried (issue 7) ------------------------------------------------------
+
+
+def test_proof_created_in_the_future_is_refused(issuer_key: KeyPair) -> None:
+    ahead = Issuer(issuer_key, clock=FixedClock(NOW + timedelta(days=2))).issue(
+        unsigned_sample()
+    )
+    report = _verify(ahead)
+    assert not report.verified
+    assert _check(report, "proof_dates").code is Code.PROOF_NOT_YET_VALID
+    within_skew = Issuer(issuer_key, clock=FixedClock(NOW + timedelta(seconds=30))).issue(
+        unsigned_sample()
+    )
+    assert _verify(within_skew).verified
+
+
+def _proof_set(unsigned: dict[str, Any], *keys: KeyPair) -> dict[str, Any]:
+    """One document signed independently by each key: a proof set (not a chain)."""
+    from vcportable import jsonld
+    from vcportable.proofs import dataintegrity as di
+
+    proofs = [
+        di.add_proof(unsigned, key, created=NOW, loader=jsonld.default_loader())["proof"]
+        for key in keys
+    ]
+    return {**unsigned, "proof": proofs}
+
+
+def test_proof_set_binds_through_one_proof_by_the_issuer(issuer_key: KeyPair) -> None:
+    """A co-signer's proof beside the issuer's is fine, in any order; every proof is still
+    verified and reported on its own."""
+    cosigner = KeyPair.generate()
+    unsigned = unsigned_sample()
+    unsigned["issuer"]["id"] = issuer_key.controller
+    both = _proof_set(unsigned, cosigner, issuer_key)
+    report = _verify(both)
+    assert report.verified, report.failures
+    assert _check(report, "proof[0]").status is CheckStatus.PASSED
+    assert _check(report, "proof[1]").status is CheckStatus.PASSED
+    assert _check(report, "issuer_binding").status is CheckStatus.PASSED
+    only_cosigner = _proof_set(unsigned, cosigner)
+    report = _verify(only_cosigner)
+    assert _check(report, "issuer_binding").code is Code.ISSUER_KEY_MISMATCH
+    assert cosigner.controller in _check(report, "issuer_binding").message
+    # The issuer's proof must itself be valid: a broken one does not bind.
+    broken = copy.deepcopy(both)
+    broken["proof"][1]["proofValue"] = broken["proof"][0]["proofValue"]
+    report = _verify(broken)
+    assert _check(report, "proof[1]").code is Code.SIGNATURE_INVALID
+    assert _check(report, "issuer_binding").code is Code.ISSUER_KEY_MISMATCH
+
+
+def test_vc_jwt_with_an_unbundled_context_is_refused(issuer_key: KeyPair) -> None:
+    from vcportable.proofs.jose import issue_vc_jwt
+
+    unsigned = unsigned_sample()
+    unsigned["issuer"]["id"] = issuer_key.controller
+    unsigned["@context"] = [*unsigned["@context"], "https://evil.example/remap-everything"]
+    token = issue_vc_jwt(unsigned, issuer_key, now=NOW)
+    report = _verify(token)
+    assert not report.verified
+    assert _check(report, "contexts").code is Code.CONTEXT_NOT_ALLOWED
+
+
+def test_vp_jwt_by_a_stranger_is_refused(issuer_key: KeyPair, holder_key: KeyPair) -> None:
+    """A worker's vc+jwt wrapped in a vp+jwt that someone else signed."""
+    from vcportable.proofs.jose import issue_vp_jwt
+
+    unsigned = unsigned_sample()
+    unsigned["credentialSubject"]["id"] = holder_key.controller
+    token = Issuer(issuer_key, clock=CLOCK).issue_jwt(unsigned)
+    stranger = KeyPair.generate()
+    vp = issue_vp_jwt([token], stranger, now=NOW, nonce="n-1", aud="employer.example")
+    report = Verifier(clock=CLOCK).verify(vp, challenge="n-1", domain="employer.example")
+    assert not report.verified
+    assert _check(report, "holder_binding").code is Code.HOLDER_NOT_SUBJECT
+    own = issue_vp_jwt([token], holder_key, now=NOW, nonce="n-1", aud="employer.example")
+    report = Verifier(clock=CLOCK).verify(own, challenge="n-1", domain="employer.example")
+    assert report.verified, report.failures
+    assert _check(report, "holder_binding").status is CheckStatus.PASSED
