@@ -1,0 +1,139 @@
+"""Open Badges 3.0 baking: the credential inside a PNG or SVG badge, as other badge tools
+write and read it."""
+
+from __future__ import annotations
+
+import io
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+from PIL import Image
+from PIL.PngImagePlugin import PngInfo
+
+from test_envelope import CLOCK, issuer, sample
+from vcportable.envelope import bake, open_input, unbake
+from vcportable.envelope.bake import MAX_CREDENTIAL_BYTES
+from vcportable.errors import EnvelopeError
+from vcportable.verifier import Verifier
+
+SVG_NS = "http://www.w3.org/2000/svg"
+OB_NS = "https://purl.imsglobal.org/ob/v3p0"
+SVG_BADGE = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n'
+    b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 512 512" width="512">'
+    b'<circle cx="256" cy="256" r="200" fill="#b5651d"/></svg>\n'
+)
+
+
+def png_badge(info: PngInfo | None = None) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (64, 64), (181, 101, 29)).save(out, "PNG", pnginfo=info)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def credential_json() -> str:
+    return json.dumps(issuer().issue(sample()), indent=2, ensure_ascii=False)
+
+
+@pytest.fixture(scope="module")
+def credential_jwt() -> str:
+    return issuer().issue_jwt(sample())
+
+
+def test_png_with_json_credential(credential_json: str) -> None:
+    baked = bake(png_badge(), credential_json)
+    assert unbake(baked) == credential_json
+    image = Image.open(io.BytesIO(baked))
+    image.load()  # every chunk, our iTXt included, passes pillow's CRC checks
+    assert image.info["openbadgecredential"] == credential_json
+    opened = open_input(baked)
+    assert opened == credential_json
+    assert Verifier(clock=CLOCK).verify(opened).verified
+
+
+def test_png_with_jwt_credential(credential_jwt: str) -> None:
+    baked = bake(png_badge(), credential_jwt + "\n")
+    assert unbake(baked) == credential_jwt
+    assert Verifier(clock=CLOCK).verify(open_input(baked) or "").verified
+
+
+def test_png_baked_by_another_tool_is_read(credential_jwt: str) -> None:
+    for compressed in (False, True):
+        info = PngInfo()
+        info.add_itxt("openbadgecredential", credential_jwt, zip=compressed)
+        assert unbake(png_badge(info)) == credential_jwt
+
+
+def test_svg_with_json_credential_keeps_cdata_terminators() -> None:
+    credential = json.dumps({"narrative": "a ]]> b <c> & 'd' \"e\"", "name": "Zoë 数字"})
+    baked = bake(SVG_BADGE, credential)
+    assert unbake(baked) == credential
+    root = ET.fromstring(baked)  # still well-formed XML
+    first = root[0]
+    assert first.tag == f"{{{OB_NS}}}credential"
+    assert first.text == credential
+    assert root[1].tag == f"{{{SVG_NS}}}circle"
+
+
+def test_svg_with_jwt_credential(credential_jwt: str) -> None:
+    baked = bake(SVG_BADGE, credential_jwt)
+    element = ET.fromstring(baked)[0]
+    assert element.get("verify") == credential_jwt
+    assert unbake(baked) == credential_jwt
+    assert Verifier(clock=CLOCK).verify(open_input(baked) or "").verified
+
+
+def test_svg_written_as_in_the_specification() -> None:
+    svg = (
+        b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="' + OB_NS.encode() + b'">'
+        b'<openbadges:credential>\n  <![CDATA[\n  {"a": 1}\n  ]]>\n</openbadges:credential></svg>'
+    )
+    assert unbake(svg) == '{"a": 1}'
+
+
+def test_plain_badges_hold_nothing() -> None:
+    assert unbake(png_badge()) is None
+    assert unbake(SVG_BADGE) is None
+
+
+@pytest.mark.parametrize("image", [png_badge(), SVG_BADGE], ids=["png", "svg"])
+def test_baking_twice_is_refused(image: bytes, credential_jwt: str) -> None:
+    with pytest.raises(EnvelopeError, match="already holds a baked credential"):
+        bake(bake(image, credential_jwt), credential_jwt)
+
+
+@pytest.mark.parametrize(
+    ("image", "message"),
+    [
+        (png_badge()[:40], "truncated"),
+        (b"GIF89a....", "must be PNG or SVG"),
+        (b"<svg><openbadges:credential><g/></openbadges:credential></svg>", "other elements"),
+        (b"<svg><openbadges:credential>{}</svg>", "never closed"),
+        (b"<svg><openbadges:credential/></svg>", "is empty"),
+        (b"<svg>\xff<openbadges:credential>{}</openbadges:credential></svg>", "not UTF-8"),
+    ],
+)
+def test_damaged_badges_are_not_unbaked(image: bytes, message: str) -> None:
+    with pytest.raises(EnvelopeError, match=message):
+        unbake(image)
+
+
+@pytest.mark.parametrize(
+    ("image", "message"),
+    [(b"GIF89a....", "must be PNG or SVG"), (b"<svg/>", "SVG is empty"), (b"<svg", "no <svg>")],
+)
+def test_images_that_cannot_be_baked(image: bytes, message: str) -> None:
+    with pytest.raises(EnvelopeError, match=message):
+        bake(image, "{}")
+
+
+def test_svg_with_no_baked_credential_is_named() -> None:
+    with pytest.raises(EnvelopeError, match="SVG holds no baked credential"):
+        open_input(SVG_BADGE)
+
+
+def test_oversized_credential() -> None:
+    with pytest.raises(EnvelopeError, match="larger than"):
+        bake(png_badge(), "x" * (MAX_CREDENTIAL_BYTES + 1))
