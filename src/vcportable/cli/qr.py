@@ -1,0 +1,152 @@
+"""``vcportable qr`` and ``vcportable badge``: a credential as a QR code, and inside a badge.
+
+``qr encode`` writes the envelope of docs/qr-format.md as text, PNG, SVG or terminal art and
+says how big it is; ``qr decode`` gives back exactly what was signed, from a photo or the text.
+``badge bake``/``unbake`` follow the Open Badges 3.0 baking rules.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .io import Unwritable, as_text, claim_output, echo, label, read_input, write_output
+
+IMAGE_SUFFIXES = {".png": "png", ".svg": "svg"}
+
+
+def _image_limit() -> int:
+    from ..envelope.read import MAX_IMAGE_BYTES
+
+    return MAX_IMAGE_BYTES
+
+
+def _write_image(data: bytes, out: str, *, force: bool, what: str) -> None:
+    """Binary ``data`` to the file ``out``, atomically, never over a file without ``force``."""
+    from ..fileutil import write_atomic
+
+    replace = claim_output(out, force=force)
+    try:
+        write_atomic(Path(out), data, overwrite=replace)
+    except FileExistsError:
+        raise Unwritable(f"{out} already exists; add --force to replace it") from None
+    except OSError as exc:
+        raise Unwritable(f"cannot write {out}: {exc.strerror or exc}") from None
+    click.echo(f"{what} written to {out}", err=True)
+
+
+@click.group()
+def qr() -> None:
+    """QR codes of credentials and presentations (format: docs/qr-format.md)."""
+
+
+@qr.command("encode")
+@click.argument("source", metavar="INPUT")
+@click.option(
+    "--out",
+    metavar="FILE.png|FILE.svg|-",
+    help="Draw the QR code into a PNG or SVG file, or on the terminal (-). Without it, print "
+    "the envelope text.",
+)
+@click.option(
+    "--ec",
+    type=click.Choice(["L", "M", "Q", "H"], case_sensitive=False),
+    default="M",
+    show_default=True,
+    help="Error correction: L 7 %, M 15 %, Q 25 %, H 30 % of the code may be damaged (H for "
+    "printed cards; larger code).",
+)
+@click.option(
+    "--kind",
+    type=click.Choice(["credential", "presentation", "request"]),
+    help="What the prefix announces (default: what the content is).",
+)
+@click.option("--force", is_flag=True, help="Replace an existing output file.")
+def qr_encode(source: str, out: str | None, ec: str, kind: str | None, force: bool) -> None:
+    """Put a credential or presentation (JSON, vc+jwt, SD-JWT; - for stdin) in a QR code.
+
+    Prints the envelope's length and QR version on stderr.
+    """
+    from ..envelope import encode, qr_version, render
+
+    text = encode(as_text(read_input(source), source), kind=kind)
+    ec = ec.upper()
+    click.echo(
+        f"envelope: {len(text)} characters, QR version {qr_version(text, ec=ec)} at error "
+        f"correction {ec}",
+        err=True,
+    )
+    if out is None:
+        echo(text)
+    elif out == "-":
+        echo(render(text, "terminal", ec=ec).decode("utf-8").rstrip("\n"))
+    else:
+        fmt = IMAGE_SUFFIXES.get(Path(out).suffix.lower())
+        if fmt is None:
+            raise click.BadParameter("must end in .png or .svg, or be -", param_hint="--out")
+        _write_image(
+            render(text, "png" if fmt == "png" else "svg", ec=ec), out, force=force, what="QR code"
+        )
+
+
+@qr.command("decode")
+@click.argument("source", metavar="IMAGE|TEXTFILE")
+@click.option("--out", metavar="FILE", help="Write the credential here instead of printing it.")
+@click.option("--force", is_flag=True, help="Replace an existing output file.")
+def qr_decode(source: str, out: str | None, force: bool) -> None:
+    """Print the credential or presentation in a QR code exactly as it was signed.
+
+    IMAGE: a PNG or JPEG photo of the QR code, or a baked badge; TEXTFILE: the envelope text
+    (- for stdin). JSON comes out compact, a token as its compact text.
+    """
+    from ..envelope import open_input
+    from ..envelope.format import describe_foreign
+    from ..errors import EnvelopeError
+
+    data = read_input(source, _image_limit())
+    content = open_input(data)
+    if content is None:
+        raise EnvelopeError(f"{label(source)}: {describe_foreign(as_text(data, source).strip())}")
+    text = content.decode("utf-8") if isinstance(content, bytes) else content
+    write_output(text, out, force=force, what="credential")
+
+
+@click.group()
+def badge() -> None:
+    """Open Badges 3.0 baking: the credential inside the badge image."""
+
+
+@badge.command("bake")
+@click.argument("credential", metavar="CRED")
+@click.option(
+    "--image", required=True, metavar="BADGE.png|BADGE.svg", help="The badge image to bake into."
+)
+@click.option("--out", required=True, metavar="FILE", help="The baked badge to write.")
+@click.option("--force", is_flag=True, help="Replace an existing output file.")
+def badge_bake(credential: str, image: str, out: str, force: bool) -> None:
+    """Bake a signed credential (JSON with its proof, or a vc+jwt; - for stdin) into a badge."""
+    from ..envelope import bake
+    from ..jsonutil import parse_json
+
+    text = as_text(read_input(credential), credential).strip()
+    if text.startswith("{"):
+        parse_json(text, what=label(credential))  # only JSON goes into a badge
+    _write_image(
+        bake(read_input(image, _image_limit()), text), out, force=force, what="baked badge"
+    )
+
+
+@badge.command("unbake")
+@click.argument("source", metavar="FILE")
+@click.option("--out", metavar="FILE", help="Write the credential here instead of printing it.")
+@click.option("--force", is_flag=True, help="Replace an existing output file.")
+def badge_unbake(source: str, out: str | None, force: bool) -> None:
+    """Print the credential baked into a PNG or SVG badge, as it was baked."""
+    from ..envelope import unbake
+    from ..errors import EnvelopeError
+
+    text = unbake(read_input(source, _image_limit()))
+    if text is None:
+        raise EnvelopeError(f"{label(source)} holds no baked credential")
+    write_output(text, out, force=force, what="credential")
