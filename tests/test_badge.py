@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 import json
 import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -137,3 +139,45 @@ def test_svg_with_no_baked_credential_is_named() -> None:
 def test_oversized_credential() -> None:
     with pytest.raises(EnvelopeError, match="larger than"):
         bake(png_badge(), "x" * (MAX_CREDENTIAL_BYTES + 1))
+
+
+# -- the command line ---------------------------------------------------------------------------
+
+
+def run(*args: str) -> Any:
+    from click.testing import CliRunner
+
+    from vcportable.cli import cli
+
+    result = CliRunner().invoke(cli, list(args))
+    assert "Traceback" not in result.output
+    return result
+
+
+@pytest.mark.parametrize("suffix", [".png", ".svg"])
+def test_cli_bake_and_unbake(tmp_path: Path, credential_json: str, suffix: str) -> None:
+    image = tmp_path / f"badge{suffix}"
+    image.write_bytes(png_badge() if suffix == ".png" else SVG_BADGE)
+    cred = tmp_path / "signed.json"
+    cred.write_text(credential_json)
+    out = tmp_path / f"baked{suffix}"
+    baked = run("badge", "bake", str(cred), "--image", str(image), "--out", str(out))
+    assert baked.exit_code == 0, baked.output
+    unbaked = run("badge", "unbake", str(out))
+    assert unbaked.exit_code == 0
+    assert unbaked.stdout == credential_json + "\n"
+    assert json.loads(run("qr", "decode", str(out)).stdout) == json.loads(credential_json)
+    again = run("badge", "bake", str(cred), "--image", str(image), "--out", str(out))
+    assert again.exit_code == 4 and "--force" in again.stderr
+    plain = run("badge", "unbake", str(image))
+    assert plain.exit_code == 1 and "holds no baked credential" in plain.stderr
+
+
+def test_cli_bake_refuses_what_is_not_json(tmp_path: Path) -> None:
+    image = tmp_path / "badge.png"
+    image.write_bytes(png_badge())
+    cred = tmp_path / "broken.json"
+    cred.write_text('{"a": ')
+    result = run("badge", "bake", str(cred), "--image", str(image), "--out", str(tmp_path / "o"))
+    assert result.exit_code != 0 and "not valid JSON" in result.stderr
+    assert not (tmp_path / "o").exists()

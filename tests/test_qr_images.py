@@ -226,3 +226,69 @@ def test_harness_credential_survives_a_qr_code(tmp_path: Path) -> None:
     verified = node("verify.mjs", back)
     assert json.loads(verified.stdout)["verified"] is True, verified.stdout
     assert Verifier().verify(decoded).verified
+
+
+# -- the command line ---------------------------------------------------------------------------
+
+
+def run(*args: str, input: bytes | None = None) -> Any:
+    from click.testing import CliRunner
+
+    from vcportable.cli import cli
+
+    result = CliRunner().invoke(cli, list(args), input=input)
+    assert "Traceback" not in result.output
+    return result
+
+
+@pytest.fixture
+def signed_file(tmp_path: Path) -> Path:
+    path = tmp_path / "signed.json"
+    path.write_text(json.dumps(issuer().issue(sample()), indent=2))
+    return path
+
+
+def test_cli_encode_to_png_and_decode_the_photo(signed_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "card.png"
+    result = run("qr", "encode", str(signed_file), "--out", str(out), "--ec", "q")
+    assert result.exit_code == 0, result.output
+    assert "QR version" in result.stderr and "error correction Q" in result.stderr
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(_bytes(_photo(_image(out.read_bytes())), "JPEG", quality=60))
+    decoded = run("qr", "decode", str(photo))
+    assert decoded.exit_code == 0, decoded.output
+    assert json.loads(decoded.stdout) == json.loads(signed_file.read_text())
+    again = run("qr", "encode", str(signed_file), "--out", str(out))
+    assert again.exit_code == 4 and "--force" in again.stderr
+
+
+def test_cli_encode_text_svg_and_terminal(signed_file: Path, tmp_path: Path) -> None:
+    text = run("qr", "encode", str(signed_file))
+    assert text.exit_code == 0 and text.stdout.startswith("VC:")
+    envelope = tmp_path / "envelope.txt"
+    envelope.write_text(text.stdout)
+    assert json.loads(run("qr", "decode", str(envelope)).stdout) == json.loads(
+        signed_file.read_text()
+    )
+    svg = tmp_path / "card.svg"
+    assert run("qr", "encode", str(signed_file), "--out", str(svg)).exit_code == 0
+    assert svg.read_bytes().lstrip().startswith(b"<?xml")
+    terminal = run("qr", "encode", str(signed_file), "--out", "-")
+    assert terminal.exit_code == 0 and "▀" in terminal.stdout
+    bad = run("qr", "encode", str(signed_file), "--out", str(tmp_path / "card.gif"))
+    assert bad.exit_code == 2 and ".png or .svg" in bad.stderr
+
+
+def test_cli_decode_names_what_it_found(tmp_path: Path) -> None:
+    covid = tmp_path / "covid.txt"
+    covid.write_text("HC1:6BFOXN%TS3DH0YOJ58S S-W5HDC *M0II5XHC9B5G2+$N\n")
+    result = run("qr", "decode", str(covid))
+    assert result.exit_code == 1
+    assert "EU Digital COVID Certificate" in result.stderr
+    url = tmp_path / "url.png"
+    url.write_bytes(render("https://example.com/", "png"))
+    assert "a web address" in run("qr", "decode", str(url)).stderr
+    plain = tmp_path / "plain.json"
+    plain.write_text('{"a": 1}')
+    assert "not a vcportable envelope" in run("qr", "decode", str(plain)).stderr
+    assert run("qr", "decode", str(tmp_path / "missing.png")).exit_code == 3
