@@ -17,10 +17,11 @@ from typing import Any
 import click
 
 from . import registry
-from .io import Unreadable, flush_stdout, passphrase_env_option, stdout_checked
-from .io import passphrase as _passphrase
+from .io import Unreadable, flush_stdout, stdout_checked
 from .issue import issue
+from .keys import did, key
 from .present import present
+from .qr import badge, qr
 from .trust import trust, verifier
 from .verify import verify
 
@@ -82,57 +83,8 @@ def cli() -> None:
     """
 
 
-@cli.group()
-def key() -> None:
-    """Create signing keys."""
-
-
-@key.command("generate")
-@click.option(
-    "--type",
-    "key_type",
-    type=click.Choice(["ed25519", "p256"]),
-    default="ed25519",
-    show_default=True,
-    help="Key algorithm (p256 for ecdsa-rdfc-2019 and ES256).",
-)
-@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Key file to write.")
-@passphrase_env_option
-@click.option("--no-passphrase", is_flag=True, help="Store the key unencrypted (test keys only).")
-@click.option("--force", is_flag=True, help="Overwrite an existing key file.")
-def key_generate(
-    key_type: str, out: str, passphrase_env: str | None, no_passphrase: bool, force: bool
-) -> None:
-    """Generate a key pair, write it encrypted with mode 0600 and print its DID (last line)."""
-    from ..keys import KeyPair, KeyType
-
-    if no_passphrase and passphrase_env:
-        raise click.UsageError("--no-passphrase and --passphrase-env exclude each other")
-    passphrase = None if no_passphrase else _passphrase(passphrase_env, confirm=True)
-    pair = KeyPair.generate(KeyType(key_type))
-    pair.save(out, passphrase, overwrite=force)
-    state = "unencrypted (test key)" if passphrase is None else "encrypted"
-    click.echo(f"wrote {key_type} key to {out} ({state}, mode 0600)", err=True)
-    click.echo(f"verification method: {pair.key_id}", err=True)
-    click.echo(pair.controller)
-
-
-@cli.group()
-def did() -> None:
-    """Show DIDs and DID documents."""
-
-
-@did.command("show")
-@click.argument("keyfile", type=click.Path(dir_okay=False))
-def did_show(keyfile: str) -> None:
-    """Print the DID document of a key file (no passphrase needed)."""
-    import json
-
-    from ..dids import did_document_for_key_file
-
-    click.echo(json.dumps(did_document_for_key_file(keyfile), indent=2))
-
-
+cli.add_command(key)
+cli.add_command(did)
 cli.add_command(issue)
 cli.add_command(present)
 cli.add_command(verify)
@@ -146,6 +98,8 @@ cli.add_command(registry.status)
 cli.add_command(registry.audit)
 cli.add_command(trust)
 cli.add_command(verifier)
+cli.add_command(qr)
+cli.add_command(badge)
 
 
 class _NoNetworkClient(types.ModuleType):
