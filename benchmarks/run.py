@@ -96,6 +96,7 @@ def main() -> None:
     canon = _run("canon.py", args.seconds)
     jose = _run("jose.py", args.seconds)
     rows = targets(di, canon, jose)
+    rows += _run("qr.py", args.seconds)["targets"]  # issue 10: QR versions, envelope speed
     print_table(
         "Targets",
         [
