@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -331,3 +332,19 @@ def test_sd_jwt_disclosures_are_read_by_the_same_parser(name: str) -> None:
     report = Verifier(clock=FixedClock(NOW)).verify(token + forged + "~")
     assert not report.verified
     assert Code.MALFORMED in report.codes(), report.checks
+
+
+def test_user_contexts_and_their_manifest_are_read_by_the_same_parser(tmp_path: Path) -> None:
+    from vcportable.errors import ConfigurationError
+    from vcportable.jsonld import DocumentLoader
+
+    url = "https://contexts.example.org/trades/v1"
+    (tmp_path / "manifest.json").write_text(json.dumps({url: "trades.json"}))
+    (tmp_path / "trades.json").write_text(
+        '{"@context": {"trade": "https://a.example/trade", "trade": "https://b.example/trade"}}'
+    )
+    with pytest.raises(ConfigurationError, match=r"member 'trade' at \$\[.@context.\]"):
+        DocumentLoader(extra_dirs=[tmp_path]).load(url)
+    (tmp_path / "manifest.json").write_text(f'{{"{url}": "trades.json", "{url}": "x.json"}}')
+    with pytest.raises(ConfigurationError, match="duplicate member"):
+        DocumentLoader(extra_dirs=[tmp_path])

@@ -20,7 +20,8 @@ from typing import Any, Final
 
 from pyld import jsonld as _pyld
 
-from ..errors import CanonicalizationError, ConfigurationError, ContextNotAllowedError
+from ..codec.json import parse_json
+from ..errors import CanonicalizationError, ConfigurationError, ContextNotAllowedError, InputError
 from ._numbers import _js_number
 
 MAX_CONTEXT_BYTES: Final = 1024 * 1024
@@ -78,8 +79,8 @@ class _Pinned:
 def _bundle_manifest() -> dict[str, _Pinned]:
     try:
         raw = resources.files(_BUNDLE_PACKAGE).joinpath(_MANIFEST).read_bytes()
-        entries = _parse_manifest(json.loads(raw), require_digest=True)
-    except (OSError, ValueError) as exc:
+        entries = _parse_manifest(parse_json(raw, what=_MANIFEST), require_digest=True)
+    except (OSError, ValueError, InputError) as exc:
         raise ConfigurationError(
             f"the bundled JSON-LD context manifest cannot be read ({exc}); "
             "the vcportable installation is corrupted, reinstall it"
@@ -143,9 +144,9 @@ def _parse_manifest(raw: object, *, require_digest: bool) -> dict[str, _Pinned]:
 
 def _parse_context_document(data: bytes, what: str) -> dict[str, Any]:
     try:
-        doc = json.loads(data)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise ConfigurationError(f"{what} is not valid JSON: {exc}") from exc
+        doc = parse_json(data, what=what, max_bytes=MAX_CONTEXT_BYTES)
+    except InputError as exc:
+        raise ConfigurationError(exc.message) from None
     if not isinstance(doc, dict) or "@context" not in doc:
         raise ConfigurationError(f"{what} is not a JSON-LD context document (no @context)")
     return doc
@@ -303,11 +304,11 @@ class DocumentLoader:
         try:
             if manifest_path.stat().st_size > MAX_CONTEXT_BYTES:
                 raise ConfigurationError(f"{manifest_path} is larger than 1 MiB")
-            raw = json.loads(manifest_path.read_bytes())
+            raw = parse_json(manifest_path.read_bytes(), what=_MANIFEST)
             entries = _parse_manifest(raw, require_digest=False)
         except OSError as exc:
             raise ConfigurationError(f"{where}: cannot read {_MANIFEST}: {exc}") from exc
-        except ValueError as exc:
+        except (ValueError, InputError) as exc:
             raise ConfigurationError(f"{where}: invalid {_MANIFEST}: {exc}") from exc
         for url, pinned in entries.items():
             self._claim(url, where)
