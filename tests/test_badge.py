@@ -170,7 +170,7 @@ def test_cli_bake_and_unbake(tmp_path: Path, credential_json: str, suffix: str) 
     again = run("badge", "bake", str(cred), "--image", str(image), "--out", str(out))
     assert again.exit_code == 4 and "--force" in again.stderr
     plain = run("badge", "unbake", str(image))
-    assert plain.exit_code == 1 and "holds no baked credential" in plain.stderr
+    assert plain.exit_code == 3 and "holds no baked credential" in plain.stderr
 
 
 def test_cli_bake_refuses_what_is_not_json(tmp_path: Path) -> None:

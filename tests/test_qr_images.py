@@ -283,7 +283,7 @@ def test_cli_decode_names_what_it_found(tmp_path: Path) -> None:
     covid = tmp_path / "covid.txt"
     covid.write_text("HC1:6BFOXN%TS3DH0YOJ58S S-W5HDC *M0II5XHC9B5G2+$N\n")
     result = run("qr", "decode", str(covid))
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert "EU Digital COVID Certificate" in result.stderr
     url = tmp_path / "url.png"
     url.write_bytes(render("https://example.com/", "png"))

@@ -7,11 +7,22 @@ says how big it is; ``qr decode`` gives back exactly what was signed, from a pho
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
-from .io import Unwritable, as_text, claim_output, echo, label, read_input, write_output
+from .io import (
+    Unreadable,
+    Unwritable,
+    as_text,
+    claim_output,
+    echo,
+    label,
+    read_input,
+    write_output,
+)
 
 IMAGE_SUFFIXES = {".png": "png", ".svg": "svg"}
 
@@ -20,6 +31,17 @@ def _image_limit() -> int:
     from ..envelope.read import MAX_IMAGE_BYTES
 
     return MAX_IMAGE_BYTES
+
+
+@contextlib.contextmanager
+def _opening(name: str) -> Iterator[None]:
+    """An image or envelope that cannot be opened is an input that cannot be read (exit 3)."""
+    from ..errors import EnvelopeError
+
+    try:
+        yield
+    except EnvelopeError as exc:
+        raise Unreadable(f"{label(name)}: {exc.message}") from None
 
 
 def _write_image(data: bytes, out: str, *, force: bool, what: str) -> None:
@@ -102,12 +124,12 @@ def qr_decode(source: str, out: str | None, force: bool) -> None:
     """
     from ..envelope import open_input
     from ..envelope.format import describe_foreign
-    from ..errors import EnvelopeError
 
     data = read_input(source, _image_limit())
-    content = open_input(data)
+    with _opening(source):
+        content = open_input(data)
     if content is None:
-        raise EnvelopeError(f"{label(source)}: {describe_foreign(as_text(data, source).strip())}")
+        raise Unreadable(f"{label(source)}: {describe_foreign(as_text(data, source).strip())}")
     text = content.decode("utf-8") if isinstance(content, bytes) else content
     write_output(text, out, force=force, what="credential")
 
@@ -132,9 +154,9 @@ def badge_bake(credential: str, image: str, out: str, force: bool) -> None:
     text = as_text(read_input(credential), credential).strip()
     if text.startswith("{"):
         parse_json(text, what=label(credential))  # only JSON goes into a badge
-    _write_image(
-        bake(read_input(image, _image_limit()), text), out, force=force, what="baked badge"
-    )
+    with _opening(image):
+        baked = bake(read_input(image, _image_limit()), text)
+    _write_image(baked, out, force=force, what="baked badge")
 
 
 @badge.command("unbake")
@@ -144,9 +166,9 @@ def badge_bake(credential: str, image: str, out: str, force: bool) -> None:
 def badge_unbake(source: str, out: str | None, force: bool) -> None:
     """Print the credential baked into a PNG or SVG badge, as it was baked."""
     from ..envelope import unbake
-    from ..errors import EnvelopeError
 
-    text = unbake(read_input(source, _image_limit()))
+    with _opening(source):
+        text = unbake(read_input(source, _image_limit()))
     if text is None:
-        raise EnvelopeError(f"{label(source)} holds no baked credential")
+        raise Unreadable(f"{label(source)} holds no baked credential")
     write_output(text, out, force=force, what="credential")
