@@ -109,6 +109,14 @@ def test_depth_and_size_limits() -> None:
     assert "over the limit of 10" in refused('{"a": "0123456789"}', "TOO_LARGE", max_bytes=10)
 
 
+def test_a_refusal_before_a_syntax_error_or_deep_nesting_is_still_clear() -> None:
+    # The first parse stops at NaN; finding its path would need to parse what follows.
+    assert refused("[NaN, }").endswith("NaN is not a JSON number")
+    deep = "[NaN, " + "[" * 100_000 + "]" * 100_000 + "]"
+    assert refused(deep, max_bytes=300_000).endswith("NaN is not a JSON number")
+    assert refused('{"a": 1, "a": 2} trailing').endswith("duplicate member 'a'")
+
+
 @pytest.mark.parametrize("text", ["", "  \n", "{", "{} {}", "{'a': 1}", "[1,]", "01"])
 def test_not_json(text: str) -> None:
     refused(text)

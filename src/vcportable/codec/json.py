@@ -39,24 +39,24 @@ MAX_INT_DIGITS: Final = 64
 
 
 class _Refused(Exception):
-    """Raised by a decoder hook; :func:`_explain` then finds where and why."""
+    """Raised by a decoder hook with what it refused; :func:`_locate` then finds where."""
 
 
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     obj = dict(pairs)
     if len(obj) != len(pairs):
-        raise _Refused
+        raise _Refused(_members_problem(pairs))
     return obj
 
 
 def _constant(name: str) -> Any:
-    raise _Refused
+    raise _Refused(_number_problem(name, 0))
 
 
 def _float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise _Refused
+        raise _Refused(_number_problem(text, 0))
     return value
 
 
@@ -66,7 +66,7 @@ def _decoder(max_int_digits: int) -> json.JSONDecoder:
 
     def integer(text: str) -> int:
         if len(text) - text.startswith("-") > max_int_digits:
-            raise _Refused
+            raise _Refused(_number_problem(text, max_int_digits))
         return int(text)
 
     return json.JSONDecoder(
@@ -121,8 +121,8 @@ def parse_json(
         raise InputError(f"{what} is empty")
     try:
         value = _decoder(max_int_digits).decode(text)
-    except _Refused:
-        raise InputError(f"{what}: {_explain(text, max_int_digits)}") from None
+    except _Refused as refused:
+        raise InputError(f"{what}: {_locate(text, max_int_digits, str(refused))}") from None
     except json.JSONDecodeError as exc:
         raise InputError(
             f"{what} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
@@ -134,7 +134,8 @@ def parse_json(
     if raw.count(b"{") + raw.count(b"[") > max_depth and _deeper_than(value, max_depth):
         raise InputError(f"{what} nests deeper than {max_depth} levels", code="TOO_DEEP")
     if _SURROGATE_ESCAPE.search(raw) and _has_lone_surrogate(value):
-        raise InputError(f"{what}: {_explain(text, max_int_digits)}")
+        problem = "lone UTF-16 surrogate (not Unicode text)"
+        raise InputError(f"{what}: {_locate(text, max_int_digits, problem)}")
     return value
 
 
@@ -165,28 +166,8 @@ def _has_lone_surrogate(value: Any) -> bool:
 
 
 # --------------------------------------------------------------------------------------------
-# Explaining a refusal: a second, slower parse that keeps what the hooks refused, walked in
-# document order to name the first offending value and its JSON path.
-
-
-class _Members(list[tuple[str, Any]]):
-    """An object's members as written, duplicates kept."""
-
-
-class _Number(str):
-    """A number or constant as written, unconverted."""
-
-
-def _path(parts: list[str | int]) -> str:
-    out = "$"
-    for part in parts:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part.isidentifier():
-            out += f".{part}"
-        else:
-            out += f"[{json.dumps(part)}]"
-    return out
+# The rules, as phrases; and finding where a refused value is: a second, slower parse that keeps
+# what the hooks refuse, walked in document order. Only ever run on input that is refused.
 
 
 def _number_problem(text: str, max_int_digits: int) -> str | None:
@@ -209,32 +190,61 @@ def _string_problem(text: str) -> str | None:
     return f"lone UTF-16 surrogate \\u{ord(match.group()):04x} (not Unicode text)"
 
 
-def _explain(text: str, max_int_digits: int) -> str:
-    tree = json.loads(
-        text, object_pairs_hook=_Members, parse_int=_Number, parse_float=_Number,
-        parse_constant=_Number,
-    )  # fmt: skip
+def _members_problem(pairs: list[tuple[str, Any]]) -> str | None:
+    seen: set[str] = set()
+    for name, _ in pairs:
+        problem = _string_problem(name)
+        if problem:
+            return f"{problem} in a member name"
+        if name in seen:
+            return f"duplicate member {name!r}"
+        seen.add(name)
+    return None
+
+
+class _Members(list[tuple[str, Any]]):
+    """An object's members as written, duplicates kept."""
+
+
+class _Number(str):
+    """A number or constant as written, unconverted."""
+
+
+def _path(parts: list[str | int]) -> str:
+    out = "$"
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part.isidentifier():
+            out += f".{part}"
+        else:
+            out += f"[{json.dumps(part)}]"
+    return out
+
+
+def _locate(text: str, max_int_digits: int, problem: str) -> str:
+    """The first refused value of ``text`` with its JSON path; ``problem`` alone when the text
+    cannot be walked (it also breaks a rule past the point where the first parse stopped)."""
+    try:
+        tree = json.loads(
+            text, object_pairs_hook=_Members, parse_int=_Number, parse_float=_Number,
+            parse_constant=_Number,
+        )  # fmt: skip
+    except (ValueError, RecursionError):
+        return problem
     stack: list[tuple[Any, list[str | int]]] = [(tree, [])]
     while stack:
         node, parts = stack.pop()
+        found: str | None = None
         if isinstance(node, _Number):
-            problem = _number_problem(node, max_int_digits)
-            if problem:
-                return f"{problem} at {_path(parts)}"
+            found = _number_problem(node, max_int_digits)
         elif isinstance(node, str):
-            problem = _string_problem(node)
-            if problem:
-                return f"{problem} at {_path(parts)}"
+            found = _string_problem(node)
         elif isinstance(node, _Members):
-            seen: set[str] = set()
-            for name, _ in node:
-                problem = _string_problem(name)
-                if problem:
-                    return f"{problem} in a member name at {_path(parts)}"
-                if name in seen:
-                    return f"duplicate member {name!r} at {_path(parts)}"
-                seen.add(name)
+            found = _members_problem(node)
             stack.extend((child, [*parts, name]) for name, child in reversed(node))
         elif isinstance(node, list):
             stack.extend((child, [*parts, i]) for i, child in reversed(list(enumerate(node))))
-    return "not strict JSON"  # pragma: no cover - the hooks refuse only what is found above
+        if found:
+            return f"{found} at {_path(parts)}"
+    return problem  # pragma: no cover - the walk finds whatever a hook refused
