@@ -62,8 +62,8 @@ def test_key_generate_prints_did_last(tmp_path: Path) -> None:
 
 def test_key_generate_refuses_to_overwrite(keyfile: Path) -> None:
     result = run("key", "generate", "--out", str(keyfile), "--no-passphrase")
-    assert result.exit_code != 0
-    assert "exists" in result.output
+    assert result.exit_code == 4
+    assert "key file" in result.output
 
 
 def test_key_generate_needs_a_passphrase_source(tmp_path: Path) -> None:
@@ -86,7 +86,7 @@ def test_issue_prints_signed_credential_with_issuer_name(keyfile: Path) -> None:
     signed = json.loads(result.stdout)
     did = run("did", "show", str(keyfile))
     assert signed["issuer"]["id"] == json.loads(did.stdout)["id"]
-    assert signed["issuer"]["name"] == unsigned_sample()["issuer"]["name"]
+    assert signed["issuer"]["name"] == json.loads(Path(SAMPLE).read_text())["issuer"]["name"]
     assert signed["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
 
 
@@ -293,12 +293,10 @@ def test_sd_jwt_issue_present_verify(tmp_path: Path, keyfile: Path) -> None:
 def test_present_json_ld_credential(tmp_path: Path, keyfile: Path) -> None:
     holder = tmp_path / "holder.key"
     did = run("key", "generate", "--out", str(holder), "--no-passphrase").stdout.strip()
-    unsigned = unsigned_sample()
-    unsigned["credentialSubject"]["id"] = did  # she presents her own credential
-    source = tmp_path / "hers.json"
-    source.write_text(json.dumps(unsigned))
-    signed = run("issue", "--key", str(keyfile), "--credential", str(source))
+    # She presents her own credential: the board issues it for her DID.
+    signed = run("issue", "--key", str(keyfile), "--credential", SAMPLE, "--subject", did)
     assert signed.exit_code == 0, signed.output
+    assert json.loads(signed.stdout)["credentialSubject"]["id"] == did
     signed_file = tmp_path / "hers.signed.json"
     signed_file.write_text(signed.stdout)
     shown = run(
@@ -448,7 +446,7 @@ LEVEL = "urn:uuid:0d6e9b2a-5c1f-4e8b-9a3d-7f2c1b0e4a55"
 
 def certified_sample() -> dict[str, Any]:
     """The sample with an achieved rubric level and evidence, as OB 3.0 states them."""
-    unsigned = load_json("interop/sample-unsigned.json")
+    unsigned = unsigned_sample()
     achievement = unsigned["credentialSubject"]["achievement"]
     achievement["achievementType"] = "License"
     achievement["alignment"] = [
@@ -508,7 +506,7 @@ def certified_file(tmp_path: Path, keyfile: Path) -> Path:
 
 def test_verdict_json_shows_what_was_certified(certified_file: Path) -> None:
     [report] = json_lines(run("verify", "--json", str(certified_file)).stdout)
-    subject = load_json("interop/sample-unsigned.json")["credentialSubject"]
+    subject = unsigned_sample()["credentialSubject"]
     assert report["subject"] == subject["id"]
     assert report["subject_name"] == subject["name"]
     achievement = report["achievement"]
@@ -547,7 +545,7 @@ def test_verdict_text_shows_what_was_certified(certified_file: Path) -> None:
 
 
 def test_verdict_omits_what_the_credential_does_not_carry(tmp_path: Path, keyfile: Path) -> None:
-    unsigned = load_json("interop/sample-unsigned.json")
+    unsigned = unsigned_sample()
     achievement = unsigned["credentialSubject"]["achievement"]
     for name in ("alignment", "achievementType"):
         achievement.pop(name, None)
@@ -628,7 +626,7 @@ def test_cryptosuite_with_a_token_format_is_a_usage_error(keyfile: Path, fmt: st
 def test_issue_warns_on_improbable_dates(
     tmp_path: Path, keyfile: Path, field: str, value: str, warning: str
 ) -> None:
-    unsigned = load_json("interop/sample-unsigned.json")
+    unsigned = unsigned_sample()
     unsigned[field] = value
     if field == "validUntil":
         unsigned["validFrom"] = "2000-01-01T00:00:00Z"

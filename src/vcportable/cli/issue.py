@@ -62,6 +62,11 @@ FAR_FUTURE = timedelta(days=365)
     metavar="DID",
     help="For sd-jwt: the holder's did:key/did:jwk, bound in cnf for key-bound presentations.",
 )
+@click.option(
+    "--subject",
+    metavar="DID",
+    help="The worker's DID: becomes credentialSubject.id, so she can present it as holder.",
+)
 @click.option("--out", metavar="FILE", help="Write the signed credential here (default: stdout).")
 @click.option("--force", is_flag=True, help="Replace an existing --out file (never a key file).")
 @passphrase_env_option
@@ -74,6 +79,7 @@ def issue(
     sd_profile: Any,
     vct: str | None,
     holder: str | None,
+    subject: str | None,
     out: str | None,
     force: bool,
     passphrase_env: str | None,
@@ -102,6 +108,10 @@ def issue(
     document = parse_json(as_text(read_input(credential), credential), what=credential)
     if not isinstance(document, dict):
         raise click.ClickException(f"{credential}: a credential must be a JSON object")
+    if subject is not None:
+        if not isinstance(document.get("credentialSubject"), dict):
+            raise click.UsageError("--subject needs a credential with one credentialSubject")
+        document["credentialSubject"]["id"] = subject
     clock = SystemClock()
     for warning in validity_warnings(document, clock.now()):
         click.echo(f"Warning: {warning}", err=True)
