@@ -4,6 +4,7 @@ JSON-LD paths must now refuse the same inputs."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from datetime import UTC, date, datetime, timedelta
@@ -120,6 +121,31 @@ def test_a_refusal_before_a_syntax_error_or_deep_nesting_is_still_clear() -> Non
 @pytest.mark.parametrize("text", ["", "  \n", "{", "{} {}", "{'a': 1}", "[1,]", "01"])
 def test_not_json(text: str) -> None:
     refused(text)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(10**63), 10**63)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)  # fmt: skip
+
+
+@given(json_values)
+def test_every_json_value_round_trips(value: Any) -> None:
+    assert parse_json(json.dumps(value)) == value
+    assert parse_json(json.dumps(value, ensure_ascii=False).encode()) == value
+
+
+@given(
+    st.binary(max_size=60)
+    | st.text(max_size=60)
+    | json_values.map(json.dumps).map(lambda t: t[:-1])
+)
+def test_anything_is_json_or_an_input_error(data: bytes | str) -> None:
+    with contextlib.suppress(InputError):
+        parse_json(data)
 
 
 # -- base64url --------------------------------------------------------------------------------
