@@ -3,6 +3,7 @@ refused with a message that names what was found."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 from datetime import UTC, datetime
@@ -377,6 +378,49 @@ def test_too_large_for_any_qr_code() -> None:
 def test_encode_refuses_what_is_not_json(content: Any, message: str) -> None:
     with pytest.raises(EnvelopeError, match=message):
         encode(content)
+
+
+_ITEMS = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=30)
+    | st.binary(max_size=40)
+    | st.sampled_from(range(256)).filter(lambda v: not 20 <= v < 32).map(cbor.Simple),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.integers(0, 300) | st.text(max_size=10), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_ITEMS, st.sampled_from([1, 2]))
+def test_any_cbor_content_is_opened_or_refused_by_name(item: Any, form: int) -> None:
+    with contextlib.suppress(EnvelopeError):
+        decode(envelope_of(cbor.encode(item), form=form))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=300), st.sampled_from(["VC:", "VP:", "VR:", "HC1:", ""]))
+def test_any_bytes_are_opened_or_refused_by_name(data: bytes, prefix: str) -> None:
+    for text in (prefix + base45.b45encode(data).decode(), prefix + data.decode("latin-1")):
+        with contextlib.suppress(EnvelopeError):
+            decode(text)
+    with contextlib.suppress(EnvelopeError):
+        open_input(data)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_damaged_envelopes_are_opened_or_refused_by_name(data: st.DataObject) -> None:
+    text = encode({"name": "Maria Example", "validFrom": "2025-03-01T00:00:00Z", "n": [1, 2.5]})
+    where = data.draw(st.integers(3, len(text) - 1))
+    char = data.draw(st.sampled_from("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"))
+    with contextlib.suppress(EnvelopeError):
+        decode(text[:where] + char + text[where + 1 :])
 
 
 # -- open_input ---------------------------------------------------------------------------------

@@ -11,8 +11,8 @@ from .bake import is_png, is_svg, unbake
 from .format import PREFIXES, decode
 from .read import read_image
 
-# JPEG, GIF, WebP (RIFF....WEBP), BMP, TIFF: photos and scans; PNG is told apart first.
-_IMAGE_MAGIC: Final = (b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM", b"II*\0", b"MM\0*")
+# JPEG, GIF, WebP (RIFF....WEBP): photos and screenshots; PNG is told apart first.
+_IMAGE_MAGIC: Final = (b"\xff\xd8\xff", b"GIF87a", b"GIF89a")
 # Texts that are QR payloads of other schemes, refused by name rather than passed on as JSON.
 _FOREIGN_QR: Final = ("HC1:",)
 
