@@ -27,7 +27,7 @@ from vcportable.codec.dates import (
 )
 from vcportable.codec.json import MAX_INT_DIGITS, MAX_JSON_DEPTH, parse_json
 from vcportable.codec.multibase import b58decode, b58encode, multibase_decode, multibase_encode
-from vcportable.errors import InputError
+from vcportable.errors import ConfigurationError, InputError
 from vcportable.models.report import Code
 from vcportable.verifier import Verifier
 
@@ -75,6 +75,9 @@ def test_integer_length_bound() -> None:
     refused("[" + "9" * (MAX_INT_DIGITS + 1) + "]")
     assert parse_json("[123456]", max_int_digits=6) == [123456]
     refused("[1234567]", max_int_digits=6)
+    for unusable in (0, 5000):  # past Python's own 4,300-digit limit, int() would raise
+        with pytest.raises(ConfigurationError, match="max_int_digits"):
+            parse_json("[1]", max_int_digits=unusable)
 
 
 @pytest.mark.parametrize(
@@ -369,7 +372,6 @@ def test_sd_jwt_disclosures_are_read_by_the_same_parser(name: str) -> None:
 
 
 def test_user_contexts_and_their_manifest_are_read_by_the_same_parser(tmp_path: Path) -> None:
-    from vcportable.errors import ConfigurationError
     from vcportable.jsonld import DocumentLoader
 
     url = "https://contexts.example.org/trades/v1"

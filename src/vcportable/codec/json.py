@@ -14,10 +14,11 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 from functools import lru_cache
 from typing import Any, Final
 
-from vcportable.errors import InputError
+from vcportable.errors import ConfigurationError, InputError
 
 __all__ = [
     "MAX_INPUT_BYTES",
@@ -63,6 +64,12 @@ def _float(text: str) -> float:
 @lru_cache(maxsize=8)
 def _decoder(max_int_digits: int) -> json.JSONDecoder:
     """One decoder per integer bound: building one per call would cost more than parsing."""
+    python_limit = sys.get_int_max_str_digits() or math.inf
+    if not 1 <= max_int_digits < python_limit:
+        raise ConfigurationError(
+            f"max_int_digits must be from 1 to {python_limit - 1} (Python's own limit), "
+            f"not {max_int_digits}"
+        )
 
     def integer(text: str) -> int:
         if len(text) - text.startswith("-") > max_int_digits:
