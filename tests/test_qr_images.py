@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import struct
 import subprocess
 import zlib
@@ -122,14 +123,25 @@ def test_error_correction_levels_grow_the_code(envelope: str) -> None:
         qr_version(envelope, ec="X")
 
 
-def test_svg_and_terminal(envelope: str) -> None:
+def test_svg(envelope: str) -> None:
     svg = render(envelope, "svg")
     assert svg.lstrip().startswith(b"<?xml") and b"<path" in svg
+    with pytest.raises(ConfigurationError, match="not one of png, svg, terminal"):
+        render(envelope, "gif")  # type: ignore[arg-type]
+
+
+def test_terminal_art_scans(envelope: str) -> None:
     lines = render(envelope, "terminal").decode("utf-8").splitlines()
     modules = 17 + 4 * qr_version(envelope) + 8  # with the quiet zone
     assert len(lines) == (modules + 1) // 2
-    with pytest.raises(ConfigurationError, match="not one of png, svg, terminal"):
-        render(envelope, "gif")  # type: ignore[arg-type]
+    rows: list[list[bool]] = []
+    for line in lines:  # each cell: foreground = upper module, background = lower module
+        cells = re.findall(r"\x1b\[(\d+);(\d+)m\u2580", line)
+        assert len(cells) == modules
+        rows += [[fg == "30" for fg, _ in cells], [bg == "40" for _, bg in cells]]
+    picture = Image.new("L", (modules, len(rows)), 255)
+    picture.putdata([0 if dark else 255 for row in rows for dark in row])
+    assert read_image(_bytes(picture.resize((modules * 6, len(rows) * 6)))) == envelope
 
 
 def test_too_long_for_a_qr_code() -> None:

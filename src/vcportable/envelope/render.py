@@ -51,12 +51,10 @@ def qr_version(text: str, *, ec: str = "M") -> int:
 
 
 def render(text: str, format: Format, *, ec: str = "M") -> bytes:
-    """The QR code of ``text`` as PNG bytes, SVG bytes, or UTF-8 text of half blocks."""
+    """The QR code of ``text`` as PNG bytes, SVG bytes, or UTF-8 text for a terminal."""
     code = qr_code(text, ec=ec)
     if format == "terminal":
-        out = io.StringIO()
-        code.print_ascii(out=out)
-        return out.getvalue().encode("utf-8")
+        return _terminal(code.get_matrix()).encode("utf-8")
     if format not in FORMATS:
         raise ConfigurationError(f"QR image format {format!r} is not one of {', '.join(FORMATS)}")
     from qrcode.image.pil import PilImage
@@ -66,3 +64,20 @@ def render(text: str, format: Format, *, ec: str = "M") -> bytes:
     buffer = io.BytesIO()
     code.make_image(image_factory=factory).save(buffer)
     return buffer.getvalue()
+
+
+# Black and bright-white foreground (30, 97) and background (40, 107) colours.
+_FG: Final = {True: 30, False: 97}
+_BG: Final = {True: 40, False: 107}
+
+
+def _terminal(modules: list[list[bool]]) -> str:
+    """Two rows of modules a line, as upper half blocks with explicit colours: the code stays
+    dark on light whatever the terminal's own colours are (an inverted code fails to scan)."""
+    lines = []
+    for y in range(0, len(modules), 2):
+        top = modules[y]
+        bottom = modules[y + 1] if y + 1 < len(modules) else [False] * len(top)
+        cells = (f"\x1b[{_FG[t]};{_BG[b]}m\u2580" for t, b in zip(top, bottom, strict=True))
+        lines.append("".join(cells) + "\x1b[0m")
+    return "\n".join(lines) + "\n"
