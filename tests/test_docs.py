@@ -3,6 +3,7 @@ interface sketches, not examples, and is left out)."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shutil
@@ -106,3 +107,31 @@ def test_readme_shell_walkthrough_runs(tmp_path: Path) -> None:
         ["git", "check-ignore", "--no-index", *made], cwd=ROOT, capture_output=True, text=True
     ).stdout.split()
     assert sorted(ignored) == sorted(made)
+
+
+def test_cli_reference_is_current() -> None:
+    """docs/cli.md ends with every command's --help; regenerate it with docs/cli_reference.py."""
+    spec = importlib.util.spec_from_file_location("cli_reference", ROOT / "docs/cli_reference.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    current = (ROOT / "docs/cli.md").read_text(encoding="utf-8")
+    assert current == module.render(current), "run: .venv/bin/python docs/cli_reference.py"
+
+
+def test_shell_completion_as_documented() -> None:
+    """The completion scripts docs/cli.md tells people to install exist and complete."""
+    program = str(Path(sys.executable).parent / "vcportable")
+    for shell in ("bash", "zsh", "fish"):
+        script = subprocess.run(
+            [program], env={**os.environ, "_VCPORTABLE_COMPLETE": f"{shell}_source"},
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert script.returncode == 0 and "_VCPORTABLE_COMPLETE" in script.stdout, shell
+    words = subprocess.run(
+        [program],
+        env={**os.environ, "_VCPORTABLE_COMPLETE": "bash_complete", "COMP_WORDS": "vcportable ver",
+             "COMP_CWORD": "1"},
+        capture_output=True, text=True, timeout=60,
+    ).stdout  # fmt: skip
+    assert "plain,verify" in words.splitlines()

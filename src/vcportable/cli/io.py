@@ -38,6 +38,11 @@ _WRITE_ERRORS = frozenset({errno.EPIPE, errno.ENOSPC, errno.EDQUOT, errno.EIO, e
 PASSPHRASE_ENV = "VCPORTABLE_PASSPHRASE"
 
 
+#: The type of every file option: the shell completes file names, and click checks nothing,
+#: so that every problem with a file is reported here with the contract's exit code.
+PATH = click.Path()
+
+
 class Unreadable(click.ClickException):
     """An input or key file cannot be read (exit 3)."""
 

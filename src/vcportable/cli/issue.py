@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from .io import (
+    PATH,
     as_text,
     claim_output,
     load_key,
@@ -22,11 +23,14 @@ FAR_FUTURE = timedelta(days=365)
 
 
 @click.command()
-@click.option("--key", "key_file", required=True, metavar="FILE", help="Issuer key file.")
+@click.option(
+    "--key", "key_file", required=True, metavar="FILE", type=PATH, help="Issuer key file."
+)
 @click.option(
     "--credential",
     required=True,
     metavar="FILE",
+    type=PATH,
     help="Unsigned credential (JSON file, or - for stdin).",
 )
 @click.option(
@@ -67,7 +71,9 @@ FAR_FUTURE = timedelta(days=365)
     metavar="DID",
     help="The worker's DID: becomes credentialSubject.id, so she can present it as holder.",
 )
-@click.option("--out", metavar="FILE", help="Write the signed credential here (default: stdout).")
+@click.option(
+    "--out", metavar="FILE", type=PATH, help="Write the signed credential here (default: stdout)."
+)
 @click.option("--force", is_flag=True, help="Replace an existing --out file (never a key file).")
 @passphrase_env_option
 def issue(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .io import claim_output, load_key, passphrase_env_option, read_text, write_output
+from .io import PATH, claim_output, load_key, passphrase_env_option, read_text, write_output
 
 
 @click.command()
@@ -12,6 +12,7 @@ from .io import claim_output, load_key, passphrase_env_option, read_text, write_
     "--credential",
     required=True,
     metavar="FILE",
+    type=PATH,
     help="The credential as issued: SD-JWT, vc+jwt, or signed JSON-LD (- for stdin).",
 )
 @click.option(
@@ -21,10 +22,12 @@ from .io import claim_output, load_key, passphrase_env_option, read_text, write_
     help="SD-JWT: a claim to reveal, e.g. credentialSubject.name (repeatable; none: reveal "
     "only what is always visible).",
 )
-@click.option("--holder-key", metavar="FILE", help="Holder key file, to sign.")
+@click.option("--holder-key", metavar="FILE", type=PATH, help="Holder key file, to sign.")
 @click.option("--nonce", help="The verifier's challenge (nonce).")
 @click.option("--aud", help="The verifier's identity (audience / domain).")
-@click.option("--out", metavar="FILE", help="Write the presentation here (default: stdout).")
+@click.option(
+    "--out", metavar="FILE", type=PATH, help="Write the presentation here (default: stdout)."
+)
 @click.option("--force", is_flag=True, help="Replace an existing --out file (never a key file).")
 @passphrase_env_option
 def present(

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .io import EXIT_NOT_VERIFIED, EXIT_UNREADABLE, Unreadable, as_text, echo, read_input
+from .io import EXIT_NOT_VERIFIED, EXIT_UNREADABLE, PATH, Unreadable, as_text, echo, read_input
 
 if TYPE_CHECKING:
     from ..models.report import VerificationReport
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 @click.command(short_help="Verify credentials and presentations, offline.")
-@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...", type=PATH)
 @click.option(
     "--json",
     "as_json",
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 @click.option(
     "--did-web-cache",
     metavar="DIR",
+    type=PATH,
     help="Folder of cached did:web documents (never fetched).",
 )
 @click.option(
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     "context_dirs",
     multiple=True,
     metavar="DIR",
+    type=PATH,
     help="Extra folder of trusted JSON-LD contexts (with a manifest.json).",
 )
 @click.option(
