@@ -18,22 +18,23 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import DELETE, set_path
-from vcportable.errors import ConfigurationError
-from vcportable.models.datamodel import (
+from vcportable.codec.dates import (
     DATETIME_STAMP_PATTERN,
     DATETIME_STAMP_RE,
     DIGITALBAZAAR_DATE_RE,
-    check_data_model,
-    check_related_resources,
     date_problem,
-    digest_multibase,
-    digest_sri,
-    is_url,
     parse_datetime_stamp,
-    parse_digest_multibase,
-    parse_digest_sri,
     parse_xsd_datetime,
 )
+from vcportable.codec.digests import (
+    digest_multibase,
+    digest_sri,
+    parse_digest_multibase,
+    parse_digest_sri,
+)
+from vcportable.codec.urls import is_url
+from vcportable.errors import ConfigurationError
+from vcportable.models.datamodel import check_data_model, check_related_resources
 
 HERE = Path(__file__).parent / "vectors" / "credentials"
 V2 = "https://www.w3.org/ns/credentials/v2"

@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 from jsonschema import Draft201909Validator, Draft202012Validator
 
 from conftest import DELETE, json_paths, set_path
+from vcportable.codec.dates import DATETIME_STAMP_PATTERN
+from vcportable.codec.urls import URL_PATTERN
 from vcportable.errors import CredentialInvalidError
 from vcportable.models import credential as cred
 from vcportable.models.credential import (
@@ -32,7 +34,7 @@ from vcportable.models.credential import (
     profile_json_schema,
     validate_profile,
 )
-from vcportable.models.datamodel import DATETIME_STAMP_PATTERN, URL_PATTERN, check_data_model
+from vcportable.models.datamodel import check_data_model
 
 HERE = Path(__file__).parent / "vectors" / "credentials"
 OB3 = sorted((HERE / "ob3").glob("*.json"))

@@ -385,7 +385,7 @@ def _with_related(issuer_key: KeyPair, related: list[dict[str, Any]]) -> dict[st
 
 def test_related_resource_digest_of_bundled_context(issuer_key: KeyPair) -> None:
     from vcportable import jsonld
-    from vcportable.models.datamodel import digest_sri
+    from vcportable.codec.digests import digest_sri
 
     url = "https://www.w3.org/ns/credentials/v2"
     data = jsonld.default_loader().raw_bytes(url)
@@ -398,7 +398,7 @@ def test_related_resource_digest_of_bundled_context(issuer_key: KeyPair) -> None
 
 
 def test_related_resource_not_available_offline(issuer_key: KeyPair) -> None:
-    from vcportable.models.datamodel import digest_sri
+    from vcportable.codec.digests import digest_sri
 
     url = "https://images.example/badge.png"
     signed = _with_related(issuer_key, [{"id": url, "digestSRI": digest_sri(b"png")}])
