@@ -184,7 +184,7 @@ def _kind(value: Kind | str) -> Kind:
 
 def _content_item(content: str | bytes | Mapping[str, Any]) -> tuple[int, cbor.Item, Kind]:
     """Form, CBOR item and detected kind of what is to be enveloped."""
-    if isinstance(content, Mapping):
+    if not isinstance(content, str | bytes):  # a parsed JSON value
         return FORM_JSON, to_item(content), _json_kind(content)
     if isinstance(content, bytes):
         try:
