@@ -384,3 +384,40 @@ def test_user_contexts_and_their_manifest_are_read_by_the_same_parser(tmp_path: 
     (tmp_path / "manifest.json").write_text(f'{{"{url}": "trades.json", "{url}": "x.json"}}')
     with pytest.raises(ConfigurationError, match="duplicate member"):
         DocumentLoader(extra_dirs=[tmp_path])
+
+
+def _with_bad_member(text: str, name: str) -> str:
+    """``text`` (a JSON object) with the bad member ``name`` of BAD_MEMBERS added."""
+    member = BAD_MEMBERS[name].replace('"name"', f'"{next(iter(json.loads(text)))}"')
+    return text[:-1] + member + "}"
+
+
+@pytest.mark.parametrize("name", sorted(BAD_MEMBERS))
+def test_did_jwk_and_cached_did_documents_refuse_the_same_json(name: str, tmp_path: Path) -> None:
+    from vcportable.dids import OfflineResolver
+    from vcportable.errors import ResolutionError
+
+    jwk = json.dumps(ISSUER.public_key.to_jwk())
+    with pytest.raises(ResolutionError) as caught:
+        OfflineResolver().resolve("did:jwk:" + b64(_with_bad_member(jwk, name).encode()))
+    # (5,000 digits make a DID over its length limit: refused before any JSON is read.)
+    assert caught.value.code == "MALFORMED" or name == "long-integer", caught.value.message
+    did = "did:web:issuer.example"
+    document = {"id": did, "verificationMethod": [], "assertionMethod": []}
+    path = tmp_path / "issuer.example" / ".well-known" / "did.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(_with_bad_member(json.dumps(document), name))
+    with pytest.raises(ResolutionError, match="not valid JSON"):
+        OfflineResolver(did_web_cache_dir=tmp_path).resolve(did)
+
+
+@pytest.mark.parametrize("name", sorted(BAD_MEMBERS))
+def test_key_files_refuse_the_same_json(name: str, tmp_path: Path) -> None:
+    from vcportable.errors import KeyFileError
+    from vcportable.keys import read_key_file_info
+
+    path = tmp_path / "issuer.key"
+    ISSUER.save(path, None)
+    path.write_text(_with_bad_member(path.read_text(), name))
+    with pytest.raises(KeyFileError):
+        read_key_file_info(path)
