@@ -49,6 +49,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from ..errors import CanonicalizationTooComplex
+from ..jsonld._rdfc import DEFAULT_BUDGET, CanonicalizationBudget
+from ._compacted import check_context
 from ._context import (
     CacheInfo,
     Loader,
@@ -74,20 +77,29 @@ __all__ = [
 _stats: Counter[str] = Counter()
 
 
-def _run(document: Any, loader: Loader) -> str:
+def _run(document: Any, loader: Loader, compacted: bool, budget: CanonicalizationBudget) -> str:
     if not isinstance(document, dict):
         raise Unsupported("document is not an object")
     compiler = compiler_for(loader)
     context = document.get("@context")
+    if compacted:
+        check_context(context)
     ctx = compiler.root(context)
-    emitter = Emitter()
+    emitter = Emitter(strict=compacted)
     emitter.element(ctx, None, document, "", free=True, context_applied=True)
-    return emitter.canonical()
+    return emitter.canonical(budget)
 
 
-def _attempt(document: Any, loader: Loader) -> tuple[str | None, str | None]:
+def _attempt(
+    document: Any,
+    loader: Loader,
+    compacted: bool = False,
+    budget: CanonicalizationBudget = DEFAULT_BUDGET,
+) -> tuple[str | None, str | None]:
     try:
-        return _run(document, loader), None
+        return _run(document, loader, compacted, budget), None
+    except CanonicalizationTooComplex:
+        raise  # the same dataset: the full path would spend the same budget in vain
     except Unsupported as exc:
         return None, str(exc)
     except RecursionError:
@@ -100,24 +112,33 @@ def _attempt(document: Any, loader: Loader) -> tuple[str | None, str | None]:
 # Public API
 
 
-def canonize_fast(document: dict[str, Any], loader: Loader) -> str | None:
+def canonize_fast(
+    document: dict[str, Any],
+    loader: Loader,
+    *,
+    compacted: bool = False,
+    budget: CanonicalizationBudget = DEFAULT_BUDGET,
+) -> str | None:
     """Canonical N-Quads (RDFC-1.0) of ``document``, or ``None`` to use the full path.
 
     When it returns a string, that string is byte-identical to
-    ``vcportable.jsonld.canonize(document, loader)``. It never raises for a bad document and
-    never modifies ``document``; a document it cannot vouch for (including every document the
-    full path rejects in safe mode, and contexts the loader refuses) gets ``None``.
+    ``vcportable.jsonld.canonize(document, loader, compacted=compacted)``. With ``compacted``
+    it returns a string only for documents it proves to be in compacted form (see
+    :func:`vcportable.jsonld.canonize_signed`). It never modifies ``document`` and raises only
+    :class:`~vcportable.errors.CanonicalizationTooComplex` when ``budget`` runs out (the full
+    path would too); a document it cannot vouch for (including every document the full path
+    rejects, and contexts the loader refuses) gets ``None``.
     """
-    result, reason = _attempt(document, loader)
+    result, reason = _attempt(document, loader, compacted, budget)
     _stats["fast" if result is not None else "fallback"] += 1
     if reason is not None:
         _stats[f"fallback: {reason}"] += 1
     return result
 
 
-def explain(document: dict[str, Any], loader: Loader) -> str | None:
+def explain(document: dict[str, Any], loader: Loader, *, compacted: bool = False) -> str | None:
     """Why :func:`canonize_fast` falls back for ``document`` (``None`` when it does not)."""
-    return _attempt(document, loader)[1]
+    return _attempt(document, loader, compacted)[1]
 
 
 def stats() -> dict[str, int]:

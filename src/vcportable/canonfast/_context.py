@@ -68,15 +68,42 @@ class _Term:
     reverse: bool
 
 
+@dataclass(frozen=True, slots=True)
+class Inverse:
+    """The part of pyld's inverse context that the compacted-form checks need."""
+
+    counts: dict[str, int]  # IRI or keyword -> number of terms mapping to it
+    prefixes: tuple[str, ...]  # IRIs of the terms compaction may use as CURIE prefixes
+    schemes: tuple[str, ...]  # "term:" of those terms (an IRI starting so is refused)
+
+    @classmethod
+    def of(cls, mappings: Any) -> Inverse:
+        counts: dict[str, int] = {}
+        prefixes: list[str] = []
+        schemes: list[str] = []
+        for term, mapping in mappings.items():
+            if mapping is None or not isinstance(mapping.get("@id"), str):
+                continue
+            iri = mapping["@id"]
+            counts[iri] = counts.get(iri, 0) + 1
+            if mapping.get("_prefix") and ":" not in term:
+                prefixes.append(iri)
+                schemes.append(term + ":")
+        return cls(counts, tuple(prefixes), tuple(schemes))
+
+
 class Ctx:
     """One pyld active context plus memoized lookups and transitions."""
 
     __slots__ = (
         "_compiler",
         "_expanded",
+        "_inverse",
         "_next",
         "_prev",
         "_terms",
+        "_selected",
+        "_vocab_compacted",
         "mappings",
         "owner",
         "raw",
@@ -104,6 +131,9 @@ class Ctx:
         self._next: dict[tuple[str, Any], tuple[Any, Ctx]] = {}
         self._prev: Ctx | None = None
         self._compiler = compiler
+        self._inverse: Inverse | None = None
+        self._vocab_compacted: dict[str, bool] = {}
+        self._selected: dict[tuple[str, str, str | None], str | None] = {}
 
     # -- IRI expansion (pyld JsonLdProcessor._expand_iri, for the cases kept) ------------------
 
@@ -166,6 +196,54 @@ class Ctx:
         if isinstance(iri, str) and IRI.match(iri):
             return f"<{iri}>"
         raise Unsupported("relative or unusual IRI")
+
+    # -- compaction (what compacting with this context writes back) -----------------------------
+
+    def inverse(self) -> Inverse:
+        """How many terms map to each IRI or keyword, and the prefixes compaction may use."""
+        if self._inverse is None:
+            self._inverse = Inverse.of(self.mappings)
+        return self._inverse
+
+    def compacts_vocab(self, value: str) -> bool:
+        """Does compaction (vocabulary-relative, as for ``@type`` values and ``@type: @vocab``
+        terms) write ``value`` back unchanged? Asks pyld itself, once per value."""
+        try:
+            return self._vocab_compacted[value]
+        except KeyError:
+            pass
+        iri = self.expand_vocab(value)
+        result = False
+        if iri is not None and iri not in KEYWORDS:
+            with self._compiler.lock:
+                result = self._compiler.processor._compact_iri(self.raw, iri, vocab=True) == value
+        if len(self._vocab_compacted) < _MAX_MEMO:
+            self._vocab_compacted[value] = result
+        return result
+
+    def selected_term(self, iri: str, shape: str, datatype: str | None = None) -> str | None:
+        """The term pyld's compaction picks for property ``iri`` and one value of ``shape``:
+        ``node`` (no ``@id``), ``node-id`` (an ``@id`` no term claims), ``plain`` (string,
+        number or boolean) or ``typed`` (a value of ``datatype``). Needed when several terms
+        share an IRI, as Open Badges' ``criteria`` and ``Criteria`` do."""
+        memo = (iri, shape, datatype)
+        try:
+            return self._selected[memo]
+        except KeyError:
+            pass
+        values: dict[str, dict[str, Any]] = {
+            "node": {"@type": []},
+            "node-id": {"@id": "_:b0"},
+            "plain": {"@value": "x"},
+            "typed": {"@value": "x", "@type": datatype},
+        }
+        with self._compiler.lock:
+            term: str | None = self._compiler.processor._compact_iri(
+                self.raw, iri, value=values[shape], vocab=True
+            )
+        if len(self._selected) < _MAX_MEMO:
+            self._selected[memo] = term
+        return term
 
     # -- term definitions ----------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ writes N-Quads exactly as rdf-canonize 5 does.
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import re
 from collections.abc import Iterator
@@ -17,6 +18,14 @@ from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
 from typing import Any, Final
 
 from ..jsonld._numbers import _jcs  # the full path's JCS, as jsonld.js writes it
+from ..jsonld._rdfc import CanonicalizationBudget, _Rdfc10
+from ._compacted import (
+    check_context,
+    check_selected,
+    check_values,
+    id_compacted,
+    key_compacted,
+)
 from ._context import ABSENT, BCP47, IRI, KEYWORDS, Ctx, Unsupported
 
 _RDF: Final = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -73,7 +82,7 @@ def _canonical_double(value: float) -> str:
 
 
 def _number(value: int | float, datatype: str | None) -> tuple[str, str, Any]:
-    """(lexical form, datatype, dedup key) of a JSON number."""
+    """(lexical form, datatype, comparison key of the JSON value) of a JSON number."""
     if isinstance(value, float):
         if not math.isfinite(value):
             raise Unsupported("non-finite number")
@@ -110,34 +119,64 @@ def _check_json(value: Any) -> None:
         raise Unsupported("not JSON")
 
 
-def _json_literal(value: Any) -> str:
+def _json_literal(value: Any) -> tuple[str, Any]:
+    """N-Quads literal and identity of an ``@json`` value. pyld compares structures with
+    Python's ``==`` (so ``[true]`` equals ``[1]``), jsonld.js by reference (never equal)."""
     if value is None:
         raise Unsupported("null @json value")
     _check_json(value)
-    return f'"{_escape(_jcs(value))}"^^<{_RDF_JSON}>'
+    term = f'"{_escape(_jcs(value))}"^^<{_RDF_JSON}>'
+    if isinstance(value, dict | list):
+        return term, (("j", _python_equality(value)), object())
+    kind = ("b", value) if isinstance(value, bool) else ("v", value)
+    return term, ((*kind, "@json"),) * 2
+
+
+def _python_equality(value: Any) -> str:
+    """A string equal for two JSON structures exactly when Python's ``==`` says they are."""
+
+    def normal(item: Any) -> Any:
+        if isinstance(item, bool):
+            return int(item)
+        if isinstance(item, float) and item.is_integer():
+            return int(item)
+        if isinstance(item, list):
+            return [normal(i) for i in item]
+        if isinstance(item, dict):
+            return {k: normal(v) for k, v in item.items()}
+        return item
+
+    return json.dumps(normal(value), sort_keys=True)
 
 
 def _literal(value: Any, datatype: str | None, language: str | None) -> tuple[str, Any]:
-    """N-Quads literal and dedup key for a scalar ``@value`` with its ``@type``/``@language``."""
+    """N-Quads literal and identity of a scalar ``@value`` with its ``@type``/``@language``.
+
+    The identity is what pyld and jsonld.js compare to drop a repeated value of a property
+    (``@value`` of the same JSON type, ``@type`` as written, ``@language``): ``"a"`` and
+    ``{"@value": "a", "@type": xsd:string}`` are two values, written as two equal lines.
+    """
     if datatype is not None and not IRI.match(datatype):
         raise Unsupported("unusual datatype")
     if datatype == _RDF_LANGSTRING:
         raise Unsupported("explicit rdf:langString")
-    key: Any
+    kind: Any
+    given = datatype
     if isinstance(value, bool):
         lexical, datatype = ("true" if value else "false"), datatype or _XSD_BOOLEAN
-        key = ("b", value)
+        kind = ("b", value)
     elif isinstance(value, int | float):
-        lexical, datatype, key = _number(value, datatype)
+        lexical, datatype, kind = _number(value, datatype)
     elif isinstance(value, str):
         if datatype == _XSD_DOUBLE:
             raise Unsupported("string typed xsd:double")
-        key = ("s", value)
+        kind = ("s", value)
         if datatype is None and language is not None:
-            return f'"{_escape(value)}"@{language}', key
+            return f'"{_escape(value)}"@{language}', ((*kind, None, language),) * 2
         lexical = value
     else:
         raise Unsupported("non-scalar @value")
+    key = ((*kind, given, None),) * 2
     if datatype is None or datatype == _XSD_STRING:
         return f'"{_escape(lexical)}"', key
     return f'"{_escape(lexical)}"^^<{datatype}>', key
@@ -148,15 +187,22 @@ def _literal(value: Any, datatype: str | None, language: str | None) -> tuple[st
 
 
 class Emitter:
-    """Quads of one document, with blank nodes numbered locally (RDFC-1.0 relabels them)."""
+    """Quads of one document, with blank nodes numbered locally (RDFC-1.0 relabels them).
 
-    __slots__ = ("blank", "count", "labels", "quads")
+    With ``strict`` the walk also proves that the document is in compacted form for its own
+    contexts (see :mod:`vcportable.canonfast._compacted`): anything it cannot prove is
+    ``Unsupported``, and the full path decides.
+    """
 
-    def __init__(self) -> None:
-        self.quads: dict[_Quad, Any] = {}  # quad -> dedup key of a literal object
+    __slots__ = ("blank", "count", "labels", "quads", "seen", "strict")
+
+    def __init__(self, *, strict: bool = False) -> None:
+        self.quads: list[_Quad] = []  # in order; a line twice when the document has two values
+        self.seen: dict[Any, Any] = {}  # quad or (s, p, g, value identity) -> jsonld.js identity
         self.labels: dict[str, str] = {}  # document blank node ids -> local labels
         self.count = 0
         self.blank = False
+        self.strict = strict
 
     def fresh(self) -> str:
         self.count += 1
@@ -172,13 +218,25 @@ class Emitter:
         return term
 
     def add(self, s: str, p: str, o: str, g: str, key: Any = None) -> None:
+        """Emit a quad once per distinct value, as pyld's and jsonld.js's node maps keep them.
+
+        ``key`` is ``(pyld identity, jsonld.js identity)`` of a literal value, None for IRIs and
+        blank nodes (one quad each). Two values with different identities are both kept even
+        when they are the same RDF term (``"a"`` and ``"a"^^xsd:string``): two equal lines.
+        """
         quad = (s, p, o, g)
-        previous = self.quads.get(quad, ABSENT)
+        if key is None:
+            if quad not in self.seen:
+                self.seen[quad] = None
+                self.quads.append(quad)
+            return
+        slot = (s, p, g, key[0])
+        previous = self.seen.get(slot, ABSENT)
         if previous is ABSENT:
-            self.quads[quad] = key
-        elif key is not None and (previous != key or key is ABSENT):
-            # pyld and jsonld.js keep both copies of "equal-looking" values they do not
-            # consider equal (e.g. 1 and "1"^^xsd:integer, two @json objects): not modelled.
+            self.seen[slot] = key[1]
+            self.quads.append(quad)
+        elif previous != key[1]:
+            # equal for pyld, different for jsonld.js (two @json structures): not modelled
             raise Unsupported("duplicate literal")
 
     # -- objects -------------------------------------------------------------------------------
@@ -219,6 +277,13 @@ class Emitter:
         if scoped is not None:
             ctx = ctx.with_context("P", scoped)
         if "@context" in element and not context_applied:
+            if self.strict:
+                # compaction writes no embedded context; one that starts afresh (a credential
+                # in a presentation: verifiableCredential resets the context) is a document
+                # of its own, checked here exactly as at the top level
+                if ctx.mappings or ctx.vocab is not None:
+                    raise Unsupported("embedded @context")
+                check_context(element["@context"])
             ctx = ctx.with_context("E", element["@context"])
         type_ctx = ctx
         type_key: str | None = None
@@ -236,6 +301,8 @@ class Emitter:
             for name in sorted(types):
                 if not isinstance(name, str):
                     raise Unsupported("unusual @type value")
+                if self.strict and not type_ctx.compacts_vocab(name):
+                    raise Unsupported("not compacted: type")
                 local = type_ctx.scoped_context_of(name)
                 if local is not None and local is not False:
                     ctx = ctx.with_context("T", local)
@@ -249,9 +316,13 @@ class Emitter:
             if key == type_key:
                 if expanded != "@type":
                     raise Unsupported("@type key redefined by a type-scoped context")
+                if self.strict and not key_compacted(type_ctx, key, expanded):
+                    raise Unsupported("not compacted: key")
                 continue
             if expanded is None:
                 raise Unsupported("undefined term")
+            if self.strict and not key_compacted(ctx, key, expanded):
+                raise Unsupported("not compacted: key")
             if expanded == "@id" and id_key is None:
                 id_key = key
             elif expanded == "@value" and value_key is None:
@@ -264,9 +335,13 @@ class Emitter:
                 properties.append((key, expanded))
             elif ctx.term(key).type == "@json":
                 raise Unsupported("null @json value")
+            elif self.strict:
+                raise Unsupported("not compacted: null")
             # else: a null value expands to nothing (pyld and jsonld.js alike)
 
         if value_key is not None:
+            if self.strict:
+                raise Unsupported("not compacted: value object")
             if free or id_key is not None or properties:
                 raise Unsupported("unusual value object")
             return self.value_object(ctx, type_ctx, element, value_key, type_key, language_key)
@@ -280,6 +355,8 @@ class Emitter:
             if not isinstance(identifier, str):
                 raise Unsupported("@id is not a string")
             subject = self.label(ctx.expand_id(identifier))
+            if self.strict and not id_compacted(ctx, identifier, subject):
+                raise Unsupported("not compacted: @id")
         if free and not (types or properties):
             raise Unsupported("node would be dropped")
         for name in types:
@@ -312,7 +389,7 @@ class Emitter:
             if ctx.expand_vocab(name) == "@json":
                 if type_ctx.expand_vocab(name) != "@json":
                     raise Unsupported("ambiguous @json")
-                return _json_literal(value), ABSENT
+                return _json_literal(value)
             datatype = type_ctx.expand_vocab(name)
             if datatype is None or datatype in KEYWORDS:
                 raise Unsupported("unusual datatype")
@@ -331,12 +408,19 @@ class Emitter:
         coercion = term.type
         if isinstance(value, str):
             if coercion == "@id":
-                return self.label(ctx.expand_id(value)), None
+                node = self.label(ctx.expand_id(value))
+                if self.strict and not id_compacted(ctx, value, node):
+                    raise Unsupported("not compacted: IRI")
+                return node, None
             if coercion == "@vocab":
                 iri = ctx.expand_vocab(value)
                 if iri is None or iri in KEYWORDS:
                     raise Unsupported("unusual @vocab value")
+                if self.strict and not ctx.compacts_vocab(value):
+                    raise Unsupported("not compacted: vocabulary IRI")
                 return f"<{iri}>", None
+        if self.strict and (coercion in ("@id", "@vocab", "@none") or term.language is not None):
+            raise Unsupported("not compacted: value form")
         if coercion is not None and coercion not in ("@id", "@vocab", "@none"):
             if coercion == "@json" or not isinstance(coercion, str):
                 raise Unsupported("unusual coercion")
@@ -367,12 +451,17 @@ class Emitter:
         if term.type == "@json":
             if container - {"@set"}:
                 raise Unsupported("@json in a container")
-            self.add(subject, predicate, _json_literal(value), graph, ABSENT)
+            literal, key = _json_literal(value)
+            self.add(subject, predicate, literal, graph, key)
             return
         if "@language" in container and isinstance(value, dict):
             self.language_map(ctx, inner, subject, key, predicate, value, graph)
             return
         values = value if isinstance(value, list) else [value]
+        if self.strict:
+            check_values(inner, term, values)
+            if ctx.inverse().counts.get(iri, 0) > 1:
+                check_selected(ctx, key, iri, term, values)
         if "@list" in container:
             if "@graph" in container:
                 raise Unsupported("@list with @graph")
@@ -413,6 +502,8 @@ class Emitter:
             raise Unsupported("empty language map")
         for tag, texts in value.items():
             language = None if inner.expand_vocab(tag) == "@none" else _check_language(tag)
+            if self.strict and language != tag:
+                raise Unsupported("not compacted: language map key")
             for text in texts if isinstance(texts, list) else [texts]:
                 if not isinstance(text, str):
                     raise Unsupported("language map value is not a string")
@@ -421,13 +512,14 @@ class Emitter:
 
     # -- canonical form ------------------------------------------------------------------------
 
-    def canonical(self) -> str:
+    def canonical(self, budget: CanonicalizationBudget) -> str:
         """RDFC-1.0 canonical N-Quads, as rdf-canonize 5 (lib/RDFC10.js) writes them.
 
         Blank nodes are labelled by their first-degree hashes. When two blank nodes share one
-        (their labels then depend on N-degree hashing), the document is left to the full path.
+        (their labels then depend on N-degree hashing), the quads go to the full path's port of
+        RDFC-1.0, under ``budget``: the result depends only on the dataset, not on labels.
         """
-        quads = list(self.quads)
+        quads = self.quads
         lines = [_line(*quad) for quad in quads]
         text = "".join(lines)
         if not text.isascii():
@@ -451,7 +543,9 @@ class Emitter:
             for node, mentioned in mentions.items():
                 digest = _hash_first_degree(node, mentioned)
                 if digest in by_hash:
-                    raise Unsupported("blank nodes need N-degree hashing")
+                    return _Rdfc10(
+                        [(s, p, o, g or None, p[1:-1]) for s, p, o, g in quads], budget
+                    ).run()
                 by_hash[digest] = node
             label = {by_hash[digest]: f"_:c14n{i}" for i, digest in enumerate(sorted(by_hash))}
             lines = [

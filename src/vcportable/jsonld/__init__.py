@@ -11,6 +11,8 @@ Three things live here:
   cryptosuites, in **safe mode**: anything the JSON-LD algorithms would silently drop (an
   undefined term, a relative IRI, an object with only ``@id``...) is an error, because a dropped
   value would not be signed.
+* :func:`canonize_signed` is what Data Integrity signs and verifies: the fast path
+  (:mod:`vcportable.canonfast`) or this one, in compacted form only, under a work budget.
 * :func:`check_contexts` refuses a document that names a context the loader does not serve,
   before any processing.
 
@@ -63,14 +65,19 @@ from ._loader import _walk_contexts as _walk_contexts
 from ._numbers import _js_canonical_double as _js_canonical_double
 from ._numbers import _js_number_to_string as _js_number_to_string
 from ._numbers import _js_to_exponential_15 as _js_to_exponential_15
+from ._rdfc import DEFAULT_BUDGET, CanonicalizationBudget
 from ._rdfc import _Rdfc10 as _Rdfc10
 from ._safe import RdfDirection, canonize
+from ._signed import canonize_signed
 
 __all__ = [
+    "DEFAULT_BUDGET",
     "MAX_CONTEXT_BYTES",
+    "CanonicalizationBudget",
     "DocumentLoader",
     "RdfDirection",
     "canonize",
+    "canonize_signed",
     "check_contexts",
     "default_loader",
 ]
@@ -78,6 +85,8 @@ __all__ = [
 # The modules, in dependency order (no cycles):
 #   _numbers  JavaScript number semantics and JCS (the `canonicalize` package)
 #   _loader   the bundle, user folders, DocumentLoader, the @context checks   (uses _numbers)
-#   _rdfc     N-Quads terms and the RDFC-1.0 port of rdf-canonize            (uses _numbers)
-#   _safe     pyld with the safe-mode hooks, canonize            (uses _loader, _numbers, _rdfc)
-
+#   _rdfc     N-Quads terms, the RDFC-1.0 port of rdf-canonize, its budget   (uses _numbers)
+#   _compacted  the compacted-form round trip and the inline @vocab rule    (uses _loader)
+#   _safe     pyld with the safe-mode hooks, canonize (uses _loader, _numbers, _rdfc, _compacted)
+#   _signed   canonize_signed: the fast path, else the full one (uses _safe and
+#             vcportable.canonfast, which imports _numbers, _rdfc and _compacted only)

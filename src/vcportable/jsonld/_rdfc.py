@@ -1,5 +1,7 @@
 """RDFC-1.0 canonical N-Quads: terms escaped as rdf-canonize 5 escapes them, and a port of its
-RDFC-1.0 (``RDFC10.js``) with the same hashing input, UTF-16 sort order and work bound.
+RDFC-1.0 (``RDFC10.js``) with the same hashing input, UTF-16 sort order and work bound, plus a
+named budget (:class:`CanonicalizationBudget`) that keeps crafted blank nodes from taking more
+than a fraction of a second.
 """
 
 from __future__ import annotations
@@ -7,9 +9,10 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any, Final
 
-from ..errors import CanonicalizationError
+from ..errors import CanonicalizationError, CanonicalizationTooComplex
 from ._numbers import _utf16_key
 
 _RDF: Final = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -148,9 +151,39 @@ def _permutations(items: list[str]) -> Iterator[list[str]]:
             return
 
 
+@dataclass(frozen=True, slots=True)
+class CanonicalizationBudget:
+    """How much N-degree hashing one canonicalization may do before it gives up with
+    :class:`~vcportable.errors.CanonicalizationTooComplex`.
+
+    Blank nodes that first-degree hashes cannot tell apart make RDFC-1.0 recurse and permute;
+    crafted ones make it exponential (or quadratic with deep recursion: a cycle of a few thousand
+    blank nodes took seconds). Credentials and presentations need a handful of calls at most;
+    with the defaults any input up to the verifier's size limit ends well under a second.
+    rdf-canonize's own bound (one call per blank node that is not unique) applies as well.
+    """
+
+    #: Calls of Hash N-Degree Quads, recursive ones included (also bounds the recursion depth).
+    max_ndegree_hash_calls: int = 256
+    #: Permutations tried, over all calls.
+    max_permutations: int = 4096
+
+
+DEFAULT_BUDGET: Final = CanonicalizationBudget()
+
+
 class _Rdfc10:
-    def __init__(self, quads: list[_Quad]) -> None:
+    def __init__(
+        self,
+        quads: list[_Quad],
+        budget: CanonicalizationBudget = DEFAULT_BUDGET,
+        hash_algorithm: str = "sha256",
+    ) -> None:
         self.quads = quads
+        # RDFC-1.0's hash is a parameter: the ECDSA suites use SHA-384 with P-384 keys.
+        self.digest = {"sha256": hashlib.sha256, "sha384": hashlib.sha384}[hash_algorithm]
+        self.calls_left = budget.max_ndegree_hash_calls
+        self.permutations_left = budget.max_permutations
         self.bnode_quads: dict[str, list[_Quad]] = {}
         self.bnode_hash: dict[str, str] = {}
         self.canonical = _Issuer("_:c14n")
@@ -198,7 +231,10 @@ class _Rdfc10:
                     continue
                 issuer = _Issuer("_:b")
                 issuer.get_id(bnode)
-                results.append(self._hash_n_degree(bnode, issuer))
+                try:
+                    results.append(self._hash_n_degree(bnode, issuer))
+                except RecursionError:
+                    raise _too_complex("the recursion is too deep") from None
             results.sort(key=lambda result: result[0])
             for _, issuer in results:
                 for existing in issuer.existing:
@@ -232,7 +268,7 @@ class _Rdfc10:
                 )
             )
         self._sort(lines)
-        digest = hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
+        digest = self.digest("".join(lines).encode("utf-8")).hexdigest()
         self.bnode_hash[bnode] = digest
         return digest
 
@@ -242,15 +278,15 @@ class _Rdfc10:
             data += "<" + quad[4] + ">"
         issued = self.canonical.existing.get(related) or issuer.existing.get(related)
         data += issued if issued is not None else self.bnode_hash[related]
-        return hashlib.sha256(data.encode("utf-8")).hexdigest()
+        return self.digest(data.encode("utf-8")).hexdigest()
 
     def _hash_n_degree(self, bnode: str, issuer: _Issuer) -> tuple[str, _Issuer]:
         if self.remaining == 0:
-            raise CanonicalizationError(
-                "RDFC-1.0 work limit exceeded: the document's blank node structure is too "
-                "complex to canonicalize (same bound as rdf-canonize)"
-            )
+            raise _too_complex("more N-degree hashing than rdf-canonize allows")
+        if self.calls_left == 0:
+            raise _too_complex("over max_ndegree_hash_calls")
         self.remaining -= 1
+        self.calls_left -= 1
 
         hash_to_related: dict[str, list[str]] = {}
         for quad in self.bnode_quads[bnode]:
@@ -259,13 +295,16 @@ class _Rdfc10:
                     digest = self._hash_related(term, quad, issuer, position)
                     hash_to_related.setdefault(digest, []).append(term)
 
-        md = hashlib.sha256()
+        md = self.digest()
         canonical = self.canonical.existing
         for digest in sorted(hash_to_related):
             md.update(digest.encode("utf-8"))
             chosen_path = ""
             chosen_issuer: _Issuer | None = None
             for permutation in _permutations(hash_to_related[digest]):
+                if self.permutations_left == 0:
+                    raise _too_complex("over max_permutations")
+                self.permutations_left -= 1
                 issuer_copy = issuer.clone()
                 path = ""
                 recursion: list[str] = []
@@ -298,6 +337,13 @@ class _Rdfc10:
             assert chosen_issuer is not None
             issuer = chosen_issuer
         return md.hexdigest(), issuer
+
+
+def _too_complex(why: str) -> CanonicalizationTooComplex:
+    return CanonicalizationTooComplex(
+        f"RDFC-1.0 work limit exceeded ({why}): the document's blank nodes are too complex "
+        "to canonicalize"
+    )
 
 
 def _first_degree_term(term: str, bnode: str) -> str:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, Literal
 
 from pyld import jsonld as _pyld
 from pyld.context_resolver import ContextResolver
 
 from ..errors import CanonicalizationError, VcPortableError
+from ._compacted import check_compacted, refuse_inline_vocab
 from ._loader import _ABSOLUTE_IRI, _BCP47, DocumentLoader, _BoundedCache, _walk_contexts
 from ._numbers import (
     _jcs,
@@ -19,7 +21,17 @@ from ._numbers import (
     _js_parse_float,
     _js_to_fixed_0,
 )
-from ._rdfc import _RDF_JSON, _XSD_DOUBLE, _XSD_INTEGER, _iri_term, _object_term, _Quad, _Rdfc10
+from ._rdfc import (
+    _RDF_JSON,
+    _XSD_DOUBLE,
+    _XSD_INTEGER,
+    DEFAULT_BUDGET,
+    CanonicalizationBudget,
+    _iri_term,
+    _object_term,
+    _Quad,
+    _Rdfc10,
+)
 
 RdfDirection = Literal["i18n-datatype"] | None
 
@@ -208,9 +220,9 @@ class _SafeProcessor(_pyld.JsonLdProcessor):  # type: ignore[misc]
 
     # -- toRdf -----------------------------------------------------------------------------
 
-    def dataset(self, document: Any, options: dict[str, Any]) -> list[_Quad]:
-        """pyld's to_rdf, with jsonld.js's toRdf safe-mode checks, as a list of quads."""
-        expanded = self.expand(document, options)
+    def dataset(self, expanded: Any, options: dict[str, Any]) -> list[_Quad]:
+        """pyld's to_rdf of an expanded document, with jsonld.js's toRdf safe-mode checks, as a
+        list of quads."""
         issuer = _pyld.IdentifierIssuer("_:b")
         node_map: dict[str, Any] = {"@default": {}}
         self._create_node_map(expanded, node_map, "@default", issuer)
@@ -325,23 +337,47 @@ def canonize(
     loader: DocumentLoader,
     *,
     rdf_direction: RdfDirection = "i18n-datatype",
+    compacted: bool = False,
+    budget: CanonicalizationBudget = DEFAULT_BUDGET,
 ) -> str:
     """RDFC-1.0 canonical N-Quads of a JSON-LD document, in safe mode.
 
     Byte-identical to ``rdf-canonize`` 5 after ``jsonld.toRDF`` (jsonld.js 9) with the options
     the ``eddsa-rdfc-2022`` cryptosuite uses: ``safe: true``, ``base: null``,
     ``rdfDirection: 'i18n-datatype'``. Pass ``rdf_direction=None`` for ``jsonld.canonize``'s
-    default (then ``@direction`` is an error).
+    default (then ``@direction`` is an error). With ``compacted`` the document must also be in
+    compacted form for its own contexts, without ``@vocab``/``@base`` in an embedded context
+    (see :func:`vcportable.jsonld.canonize_signed`).
 
-    Raises :class:`ContextNotAllowedError` for a context ``loader`` does not serve (checked first)
-    and :class:`CanonicalizationError` when the document cannot be canonicalized without losing
-    data, with the offending term or path in the message.
+    Raises :class:`ContextNotAllowedError` for a context ``loader`` does not serve (checked first),
+    :class:`CanonicalizationError` when the document cannot be canonicalized without losing
+    data, with the offending term or path in the message, and its subclasses
+    :class:`NotCompactedError` and :class:`CanonicalizationTooComplex` (``budget`` ran out).
     """
     if not isinstance(document, Mapping):
         raise CanonicalizationError("a JSON-LD document must be a JSON object")
+    if compacted:
+        refuse_inline_vocab(document)
     _walk_contexts(document, loader, strict=True)
     processor = _SafeProcessor(rdf_direction, loader._processed)
-    options: dict[str, Any] = {
+    options = _options(loader, rdf_direction)
+    with _pyld_errors():
+        with loader._pyld_lock:
+            expanded = processor.expand(dict(document), options)
+        if compacted:
+            check_compacted(
+                document,
+                expanded,
+                loader,
+                lambda sub: _expand(sub, loader, rdf_direction),
+            )
+        with loader._pyld_lock:
+            quads = processor.dataset(expanded, options)
+    return _Rdfc10(quads, budget).run()
+
+
+def _options(loader: DocumentLoader, rdf_direction: RdfDirection) -> dict[str, Any]:
+    return {
         "base": None,
         "documentLoader": loader,
         "contextResolver": ContextResolver(loader._resolved, loader),
@@ -350,9 +386,21 @@ def canonize(
         "extractAllScripts": False,
         "rdfDirection": rdf_direction,
     }
+
+
+def _expand(document: Any, loader: DocumentLoader, rdf_direction: RdfDirection) -> Any:
+    """Safe-mode expansion of a document embedded in another (a credential in a presentation)."""
+    _walk_contexts(document, loader, strict=True)
+    processor = _SafeProcessor(rdf_direction, loader._processed)
+    with _pyld_errors(), loader._pyld_lock:
+        return processor.expand(dict(document), _options(loader, rdf_direction))
+
+
+@contextmanager
+def _pyld_errors() -> Iterator[None]:
+    """pyld's exceptions as vcportable's."""
     try:
-        with loader._pyld_lock:
-            quads = processor.dataset(dict(document), options)
+        yield
     except VcPortableError:
         raise
     except _pyld.JsonLdError as exc:
@@ -364,7 +412,6 @@ def canonize(
         raise CanonicalizationError("the JSON-LD document is nested too deeply") from exc
     except (TypeError, ValueError, KeyError, AttributeError, IndexError, ArithmeticError) as exc:
         raise CanonicalizationError(f"JSON-LD processing failed: {exc!r}") from exc
-    return _Rdfc10(quads).run()
 
 
 def _our_error(exc: BaseException) -> VcPortableError | None:

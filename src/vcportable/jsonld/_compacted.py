@@ -1,0 +1,176 @@
+"""The compacted-form rule of signed JSON-LD, decided by a real round trip (the full path).
+
+A Data Integrity signature covers the RDF of a document; vcportable's checks read its JSON. The
+two agree only if every key is the term the document's own contexts give to that property and
+every value is written the way compaction writes it. So a document is accepted only if it equals
+``compact(expand(document), document["@context"])`` (VC Data Model 2.0, "ensure compacted
+form"), compared structurally:
+
+* objects must have the same keys, and equal values under each key;
+* a single value and a one-element array are equal (compaction writes a lone value unless the
+  term's container is ``@list`` or ``@set``, where it writes an array; either spelling is the
+  same RDF and the same JSON value for a check). This is one level only: a nested array where
+  compaction gives a flat value is a difference;
+* scalars are equal when their JSON types and values are (``true`` is not ``1``);
+* an object that carries its own ``@context`` below the top level (a credential inside a
+  presentation, whose ``verifiableCredential`` term resets the context) is a document of its
+  own and is checked with its own ``@context``.
+
+The first difference is raised as :class:`~vcportable.errors.NotCompactedError`, naming the JSON
+path and what compaction gives there instead.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any, NoReturn
+
+from pyld import jsonld as _pyld
+from pyld.context_resolver import ContextResolver
+
+from ..errors import InlineContextNotAllowed, NotCompactedError
+from ._loader import DocumentLoader
+
+Expand = Callable[[Any], Any]
+"""Expands a (sub-)document as the full path does (pyld in safe mode)."""
+
+_INLINE_FORBIDDEN = ("@vocab", "@base")
+
+
+def refuse_inline_vocab(document: Any) -> None:
+    """Refuse an embedded context object that sets ``@vocab`` or ``@base``.
+
+    Such a context silently gives a meaning to every undefined term (or relative IRI) of the
+    document, so a misspelt or unknown property would be signed instead of refused. Contexts
+    loaded by URL (bundled, pinned) may set them: the VC examples context does.
+    """
+    stack: list[Any] = [document]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            if "@context" in node:
+                refuse_inline_vocab_in_context(node["@context"])
+            stack.extend(value for key, value in node.items() if key != "@context")
+
+
+def refuse_inline_vocab_in_context(value: Any) -> None:
+    """:func:`refuse_inline_vocab` for one ``@context`` value."""
+    stack: list[Any] = [value]
+    while stack:
+        ctx = stack.pop()
+        if isinstance(ctx, list):
+            stack.extend(ctx)
+        elif isinstance(ctx, dict):
+            for keyword in _INLINE_FORBIDDEN:
+                if keyword in ctx:
+                    raise InlineContextNotAllowed(
+                        f"an embedded @context sets {keyword} ({ctx[keyword]!r}); vcportable "
+                        f"refuses {keyword} in inline contexts of signed documents because it "
+                        "silently gives a meaning to every undefined term (define each term, "
+                        "or use a bundled context)"
+                    )
+            stack.extend(
+                definition["@context"]
+                for definition in ctx.values()
+                if isinstance(definition, dict) and "@context" in definition
+            )
+
+
+def check_compacted(
+    document: Mapping[str, Any], expanded: Any, loader: DocumentLoader, expand: Expand
+) -> None:
+    """Raise NotCompactedError unless ``document`` is the compaction of ``expanded`` (its own
+    expansion, by the full path) with its own ``@context``; ``expand`` expands the documents
+    embedded in it."""
+    _Comparer(loader, expand).document(document, expanded, "")
+
+
+class _Comparer:
+    def __init__(self, loader: DocumentLoader, expand: Expand) -> None:
+        self.loader = loader
+        self.expand = expand
+
+    def _options(self) -> dict[str, Any]:
+        return {
+            "base": None,
+            "documentLoader": self.loader,
+            "contextResolver": ContextResolver(self.loader._resolved, self.loader),
+            "processingMode": "json-ld-1.1",
+            "compactArrays": True,
+            "compactToRelative": False,
+        }
+
+    def document(self, document: Mapping[str, Any], expanded: Any, path: str) -> None:
+        context = document.get("@context")
+        with self.loader._pyld_lock:
+            compacted = _pyld.JsonLdProcessor().compact(
+                expanded, {"@context": context} if context is not None else {}, self._options()
+            )
+        if context is None:
+            compacted.pop("@context", None)
+        self.object(document, compacted, path, root=True)
+
+    def object(self, original: Mapping[str, Any], compacted: Any, path: str, *, root: bool) -> None:
+        if not isinstance(compacted, dict):
+            _differ(path, original, compacted)
+        if not root and "@context" in original:
+            self.subdocument(original, path)
+            return
+        extra = [key for key in original if key not in compacted]
+        missing = [key for key in compacted if key not in original]
+        if extra or missing:
+            where = _join(path, extra[0]) if extra else path
+            raise NotCompactedError(
+                f"not in compacted form at {where or 'the top level'}: "
+                + (f"key {extra[0]!r} is not the term compaction gives for it" if extra else "")
+                + ("; " if extra and missing else "")
+                + (f"compaction gives key(s) {', '.join(map(repr, missing))}" if missing else "")
+                + " (write each property with the term its @context defines)",
+                path=where,
+            )
+        for key, value in original.items():
+            if key == "@context" and root:
+                continue
+            self.value(value, compacted[key], _join(path, key))
+
+    def value(self, original: Any, compacted: Any, path: str, *, unwrap: bool = True) -> None:
+        if isinstance(original, list) or isinstance(compacted, list):
+            if not (isinstance(original, list) and isinstance(compacted, list)):
+                if unwrap and isinstance(original, list) and len(original) == 1:
+                    self.value(original[0], compacted, f"{path}[0]", unwrap=False)
+                    return
+                if unwrap and isinstance(compacted, list) and len(compacted) == 1:
+                    self.value(original, compacted[0], path, unwrap=False)
+                    return
+                _differ(path, original, compacted)
+            if len(original) != len(compacted):
+                _differ(path, original, compacted)
+            for index, (item, other) in enumerate(zip(original, compacted, strict=True)):
+                self.value(item, other, f"{path}[{index}]", unwrap=False)
+        elif isinstance(original, dict):
+            self.object(original, compacted, path, root=False)
+        elif type(original) is not type(compacted) or original != compacted:
+            _differ(path, original, compacted)
+
+    def subdocument(self, document: Mapping[str, Any], path: str) -> None:
+        self.document(document, self.expand(document), path)
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _differ(path: str, original: Any, compacted: Any) -> NoReturn:
+    raise NotCompactedError(
+        f"not in compacted form at {path or 'the top level'}: {_show(original)} is written "
+        f"where compaction with the document's own @context gives {_show(compacted)}",
+        path=path,
+    )
