@@ -60,7 +60,7 @@ def test_vc_1_1_gets_issuance_date_and_the_data_integrity_context() -> None:
     doc = {
         "@context": ["https://www.w3.org/2018/credentials/v1"],
         "type": ["VerifiableCredential"],
-        "credentialSubject": {"id": "did:example:1"},
+        "credentialSubject": {"id": "did:example:1", "type": "https://example.org/Worker"},
     }
     signed = Issuer(KEY, clock=CLOCK).issue(doc)
     assert signed["@context"] == [
