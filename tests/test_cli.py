@@ -186,13 +186,20 @@ def test_verify_unreadable_input(tmp_path: Path) -> None:
     assert "cannot read" in result.output
 
 
-@pytest.mark.parametrize("content", ["not json", '{"truncated": ', "[" * 5000, "{}"])
-def test_verify_bad_input_exit_1(tmp_path: Path, content: str) -> None:
+@pytest.mark.parametrize("content", ["not json", '{"truncated": ', "[" * 5000, "[]"])
+def test_verify_input_with_no_credential_in_it_is_unreadable(tmp_path: Path, content: str) -> None:
     path = tmp_path / "in.json"
     path.write_text(content)
     result = run("verify", str(path))
-    assert result.exit_code == 1
-    assert "NOT VERIFIED" in result.output
+    assert result.exit_code == 3
+    assert "NOT VERIFIED" in result.stdout and result.stderr.startswith(f"Error: cannot read {path}")
+
+
+def test_verify_a_credential_that_breaks_the_model_is_not_verified(tmp_path: Path) -> None:
+    path = tmp_path / "in.json"
+    path.write_text("{}")
+    result = run("verify", str(path))
+    assert result.exit_code == 1 and "NOT VERIFIED" in result.stdout and not result.stderr
 
 
 def test_verify_usage_error() -> None:
@@ -209,7 +216,7 @@ def test_console_script_has_no_traceback(tmp_path: Path) -> None:
         text=True,
         timeout=60,
     )
-    assert proc.returncode == 1
+    assert proc.returncode == 3
     assert "Traceback" not in proc.stderr + proc.stdout
 
 

@@ -16,7 +16,7 @@ import stat
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -99,6 +99,21 @@ def as_text(data: bytes, name: str) -> str:
 def read_text(name: str, max_bytes: int = MAX_INPUT_BYTES) -> str:
     """:func:`read_input` as UTF-8 text."""
     return as_text(read_input(name, max_bytes), name)
+
+
+def json_object(text: str, name: str) -> dict[str, Any]:
+    """The JSON object in ``text``; anything else cannot be read as a credential (exit 3), which
+    is not the same as a credential that is read and refused (exit 1)."""
+    from ..errors import InputError
+    from ..jsonutil import parse_json
+
+    try:
+        document = parse_json(text, what=label(name))
+    except InputError as exc:
+        raise Unreadable(exc.message) from None
+    if not isinstance(document, dict):
+        raise Unreadable(f"{label(name)} is not a JSON object")
+    return document
 
 
 def is_vcportable_key(data: bytes) -> bool:

@@ -9,11 +9,11 @@ import click
 
 from .io import (
     PATH,
-    as_text,
     claim_output,
+    json_object,
     load_key,
     passphrase_env_option,
-    read_input,
+    read_text,
     write_output,
 )
 
@@ -100,7 +100,6 @@ def issue(
 
     from ..clock import SystemClock
     from ..issuer import Issuer
-    from ..jsonutil import parse_json
 
     if fmt != "sd-jwt" and (disclosable or holder or vct):
         raise click.UsageError("--disclosable, --holder and --vct go with --format sd-jwt")
@@ -111,9 +110,7 @@ def issue(
         )
     if out is not None:
         claim_output(out, force=force)  # before anyone types a passphrase for nothing
-    document = parse_json(as_text(read_input(credential), credential), what=credential)
-    if not isinstance(document, dict):
-        raise click.ClickException(f"{credential}: a credential must be a JSON object")
+    document = json_object(read_text(credential), credential)
     if subject is not None:
         if not isinstance(document.get("credentialSubject"), dict):
             raise click.UsageError("--subject needs a credential with one credentialSubject")

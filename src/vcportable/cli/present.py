@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import click
 
-from .io import PATH, claim_output, load_key, passphrase_env_option, read_text, write_output
+from .io import (
+    PATH,
+    claim_output,
+    json_object,
+    load_key,
+    passphrase_env_option,
+    read_text,
+    write_output,
+)
 
 
 @click.command()
@@ -53,7 +61,6 @@ def present(
     import json
 
     from ..clock import SystemClock
-    from ..jsonutil import parse_json
 
     text = read_text(credential).strip()
     is_sd_jwt = "~" in text and not text.startswith("{")
@@ -78,7 +85,7 @@ def present(
     if text.startswith("{"):
         from ..wallet import create_presentation, sign_presentation
 
-        document = parse_json(text, what=credential)
+        document = json_object(text, credential)
         vp = create_presentation([document], holder=holder.controller)
         signed = sign_presentation(vp, holder, challenge=nonce, domain=aud)
         write_output(

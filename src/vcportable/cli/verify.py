@@ -1,4 +1,10 @@
-"""``vcportable verify``: the employer's verdict, offline."""
+"""``vcportable verify``: the employer's verdict, offline.
+
+Inputs are files or stdin holding a JSON-LD credential or presentation, a JWT / SD-JWT, a QR
+envelope's text, a photo of its QR code or a baked badge (the verifier tells them apart). The
+trust list (``trust_options``), the cached status lists (``--status-dir``) and the did:web
+cache all come from local files: nothing is fetched.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .io import EXIT_NOT_VERIFIED, EXIT_UNREADABLE, PATH, Unreadable, as_text, echo, read_input
+from .io import EXIT_NOT_VERIFIED, EXIT_UNREADABLE, PATH, Unreadable, echo, label, read_input
+from .trust import trust_options, trust_setup, verdict_line
 
 if TYPE_CHECKING:
     from ..models.report import VerificationReport
-    from ..verifier import VerificationPolicy, Verifier
+    from ..verifier import Verifier
 
 
 @click.command(short_help="Verify credentials and presentations, offline.")
@@ -52,6 +59,13 @@ if TYPE_CHECKING:
     is_flag=True,
     help="Warn instead of fail when the signing key is not controlled by the issuer.",
 )
+@click.option(
+    "--status-dir",
+    metavar="DIR",
+    type=PATH,
+    help="Folder of cached status lists (as `status publish` writes them), for revocation.",
+)
+@trust_options
 def verify(
     inputs: tuple[str, ...],
     as_json: bool,
@@ -62,11 +76,21 @@ def verify(
     context_dirs: tuple[str, ...],
     require_key_binding: bool,
     allow_foreign_keys: bool,
+    status_dir: str | None,
+    trust_list: str | None,
+    governance_keys: tuple[str, ...],
+    threshold: int | None,
+    municipality: str | None,
+    lang: str | None,
+    profile: str | None,
 ) -> None:
     """Verify credentials or presentations (files, or - for stdin), offline.
 
-    Accepts JSON-LD with Data Integrity proofs, vc+jwt / vp+jwt, VC-JWT 1.1 and SD-JWT. The
-    verdict shows what was certified: subject, achievement, level, alignments, issuer, validity.
+    Accepts JSON-LD with Data Integrity proofs, vc+jwt / vp+jwt, VC-JWT 1.1 and SD-JWT, as a
+    file, a QR envelope's text, a photo of the QR code or a baked badge. The verdict shows what
+    was certified: subject, achievement, level, alignments, issuer, validity; with a trust list,
+    whether the issuer is trusted and accredited for it and recognised where you verify; with
+    --status-dir, whether it was revoked.
 
     Exit 0 when every input verified, 1 when any did not, 2 for a usage error, 3 when an input
     cannot be read (the others are still verified and reported).
@@ -75,6 +99,8 @@ def verify(
     Example:
       vcportable verify maria.json
       vcportable verify --json --challenge 8f1c --domain employer.example vp.json
+      vcportable verify --trust-list region.json --governance-key gov.pub --as riverside \\
+          --status-dir status/ maria.png
     """
     from ..clock import FixedClock, SystemClock, parse_datetime
     from ..verifier import VerificationPolicy
@@ -96,43 +122,77 @@ def verify(
 
         jose = JosePolicy(require_key_binding=True, expected_nonce=challenge, expected_aud=domain)
     policy = VerificationPolicy(require_issuer_binding=not allow_foreign_keys, jose=jose)
-    verifier = _verifier(clock, policy, did_web_cache, context_dirs)
+    from ..dids import OfflineResolver
+    from ..jsonld import DocumentLoader, default_loader
+    from ..verifier import Verifier
+
+    loader = DocumentLoader(extra_dirs=[Path(d) for d in context_dirs]) if context_dirs else None
+    resolver: Any = OfflineResolver(
+        did_web_cache_dir=Path(did_web_cache) if did_web_cache else None
+    )
+    setup = trust_setup(
+        trust_list=trust_list,
+        governance_keys=governance_keys,
+        threshold=threshold,
+        municipality=municipality,
+        lang=lang,
+        profile=profile,
+        fallback=resolver,
+    )
+    if setup is not None:  # listed issuers are bound to the keys the list gives them
+        resolver = setup.resolver
+
+    def make(**extra: Any) -> Verifier:
+        return Verifier(
+            loader=loader or default_loader(), resolver=resolver, clock=clock, policy=policy,
+            **extra,
+        )  # fmt: skip
+
+    # A status list's own signature is checked with the same keys, contexts and clock.
+    status = _status_check(status_dir, make()) if status_dir is not None else None
+    verifier = make(status=status, checks=setup.checks if setup is not None else ())
     unreadable = False
     verified = True
     for name in inputs:
-        try:
-            data: str | None = as_text(read_input(name, policy.max_input_bytes), name)
-        except Unreadable as exc:
-            # Say it, report it and go on: the other inputs still get their verdicts.
-            exc.show()
+        report, unread = _verify_one(verifier, name, challenge, domain)
+        if unread is not None:  # say it, report it, and go on: the others still get verdicts
+            click.echo(f"Error: {unread}", err=True)
             unreadable = True
-            data = None
-            report = _unreadable_report(exc.message)
-        if data is not None:
-            report = verifier.verify(data, challenge=challenge, domain=domain)
         verified = verified and report.verified
-        _show(name, report, as_json)
+        _show(name, report, as_json, lang)
     if unreadable:
         sys.exit(EXIT_UNREADABLE)
     if not verified:
         sys.exit(EXIT_NOT_VERIFIED)
 
 
-def _verifier(
-    clock: Any, policy: VerificationPolicy, did_web_cache: str | None, context_dirs: tuple[str, ...]
-) -> Verifier:
-    from ..dids import OfflineResolver
-    from ..jsonld import DocumentLoader, default_loader
-    from ..verifier import Verifier
+def _verify_one(
+    verifier: Verifier, name: str, challenge: str | None, domain: str | None
+) -> tuple[VerificationReport, str | None]:
+    """The report on one input, and why it could not be read (None when it could): an input
+    in which the verifier finds no credential or presentation at all is unreadable (exit 3),
+    one that it finds and rejects did not verify (exit 1)."""
+    try:
+        data = read_input(name, verifier.policy.max_image_bytes)  # a photo is the largest input
+    except Unreadable as exc:
+        return _unreadable_report(exc.message), exc.message
+    report = verifier.verify(data, challenge=challenge, domain=domain)
+    if report.kind == "unknown":
+        return report, f"cannot read {label(name)}: {report.failures[-1].message}"
+    return report, None
 
-    return Verifier(
-        loader=DocumentLoader(extra_dirs=[Path(d) for d in context_dirs])
-        if context_dirs
-        else default_loader(),
-        resolver=OfflineResolver(did_web_cache_dir=Path(did_web_cache) if did_web_cache else None),
-        clock=clock,
-        policy=policy,
-    )
+
+def _status_check(folder: str, lists: Verifier) -> Any:
+    """Revocation from a folder of cached status lists (``lists`` checks their signatures)."""
+    from ..checks.status import StatusCheck
+    from ..errors import InputError
+    from ..status.source import StatusDirectory
+
+    try:
+        source = StatusDirectory(folder)
+    except InputError as exc:
+        raise Unreadable(exc.message) from None
+    return StatusCheck(source, verifier=lists)
 
 
 def _unreadable_report(message: str) -> VerificationReport:
@@ -143,7 +203,7 @@ def _unreadable_report(message: str) -> VerificationReport:
     )
 
 
-def _show(name: str, report: VerificationReport, as_json: bool) -> None:
+def _show(name: str, report: VerificationReport, as_json: bool, lang: str | None) -> None:
     """One JSON line, or the verdict for a person (a panel on a terminal, text in a pipe)."""
     if as_json:
         import json
@@ -152,6 +212,7 @@ def _show(name: str, report: VerificationReport, as_json: bool) -> None:
         return
     from .render import render_panel, render_report
 
+    echo(verdict_line(report, lang))  # the employer's answer first: accepted, and why
     if sys.stdout is not None and sys.stdout.isatty():
         echo(render_panel(name, report, colour=click.get_current_context().color))
     else:
