@@ -97,6 +97,7 @@ def main() -> None:
     jose = _run("jose.py", args.seconds)
     rows = targets(di, canon, jose)
     rows += _run("qr.py", args.seconds)["targets"]  # issue 10: QR versions, envelope speed
+    rows += _run("trust.py", args.seconds)["targets"]  # issue 9: trust list load, check overhead
     print_table(
         "Targets",
         [

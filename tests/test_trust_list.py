@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fixtures.trust_region import BOARDS, NEXT_BOARDS, NOW, RIVERSIDE_BUILD, governance_keys, region
 
+from fixtures.trust_region import BOARDS, NEXT_BOARDS, NOW, RIVERSIDE_BUILD, governance_keys, region
 from vcportable.codec.base64url import b64url_decode, b64url_encode
 from vcportable.errors import ConfigurationError, TrustListError
 from vcportable.keys import KeyPair
@@ -37,7 +37,7 @@ def test_region_round_trips_through_json() -> None:
     trust_list = parse_trust_list(region())
     assert parse_trust_list(json.loads(json.dumps(trust_list.to_json_dict()))) == trust_list
     assert trust_list.issuer(RIVERSIDE_BUILD) is not None
-    assert [a.id for a in trust_list.agreements_of("riverside")] == [
+    assert [a.id for a in trust_list.index.agreements["riverside"]] == [
         "riverside-valmont-nursing",
         "riverside-hillside-construction",
     ]

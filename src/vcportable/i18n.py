@@ -58,6 +58,8 @@ def _preferences(lang: str | None) -> list[str]:
 
 def pick_text(texts: Mapping[str, str], lang: str | None) -> str:
     """One of ``texts`` (language tag -> text) in the preferred order; "" when empty."""
+    if lang is not None and lang in texts:  # the common case, on every verification
+        return texts[lang]
     by_tag = {normalize_language(tag): text for tag, text in texts.items()}
     for tag in _preferences(lang):
         if tag in by_tag:

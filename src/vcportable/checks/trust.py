@@ -22,7 +22,8 @@ from typing import Any
 
 from ..codec.dates import parse_xsd_datetime
 from ..errors import ConfigurationError
-from ..i18n import gettext_for, pick_text, pick_value
+from ..i18n import gettext_for, normalize_language, pick_text, pick_value
+from ..keys import PublicKey
 from ..models.report import Check, Code
 from ..trust.acceptance import DEFAULT_GRACE, Freshness, freshness
 from ..trust.model import IssuerStatus, ListedIssuer, TrustList
@@ -63,9 +64,14 @@ class TrustCheck:
         if grace < timedelta(0):
             raise ConfigurationError("the grace period must not be negative")
         self.trust_list = trust_list
+        self._index = trust_list.index
         self.municipality = municipality
-        self.lang = lang
+        self.lang = normalize_language(lang)
         self.grace = grace
+        # Derived once, not on every verification (the checks must stay within 10% of one).
+        self._freshness_checks: dict[Freshness, Check] = {}
+        self._names: dict[int, str] = {}
+        self._issuer_keys: dict[str, frozenset[PublicKey]] = {}
 
     def check(self, view: SignedView) -> list[Check]:
         _ = gettext_for(self.lang)
@@ -79,14 +85,22 @@ class TrustCheck:
                 Check.skipped("accreditation", reason),
                 Check.skipped("recognition", reason),
             ]
-        achievements = achievements_of(view.credential, self.trust_list)
-        checks.append(self._accreditation(issuer, achievements, _))
-        checks.append(self._recognition(issuer, achievements, view.now, _))
+        achievements = achievements_of(view.credential, self._index)
+        what = self._achievements(achievements, _) if achievements else "-"
+        checks.append(self._accreditation(issuer, achievements, what, _))
+        checks.append(self._recognition(issuer, achievements, what, view.now, _))
         return checks
 
     # -- the four checks --------------------------------------------------------------------
 
     def _freshness(self, now: datetime, _: Callable[[str], str]) -> Check:
+        state = freshness(self.trust_list, now, self.grace)
+        cached = self._freshness_checks.get(state)
+        if cached is None:
+            cached = self._freshness_checks[state] = self._freshness_check(state, _)
+        return cached
+
+    def _freshness_check(self, state: Freshness, _: Callable[[str], str]) -> Check:
         tl = self.trust_list
         facts = {
             "name": self._text(tl.name),
@@ -95,7 +109,6 @@ class TrustCheck:
             "next_update": _day(tl.next_update),
             "grace_end": _day(tl.next_update + self.grace),
         }
-        state = freshness(tl, now, self.grace)
         if state is Freshness.FRESH:
             return Check.passed(
                 "trust_list",
@@ -127,7 +140,7 @@ class TrustCheck:
         issuer_id = _issuer_id(view.credential)
         if issuer_id is None:
             return None, self._untrusted(_("the credential names no issuer"))
-        issuer = self.trust_list.issuer(issuer_id)
+        issuer = self._index.issuers.get(issuer_id)
         if issuer is None:
             return None, self._untrusted(
                 _(
@@ -136,7 +149,10 @@ class TrustCheck:
                 ).format(issuer=issuer_id[:200])
             )
         name = self._text(issuer.name)
-        listed_keys = {key.public_key for key in issuer.keys}
+        listed_keys = self._issuer_keys.get(issuer.id)
+        if listed_keys is None:
+            listed_keys = frozenset(key.public_key for key in issuer.keys)
+            self._issuer_keys[issuer.id] = listed_keys
         if not any(signer.public_key in listed_keys for signer in view.signers):
             return None, self._untrusted(
                 _(
@@ -167,7 +183,7 @@ class TrustCheck:
             if event is not None:
                 facts |= {"status": self._status(event.status, _), "since": _day(event.from_)}
             return None, self._untrusted(message.format(**facts))
-        municipality = self.trust_list.municipality(issuer.municipality)
+        municipality = self._index.municipalities.get(issuer.municipality)
         assert municipality is not None  # the model checks every reference
         message = _(
             "{name} ({municipality}) is on the trust list and was active when the "
@@ -176,7 +192,11 @@ class TrustCheck:
         return issuer, Check.passed("trusted_issuer", message)
 
     def _accreditation(
-        self, issuer: ListedIssuer, achievements: list[Achievement], _: Callable[[str], str]
+        self,
+        issuer: ListedIssuer,
+        achievements: list[Achievement],
+        what: str,
+        _: Callable[[str], str],
     ) -> Check:
         name = self._text(issuer.name)
         if not achievements:
@@ -187,7 +207,6 @@ class TrustCheck:
                     "the credential names no achievement that {name}'s accreditation could cover"
                 ).format(name=name),
             )
-        what = self._achievements(achievements, _)
         accreditation = accreditation_for(issuer, achievements)
         if accreditation is None:
             scopes = " | ".join(describe_scope(a) for a in issuer.accreditations) or "-"
@@ -207,18 +226,19 @@ class TrustCheck:
         self,
         issuer: ListedIssuer,
         achievements: list[Achievement],
+        what: str,
         now: datetime,
         _: Callable[[str], str],
     ) -> Check:
-        here = self.trust_list.municipality(self.municipality)
-        there = self.trust_list.municipality(issuer.municipality)
+        here = self._index.municipalities.get(self.municipality)
+        there = self._index.municipalities.get(issuer.municipality)
         assert here is not None and there is not None
         facts = {
             "here": self._text(here.name),
             "there": self._text(there.name),
-            "achievement": self._achievements(achievements, _) if achievements else "-",
+            "achievement": what,
         }
-        result = recognition(self.trust_list, self.municipality, issuer, achievements, now)
+        result = recognition(self._index, self.municipality, issuer, achievements, now)
         if result.same_municipality:
             return Check.passed(
                 "recognition",
@@ -259,15 +279,17 @@ class TrustCheck:
     # -- wording ----------------------------------------------------------------------------
 
     def _text(self, texts: Mapping[str, str]) -> str:
-        return pick_text(texts, self.lang)
+        """A name in the verifier's language (the list is immutable: cached by identity)."""
+        name = self._names.get(id(texts))
+        if name is None:
+            name = self._names[id(texts)] = pick_text(texts, self.lang)
+        return name
 
     def _achievements(self, achievements: list[Achievement], _: Callable[[str], str]) -> str:
         return "; ".join(self._achievement(a, _) for a in achievements)
 
     def _achievement(self, achievement: Achievement, _: Callable[[str], str]) -> str:
-        entry = (
-            self.trust_list.catalogue_entry(achievement.id) if achievement.id is not None else None
-        )
+        entry = self._index.catalogue.get(achievement.id) if achievement.id is not None else None
         name = (
             self._text(entry.name)
             if entry is not None

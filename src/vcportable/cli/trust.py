@@ -454,16 +454,12 @@ def catalogue_add(
     achievement_type: str | None,
 ) -> None:
     """Add an achievement to the catalogue of the list FILE."""
-    alignments = []
-    for code in codes:
-        framework, sep, value = code.partition(":")
-        if not sep:
-            raise click.BadParameter(f"{code!r} is not FRAMEWORK:CODE", param_hint="--code")
-        alignments.append({"framework": framework, "code": value})
+    from ..trust.model import normalize_code
+
     entry: dict[str, Any] = {
         "id": achievement_id,
         "name": _texts(names, "--name"),
-        "alignments": alignments,
+        "codes": [normalize_code(code) for code in codes],
     }
     if descriptions:
         entry["description"] = _texts(descriptions, "--description")

@@ -12,6 +12,7 @@ snake_case. ``schemas/trust-list.schema.json`` is generated from these models.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Final, Literal
@@ -47,6 +48,7 @@ __all__ = [
     "Municipality",
     "Scope",
     "StatusEvent",
+    "TrustIndex",
     "TrustList",
     "TRUST_LIST_TYPE",
     "normalize_code",
@@ -75,6 +77,8 @@ IssuerId = Annotated[
 LanguageTag = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$")]
 #: ``*`` alone, or a text with an optional trailing ``*`` (a prefix match); see docs/trust-list.md.
 Pattern = Annotated[str, StringConstraints(pattern=r"^(\*|[^*\s]{1,512}\*?)$")]
+#: A code in a framework, ``ESCO:7115.1``: the form scopes match (framework in upper case).
+FrameworkCode = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9._-]{1,64}:\S{1,256}$")]
 #: Names and descriptions in several languages: ``{"en": "...", "es": "..."}``.
 LocalizedText = Annotated[dict[LanguageTag, Text], Field(min_length=1, max_length=32)]
 
@@ -267,13 +271,6 @@ class Agreement(_Model):
         return self.from_ <= instant and (self.until is None or instant < self.until)
 
 
-class FrameworkCode(_Model):
-    """A code in a framework: ``ESCO`` ``7115.1``, ``EQF`` ``4``, a regional framework..."""
-
-    framework: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
-    code: Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=r"^\S+$")]
-
-
 class CatalogueEntry(_Model):
     """An achievement as the region names it, in several languages."""
 
@@ -281,8 +278,22 @@ class CatalogueEntry(_Model):
     name: LocalizedText
     description: LocalizedText | None = None
     achievement_type: Text | None = None
-    alignments: Annotated[tuple[FrameworkCode, ...], Field(max_length=MAX_PATTERNS)] = ()
+    #: ``FRAMEWORK:code`` with the framework in upper case: ``ESCO:7115.1``.
+    codes: Annotated[tuple[FrameworkCode, ...], Field(max_length=MAX_PATTERNS)] = ()
     eqf_level: Annotated[int, Field(ge=1, le=8)] | None = None
+
+
+@dataclass(frozen=True)
+class TrustIndex:
+    """A list's entries by id, built once when the list is parsed."""
+
+    municipalities: dict[str, Municipality]
+    issuers: dict[str, ListedIssuer]
+    catalogue: dict[str, CatalogueEntry]
+    #: Recognising municipality -> the agreements under which it accepts others' credentials.
+    agreements: dict[str, list[Agreement]]
+    #: What the checks derive from a catalogue entry, kept once derived (see trust.scope).
+    derived: dict[str, Any] = field(default_factory=dict)
 
 
 class TrustList(_Model):
@@ -302,10 +313,7 @@ class TrustList(_Model):
     agreements: Annotated[tuple[Agreement, ...], Field(max_length=MAX_AGREEMENTS)] = ()
     catalogue: Annotated[tuple[CatalogueEntry, ...], Field(max_length=MAX_CATALOGUE)] = ()
 
-    _municipalities: dict[str, Municipality] = PrivateAttr(default_factory=dict)
-    _issuers: dict[str, ListedIssuer] = PrivateAttr(default_factory=dict)
-    _catalogue: dict[str, CatalogueEntry] = PrivateAttr(default_factory=dict)
-    _agreements: dict[str, list[Agreement]] = PrivateAttr(default_factory=dict)
+    _index: TrustIndex = PrivateAttr()
 
     @field_validator("issuers", "municipalities", "agreements", "catalogue", mode="after")
     @classmethod
@@ -314,45 +322,45 @@ class TrustList(_Model):
         return items
 
     @model_validator(mode="after")
-    def _index(self) -> TrustList:
+    def _build_index(self) -> TrustList:
         if self.next_update <= self.issued:
             raise ValueError("nextUpdate must be after issued")
-        self._municipalities = {m.id: m for m in self.municipalities}
-        self._issuers = {i.id: i for i in self.issuers}
-        self._catalogue = {c.id: c for c in self.catalogue}
+        index = TrustIndex(
+            municipalities={m.id: m for m in self.municipalities},
+            issuers={i.id: i for i in self.issuers},
+            catalogue={c.id: c for c in self.catalogue},
+            agreements={},
+        )
+        self._index = index
         for issuer in self.issuers:
             self._known_municipality(issuer.municipality, f"issuer {issuer.id}")
-        by_recogniser: dict[str, list[Agreement]] = {}
         for agreement in self.agreements:
             where = f"agreement {agreement.id}"
             self._known_municipality(agreement.recognising, where)
             if agreement.recognised_municipality is not None:
                 self._known_municipality(agreement.recognised_municipality, where)
             for issuer_id in agreement.recognised_issuers:
-                if issuer_id not in self._issuers:
+                if issuer_id not in index.issuers:
                     raise ValueError(f"{where} names issuer {issuer_id!r}, which is not listed")
-            by_recogniser.setdefault(agreement.recognising, []).append(agreement)
-        self._agreements = by_recogniser
+            index.agreements.setdefault(agreement.recognising, []).append(agreement)
         return self
 
     def _known_municipality(self, municipality: str, where: str) -> None:
-        if municipality not in self._municipalities:
+        if municipality not in self._index.municipalities:
             raise ValueError(f"{where} names municipality {municipality!r}, which is not listed")
 
     # -- lookups ------------------------------------------------------------------------------
 
+    @property
+    def index(self) -> TrustIndex:
+        """The lookups by id (hold on to it: it is a plain object, quick on every check)."""
+        return self._index
+
     def municipality(self, municipality_id: str) -> Municipality | None:
-        return self._municipalities.get(municipality_id)
+        return self._index.municipalities.get(municipality_id)
 
     def issuer(self, issuer_id: str) -> ListedIssuer | None:
-        return self._issuers.get(issuer_id)
-
-    def catalogue_entry(self, achievement_id: str) -> CatalogueEntry | None:
-        return self._catalogue.get(achievement_id)
-
-    def agreements_of(self, recognising: str) -> list[Agreement]:
-        """The agreements under which ``recognising`` accepts other municipalities' credentials."""
-        return self._agreements.get(recognising, [])
+        return self._index.issuers.get(issuer_id)
 
     # -- JSON ---------------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from .model import Accreditation, Agreement, IssuerStatus, ListedIssuer, StatusEvent, TrustList
+from .model import Accreditation, Agreement, IssuerStatus, ListedIssuer, StatusEvent, TrustIndex
 from .scope import Achievement, covers
 
 __all__ = [
@@ -67,7 +67,7 @@ class RecognitionResult:
 
 
 def recognition(
-    trust_list: TrustList,
+    index: TrustIndex,
     recognising: str,
     issuer: ListedIssuer,
     achievements: Sequence[Achievement],
@@ -76,7 +76,7 @@ def recognition(
     if issuer.municipality == recognising:
         return RecognitionResult(same_municipality=True)
     not_in_force = []
-    for agreement in trust_list.agreements_of(recognising):
+    for agreement in index.agreements.get(recognising, ()):
         if not _names(agreement, issuer):
             continue
         if not all(covers(agreement.scope, a) for a in achievements):

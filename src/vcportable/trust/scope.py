@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .model import Scope, TrustList, normalize_code
+from .model import CatalogueEntry, Scope, TrustIndex, normalize_code
 
 __all__ = ["Achievement", "achievements_of", "covers", "matches", "describe_scope"]
 
@@ -75,38 +75,57 @@ def describe_scope(scope: Scope) -> str:
     return "; ".join(parts)
 
 
-def achievements_of(credential: Mapping[str, Any], trust_list: TrustList) -> list[Achievement]:
+def achievements_of(credential: Mapping[str, Any], index: TrustIndex) -> list[Achievement]:
     """The achievements a credential certifies; empty when it names none (or too many)."""
     subjects = credential.get("credentialSubject")
     items = subjects if isinstance(subjects, list) else [subjects]
     found: list[Achievement] = []
     for subject in items[: MAX_ACHIEVEMENTS + 1]:
-        if not isinstance(subject, Mapping):
+        if not isinstance(subject, dict | Mapping):
             continue
         achievement = subject.get("achievement")
-        if isinstance(achievement, Mapping):
-            found.append(_achievement(achievement, trust_list))
+        if isinstance(achievement, dict | Mapping):
+            found.append(_achievement(achievement, index))
     return found if len(found) <= MAX_ACHIEVEMENTS else []
 
 
-def _achievement(data: Mapping[str, Any], trust_list: TrustList) -> Achievement:
+def _achievement(data: Mapping[str, Any], index: TrustIndex) -> Achievement:
     achievement_id = data.get("id") if isinstance(data.get("id"), str) else None
     stated_types = frozenset(_strings(data.get("achievementType")))
     stated_codes = frozenset(_alignment_codes(data.get("alignment")))
     stated_level = _eqf_level(stated_codes)
-    entry = trust_list.catalogue_entry(achievement_id) if achievement_id else None
+    entry = index.catalogue.get(achievement_id) if achievement_id else None
     if entry is None:
         return Achievement(
             achievement_id, stated_types, stated_codes, stated_level, data.get("name"), False
         )
-    codes = {normalize_code(f"{a.framework}:{a.code}") for a in entry.alignments}
-    if entry.eqf_level is not None:
-        codes.add(f"{EQF}:{entry.eqf_level}")
-    levels = [x for x in (_eqf_level(codes), stated_level) if x is not None]
-    types = frozenset({entry.achievement_type}) if entry.achievement_type else stated_types
+    assert achievement_id is not None
+    codes, level, types = _catalogued(entry, index)
+    levels = [x for x in (level, stated_level) if x is not None]
     return Achievement(
-        achievement_id, types, frozenset(codes), max(levels, default=None), data.get("name"), True
+        achievement_id,
+        types or stated_types,
+        codes,
+        max(levels, default=None),
+        data.get("name"),
+        True,
     )
+
+
+def _catalogued(
+    entry: CatalogueEntry, index: TrustIndex
+) -> tuple[frozenset[str], int | None, frozenset[str] | None]:
+    """An entry's codes (with its EQF level as ``EQF:n``), level and type, derived once."""
+    derived: tuple[frozenset[str], int | None, frozenset[str] | None] | None = index.derived.get(
+        entry.id
+    )
+    if derived is None:
+        codes = set(entry.codes)
+        if entry.eqf_level is not None:
+            codes.add(f"{EQF}:{entry.eqf_level}")
+        types = frozenset({entry.achievement_type}) if entry.achievement_type else None
+        derived = index.derived[entry.id] = (frozenset(codes), _eqf_level(codes), types)
+    return derived
 
 
 def _strings(value: Any) -> list[str]:
@@ -116,7 +135,7 @@ def _strings(value: Any) -> list[str]:
 
 def _alignment_codes(value: Any) -> Iterable[str]:
     for alignment in value[:MAX_ALIGNMENTS] if isinstance(value, list) else [value]:
-        if not isinstance(alignment, Mapping):
+        if not isinstance(alignment, dict | Mapping):
             continue
         framework = alignment.get("targetFramework")
         code = alignment.get("targetCode", alignment.get("targetUrl"))
@@ -124,10 +143,8 @@ def _alignment_codes(value: Any) -> Iterable[str]:
             yield normalize_code(f"{framework}:{code}")
 
 
+_EQF_LEVELS = {f"{EQF}:{n}": n for n in range(1, 9)}
+
+
 def _eqf_level(codes: Iterable[str]) -> int | None:
-    levels = [
-        int(code[len(EQF) + 1 :])
-        for code in codes
-        if code.startswith(EQF + ":") and code[len(EQF) + 1 :] in {str(n) for n in range(1, 9)}
-    ]
-    return max(levels, default=None)
+    return max((_EQF_LEVELS[c] for c in codes if c in _EQF_LEVELS), default=None)

@@ -15,8 +15,10 @@ threshold is met.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -141,12 +143,17 @@ class SignedTrustList:
         )
 
     def trust_list(self) -> TrustList:
-        """The payload as a :class:`TrustList` (call only after :meth:`require`)."""
-        try:
-            value = parse_json(self.payload, max_bytes=MAX_SIGNED_LIST_BYTES, what="trust list")
-        except InputError as exc:
-            raise TrustListError(exc.message) from None
-        return parse_trust_list(value)
+        """The payload as a :class:`TrustList` (call only after :meth:`require`).
+
+        A large list is a few hundred thousand small objects, none of them garbage: the cyclic
+        collector is paused while they are built (it would otherwise rescan them again and again,
+        a third of the load time)."""
+        with _collector_paused():
+            try:
+                value = parse_json(self.payload, max_bytes=MAX_SIGNED_LIST_BYTES, what="trust list")
+            except InputError as exc:
+                raise TrustListError(exc.message) from None
+            return parse_trust_list(value)
 
     def with_signatures(self, keys: Sequence[KeyPair]) -> bytes:
         """The same payload with the signatures of ``keys`` added (a board co-signing)."""
@@ -169,6 +176,17 @@ def verify_trust_list(data: bytes | str, anchor: GovernanceAnchor) -> TrustList:
     signed = SignedTrustList.parse(data)
     signed.require(anchor)
     return signed.trust_list()
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _sign(encoded_payload: str, key: KeyPair) -> dict[str, str]:

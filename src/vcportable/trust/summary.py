@@ -68,7 +68,7 @@ def summary_tables(trust_list: TrustList, lang: str | None) -> list[Table]:
         (
             entry.id,
             name(entry.name),
-            ", ".join(f"{a.framework}:{a.code}" for a in entry.alignments) or "-",
+            ", ".join(entry.codes) or "-",
             str(entry.eqf_level or "-"),
         )
         for entry in trust_list.catalogue
