@@ -15,31 +15,51 @@ import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import base58
 import rfc8785
 
 from .. import jsonld
-from ..canonfast import canonize_fast
 from ..clock import format_datetime
 from ..errors import CanonicalizationError, ConfigurationError, InputError, InvalidSignature
 from ..keys import KeyPair, KeyType, PublicKey
+from .nquads import canonicalize_quads, quads_of
 
 DATA_INTEGRITY_PROOF = "DataIntegrityProof"
-Canonicalizer = Callable[[dict[str, Any], "jsonld.DocumentLoader"], bytes]
 
 
-def _rdfc(document: dict[str, Any], loader: jsonld.DocumentLoader) -> bytes:
-    """RDFC-1.0 N-Quads: the compiled-context fast path, or the full algorithm for anything it
-    does not cover (the two are byte-identical; tests/test_canon_fast.py proves it)."""
-    text = canonize_fast(document, loader)
-    if text is None:
-        text = jsonld.canonize(document, loader)
+class Canonicalizer(Protocol):
+    """Document -> signed bytes; ``hash_algorithm`` is RDFC-1.0's (SHA-384 with P-384 keys)."""
+
+    def __call__(
+        self, document: dict[str, Any], loader: jsonld.DocumentLoader, hash_algorithm: str = ...
+    ) -> bytes: ...
+
+
+#: (unsecured document, proof options, key, loader) -> proofValue
+ValueCreator = Callable[[dict[str, Any], dict[str, Any], KeyPair, "jsonld.DocumentLoader"], str]
+#: (secured document, proof, key, loader) -> None, raising as :func:`verify_signature` does
+ValueChecker = Callable[
+    [Mapping[str, Any], Mapping[str, Any], PublicKey, "jsonld.DocumentLoader"], None
+]
+
+
+def _rdfc(
+    document: dict[str, Any], loader: jsonld.DocumentLoader, hash_algorithm: str = "sha256"
+) -> bytes:
+    """RDFC-1.0 N-Quads of a document in compacted form, under a work budget (NOT_COMPACTED,
+    CANONICALIZATION_TOO_COMPLEX otherwise): :func:`vcportable.jsonld.canonize_signed`."""
+    text = jsonld.canonize_signed(document, loader)
+    if hash_algorithm != "sha256" and "_:" in text:
+        # Blank node labels depend on the hash: the same dataset, labelled with this one.
+        text = canonicalize_quads(quads_of(text), hash_algorithm)[0]
     return text.encode("utf-8")
 
 
-def _jcs(document: dict[str, Any], loader: jsonld.DocumentLoader) -> bytes:
+def _jcs(
+    document: dict[str, Any], loader: jsonld.DocumentLoader, hash_algorithm: str = "sha256"
+) -> bytes:
     # JCS suites still refuse contexts that are not bundled: the document is JSON-LD.
     jsonld.check_contexts(document, loader)
     try:
@@ -60,17 +80,50 @@ class Cryptosuite:
     can_sign: bool = True
     #: The JCS suites copy the document's @context into the proof they emit.
     proof_carries_context: bool = False
+    #: Key types accepted besides ``key_type`` (the ECDSA suites also take P-384 keys).
+    other_key_types: tuple[KeyType, ...] = ()
+    #: A suite whose proof value is not one signature over :meth:`hash_data` (ecdsa-sd-2023)
+    #: makes and checks it itself.
+    create_value: ValueCreator | None = None
+    check_value: ValueChecker | None = None
+
+    def accepts(self, key_type: KeyType) -> bool:
+        return key_type is self.key_type or key_type in self.other_key_types
 
     def hash_data(
         self,
         unsecured: dict[str, Any],
         proof_config: dict[str, Any],
         loader: jsonld.DocumentLoader,
+        key_type: KeyType | None = None,
     ) -> bytes:
-        """hash(proof configuration) || hash(document), as every suite here specifies."""
-        proof_hash = hashlib.sha256(self.canonicalize(proof_config, loader)).digest()
-        doc_hash = hashlib.sha256(self.canonicalize(unsecured, loader)).digest()
+        """hash(proof configuration) || hash(document): SHA-256, or SHA-384 for a P-384 key as
+        the ECDSA suites specify."""
+        digest = hashlib.sha384 if key_type is KeyType.P384 else hashlib.sha256
+        name = digest().name
+        proof_hash = digest(self.canonicalize(proof_config, loader, name)).digest()
+        doc_hash = digest(self.canonicalize(unsecured, loader, name)).digest()
         return proof_hash + doc_hash
+
+
+# ecdsa-sd-2023 builds on this module, so its hooks import it when first called.
+def _sd_create(
+    unsecured: dict[str, Any], proof: dict[str, Any], key: KeyPair, loader: jsonld.DocumentLoader
+) -> str:
+    from .ecdsa_sd import create_base_value
+
+    return create_base_value(unsecured, proof, key, loader)
+
+
+def _sd_check(
+    document: Mapping[str, Any],
+    proof: Mapping[str, Any],
+    key: PublicKey,
+    loader: jsonld.DocumentLoader,
+) -> None:
+    from .ecdsa_sd import verify_derived
+
+    verify_derived(document, proof, key, loader)
 
 
 SUITES: dict[tuple[str, str | None], Cryptosuite] = {
@@ -84,7 +137,29 @@ SUITES: dict[tuple[str, str | None], Cryptosuite] = {
             _jcs,
             proof_carries_context=True,
         ),
-        Cryptosuite("ecdsa-rdfc-2019", DATA_INTEGRITY_PROOF, KeyType.P256, _rdfc),
+        Cryptosuite(
+            "ecdsa-rdfc-2019",
+            DATA_INTEGRITY_PROOF,
+            KeyType.P256,
+            _rdfc,
+            other_key_types=(KeyType.P384,),
+        ),
+        Cryptosuite(
+            "ecdsa-jcs-2019",
+            DATA_INTEGRITY_PROOF,
+            KeyType.P256,
+            _jcs,
+            proof_carries_context=True,
+            other_key_types=(KeyType.P384,),
+        ),
+        Cryptosuite(
+            "ecdsa-sd-2023",
+            DATA_INTEGRITY_PROOF,
+            KeyType.P256,
+            _rdfc,
+            create_value=_sd_create,
+            check_value=_sd_check,
+        ),
         # Legacy suite: verified for credentials already in the field, never produced.
         Cryptosuite(
             "Ed25519Signature2020", "Ed25519Signature2020", KeyType.ED25519, _rdfc, can_sign=False
@@ -198,7 +273,33 @@ def add_proof(
     of :func:`vcportable.jsonld.canonize` when the document cannot be signed losslessly.
     """
     suite = suite_by_name(cryptosuite)
-    if key.type is not suite.key_type:
+    proof = proof_options(
+        document, suite, key, created=created, purpose=purpose, challenge=challenge, domain=domain
+    )
+    unsecured = copy.deepcopy(dict(document))
+    if suite.create_value is not None:
+        proof["proofValue"] = suite.create_value(unsecured, proof, key, loader)
+    else:
+        config = proof_configuration(unsecured, proof)
+        data = suite.hash_data(unsecured, config, loader, key.type)
+        proof["proofValue"] = encode_signature(key.sign(data))
+    unsecured["proof"] = proof
+    return unsecured
+
+
+def proof_options(
+    document: Mapping[str, Any],
+    suite: Cryptosuite,
+    key: KeyPair,
+    *,
+    created: datetime,
+    purpose: str = "assertionMethod",
+    challenge: str | None = None,
+    domain: str | None = None,
+) -> dict[str, Any]:
+    """The new proof of ``document`` without its value; ConfigurationError when ``key`` does
+    not fit ``suite`` or the document already has a proof."""
+    if not suite.accepts(key.type):
         raise ConfigurationError(
             f"cryptosuite {suite.name} needs a {suite.key_type.value} key, not {key.type.value}"
         )
@@ -217,11 +318,7 @@ def add_proof(
         proof["domain"] = domain
     if suite.proof_carries_context and "@context" in document:
         proof["@context"] = copy.deepcopy(document["@context"])
-    unsecured = copy.deepcopy(dict(document))
-    data = suite.hash_data(unsecured, proof_configuration(unsecured, proof), loader)
-    proof["proofValue"] = encode_signature(key.sign(data))
-    unsecured["proof"] = proof
-    return unsecured
+    return proof
 
 
 def verify_signature(
@@ -237,9 +334,12 @@ def verify_signature(
     and the JSON-LD errors (ContextNotAllowedError, CanonicalizationError) when the document
     cannot be canonicalized.
     """
+    if not suite.accepts(public_key.type):
+        raise InvalidSignature("key type does not match the cryptosuite")
+    if suite.check_value is not None:
+        suite.check_value(document, proof, public_key, loader)
+        return
     signature = decode_signature(proof.get("proofValue"))
     unsecured = unsecured_document(document, proof)
-    data = suite.hash_data(unsecured, proof_configuration(document, proof), loader)
-    if public_key.type is not suite.key_type:
-        raise InvalidSignature("key type does not match the cryptosuite")
-    public_key.verify(signature, data)
+    config = proof_configuration(document, proof)
+    public_key.verify(signature, suite.hash_data(unsecured, config, loader, public_key.type))

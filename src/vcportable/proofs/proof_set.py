@@ -136,7 +136,7 @@ def _verify_one(
         return
     authorized = getattr(did_document, _PURPOSE_ATTRIBUTES[request.purpose])
     method_ok = False
-    if method.public_key.type is not suite.key_type:
+    if not suite.accepts(method.public_key.type):
         checks.append(
             Check.failed(
                 f"verification_method{suffix}",
