@@ -199,3 +199,34 @@ def test_unreachable_database_and_bad_options(tmp_path: Path) -> None:
         "ftp://x",
     )
     assert bad.exit_code == 2 and "https" in bad.stderr
+
+
+def test_cli_contract_exit_codes(tmp_path: Path, initialised: dict[str, str]) -> None:
+    missing = run(
+        "issue-batch",
+        str(tmp_path / "nope.csv"),
+        "--achievement",
+        EXAMPLE,
+        "--out-dir",
+        str(tmp_path / "o"),
+        env=initialised,
+    )
+    assert missing.exit_code == 3 and "cannot read" in missing.stderr
+    roster = tmp_path / "roster.csv"
+    roster.write_text(ROSTER)
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    blocked = run(
+        "issue-batch",
+        str(roster),
+        "--achievement",
+        EXAMPLE,
+        "--out-dir",
+        str(blocker),
+        "--workers",
+        "1",
+        env=initialised,
+    )
+    assert blocked.exit_code == 4 and "not a folder" in blocked.stderr
+    published = run("status", "publish", "--out", str(blocker / "sub"), env=initialised)
+    assert published.exit_code == 4

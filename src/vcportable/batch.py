@@ -129,7 +129,7 @@ def _init_worker(private: str, controller: str, key_id: str, cryptosuite: str) -
 def _sign_with(key: KeyPair, suite: str, at: str, items: list[tuple[str, str]]) -> list[str]:
     """Sign recorded credentials; the proofs say ``at``, the time they were recorded."""
     issuer = Issuer(key, cryptosuite=suite, clock=FixedClock(parse_datetime(at)))
-    return [sign_document(issuer, document, fmt) for document, fmt in items]
+    return [sign_document(issuer, document, fmt, validated=True) for document, fmt in items]
 
 
 def _sign_chunk(at: str, items: list[tuple[str, str]]) -> list[str]:
@@ -266,6 +266,7 @@ def _record_chunk(
                 ],
                 fmt=fmt,
                 at=at,
+                validate=False,  # every row's draft was validated in pass one
             )
             if new
             else []

@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .io import EXIT_NOT_VERIFIED, Unreadable, load_key, passphrase_env_option, write_output
+from .io import (
+    EXIT_NOT_VERIFIED,
+    Unreadable,
+    Unwritable,
+    load_key,
+    passphrase_env_option,
+    write_output,
+)
 
 if TYPE_CHECKING:
     from ..registry_issuer import RegistryIssuer
@@ -96,6 +103,30 @@ def _duration(value: str, option: str) -> timedelta:
             f"{value!r} is not a duration like 12h or 7d (at most ten years)", param_hint=option
         )
     return timedelta(seconds=seconds)
+
+
+def _output_folder(path: str) -> Path:
+    """A folder to write into, created if needed; otherwise exit 4 (docs/cli.md)."""
+    folder = Path(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise Unwritable(f"cannot write into {path}: it is not a folder") from None
+    except OSError as exc:
+        raise Unwritable(f"cannot create {path}: {exc.strerror or exc}") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise Unwritable(f"cannot write into {path}: permission denied")
+    return folder
+
+
+def _readable(path: str) -> Path:
+    """An input file that can be read; otherwise exit 3 (docs/cli.md)."""
+    try:
+        with open(path, "rb"):
+            pass
+    except OSError as exc:
+        raise Unreadable(f"cannot read {path}: {exc.strerror or exc}") from None
+    return Path(path)
 
 
 # -- issuer -------------------------------------------------------------------------------------
@@ -212,10 +243,10 @@ def _achievement(store: Store, value: str) -> str:
 
 
 @click.command("issue-batch")
-@click.argument("roster", type=click.Path(dir_okay=False, exists=True))
+@click.argument("roster", type=click.Path(dir_okay=False))
 @click.option("--achievement", required=True, metavar="FILE|ID", help="Achievement JSON or id.")
 @click.option("--format", "fmt", type=click.Choice(["di", "jwt"]), default="di", show_default=True)
-@click.option("--out-dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
+@click.option("--out-dir", required=True, type=click.Path(), help="Output folder.")
 @click.option("--skip-invalid", is_flag=True, help="Issue the good rows even if some are bad.")
 @click.option("--workers", type=click.IntRange(min=1), help="Signing processes (default: cores).")
 @db_option
@@ -243,10 +274,11 @@ def issue_batch(
     from ..batch import issue_batch as run_batch
     from ..batch import validate
 
+    roster_path = _readable(roster)
     registry = _registry(db, passphrase_env)
     try:
         achievement_id = _achievement(registry.store, achievement)
-        checked = validate(registry, Path(roster), registry.store.achievement(achievement_id), fmt)
+        checked = validate(registry, roster_path, registry.store.achievement(achievement_id), fmt)
         for problem in checked.problems:
             click.echo(f"{roster}: {problem}", err=True)
         if checked.problems and not skip_invalid:
@@ -270,9 +302,9 @@ def issue_batch(
             advance: Callable[[int], None] = lambda n: bar.advance(task, n)  # noqa: E731
             result = run_batch(
                 registry,
-                Path(roster),
+                roster_path,
                 achievement_id,
-                Path(out_dir),
+                _output_folder(out_dir),
                 fmt=fmt,
                 skip_invalid=skip_invalid,
                 workers=workers,
@@ -321,7 +353,7 @@ reinstate = _lifecycle("reinstate")
 @click.option("--valid-until", metavar="ISO-TIME", help="End of the successor's validity.")
 @click.option("--revoke-predecessor", is_flag=True, help="Revoke the renewed credential.")
 @click.option("--reason", help="Why (kept in the audit log).")
-@click.option("--out", type=click.Path(dir_okay=False), help="Write the successor here.")
+@click.option("--out", type=click.Path(), help="Write the successor here.")
 @click.option("--force", is_flag=True, help="Replace an existing --out file.")
 @db_option
 @passphrase_env_option
@@ -367,7 +399,7 @@ def status() -> None:
 
 
 @status.command("publish")
-@click.option("--out", required=True, type=click.Path(file_okay=False), help="Output folder.")
+@click.option("--out", required=True, type=click.Path(), help="Output folder.")
 @click.option("--format", "fmt", type=click.Choice(["di", "jwt"]), default="di", show_default=True)
 @click.option("--valid-for", default="7d", show_default=True, help="validUntil from now.")
 @click.option("--ttl", default="1d", show_default=True, help="How long a copy may be cached.")
@@ -386,7 +418,12 @@ def status_publish(
     registry = _registry(db, passphrase_env)
     try:
         done = publish(
-            registry.store, registry.issuer, Path(out), fmt=fmt, validity=validity, ttl=cache
+            registry.store,
+            registry.issuer,
+            _output_folder(out),
+            fmt=fmt,
+            validity=validity,
+            ttl=cache,
         )
     finally:
         registry.store.close()
@@ -423,7 +460,7 @@ def audit_verify(db: str | None) -> None:
 
 
 @audit.command("export")
-@click.option("--out", type=click.Path(dir_okay=False), help="File to write (default: stdout).")
+@click.option("--out", type=click.Path(), help="File to write (default: stdout).")
 @click.option("--force", is_flag=True, help="Replace an existing --out file.")
 @db_option
 def audit_export(out: str | None, force: bool, db: str | None) -> None:

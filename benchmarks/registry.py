@@ -1,0 +1,339 @@
+"""Registry benchmarks (issue 11): batch issuance against bare signing, roster memory, revoke p99.
+
+    python benchmarks/registry.py [--quick] [--pg URL] [--workers 2]
+
+1. Batch of N eddsa-rdfc-2022 credentials (10,000; --quick 2,000) through ``issue_batch`` (roster
+   validation, registry, status allocation, audit, atomic file output) against bare signing of
+   the same credentials with the same worker processes, in the same run; on SQLite and on
+   PostgreSQL. Target: at most 25% over bare signing.
+2. Peak memory of a roster of 100,000 rows (--quick 10,000) issued in a fresh process (the main
+   process and the largest worker). Target: under 300 MB.
+3. Revoking one credential in a registry of 1,000,000 (--quick 100,000) records: p99 of 500
+   revocations. Target: under 20 ms.
+
+PostgreSQL runs when its server answers (``VCPORTABLE_TEST_PG_URL`` or --pg); each run uses a
+schema of its own, dropped afterwards. Results go to benchmarks/results/registry.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from common import ROOT, print_table, save
+
+sys.path.insert(0, str(ROOT / "src"))
+
+from vcportable.batch import issue_batch  # noqa: E402
+from vcportable.clock import format_datetime  # noqa: E402
+from vcportable.issuer import Issuer  # noqa: E402
+from vcportable.keys import KeyPair  # noqa: E402
+from vcportable.registry_issuer import RegistryIssuer, Subject, build_credential  # noqa: E402
+from vcportable.store import CredentialRecord, IssuerProfile, Store  # noqa: E402
+from vcportable.store.allocation import MIN_LIST_SIZE  # noqa: E402
+from vcportable.store.schema import credentials  # noqa: E402
+
+EXAMPLE = ROOT / "examples" / "credentials" / "carpenter-level-2.json"
+ACHIEVEMENT_ID = json.loads(EXAMPLE.read_text())["credentialSubject"]["achievement"]["id"]
+PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+@contextlib.contextmanager
+def pg_url(base: str) -> Iterator[str | None]:
+    """A URL on a fresh schema of the PostgreSQL server, or None when none answers."""
+    try:
+        import psycopg
+
+        admin = psycopg.connect(
+            base.replace("postgresql+psycopg://", "postgresql://"),
+            autocommit=True,
+            connect_timeout=3,
+        )
+    except Exception as exc:  # noqa: BLE001  (any failure means: no PostgreSQL here)
+        print(f"PostgreSQL skipped: {str(exc).strip()[:100]}")
+        yield None
+        return
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    with admin:
+        admin.execute(f"CREATE SCHEMA {schema}")
+        try:
+            yield f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
+        finally:
+            admin.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def registry_at(url: str, key: KeyPair) -> RegistryIssuer:
+    store = Store.open(url, create=True)
+    now = format_datetime(time_now())
+    store.init_profile(
+        IssuerProfile(
+            did=key.controller,
+            key_id=key.key_id,
+            key_path="/bench/issuer.key",
+            name="Benchmark Board",
+            municipality="Riverside",
+            status_base_url="https://status.example/bench",
+            list_size=MIN_LIST_SIZE,
+            created_at=now,
+        )
+    )
+    achievement = json.loads(EXAMPLE.read_text())["credentialSubject"]["achievement"]
+    store.put_achievement(achievement, at=now)
+    return RegistryIssuer(store, Issuer(key))
+
+
+def time_now() -> Any:
+    from vcportable.clock import SystemClock
+
+    return SystemClock().now()
+
+
+def write_roster(path: Path, rows: int) -> Path:
+    with path.open("w") as handle:
+        handle.write("key,name,subject_id\n")
+        for n in range(rows):
+            handle.write(f"w{n},Worker {n},did:example:worker{n}\n")
+    return path
+
+
+def _bare_chunk(at: str, items: list[str], validated: bool) -> int:
+    """Worker: sign like `vcportable issue` (validate, then prove), or only prove."""
+    from vcportable import batch as batch_module
+    from vcportable.clock import FixedClock, parse_datetime
+    from vcportable.registry_issuer import sign_document
+
+    key = batch_module._WORKER["key"]
+    issuer = Issuer(key, clock=FixedClock(parse_datetime(at)))
+    return len([sign_document(issuer, d, "di", validated=validated) for d in items])
+
+
+def bare_signing(registry: RegistryIssuer, rows: int, workers: int, validated: bool) -> float:
+    """Seconds to sign ``rows`` credentials like the batch's with the same kind of worker pool
+    (spawned, ``workers`` processes, chunks of 128), without registry or files."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from vcportable.batch import CHUNK, _init_worker
+
+    achievement = registry.store.achievement(ACHIEVEMENT_ID)
+    at = registry.now()
+    documents = [
+        json.dumps(
+            build_credential(
+                registry.profile,
+                achievement,
+                Subject(f"Worker {n}", f"did:example:worker{n}"),
+                credential_id=f"urn:uuid:{uuid.uuid4()}",
+                valid_from=at,
+                valid_until=None,
+                list_id=1,
+                index=n,
+            )
+        )
+        for n in range(rows)
+    ]
+    key = registry.issuer.key
+    start = time.perf_counter()
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_init_worker,
+        initargs=(key.to_multibase_private(), key.controller, key.key_id, "eddsa-rdfc-2022"),
+    ) as pool:
+        futures = [
+            pool.submit(_bare_chunk, at, documents[i : i + CHUNK], validated)
+            for i in range(0, rows, CHUNK)
+        ]
+        assert sum(f.result() for f in futures) == rows
+    return time.perf_counter() - start
+
+
+def batch(url: str, rows: int, workers: int, folder: Path) -> dict[str, float]:
+    key = KeyPair.generate()
+    registry = registry_at(url, key)
+    roster = write_roster(folder / "roster.csv", rows)
+    issuing = bare_signing(registry, rows, workers, validated=False)
+    proving = bare_signing(registry, rows, workers, validated=True)
+    start = time.perf_counter()
+    result = issue_batch(registry, roster, ACHIEVEMENT_ID, folder / "out", workers=workers)
+    pipeline = time.perf_counter() - start
+    assert result.issued == rows
+    registry.store.close()
+    return {
+        "bare_issue_s": issuing,
+        "bare_proof_s": proving,
+        "batch_s": pipeline,
+        "overhead": pipeline / issuing - 1,
+    }
+
+
+def memory_child(url: str, rows: int, workers: int) -> None:
+    """In a fresh process: issue a roster of ``rows``, print peak RSS (MiB) as JSON."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        key = KeyPair.generate()
+        registry = registry_at(url, key)
+        roster = write_roster(folder / "roster.csv", rows)
+        issue_batch(registry, roster, ACHIEVEMENT_ID, folder / "out", workers=workers)
+        registry.store.close()
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(json.dumps({"main_mib": own, "largest_worker_mib": child}))
+
+
+def memory(rows: int, workers: int, folder: Path) -> dict[str, float]:
+    url = str(folder / "memory.db")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--memory-child",
+            str(rows),
+            "--db",
+            url,
+            "--workers",
+            str(workers),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+def revoke_p99(url: str, size: int, samples: int = 500) -> dict[str, float]:
+    """Fill a registry with ``size`` records (unsigned, small), then time single revocations."""
+    key = KeyPair.generate()
+    registry = registry_at(url, key)
+    store = registry.store
+    at = registry.now()
+    ids: list[str] = []
+    chunk = 20_000
+    fill_start = time.perf_counter()
+    for first in range(0, size, chunk):
+        count = min(chunk, size - first)
+        with store.transaction() as connection:
+            pairs = store.allocate(connection, count, list_size=MIN_LIST_SIZE, at=at)
+            rows = []
+            for n, (list_id, index) in enumerate(pairs, first):
+                cid = f"urn:uuid:{uuid.UUID(int=n + 1)}"
+                ids.append(cid)
+                rows.append(
+                    CredentialRecord(
+                        id=cid,
+                        subject_id=f"did:example:{n}",
+                        subject_name=f"W{n}",
+                        achievement_id=ACHIEVEMENT_ID,
+                        format="di",
+                        list_id=list_id,
+                        status_index=index,
+                        valid_from=at,
+                        valid_until=None,
+                        content_hash="0" * 64,
+                        document="{}",
+                        issued_at=at,
+                        row_key=f"r{n}",
+                    ).as_row()
+                )
+            connection.execute(credentials.insert(), rows)
+    fill = time.perf_counter() - fill_start
+    timings = []
+    for cid in random.sample(ids, samples):
+        start = time.perf_counter()
+        store.change_state("revoke", cid, reason="benchmark", at=at)
+        timings.append((time.perf_counter() - start) * 1000)
+    store.close()
+    timings.sort()
+    return {
+        "size": size,
+        "fill_s": fill,
+        "p50_ms": timings[len(timings) // 2],
+        "p99_ms": timings[int(len(timings) * 0.99) - 1],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="smaller sizes (CI-like runs)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--pg", default=os.environ.get("VCPORTABLE_TEST_PG_URL", PG_DEFAULT))
+    parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--db", help=argparse.SUPPRESS)
+    parser.add_argument("--seconds", type=float, help="ignored (benchmarks/run.py passes it)")
+    args = parser.parse_args()
+    if args.memory_child:
+        memory_child(args.db, args.memory_child, args.workers)
+        return
+    rows = 2_000 if args.quick else 10_000
+    roster_rows = 10_000 if args.quick else 100_000
+    registry_size = 100_000 if args.quick else 1_000_000
+    results: dict[str, Any] = {"workers": args.workers, "quick": args.quick}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        (folder / "sqlite").mkdir()
+        results["batch_sqlite"] = batch(
+            str(folder / "sqlite" / "r.db"), rows, args.workers, folder / "sqlite"
+        )
+        with pg_url(args.pg) as url:
+            if url:
+                (folder / "pg").mkdir()
+                results["batch_postgresql"] = batch(url, rows, args.workers, folder / "pg")
+        results["memory"] = {"rows": roster_rows, **memory(roster_rows, args.workers, folder)}
+        results["revoke_sqlite"] = revoke_p99(str(folder / "revoke.db"), registry_size)
+        with pg_url(args.pg) as url:
+            if url:
+                results["revoke_postgresql"] = revoke_p99(url, registry_size)
+    table = []
+    for backend in ("sqlite", "postgresql"):
+        found = results.get(f"batch_{backend}")
+        if found:
+            table += [
+                (
+                    f"{backend}: {rows} signed like `vcportable issue` ({args.workers} workers)",
+                    f"{found['bare_issue_s']:.2f} s",
+                ),
+                (
+                    f"{backend}: the same, proofs only (no validation)",
+                    f"{found['bare_proof_s']:.2f} s",
+                ),
+                (f"{backend}: issue-batch of {rows}", f"{found['batch_s']:.2f} s"),
+                (
+                    f"{backend}: overhead over signing (target <= 25%)",
+                    f"{found['overhead'] * 100:.1f}%",
+                ),
+            ]
+    mem = results["memory"]
+    table.append(
+        (
+            f"peak memory, roster of {roster_rows} (target < 300 MB): main",
+            f"{mem['main_mib']:.0f} MiB",
+        )
+    )
+    table.append(("  largest worker", f"{mem['largest_worker_mib']:.0f} MiB"))
+    for backend in ("sqlite", "postgresql"):
+        found = results.get(f"revoke_{backend}")
+        if found:
+            table.append(
+                (
+                    f"{backend}: revoke p99 in {found['size']:,} (target < 20 ms)",
+                    f"{found['p99_ms']:.2f} ms",
+                )
+            )
+    print_table("Registry (issue 11)", table)
+    print(f"\nsaved {save('registry', results)}")
+
+
+if __name__ == "__main__":
+    main()
