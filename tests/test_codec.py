@@ -41,6 +41,14 @@ def refused(data: bytes | str, code: str = "MALFORMED", **limits: Any) -> str:
 
 # -- JSON -------------------------------------------------------------------------------------
 
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(10**63), 10**63)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)  # fmt: skip
+
 
 def test_strict_json_still_reads_json() -> None:
     text = '{"a": [1, -2, 3.5, 1e308, true, null, "\\ud83d\\ude00 \\u00e9"], "b": {}}'
@@ -113,6 +121,29 @@ def test_depth_and_size_limits() -> None:
     assert "over the limit of 10" in refused('{"a": "0123456789"}', "TOO_LARGE", max_bytes=10)
 
 
+def depth(value: Any) -> int:
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        return 1 + max(map(depth, value), default=0)
+    return 0
+
+
+@given(json_values, st.integers(0, 6))
+def test_depth_limit_is_exact(value: Any, limit: int) -> None:
+    text = json.dumps(value)
+    if depth(value) <= limit:
+        assert parse_json(text, max_depth=limit) == value
+    else:
+        refused(text, "TOO_DEEP", max_depth=limit)
+
+
+def test_depth_limit_is_exact_past_the_bracket_shortcut() -> None:
+    at_limit = "[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH
+    assert parse_json(f'[{at_limit[1:-1]}, [], {{"a": {{}}}}]')
+    refused(f'{{"a": {at_limit}, "b": []}}', "TOO_DEEP")
+
+
 def test_a_refusal_before_a_syntax_error_or_deep_nesting_is_still_clear() -> None:
     # The first parse stops at NaN; finding its path would need to parse what follows.
     assert refused("[NaN, }").endswith("NaN is not a JSON number")
@@ -124,15 +155,6 @@ def test_a_refusal_before_a_syntax_error_or_deep_nesting_is_still_clear() -> Non
 @pytest.mark.parametrize("text", ["", "  \n", "{", "{} {}", "{'a': 1}", "[1,]", "01"])
 def test_not_json(text: str) -> None:
     refused(text)
-
-
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-(10**63), 10**63)
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
-    max_leaves=20,
-)  # fmt: skip
 
 
 @given(json_values)
