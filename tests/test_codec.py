@@ -253,6 +253,8 @@ def test_multibase_prefixes_are_the_callers_to_allow() -> None:
     assert multibase_decode(multibase_encode(data, "u"), bases="zu") == data
     with pytest.raises(InputError, match="prefix 'z'"):
         multibase_decode(multibase_encode(data, "u"), what="publicKeyMultibase")
+    with pytest.raises(InputError, match="canonical"):
+        multibase_decode("uQR", bases="zu")  # 'uQQ' is the one spelling of b"A"
     for bad in ("z", "", None, 42, "f00"):
         with pytest.raises(InputError):
             multibase_decode(bad)
