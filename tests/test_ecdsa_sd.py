@@ -426,11 +426,13 @@ def test_nothing_to_disclose_is_an_input_error(issuer: KeyPair) -> None:
 # -- the issuer's input ---------------------------------------------------------------------------
 
 
-def test_issuing_needs_a_key_the_suite_takes(issuer: KeyPair) -> None:
+@pytest.mark.parametrize("key_type", [KeyType.ED25519, KeyType.P384])
+def test_issuing_needs_a_key_the_suite_takes(issuer: KeyPair, key_type: KeyType) -> None:
+    """P-384 base proofs (SHA-384 HMAC and hashes) are not implemented: refused, not guessed."""
     with pytest.raises(ConfigurationError, match="needs a p256 key"):
         sd.add_base_proof(
             _credential(issuer),
-            KeyPair.generate(KeyType.ED25519),
+            KeyPair.generate(key_type),
             created=parse_datetime("2026-01-02T00:00:00Z"),
             loader=LOADER,
         )
@@ -475,3 +477,33 @@ def test_a_node_reduced_to_its_id_is_written_as_compaction_writes_it(issuer: Key
     derived = sd.derive(signed, ["/issuer", "/credentialSubject/id"], LOADER)
     assert derived["credentialSubject"] == "did:example:worker"
     sd.verify_derived(derived, derived["proof"], issuer.public_key, LOADER)
+
+
+def test_text_that_looks_like_a_blank_node_is_not_renamed(issuer: KeyPair) -> None:
+    """Labels are renamed in term positions only, never inside a literal."""
+    credential = _credential(issuer)
+    credential["credentialSubject"]["name"] = '_:c14n0 _:b0 <x> " .'
+    signed = sd.add_base_proof(
+        credential,
+        issuer,
+        created=parse_datetime("2026-01-02T00:00:00Z"),
+        loader=LOADER,
+        mandatory_pointers=["/issuer"],
+    )
+    derived = sd.derive(signed, ["/credentialSubject/name"], LOADER)
+    assert derived["credentialSubject"]["name"] == '_:c14n0 _:b0 <x> " .'
+    sd.verify_derived(derived, derived["proof"], issuer.public_key, LOADER)
+
+
+def test_a_holder_checks_a_received_credential_by_disclosing_everything(
+    base: dict[str, Any], issuer: KeyPair
+) -> None:
+    """A base proof is not verified as it is; deriving with the whole document ("") is."""
+    everything = sd.derive(base, [""], LOADER)
+    assert {k: v for k, v in everything.items() if k != "proof"} == {
+        k: v for k, v in base.items() if k != "proof"
+    }
+    assert OWN_VERIFIER.verify(everything).verified
+    altered = copy.deepcopy(base)
+    altered["credentialSubject"]["name"] = "John Doe"
+    assert not OWN_VERIFIER.verify(sd.derive(altered, [""], LOADER)).verified

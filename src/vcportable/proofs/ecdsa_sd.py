@@ -371,7 +371,8 @@ def derive(
     limits: SdLimits = DEFAULT_LIMITS,
 ) -> dict[str, Any]:
     """The credential reduced to its mandatory parts and those ``selective_pointers`` select,
-    with a derived proof that a verifier can check.
+    with a derived proof that a verifier can check. A holder checks a credential it received by
+    verifying ``derive(credential, [""], loader)`` (everything disclosed).
 
     Raises InputError when the credential has no usable base proof, a pointer is bad or does not
     match, or the base proof does not fit the credential; the JSON-LD errors when the credential
