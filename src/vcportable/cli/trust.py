@@ -705,6 +705,7 @@ def trust_setup(
     was not checked). With a profile the list is mandatory: one that cannot be accepted is an
     error, never a silent fallback."""
     from ..checks.trust import TrustCheck
+    from ..errors import ConfigurationError
     from ..trust.acceptance import TrustListCache
     from ..trust.resolver import TrustListResolver
     from ..trust.signing import verify_trust_list
@@ -730,7 +731,10 @@ def trust_setup(
         municipality = municipality or saved.municipality
         lang = lang or saved.lang
         grace = timedelta(days=saved.grace_days)
-    check = TrustCheck(accepted, municipality=municipality, lang=lang, grace=grace)
+    try:
+        check = TrustCheck(accepted, municipality=municipality, lang=lang, grace=grace)
+    except ConfigurationError as exc:
+        raise click.BadParameter(exc.message, param_hint="--as") from None
     return TrustSetup(TrustListResolver(accepted, fallback=fallback), [check])
 
 
