@@ -98,6 +98,7 @@ def main() -> None:
     rows = targets(di, canon, jose)
     rows += _run("qr.py", args.seconds)["targets"]  # issue 10: QR versions, envelope speed
     rows += _run("trust.py", args.seconds)["targets"]  # issue 9: trust list load, check overhead
+    rows += _run("registry.py", args.seconds)["targets"]  # issue 11: batch, memory, revoke p99
     print_table(
         "Targets",
         [
