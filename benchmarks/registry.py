@@ -264,6 +264,43 @@ def revoke_p99(url: str, size: int, samples: int = 500) -> dict[str, float]:
     }
 
 
+def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """The issue's targets, in the rows benchmarks/run.py prints."""
+    rows: list[dict[str, Any]] = []
+
+    def target(name: str, value: float, goal: float, unit: str) -> None:
+        rows.append(
+            {"target": name, "value": value, "goal": goal, "unit": unit, "met": value <= goal}
+        )
+
+    for backend in ("sqlite", "postgresql"):
+        found = results.get(f"batch_{backend}")
+        if found:
+            target(
+                f"issue-batch over signing, {backend} (issue 11: <= 25%)",
+                found["overhead"] * 100,
+                25.0,
+                "%",
+            )
+    memory = results["memory"]
+    target(
+        f"peak memory, roster of {memory['rows']:,} (issue 11: < 300 MB)",
+        (memory["main_mib"] + memory["largest_worker_mib"]) * 1.048576,
+        300.0,
+        " MB",
+    )
+    for backend in ("sqlite", "postgresql"):
+        found = results.get(f"revoke_{backend}")
+        if found:
+            target(
+                f"revoke p99 in {found['size']:,}, {backend} (issue 11: < 20 ms)",
+                found["p99_ms"],
+                20.0,
+                " ms",
+            )
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller sizes (CI-like runs)")
@@ -295,6 +332,7 @@ def main() -> None:
         with pg_url(args.pg) as url:
             if url:
                 results["revoke_postgresql"] = revoke_p99(url, registry_size)
+    results["targets"] = targets(results)
     table = []
     for backend in ("sqlite", "postgresql"):
         found = results.get(f"batch_{backend}")

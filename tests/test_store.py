@@ -220,3 +220,15 @@ def test_unreachable_and_bad_urls(tmp_path: object) -> None:
         Store.open("postgresql+psycopg://nobody@127.0.0.1:1/none")
     with pytest.raises(StorageError, match="unsupported database"):
         Store.open("mysql://x@localhost/db")
+
+
+def test_key_rotation_keeps_the_did_and_is_audited(store: Store) -> None:
+    store.set_key(
+        did="did:key:z6MkExample", key_id="did:key:z6MkExample#new", key_path="/keys/new.key", at=AT
+    )
+    assert store.profile().key_id.endswith("#new")
+    with pytest.raises(ConflictError, match="new DID is a new issuer"):
+        store.set_key(did="did:key:other", key_id="x", key_path="/k", at=AT)
+    with store.transaction() as connection:
+        last = list(audit.export_entries(connection))[-1]
+    assert last["action"] == "key" and last["details"]["previous_key_id"].endswith("Example")

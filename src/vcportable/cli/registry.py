@@ -208,6 +208,34 @@ def issuer_show(db: str | None) -> None:
         store.close()
 
 
+@issuer.command("set-key")
+@click.option(
+    "--key", "key_file", required=True, type=click.Path(dir_okay=False), help="New key file."
+)
+@db_option
+def issuer_set_key(key_file: str, db: str | None) -> None:
+    """Sign with another key of the issuer's DID from now on (did:web key rotation).
+
+    Recorded in the audit log; credentials issued before keep verifying as long as the DID
+    document still lists the old key.
+    """
+    from ..clock import SystemClock, format_datetime
+    from ..keys import read_key_file_info
+
+    info = read_key_file_info(key_file)
+    store = _open(db)
+    try:
+        store.set_key(
+            did=info.controller,
+            key_id=info.key_id,
+            key_path=str(Path(key_file).resolve()),
+            at=format_datetime(SystemClock().now()),
+        )
+    finally:
+        store.close()
+    click.echo(f"now signing with {info.key_id}", err=True)
+
+
 @issuer.command("migrate")
 @db_option
 def issuer_migrate(db: str | None) -> None:

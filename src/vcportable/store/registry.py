@@ -153,6 +153,23 @@ class Store:
             raise StorageError("the registry has no issuer profile: run `vcportable issuer init`")
         return IssuerProfile(**{k: v for k, v in row.items() if k != "id"})
 
+    def set_key(self, *, did: str, key_id: str, key_path: str, at: str) -> None:
+        """Sign with another key of the same DID from now on (a did:web key rotation)."""
+        profile = self.profile()
+        if did != profile.did:
+            raise ConflictError(
+                f"the key belongs to {did}, this registry issues as {profile.did}: a new DID "
+                "is a new issuer (credentials and status lists name the DID)"
+            )
+        with self.transaction() as connection:
+            connection.execute(issuer_profile.update().values(key_id=key_id, key_path=key_path))
+            audit.append(
+                connection,
+                "key",
+                at=at,
+                details={"did": did, "key_id": key_id, "previous_key_id": profile.key_id},
+            )
+
     def put_achievement(self, document: Mapping[str, Any], *, at: str) -> str:
         """Register an Achievement by its id (again with the same content is fine)."""
         achievement_id = document.get("id")
