@@ -192,7 +192,9 @@ def test_verify_input_with_no_credential_in_it_is_unreadable(tmp_path: Path, con
     path.write_text(content)
     result = run("verify", str(path))
     assert result.exit_code == 3
-    assert "NOT VERIFIED" in result.stdout and result.stderr.startswith(f"Error: cannot read {path}")
+    assert "NOT VERIFIED" in result.stdout and result.stderr.startswith(
+        f"Error: cannot read {path}"
+    )
 
 
 def test_verify_a_credential_that_breaks_the_model_is_not_verified(tmp_path: Path) -> None:
@@ -675,3 +677,115 @@ def test_colour_follows_no_color_and_the_flags(signed_file: Path) -> None:
     assert not coloured(env={"NO_COLOR": "1"})
     assert coloured("--color", env={"NO_COLOR": "1"})
     assert not coloured("--no-color")
+
+
+# -- verify: what a phone sends, the trust list, the status lists ---------------------------
+
+
+def test_verify_reads_envelope_text_qr_photo_and_baked_badge(
+    tmp_path: Path, signed_file: Path
+) -> None:
+    from vcportable.envelope import bake, encode, render
+
+    text = encode(signed_file.read_text())
+    inputs = {
+        "envelope.txt": text.encode("ascii"),
+        "qr.png": render(text, "png"),
+        "badge.png": bake(render(text, "png"), signed_file.read_text()),
+    }
+    for name, data in inputs.items():
+        (tmp_path / name).write_bytes(data)
+    result = run("verify", "--json", *(str(tmp_path / name) for name in inputs))
+    assert result.exit_code == 0, result.output
+    assert [r["verified"] for r in json_lines(result.stdout)] == [True, True, True]
+
+
+def test_verify_a_photo_without_a_credential_is_unreadable(tmp_path: Path) -> None:
+    from vcportable.envelope import render
+
+    photo = tmp_path / "other.png"
+    photo.write_bytes(render("HELLO WORLD", "png"))
+    result = run("verify", str(photo))
+    assert result.exit_code == 3 and result.stderr.startswith(f"Error: cannot read {photo}")
+
+
+@pytest.fixture
+def region_files(tmp_path: Path) -> dict[str, str]:
+    """The fixture region's trust list, signed by its boards, and two credentials."""
+    from fixtures.trust_region import (
+        BOARDS,
+        CARPENTER,
+        HILLSIDE_FRAUD,
+        ISSUER_KEYS,
+        RIVERSIDE_BUILD,
+        credential,
+        issue,
+        region,
+    )
+    from vcportable.trust.model import parse_trust_list
+    from vcportable.trust.signing import sign_trust_list
+
+    signed = sign_trust_list(parse_trust_list(region()), list(BOARDS.values()))
+    (tmp_path / "region.json").write_bytes(signed)
+    for name, issuer in (("trusted", RIVERSIDE_BUILD), ("fraud", HILLSIDE_FRAUD)):
+        document = issue(credential(issuer, CARPENTER), ISSUER_KEYS[issuer])
+        (tmp_path / f"{name}.json").write_text(json.dumps(document))
+    files = {name: str(tmp_path / f"{name}.json") for name in ("region", "trusted", "fraud")}
+    return files | {f"key{n}": k.public_key.to_multibase() for n, k in enumerate(BOARDS.values())}
+
+
+def test_verify_with_the_trust_list(region_files: dict[str, str]) -> None:
+    from fixtures.trust_region import NOW
+
+    trust = ["--trust-list", region_files["region"], "--as", "riverside", "--at", NOW.isoformat()]
+    for n in range(3):
+        trust += ["--governance-key", region_files[f"key{n}"]]
+    ok = run("verify", *trust, region_files["trusted"])
+    assert ok.exit_code == 0, ok.output
+    assert ok.stdout.startswith("ACCEPTED")
+    fraud = run("verify", "--json", *trust, region_files["fraud"])
+    assert fraud.exit_code == 1
+    [report] = json_lines(fraud.stdout)
+    assert any(c["code"] == "ISSUER_NOT_TRUSTED" for c in report["checks"])
+    in_spanish = run("verify", *trust, "--lang", "es", region_files["trusted"])
+    assert in_spanish.exit_code == 0 and not in_spanish.stdout.startswith("ACCEPTED")
+    forged = run("verify", *trust[:4], "--governance-key", region_files["key0"],
+                 region_files["trusted"])  # fmt: skip
+    assert forged.exit_code != 0 and "Traceback" not in forged.output
+
+
+def test_verify_without_a_trust_list_says_the_issuer_was_not_checked(signed_file: Path) -> None:
+    result = run("verify", str(signed_file))
+    assert result.exit_code == 0 and result.stdout.startswith("GENUINE, ISSUER NOT CHECKED")
+
+
+def test_verify_with_cached_status_lists(tmp_path: Path) -> None:
+    env = {"VCPORTABLE_DB": str(tmp_path / "registry.db")}
+    key = tmp_path / "issuer.key"
+    assert run("key", "generate", "--out", str(key), "--no-passphrase").exit_code == 0
+    init = run(
+        "issuer", "init", "--db", env["VCPORTABLE_DB"], "--key", str(key), "--name", "Riverside Board", "--municipality",
+        "Riverside", "--status-url", "https://status.example/riverside", env=env,
+    )  # fmt: skip
+    assert init.exit_code == 0, init.output
+    roster = tmp_path / "roster.csv"
+    roster.write_text("key,name,subject_id\nw1,Ana,did:example:ana\nw2,Ben,did:example:ben\n")
+    out = tmp_path / "out"
+    batch = run(
+        "issue-batch", str(roster), "--achievement", SAMPLE, "--out-dir", str(out),
+        "--workers", "1", env=env,
+    )  # fmt: skip
+    assert batch.exit_code == 0, batch.output
+    ana = json.loads((out / "w1.json").read_text())
+    assert run("revoke", ana["id"], "--reason", "fraud", env=env).exit_code == 0
+    status = tmp_path / "status"
+    assert run("status", "publish", "--out", str(status), env=env).exit_code == 0
+    result = run("verify", "--json", "--status-dir", str(status), str(out / "w1.json"),
+                 str(out / "w2.json"))  # fmt: skip
+    assert result.exit_code == 1
+    revoked, valid = json_lines(result.stdout)
+    assert any(c["code"] == "REVOKED" for c in revoked["checks"]) and not revoked["verified"]
+    assert valid["verified"], valid
+    (tmp_path / "empty").mkdir()
+    missing = run("verify", "--status-dir", str(tmp_path / "empty"), str(out / "w2.json"))
+    assert missing.exit_code == 3 and "index.json" in missing.stderr
