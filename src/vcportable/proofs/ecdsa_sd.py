@@ -60,9 +60,10 @@ CRYPTOSUITE: Final = "ecdsa-sd-2023"
 _BASE_HEADER: Final = b"\xd9\x5d\x00"
 _DERIVED_HEADER: Final = b"\xd9\x5d\x01"
 _HMAC_KEY_BYTES: Final = 32
-# A P-256 signature as raw r||s (the proof-scoped key is always P-256); the issuer's may be P-384.
-_PROOF_SIGNATURE_BYTES: Final = 64
-_BASE_SIGNATURE_BYTES: Final = frozenset({64, 96})
+# Raw r||s P-256 signatures: the issuer's and those of the proof-scoped key (this suite takes
+# P-256 issuer keys only).
+_SIGNATURE_BYTES: Final = 64
+_PROOF_KEY_BYTES: Final = 35  # p256-pub multicodec prefix + compressed point
 
 
 @dataclass(frozen=True)
@@ -160,10 +161,9 @@ def _decode(value: object, header: bytes, size: int, limits: SdLimits) -> list[A
     return parts
 
 
-def _bytes(value: Any, what: str, sizes: frozenset[int]) -> bytes:
-    if not isinstance(value, bytes) or len(value) not in sizes:
-        allowed = " or ".join(str(n) for n in sorted(sizes))
-        raise InputError(f"proofValue {what} must be a byte string of {allowed} bytes")
+def _bytes(value: Any, what: str, size: int) -> bytes:
+    if not isinstance(value, bytes) or len(value) != size:
+        raise InputError(f"proofValue {what} must be a byte string of {size} bytes")
     return value
 
 
@@ -176,22 +176,22 @@ def _items(value: Any, what: str, limit: int) -> list[Any]:
 
 
 def _signatures(value: Any, limits: SdLimits) -> list[bytes]:
-    sizes = frozenset({_PROOF_SIGNATURE_BYTES})
     return [
-        _bytes(s, "signature", sizes) for s in _items(value, "signatures", limits.max_statements)
+        _bytes(s, "signature", _SIGNATURE_BYTES)
+        for s in _items(value, "signatures", limits.max_statements)
     ]
 
 
 def _proof_key_bytes(value: Any) -> bytes:
-    return _bytes(value, "public key", frozenset({35}))
+    return _bytes(value, "public key", _PROOF_KEY_BYTES)
 
 
 def _decode_base(value: object, limits: SdLimits) -> _BaseValue:
     parts = _decode(value, _BASE_HEADER, 5, limits)
     return _BaseValue(
-        _bytes(parts[0], "base signature", _BASE_SIGNATURE_BYTES),
+        _bytes(parts[0], "base signature", _SIGNATURE_BYTES),
         _proof_key_bytes(parts[1]),
-        _bytes(parts[2], "HMAC key", frozenset({_HMAC_KEY_BYTES})),
+        _bytes(parts[2], "HMAC key", _HMAC_KEY_BYTES),
         _signatures(parts[3], limits),
         checked_pointers(parts[4], limits, what="mandatory pointers"),
     )
@@ -208,7 +208,7 @@ def _decode_derived(value: object, limits: SdLimits) -> _DerivedValue:
     for number, label in labels.items():
         if not isinstance(number, int) or isinstance(number, bool) or number < 0:
             raise InputError("proofValue label map keys must be blank node numbers")
-        label_map[number] = _bytes(label, "label", frozenset({_HMAC_KEY_BYTES}))
+        label_map[number] = _bytes(label, "label", _HMAC_KEY_BYTES)
     # Two nodes with one label would merge into one node: statements signed about different
     # nodes could then be shown as statements about the same one.
     if len(set(label_map.values())) != len(label_map):
@@ -219,7 +219,7 @@ def _decode_derived(value: object, limits: SdLimits) -> _DerivedValue:
     ):
         raise InputError("proofValue mandatory indexes must be increasing statement numbers")
     return _DerivedValue(
-        _bytes(parts[0], "base signature", _BASE_SIGNATURE_BYTES),
+        _bytes(parts[0], "base signature", _SIGNATURE_BYTES),
         _proof_key_bytes(parts[1]),
         _signatures(parts[2], limits),
         label_map,
