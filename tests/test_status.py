@@ -20,7 +20,7 @@ from vcportable.codec.multibase import multibase_encode
 from vcportable.errors import InputError
 from vcportable.issuer import Issuer
 from vcportable.keys import KeyPair
-from vcportable.models.report import Check, CheckStatus, Code
+from vcportable.models.report import Check, CheckStatus, Code, VerificationReport
 from vcportable.registry_issuer import RegistryIssuer, Subject
 from vcportable.status.bitstring import Bitstring, decode_list
 from vcportable.status.publish import list_credential, publish
@@ -307,3 +307,24 @@ def test_a_folder_of_issuer_folders(published: Fixture, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="keep one copy"):
         StatusDirectory(region)
     other.store.close()
+
+
+def test_a_list_whose_status_leads_back_to_itself_terminates(published: Fixture) -> None:
+    url = "https://status.example/riverside/1-revocation"
+    inner: list[list[Check]] = []
+
+    class Recursing:
+        """A verifier that runs the status check on the list itself, as a Verifier(checks=...)
+        configured with this same check would."""
+
+        def verify(self, data: bytes) -> VerificationReport:
+            document = json.loads(data)
+            document["credentialStatus"] = {**ENTRY, "statusListCredential": url}
+            view = SignedView(credential=document, format="di", signers=(), now=NOW)
+            inner.append(check.check(view))
+            return Verifier(clock=FixedClock(NOW)).verify(data)
+
+    check = StatusCheck(StatusDirectory(published.out), Recursing())
+    view = SignedView(credential=published.creds["revoked"], format="di", signers=(), now=NOW)
+    assert check.check(view)[0].code is Code.REVOKED
+    assert "refers back to itself" in inner[0][0].message

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
@@ -232,3 +234,19 @@ def test_key_rotation_keeps_the_did_and_is_audited(store: Store) -> None:
     with store.transaction() as connection:
         last = list(audit.export_entries(connection))[-1]
     assert last["action"] == "key" and last["details"]["previous_key_id"].endswith("Example")
+
+
+def test_a_locked_sqlite_registry_is_one_clear_error(tmp_path: Path) -> None:
+    url = str(tmp_path / "locked.db")
+    store = Store.open(url, create=True, busy_timeout=0.2)
+    holder = sqlite3.connect(url, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process is writing
+    try:
+        with pytest.raises(StorageError, match="locked by another process"):
+            store.init_profile(profile())
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    with pytest.raises(StorageError, match="no issuer profile"):
+        store.profile()  # nothing was written
+    store.close()

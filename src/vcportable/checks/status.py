@@ -61,6 +61,9 @@ class StatusCheck:
         self.source = source
         self.verifier = verifier
         self._lists: OrderedDict[str, tuple[str, StatusList | str]] = OrderedDict()
+        #: Lists being verified now: a list whose own status entry leads back to a list being
+        #: verified would recurse without end.
+        self._checking: set[str] = set()
 
     def check(self, view: SignedView) -> list[Check]:
         status = view.credential.get("credentialStatus")
@@ -123,7 +126,13 @@ class StatusCheck:
         if cached is not None and cached[0] == digest:
             self._lists.move_to_end(url)
             return cached[1]
-        result = self._verified(url, data)
+        if url in self._checking:
+            return f"the status list {url} refers back to itself: status not checked"
+        self._checking.add(url)
+        try:
+            result = self._verified(url, data)
+        finally:
+            self._checking.discard(url)
         self._lists[url] = (digest, result)
         if len(self._lists) > CACHE_SIZE:
             self._lists.popitem(last=False)

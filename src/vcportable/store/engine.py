@@ -91,8 +91,8 @@ def storage_errors(engine: Engine) -> Iterator[None]:
         where = engine.url.render_as_string(hide_password=True)
         if "locked" in text or "busy" in text:
             raise StorageError(
-                f"the registry {where} is locked by another process (waited "
-                f"{BUSY_TIMEOUT_SECONDS:.0f} s); try again when it has finished"
+                f"the registry {where} is locked by another process (waited for it in vain); "
+                "try again when that process has finished"
             ) from None
         if exc.connection_invalidated or "connect" in text.lower():
             raise StorageError(f"cannot reach the registry database {where}: {text}") from None

@@ -23,7 +23,7 @@ from ..errors import ConflictError, StorageError
 from ..jsonutil import parse_json
 from . import audit
 from .allocation import MIN_LIST_SIZE, permute
-from .engine import create_store_engine, storage_errors
+from .engine import BUSY_TIMEOUT_SECONDS, create_store_engine, storage_errors
 from .schema import (
     achievements,
     credentials,
@@ -99,9 +99,12 @@ class Store:
         self.engine = engine
 
     @classmethod
-    def open(cls, url: str, *, create: bool = False) -> Store:
-        """Open a registry; ``create`` makes or upgrades the schema, otherwise it must exist."""
-        store = cls(create_store_engine(url))
+    def open(
+        cls, url: str, *, create: bool = False, busy_timeout: float = BUSY_TIMEOUT_SECONDS
+    ) -> Store:
+        """Open a registry; ``create`` makes or upgrades the schema, otherwise it must exist.
+        ``busy_timeout``: how long SQLite waits for another process's write lock."""
+        store = cls(create_store_engine(url, busy_timeout=busy_timeout))
         try:
             if create:
                 migrate(store.engine)
