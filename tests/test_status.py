@@ -157,7 +157,9 @@ def test_jwt_lists(published: Fixture, tmp_path: Path) -> None:
     assert codes(published.check("clean", folder=folder)) == [(CheckStatus.PASSED, Code.OK)] * 2
 
 
-def test_stale_lists_still_tell_the_last_known_status(published: Fixture) -> None:
+@pytest.mark.parametrize("fmt", ["di", "jwt"])
+def test_stale_lists_still_tell_the_last_known_status(published: Fixture, fmt: str) -> None:
+    publish(published.registry.store, published.registry.issuer, published.out, fmt=fmt)  # type: ignore[arg-type]
     past_ttl = NOW + timedelta(days=2)
     assert (
         codes(published.check("clean", past_ttl)) == [(CheckStatus.WARNING, Code.STATUS_STALE)] * 2

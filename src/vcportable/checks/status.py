@@ -163,10 +163,11 @@ def _verdict(cid: str, entry: StatusEntry, found: StatusList, now: datetime) -> 
     known = found.valid_from.isoformat() if found.valid_from else "an unstated date"
     stale = found.stale_reason(now)
     note = f"as of {known}" + (f"; the list is stale: {stale}" if stale else "")
+    said = f" ({entry.describe(value)})" if entry.size > 1 or entry.messages else ""
     if value and entry.purpose == "revocation":
-        return Check.failed(cid, Code.REVOKED, f"revoked ({entry.describe(value)}), {note}")
+        return Check.failed(cid, Code.REVOKED, f"revoked{said}, {note}")
     if value and entry.purpose == "suspension":
-        return Check.failed(cid, Code.SUSPENDED, f"suspended ({entry.describe(value)}), {note}")
+        return Check.failed(cid, Code.SUSPENDED, f"suspended{said}, {note}")
     if entry.purpose not in ("revocation", "suspension"):
         text = f"{entry.purpose}: {entry.describe(value)}, {note}"
     else:
