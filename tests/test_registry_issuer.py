@@ -251,3 +251,15 @@ def test_changed_row_for_an_issued_key_is_refused(registry: RegistryIssuer, tmp_
     checked = validate(registry, changed, achievement(), "di")
     assert [p.line for p in checked.problems] == [2]
     assert "renew" in checked.problems[0].message
+
+
+def test_batch_as_jwt_and_format_is_part_of_the_row(
+    registry: RegistryIssuer, tmp_path: Path
+) -> None:
+    roster = write(tmp_path / "r.csv", ROSTER)
+    result = issue_batch(registry, roster, ACHIEVEMENT_ID, tmp_path / "jwt", fmt="jwt", workers=1)
+    assert result.issued == 3
+    token = (tmp_path / "jwt" / "w1.jwt").read_text().strip()
+    assert token.count(".") == 2 and verified(token)
+    as_di = validate(registry, roster, achievement(), "di")
+    assert [p.line for p in as_di.problems] == [2, 3, 4]  # issued as jwt: not again as di
