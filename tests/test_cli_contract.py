@@ -19,6 +19,9 @@ from click.testing import CliRunner
 
 from conftest import load_json
 from vcportable.cli import cli
+from vcportable.cli.trust import MAX_LIST_FILE_BYTES
+from vcportable.envelope import bake, encode, render
+from vcportable.envelope.read import MAX_IMAGE_BYTES
 from vcportable.jsonutil import MAX_INPUT_BYTES
 
 EXIT_UNREADABLE = 3
@@ -78,7 +81,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     for out, extra in ((signed, []), (sd_jwt, ["--format", "sd-jwt", "--holder", did])):
         args = ["issue", "--key", str(key), "--credential", str(sample), "--out", str(out)]
         assert cli_run(*args, *extra).returncode == 0
-    files = {"key": key, "holder": holder, "sample": sample, "signed": signed, "sd_jwt": sd_jwt}
+    envelope, badge = root / "maria.qr.txt", root / "maria-badge.png"
+    text = encode(signed.read_text())
+    envelope.write_text(text + "\n")
+    badge.write_bytes(bake(render(text, "png"), signed.read_text()))
+    files = {
+        "key": key, "holder": holder, "sample": sample, "signed": signed, "sd_jwt": sd_jwt,
+        "envelope": envelope, "badge": badge,
+    }  # fmt: skip
     return World(root, {name: str(path) for name, path in files.items()})
 
 
@@ -92,43 +102,59 @@ READERS = {
     "present --holder-key": ["present", "--credential", "{signed}", "--holder-key", "{input}"],
     "verify": ["verify", "{input}"],
     "verify --json": ["verify", "--json", "{input}"],
+    "did show": ["did", "show", "{input}"],
+    "key export": ["key", "export", "{input}"],
+    "key import": ["key", "import", "{input}", "--out", "{out}", "--no-passphrase"],
+    "qr encode": ["qr", "encode", "{input}"],
+    "qr decode": ["qr", "decode", "{input}"],
+    "badge bake --image": ["badge", "bake", "{signed}", "--image", "{input}", "--out", "{out}"],
+    "badge unbake": ["badge", "unbake", "{input}"],
+    "trust show": ["trust", "show", "{input}"],
 }
 
 
-def _missing(root: Path) -> Path:
+def _missing(root: Path, limit: int) -> Path:
     return root / "missing.json"
 
 
-def _directory(root: Path) -> Path:
+def _directory(root: Path, limit: int) -> Path:
     (root / "folder").mkdir(exist_ok=True)
     return root / "folder"
 
 
-def _empty(root: Path) -> Path:
+def _empty(root: Path, limit: int) -> Path:
     (root / "empty.json").write_bytes(b"")
     return root / "empty.json"
 
 
-def _binary(root: Path) -> Path:
+def _binary(root: Path, limit: int) -> Path:
     (root / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe")
     return root / "photo.png"
 
 
-def _too_large(root: Path) -> Path:
-    (root / "huge.json").write_bytes(b'{"a": "' + b"x" * MAX_INPUT_BYTES + b'"}')
+def _too_large(root: Path, limit: int) -> Path:
+    (root / "huge.json").write_bytes(b'{"a": "' + b"x" * limit + b'"}')
     return root / "huge.json"
 
 
-BAD_INPUTS: dict[str, tuple[Callable[[Path], Path], str]] = {
+#: Each bad input, made in a folder for a reader with a size limit, and what its line says.
+BAD_INPUTS: dict[str, tuple[Callable[[Path, int], Path], str]] = {
     "missing": (_missing, "cannot read"),
     "directory": (_directory, "directory"),
     "empty": (_empty, "empty"),
     "binary": (_binary, ""),
-    "too large": (_too_large, ""),
+    "too large": (_too_large, ""),  # over that reader's own limit
 }
-#: A key that is not a key is named as such, before any complaint about its permissions.
-KEY_WORDS = {"binary": "not a vcportable key file", "too large": "limit"}
-WORDS = {"binary": "not UTF-8", "too large": "limit"}
+#: Readers with a larger limit than a credential's (images, trust lists).
+LIMITS = {
+    "qr decode": MAX_IMAGE_BYTES,
+    "badge bake --image": MAX_IMAGE_BYTES,
+    "badge unbake": MAX_IMAGE_BYTES,
+    "trust show": MAX_LIST_FILE_BYTES,
+}
+#: Where a key is expected, a file that is not one is named as such, before any complaint
+#: about its permissions.
+KEY_READERS = {"issue --key", "present --holder-key", "did show", "key export"}
 
 
 @pytest.mark.parametrize("case", BAD_INPUTS)
@@ -137,14 +163,13 @@ def test_bad_input_is_exit_3_with_one_line(
     world: World, tmp_path: Path, reader: str, case: str
 ) -> None:
     make, words = BAD_INPUTS[case]
-    bad = make(tmp_path)
-    if "key" in reader and case in KEY_WORDS:
-        words = KEY_WORDS[case]
-    elif reader.startswith("verify") and case == "binary":
-        words = "PNG"  # verify reads images: it names what is wrong with this one
-    words = words or WORDS[case]
+    bad = make(tmp_path, LIMITS.get(reader, MAX_INPUT_BYTES))
+    if case == "binary" and reader in KEY_READERS:
+        words = "not a vcportable key file"
+    words = words or str(bad)  # what is wrong depends on what the command reads: name the file
     before = _snapshot(world.root)
-    assert_refused(cli_run(*world.argv(READERS[reader], input=str(bad))), EXIT_UNREADABLE, words)
+    argv = world.argv(READERS[reader], input=str(bad), out=str(tmp_path / "out.file"))
+    assert_refused(cli_run(*argv), EXIT_UNREADABLE, words)
     assert _snapshot(world.root) == before
 
 
@@ -181,6 +206,9 @@ WRITERS = {
         "--out",
         "{out}",
     ],  # fmt: skip
+    "key export": ["key", "export", "{key}", "--out", "{out}"],
+    "qr decode": ["qr", "decode", "{envelope}", "--out", "{out}"],
+    "badge unbake": ["badge", "unbake", "{badge}", "--out", "{out}"],
 }
 
 
@@ -225,6 +253,15 @@ def test_a_key_file_is_never_overwritten(
     proc = cli_run(*world.argv(WRITERS[writer], out=str(out)), "--force")
     assert_refused(proc, EXIT_UNWRITABLE, "key file")
     assert out.read_bytes() == before
+
+
+def test_a_new_key_never_replaces_any_file(tmp_path: Path) -> None:
+    """Key files have no --force at all: a key is written only where nothing is."""
+    out = tmp_path / "notes.txt"
+    out.write_text("precious")
+    proc = cli_run("key", "generate", "--out", str(out), "--no-passphrase")
+    assert_refused(proc, EXIT_UNWRITABLE, "already exists")
+    assert out.read_text() == "precious"
 
 
 @pytest.mark.parametrize("writer", WRITERS)
@@ -327,6 +364,10 @@ PRINTERS = {
     "present": ["present", "--credential", "{sd_jwt}", "--disclose", "credentialSubject.name"],
     "verify": ["verify", "{signed}"],
     "verify --json": ["verify", "--json", "{signed}"],
+    "did show": ["did", "show", "{key}"],
+    "key export": ["key", "export", "{key}"],
+    "qr decode": ["qr", "decode", "{envelope}"],
+    "badge unbake": ["badge", "unbake", "{badge}"],
     "--help": ["--help"],
 }
 
