@@ -129,10 +129,13 @@ def _panel(title: str, report: VerificationReport) -> RenderableType:
 
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="bold")
-    facts.add_column()
+    facts.add_column(overflow="fold")  # a long DID is wrapped, never cut short
     for label, value in fact_rows(report):
         facts.add_row(Text(label), Text(value))  # Text: credential content is never markup
     checks = Table(box=None, show_header=False, padding=(0, 1))
+    checks.add_column()
+    checks.add_column()
+    checks.add_column(overflow="fold")
     for check in report.checks:
         mark, colour = _MARKS[check.status]
         checks.add_row(Text(mark, style=colour), Text(check.id), Text(_check_message(check)))
