@@ -33,3 +33,15 @@ def write_atomic(path: Path, data: bytes, *, mode: int = 0o644, overwrite: bool 
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
         raise
+    _sync_folder(path.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename itself durable: after a power cut the folder names the new file.
+    Best effort: some file systems cannot sync a folder, and the data is already safe."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
