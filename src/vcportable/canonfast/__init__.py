@@ -85,9 +85,9 @@ def _run(document: Any, loader: Loader, compacted: bool, budget: Canonicalizatio
     if compacted:
         check_context(context)
     ctx = compiler.root(context)
-    emitter = Emitter(strict=compacted)
+    emitter = Emitter(strict=compacted, budget=budget)
     emitter.element(ctx, None, document, "", free=True, context_applied=True)
-    return emitter.canonical(budget)
+    return emitter.canonical()
 
 
 def _attempt(

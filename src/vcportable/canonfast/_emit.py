@@ -18,7 +18,13 @@ from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
 from typing import Any, Final
 
 from ..jsonld._numbers import _jcs  # the full path's JCS, as jsonld.js writes it
-from ..jsonld._rdfc import CanonicalizationBudget, _Rdfc10
+from ..jsonld._rdfc import (
+    DEFAULT_BUDGET,
+    CanonicalizationBudget,
+    _Rdfc10,
+    too_many_blank_nodes,
+    too_many_values,
+)
 from ._compacted import (
     check_context,
     check_selected,
@@ -194,18 +200,25 @@ class Emitter:
     ``Unsupported``, and the full path decides.
     """
 
-    __slots__ = ("blank", "count", "labels", "quads", "seen", "strict")
+    __slots__ = ("blank", "budget", "count", "labels", "pairs", "quads", "seen", "strict", "width")
 
-    def __init__(self, *, strict: bool = False) -> None:
+    def __init__(
+        self, *, strict: bool = False, budget: CanonicalizationBudget = DEFAULT_BUDGET
+    ) -> None:
         self.quads: list[_Quad] = []  # in order; a line twice when the document has two values
         self.seen: dict[Any, Any] = {}  # quad or (s, p, g, value identity) -> jsonld.js identity
         self.labels: dict[str, str] = {}  # document blank node ids -> local labels
         self.count = 0
         self.blank = False
         self.strict = strict
+        self.budget = budget
+        self.width: dict[tuple[str, str, str], int] = {}  # values added per (s, p, g)
+        self.pairs = 0  # the full path counts the same (jsonld._safe.value_pairs)
 
     def fresh(self) -> str:
         self.count += 1
+        if self.count > self.budget.max_blank_nodes:  # the RDFC port checks it too, later
+            raise too_many_blank_nodes(self.budget)
         self.blank = True
         return f"_:b{self.count}"
 
@@ -225,6 +238,11 @@ class Emitter:
         when they are the same RDF term (``"a"`` and ``"a"^^xsd:string``): two equal lines.
         """
         quad = (s, p, o, g)
+        width = self.width.get((s, p, g), 0)
+        self.width[(s, p, g)] = width + 1
+        self.pairs += width
+        if self.pairs > self.budget.max_value_pairs:
+            raise too_many_values(self.budget)
         if key is None:
             if quad not in self.seen:
                 self.seen[quad] = None
@@ -512,7 +530,7 @@ class Emitter:
 
     # -- canonical form ------------------------------------------------------------------------
 
-    def canonical(self, budget: CanonicalizationBudget) -> str:
+    def canonical(self) -> str:
         """RDFC-1.0 canonical N-Quads, as rdf-canonize 5 (lib/RDFC10.js) writes them.
 
         Blank nodes are labelled by their first-degree hashes. When two blank nodes share one
@@ -544,7 +562,7 @@ class Emitter:
                 digest = _hash_first_degree(node, mentioned)
                 if digest in by_hash:
                     return _Rdfc10(
-                        [(s, p, o, g or None, p[1:-1]) for s, p, o, g in quads], budget
+                        [(s, p, o, g or None, p[1:-1]) for s, p, o, g in quads], self.budget
                     ).run()
                 by_hash[digest] = node
             label = {by_hash[digest]: f"_:c14n{i}" for i, digest in enumerate(sorted(by_hash))}

@@ -167,6 +167,13 @@ class CanonicalizationBudget:
     max_ndegree_hash_calls: int = 256
     #: Permutations tried, over all calls.
     max_permutations: int = 4096
+    #: Pairs of values of one property of one node (n values make n(n-1)/2): JSON-LD's node
+    #: map (pyld) compares each new value with every earlier one, so a property with thousands
+    #: of values, or one node spread over thousands of objects, is quadratic.
+    max_value_pairs: int = 100_000
+    #: Distinct blank nodes (objects without ``id``, graphs, lists): hashing each is linear, and
+    #: a credential or presentation has a few dozen.
+    max_blank_nodes: int = 1024
 
 
 DEFAULT_BUDGET: Final = CanonicalizationBudget()
@@ -180,6 +187,7 @@ class _Rdfc10:
         hash_algorithm: str = "sha256",
     ) -> None:
         self.quads = quads
+        self.budget = budget
         # RDFC-1.0's hash is a parameter: the ECDSA suites use SHA-384 with P-384 keys.
         self.digest = {"sha256": hashlib.sha256, "sha384": hashlib.sha384}[hash_algorithm]
         self.calls_left = budget.max_ndegree_hash_calls
@@ -209,6 +217,8 @@ class _Rdfc10:
                     listed = self.bnode_quads.setdefault(term, [])
                     if not listed or listed[-1] is not quad:
                         listed.append(quad)
+        if len(self.bnode_quads) > self.budget.max_blank_nodes:
+            raise too_many_blank_nodes(self.budget)
 
         hash_to_bnodes: dict[str, list[str]] = {}
         for bnode in self.bnode_quads:
@@ -343,6 +353,20 @@ def _too_complex(why: str) -> CanonicalizationTooComplex:
     return CanonicalizationTooComplex(
         f"RDFC-1.0 work limit exceeded ({why}): the document's blank nodes are too complex "
         "to canonicalize"
+    )
+
+
+def too_many_values(budget: CanonicalizationBudget) -> CanonicalizationTooComplex:
+    return CanonicalizationTooComplex(
+        f"canonicalization work limit exceeded (over max_value_pairs={budget.max_value_pairs}): "
+        "a node has too many values for one property"
+    )
+
+
+def too_many_blank_nodes(budget: CanonicalizationBudget) -> CanonicalizationTooComplex:
+    return CanonicalizationTooComplex(
+        f"canonicalization work limit exceeded (over max_blank_nodes={budget.max_blank_nodes})"
+        ": the document has too many blank nodes (objects without an id)"
     )
 
 

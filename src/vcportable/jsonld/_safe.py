@@ -31,6 +31,7 @@ from ._rdfc import (
     _object_term,
     _Quad,
     _Rdfc10,
+    too_many_values,
 )
 
 RdfDirection = Literal["i18n-datatype"] | None
@@ -364,6 +365,8 @@ def canonize(
     with _pyld_errors():
         with loader._pyld_lock:
             expanded = processor.expand(dict(document), options)
+        if value_pairs(expanded) > budget.max_value_pairs:
+            raise too_many_values(budget)
         if compacted:
             check_compacted(
                 document,
@@ -374,6 +377,39 @@ def canonize(
         with loader._pyld_lock:
             quads = processor.dataset(expanded, options)
     return _Rdfc10(quads, budget).run()
+
+
+def value_pairs(expanded: Any) -> int:
+    """The node map's work: for each (graph, node, property), n values make n(n-1)/2 pairs.
+
+    Counted on the expanded form the way the fast path counts the quads it adds, so both
+    paths refuse the same documents: nodes with the same ``@id`` in one graph are one node,
+    a node without ``@id`` is its own, ``@graph`` containers open graphs of their own.
+    """
+    counts: dict[tuple[Any, Any, str], int] = {}
+    pairs = 0
+    stack: list[tuple[Any, Any]] = [(node, "@default") for node in expanded]
+    while stack:
+        item, graph = stack.pop()
+        if not isinstance(item, dict) or "@value" in item:
+            continue
+        if "@list" in item:
+            stack.extend((member, graph) for member in item["@list"])
+            continue
+        subject = item.get("@id")
+        if not isinstance(subject, str):
+            subject = id(item)
+        for key, values in item.items():
+            if key == "@graph":
+                stack.extend((member, subject) for member in values)
+            elif key == "@type" or not key.startswith("@"):
+                slot = (graph, subject, key)
+                count = counts.get(slot, 0)
+                pairs += count * len(values) + len(values) * (len(values) - 1) // 2
+                counts[slot] = count + len(values)
+                if key != "@type":
+                    stack.extend((value, graph) for value in values)
+    return pairs
 
 
 def _options(loader: DocumentLoader, rdf_direction: RdfDirection) -> dict[str, Any]:
