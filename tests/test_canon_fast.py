@@ -929,6 +929,88 @@ def test_generated_coverage_is_meaningful() -> None:
 
 
 # ------------------------------------------------------------------------------------------
+# Value objects: every spelling of a literal, repeated and mixed (issue 7)
+# ------------------------------------------------------------------------------------------
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+VALUE_CONTEXT = [
+    VC2,
+    {
+        "@vocab": "https://example.org/vocab#",
+        "xsd": XSD,
+        "count": {"@id": "https://example.org/count", "@type": "xsd:integer"},
+        "label": {"@id": "https://example.org/label", "@language": "en"},
+        "when": {"@id": "https://example.org/when", "@type": "xsd:dateTime"},
+    },
+]
+_SCALARS = st.one_of(
+    st.sampled_from(["a", "A", "1", "true", "2024-01-01T00:00:00Z", ""]),
+    st.integers(-3, 3),
+    st.sampled_from([1.0, 0.5, -2.5, 1e20]),
+    st.booleans(),
+)
+_TYPES = st.sampled_from(
+    [None, "xsd:string", "xsd:integer", "xsd:boolean", "xsd:dateTime", f"{XSD}string", "ex:t"]
+)
+
+
+@st.composite
+def _value(draw: st.DrawFn) -> Any:
+    value = draw(_SCALARS)
+    form = draw(st.sampled_from(["plain", "object", "typed", "language", "direction", "node"]))
+    if form == "plain":
+        return value
+    if form == "node":
+        return {"note": value}
+    literal: dict[str, Any] = {"@value": value}
+    if form == "typed" and (datatype := draw(_TYPES)) is not None:
+        literal["@type"] = datatype
+    if form in ("language", "direction") and isinstance(value, str):
+        literal["@language"] = draw(st.sampled_from(["en", "EN", "de-CH", "de-ch"]))
+        if form == "direction":
+            literal["@direction"] = draw(st.sampled_from(["ltr", "rtl"]))
+    return literal
+
+
+@settings(settings.get_profile("canon-fast"))
+@given(st.lists(st.tuples(st.sampled_from(["p", "count", "label", "when"]), _value()), max_size=8))
+def test_value_objects_agree_with_full_path(values: list[tuple[str, Any]]) -> None:
+    """Fast == full (or the fast path declines) for value objects with and without
+    ``@type``/``@language``/``@direction``, repeated values and arrays mixing the forms:
+    ``"a"`` and ``{"@value": "a", "@type": "xsd:string"}`` are two lines in both."""
+    document: dict[str, Any] = {
+        "@context": VALUE_CONTEXT,
+        "type": "VerifiableCredential",
+        "credentialSubject": {"id": "did:example:s"},
+    }
+    subject = document["credentialSubject"]
+    for key, value in values:
+        subject.setdefault(key, []).append(value)
+        if len(values) % 2:  # also repeat each value once, in the same array
+            subject[key].append(copy.deepcopy(value))
+    fast, full = check(document)
+    event("fast path" if fast is not None else "full path" if full is not None else "refused")
+    strict = canonfast.canonize_fast(document, LOADER, compacted=True)
+    if strict is not None:
+        assert strict == fast == jsonld.canonize(document, LOADER, compacted=True)
+
+
+def test_string_and_explicit_xsd_string_are_two_lines() -> None:
+    doc = {
+        "@context": VALUE_CONTEXT,
+        "type": "VerifiableCredential",
+        "p": ["a", {"@value": "a", "@type": "xsd:string"}],
+        "count": [1, {"@value": 1, "@type": "xsd:integer"}, "1"],
+    }
+    text = assert_fast(doc)
+    assert text.count('<https://example.org/vocab#p> "a" .') == 2
+    assert (
+        text.count('<https://example.org/count> "1"^^<http://www.w3.org/2001/XMLSchema#integer> .')
+        == 2
+    )
+
+
+# ------------------------------------------------------------------------------------------
 # Against rdf-canonize itself (jsonld.js 9 + rdf-canonize 5)
 # ------------------------------------------------------------------------------------------
 
