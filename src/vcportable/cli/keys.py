@@ -307,9 +307,9 @@ def key_import(
     Example:
       vcportable key import walt-key.jwk --out board.key --passphrase-env BOARD_PASSPHRASE
     """
+    from ..codec.json import parse_json
     from ..dids import did_jwk_document
     from ..errors import InputError
-    from ..jsonutil import parse_json
     from ..keys import KeyPair, passphrase_from_env
 
     data = read_input(source, MAX_KEY_FILE_BYTES)

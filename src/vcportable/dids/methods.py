@@ -14,8 +14,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from vcportable.codec.base64url import b64url_decode, b64url_encode
+from vcportable.codec.json import parse_json
 from vcportable.errors import InputError, ResolutionError
-from vcportable.jsonutil import parse_json
 from vcportable.keys import PublicKey
 
 from .document import PURPOSES, ControllerDocument

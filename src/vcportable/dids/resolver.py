@@ -15,8 +15,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
+from vcportable.codec.json import parse_json
 from vcportable.errors import InputError, ResolutionError
-from vcportable.jsonutil import parse_json
 
 from .document import ControllerDocument
 from .methods import did_web_segments, resolve_did_jwk, resolve_did_key

@@ -31,9 +31,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from vcportable.codec.base64url import b64url_decode, b64url_encode
+from vcportable.codec.json import parse_json
 from vcportable.errors import InputError, KeyFileError
 from vcportable.fileutil import write_atomic
-from vcportable.jsonutil import parse_json
 
 from .material import KeyPair, PublicKey
 
