@@ -537,3 +537,53 @@ def test_rotated_did_web_document_keeps_the_previous_key_for_old_credentials(
     method = find_method(document, old.key_id, "assertionMethod")
     method.public_key.verify(signed_before, b"old credential")
     assert find_method(document, None, "authentication").id == new.key_id
+
+
+def _forged_vc_jwt(did: str, kid: str) -> str:
+    """A vc+jwt "issued" by ``did`` whose signature is (R = identity, S = 0): valid under the
+    small-order key for any content, if the key were accepted."""
+    header = {"alg": "EdDSA", "typ": "vc+jwt", "kid": kid}
+    payload = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "issuer": did,
+        "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": {"id": "did:example:maria", "name": "anything at all"},
+    }
+    parts = [b64url_encode(json.dumps(part).encode()) for part in (header, payload)]
+    return ".".join([*parts, b64url_encode(FORGED)])
+
+
+@pytest.mark.parametrize("method", ["did:key", "did:jwk"])
+def test_a_forgery_under_a_small_order_key_does_not_verify(method: str) -> None:
+    from vcportable.verifier import Verifier
+
+    did = _small_order_dids()[method]
+    kid = f"{did}#0" if method == "did:jwk" else f"{did}#{did.removeprefix('did:key:')}"
+    report = Verifier().verify(_forged_vc_jwt(did, kid).encode())
+    assert not report.verified
+    assert "INVALID_KEY" in {c.code for c in report.checks}
+
+
+def test_a_data_integrity_forgery_under_a_small_order_key_does_not_verify() -> None:
+    from vcportable.verifier import Verifier
+
+    did = _small_order_dids()["did:key"]
+    credential = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "issuer": did,
+        "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": {"id": "did:example:maria"},
+        "proof": {
+            "type": "DataIntegrityProof",
+            "cryptosuite": "eddsa-jcs-2022",
+            "created": "2026-01-01T00:00:00Z",
+            "verificationMethod": f"{did}#{did.removeprefix('did:key:')}",
+            "proofPurpose": "assertionMethod",
+            "proofValue": "z" + base58.b58encode(FORGED).decode(),
+        },
+    }
+    report = Verifier().verify(json.dumps(credential).encode())
+    assert not report.verified
+    assert "INVALID_KEY" in {c.code for c in report.checks}
