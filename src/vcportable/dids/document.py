@@ -47,7 +47,10 @@ class VerificationMethod:
 
 @dataclass(frozen=True)
 class ControllerDocument:
-    """A parsed controller document; ``raw`` is the JSON it came from."""
+    """A parsed controller document; ``raw`` is the JSON it came from.
+
+    Resolvers cache documents and hand the same object to every caller: treat it as read-only.
+    """
 
     id: str
     verification_methods: dict[str, VerificationMethod]
