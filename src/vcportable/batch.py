@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -197,6 +198,7 @@ def issue_batch(
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StorageError(f"cannot create {out_dir}: {exc.strerror or exc}") from None
+    _remove_leftovers(out_dir)
     result = BatchResult(skipped=list(checked.problems))
     good = (
         r
@@ -274,6 +276,18 @@ def _record_chunk(
         if records:
             store.record(connection, records, at=at)
     return records, list(before.values())
+
+
+def _remove_leftovers(out_dir: Path) -> None:
+    """Temporary files of a run that was killed while writing (``write_atomic`` names them
+    ``.<name>.<random>.tmp``); only those older than this run, so a run writing into the same
+    folder right now keeps its own."""
+    started = time.time()
+    for pattern in (".*.json.*.tmp", ".*.jwt.*.tmp"):
+        for path in out_dir.glob(pattern):
+            with contextlib.suppress(OSError):
+                if path.stat().st_mtime < started:
+                    path.unlink()
 
 
 def _write(path: Path, text: str) -> None:
