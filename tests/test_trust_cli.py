@@ -156,7 +156,9 @@ def test_build_sign_verify_and_show_a_list(tmp_path: Path, boards: list[str]) ->
     for step in steps:
         result = run(*step)
         assert result.exit_code == 0, result.output
+    assert run("trust", "bump", listing, "--issued", "2026-01-01T00:00:00Z").exit_code == 0
     data = json.loads(Path(listing).read_text())
+    assert (data["sequence"], data["nextUpdate"]) == (2, "2026-01-31T00:00:00Z")
     assert data["issuers"][0]["keys"][0]["id"] == RIVERSIDE_BUILD + "#key-1"
     assert data["agreements"][0]["scope"]["alignments"] == ["ESCO:71*"]
     assert data["catalogue"][0]["codes"] == ["ESCO:7115.1"]

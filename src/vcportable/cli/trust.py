@@ -470,6 +470,30 @@ def catalogue_add(
     _edit(file, lambda d: d.setdefault("catalogue", []).append(entry))
 
 
+@trust.command("bump")
+@click.argument("file", metavar="FILE")
+@click.option("--issued", metavar="ISO-TIME", help="Issue time (default: now).")
+@click.option(
+    "--valid-days",
+    type=click.IntRange(1, 3660),
+    default=30,
+    show_default=True,
+    help="Days until nextUpdate.",
+)
+def trust_bump(file: str, issued: str | None, valid_days: int) -> None:
+    """Prepare the next publication: sequence + 1, new issued and nextUpdate."""
+    from ..clock import SystemClock
+
+    start = _instant(issued, "--issued") or SystemClock().now()
+
+    def change(data: dict[str, Any]) -> None:
+        data["sequence"] += 1
+        data["issued"] = _iso(start)
+        data["nextUpdate"] = _iso(start + timedelta(days=valid_days))
+
+    _edit(file, change)
+
+
 @trust.command("sign")
 @click.argument("file", metavar="FILE")
 @click.option(
