@@ -18,6 +18,7 @@ Regenerate the committed fixture (needs node and the harness)::
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import os
 import random
@@ -34,7 +35,7 @@ from hypothesis import strategies as st
 
 from conftest import require_harness
 from vcportable import canonfast, jsonld
-from vcportable.errors import VcPortableError
+from vcportable.errors import CanonicalizationTooComplex, VcPortableError
 
 ROOT = Path(__file__).resolve().parents[1]
 VECTORS = ROOT / "tests" / "vectors"
@@ -1008,6 +1009,36 @@ def test_string_and_explicit_xsd_string_are_two_lines() -> None:
         text.count('<https://example.org/count> "1"^^<http://www.w3.org/2001/XMLSchema#integer> .')
         == 2
     )
+
+
+# ------------------------------------------------------------------------------------------
+# The work budget: both paths count the same
+# ------------------------------------------------------------------------------------------
+
+
+def _least_budget(canonize: Any, document: dict[str, Any], field: str) -> int:
+    """The smallest value of ``field`` with which ``canonize`` does not run out of budget."""
+    low, high = 0, 1 << 20
+    while low < high:
+        middle = (low + high) // 2
+        budget = dataclasses.replace(jsonld.DEFAULT_BUDGET, **{field: middle})
+        try:
+            canonize(document, LOADER, budget=budget)
+        except CanonicalizationTooComplex:
+            low = middle + 1
+        else:
+            high = middle
+    return low
+
+
+@pytest.mark.parametrize("field", ["max_values", "max_value_pairs", "max_blank_nodes"])
+def test_budget_counts_agree_with_full_path(field: str) -> None:
+    documents = [doc for _, doc in vector_documents()[:40:4]] + seeded_documents(12, seed=7)
+    for document in documents:
+        if canonfast.canonize_fast(document, LOADER) is None:
+            continue
+        fast = _least_budget(canonfast.canonize_fast, document, field)
+        assert fast == _least_budget(jsonld.canonize, document, field), json.dumps(document)
 
 
 # ------------------------------------------------------------------------------------------

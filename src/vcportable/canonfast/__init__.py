@@ -10,7 +10,9 @@ the proper errors::
         text = jsonld.canonize(document, loader)
 
 :func:`explain` says why a document falls back, :func:`stats` counts, :func:`cache_info` reports
-the size of the (bounded) compiled-context cache.
+the size of the (bounded) compiled-context cache. With ``compacted=True`` (what
+:func:`vcportable.jsonld.canonize_signed` asks for) the walk also proves that the document is in
+compacted form for its own contexts (:mod:`._compacted`), and declines whatever it cannot prove.
 
 Why it is fast: nearly all of pyld's time goes into re-processing ~25 KB of contexts and into a
 generic expansion. Here
@@ -26,10 +28,16 @@ generic expansion. Here
    quads directly with node-map semantics and the JSON-LD-to-RDF literal forms;
 3. blank nodes get their canonical labels from RDFC-1.0's first-degree hashes, and the quads are
    written with rdf-canonize's escaping and sorted. When two blank nodes share a first-degree
-   hash (N-degree hashing would decide), the document goes to the full path. pyoxigraph's
-   ``Dataset.canonicalize`` is not used: 0.5.13 labels such ties differently from rdf-canonize
-   when blank nodes name graphs (a verifiable presentation of two similar credentials), and the
-   first-degree phase in Python is faster than the round trip through it.
+   hash (N-degree hashing decides), the quads go to the full path's port of rdf-canonize
+   (``jsonld._rdfc``), under the same work budget: its result depends only on the dataset.
+   pyoxigraph's ``Dataset.canonicalize`` is not used: 0.5.13 labels such ties differently from
+   rdf-canonize when blank nodes name graphs (a verifiable presentation of two similar
+   credentials), and the first-degree phase in Python is faster than the round trip through it.
+
+A property keeps every value that pyld and jsonld.js keep: two values are one when their JSON-LD
+identity (``@value`` of the same JSON type, ``@type`` as written, ``@language``) is equal, so
+``"a"`` and ``{"@value": "a", "@type": "xsd:string"}`` are two equal N-Quads lines, as both write
+them; where pyld and jsonld.js would disagree (two equal ``@json`` structures) it declines.
 
 Exactness over coverage: anything outside the modelled subset raises an internal ``Unsupported``
 internally, and the fast path answers ``None``. The subset excludes, on purpose, every corner
@@ -39,7 +47,7 @@ defined, relative or unusual IRIs (only absolute IRIs of printable ASCII without
 ``@index``, ``@reverse``, ``@nest``, ``@included``, explicit ``@graph``/``@list``/``@set``
 objects, index/id/type maps, ``@direction``, invalid BCP 47 tags, numbers JavaScript reads
 differently (integers it cannot represent, tiny doubles, rounding ties, 1e21 and beyond), strings
-typed ``xsd:double``, duplicate literals that the two implementations deduplicate differently,
+typed ``xsd:double``, equal ``@json`` structures repeated on one property,
 lone surrogates, strings where JavaScript's UTF-16 sort order differs from code-point order
 (astral characters next to U+E000..U+FFFF), contexts with ``@import`` or keyword-like terms.
 """

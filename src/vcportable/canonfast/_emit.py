@@ -24,6 +24,7 @@ from ..jsonld._rdfc import (
     _Rdfc10,
     too_many_blank_nodes,
     too_many_values,
+    too_many_values_in_document,
 )
 from ._compacted import (
     check_context,
@@ -103,10 +104,11 @@ def _number(value: int | float, datatype: str | None) -> tuple[str, str, Any]:
     return str(int(value)), datatype or _XSD_INTEGER, ("n", float(value))
 
 
-def _check_json(value: Any) -> None:
-    """Values whose JCS form the fast path models (the full path decides the rest)."""
+def _check_json(value: Any) -> int:
+    """Values whose JCS form the fast path models (the full path decides the rest); returns
+    the number of members and items inside ``value`` (the budget counts them)."""
     if isinstance(value, str) or value is None or isinstance(value, bool):
-        return
+        return 0
     if isinstance(value, int):
         if abs(value) >= _MAX_SAFE_INTEGER:
             raise Unsupported("number beyond 2^53")
@@ -114,28 +116,28 @@ def _check_json(value: Any) -> None:
         if not math.isfinite(value) or abs(value) >= _MAX_SAFE_INTEGER:
             raise Unsupported("unusual number in @json")
     elif isinstance(value, list):
-        for item in value:
-            _check_json(item)
+        return len(value) + sum(_check_json(item) for item in value)
     elif isinstance(value, dict):
         if "@context" in value:  # the full path checks every @context, even inside @json
             raise Unsupported("@context inside @json")
-        for item in value.values():
-            _check_json(item)
+        return len(value) + sum(_check_json(item) for item in value.values())
     else:
         raise Unsupported("not JSON")
+    return 0
 
 
-def _json_literal(value: Any) -> tuple[str, Any]:
-    """N-Quads literal and identity of an ``@json`` value. pyld compares structures with
-    Python's ``==`` (so ``[true]`` equals ``[1]``), jsonld.js by reference (never equal)."""
+def _json_literal(value: Any) -> tuple[str, Any, int]:
+    """N-Quads literal, identity and number of JSON values inside an ``@json`` value. pyld
+    compares structures with Python's ``==`` (so ``[true]`` equals ``[1]``), jsonld.js by
+    reference (never equal)."""
     if value is None:
         raise Unsupported("null @json value")
-    _check_json(value)
+    objects = _check_json(value)
     term = f'"{_escape(_jcs(value))}"^^<{_RDF_JSON}>'
     if isinstance(value, dict | list):
-        return term, (("j", _python_equality(value)), object())
+        return term, (("j", _python_equality(value)), object()), objects
     kind = ("b", value) if isinstance(value, bool) else ("v", value)
-    return term, ((*kind, "@json"),) * 2
+    return term, ((*kind, "@json"),) * 2, objects
 
 
 def _python_equality(value: Any) -> str:
@@ -200,7 +202,18 @@ class Emitter:
     ``Unsupported``, and the full path decides.
     """
 
-    __slots__ = ("blank", "budget", "count", "labels", "pairs", "quads", "seen", "strict", "width")
+    __slots__ = (
+        "blank",
+        "budget",
+        "count",
+        "labels",
+        "values",
+        "pairs",
+        "quads",
+        "seen",
+        "strict",
+        "width",
+    )
 
     def __init__(
         self, *, strict: bool = False, budget: CanonicalizationBudget = DEFAULT_BUDGET
@@ -214,6 +227,14 @@ class Emitter:
         self.budget = budget
         self.width: dict[tuple[str, str, str], int] = {}  # values added per (s, p, g)
         self.pairs = 0  # the full path counts the same (jsonld._safe.value_pairs)
+        self.values = 0  # and these (jsonld._safe.json_values)
+
+    def counted(self, values: int) -> None:
+        """Count JSON values (members and items outside ``@context``) as the full path does
+        before pyld."""
+        self.values += values
+        if self.values > self.budget.max_values:
+            raise too_many_values_in_document(self.budget)
 
     def fresh(self) -> str:
         self.count += 1
@@ -273,6 +294,7 @@ class Emitter:
         ``free`` is set for top-level objects and the contents of ``@graph`` containers, which
         must be node objects with at least one property besides ``@id``.
         """
+        self.counted(len(element) - ("@context" in element))
         scoped = ctx.term(prop).scoped if prop is not None else None
         # revert type-scoped contexts unless this is a value object or a node reference
         revert = not context_applied  # the top-level context is applied after this step
@@ -316,6 +338,7 @@ class Emitter:
             types = [value] if isinstance(value, str) else value
             if not isinstance(types, list) or not types:
                 raise Unsupported("unusual @type value")
+            self.counted(_items(value))
             for name in sorted(types):
                 if not isinstance(name, str):
                     raise Unsupported("unusual @type value")
@@ -407,7 +430,9 @@ class Emitter:
             if ctx.expand_vocab(name) == "@json":
                 if type_ctx.expand_vocab(name) != "@json":
                     raise Unsupported("ambiguous @json")
-                return _json_literal(value)
+                literal, identity, objects = _json_literal(value)
+                self.counted(objects)
+                return literal, identity
             datatype = type_ctx.expand_vocab(name)
             if datatype is None or datatype in KEYWORDS:
                 raise Unsupported("unusual datatype")
@@ -469,13 +494,15 @@ class Emitter:
         if term.type == "@json":
             if container - {"@set"}:
                 raise Unsupported("@json in a container")
-            literal, key = _json_literal(value)
-            self.add(subject, predicate, literal, graph, key)
+            literal, identity, objects = _json_literal(value)
+            self.counted(objects)
+            self.add(subject, predicate, literal, graph, identity)
             return
         if "@language" in container and isinstance(value, dict):
             self.language_map(ctx, inner, subject, key, predicate, value, graph)
             return
         values = value if isinstance(value, list) else [value]
+        self.counted(_items(value))
         if self.strict:
             check_values(inner, term, values)
             if ctx.inverse().counts.get(iri, 0) > 1:
@@ -514,6 +541,7 @@ class Emitter:
         value: dict[str, Any],
         graph: str,
     ) -> None:
+        self.counted(len(value) + sum(_items(texts) for texts in value.values()))
         if ctx.term(key).direction is not None:
             raise Unsupported("@direction")
         if not value:
@@ -577,6 +605,13 @@ class Emitter:
             ]
         lines.sort()
         return "".join(lines)
+
+
+def _items(value: Any) -> int:
+    """Items of an array, nested arrays' included (0 for a single value)."""
+    if not isinstance(value, list):
+        return 0
+    return len(value) + sum(_items(item) for item in value if isinstance(item, list))
 
 
 def _flatten(values: list[Any]) -> Iterator[Any]:

@@ -101,6 +101,7 @@ class _Comparer:
             "processingMode": "json-ld-1.1",
             "compactArrays": True,
             "compactToRelative": False,
+            "skipExpansion": True,  # the full path expanded it already
         }
 
     def document(self, document: Mapping[str, Any], expanded: Any, path: str) -> None:

@@ -174,6 +174,9 @@ class CanonicalizationBudget:
     #: Distinct blank nodes (objects without ``id``, graphs, lists): hashing each is linear, and
     #: a credential or presentation has a few dozen.
     max_blank_nodes: int = 1024
+    #: JSON values (object members and array items) outside ``@context``, counted before any
+    #: JSON-LD processing: pyld spends some 20 microseconds on each (the full path's cost).
+    max_values: int = 15_000
 
 
 DEFAULT_BUDGET: Final = CanonicalizationBudget()
@@ -360,6 +363,13 @@ def too_many_values(budget: CanonicalizationBudget) -> CanonicalizationTooComple
     return CanonicalizationTooComplex(
         f"canonicalization work limit exceeded (over max_value_pairs={budget.max_value_pairs}): "
         "a node has too many values for one property"
+    )
+
+
+def too_many_values_in_document(budget: CanonicalizationBudget) -> CanonicalizationTooComplex:
+    return CanonicalizationTooComplex(
+        f"canonicalization work limit exceeded (over max_values={budget.max_values}): "
+        "the document has too many JSON values"
     )
 
 

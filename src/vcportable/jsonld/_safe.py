@@ -32,6 +32,7 @@ from ._rdfc import (
     _Quad,
     _Rdfc10,
     too_many_values,
+    too_many_values_in_document,
 )
 
 RdfDirection = Literal["i18n-datatype"] | None
@@ -360,6 +361,8 @@ def canonize(
     if compacted:
         refuse_inline_vocab(document)
     _walk_contexts(document, loader, strict=True)
+    if json_values(document) > budget.max_values:
+        raise too_many_values_in_document(budget)
     processor = _SafeProcessor(rdf_direction, loader._processed)
     options = _options(loader, rdf_direction)
     with _pyld_errors():
@@ -377,6 +380,23 @@ def canonize(
         with loader._pyld_lock:
             quads = processor.dataset(expanded, options)
     return _Rdfc10(quads, budget).run()
+
+
+def json_values(document: Any) -> int:
+    """JSON values below the top: object members and array items, outside ``@context``
+    (the fast path counts the same as it walks)."""
+    count = 0
+    stack: list[Any] = [document]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            members = [value for key, value in item.items() if key != "@context"]
+            count += len(members)
+            stack.extend(members)
+        elif isinstance(item, list):
+            count += len(item)
+            stack.extend(item)
+    return count
 
 
 def value_pairs(expanded: Any) -> int:
