@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from ..keys import PublicKey
     from ..models.report import VerificationReport
     from ..trust.model import TrustList
-    from ..trust.signing import GovernanceAnchor
+    from ..trust.signing import GovernanceAnchor, SignedTrustList
 
 __all__ = ["TrustSetup", "trust", "trust_options", "trust_setup", "verdict_line", "verifier"]
 
@@ -100,19 +100,30 @@ def _anchor(keys: Sequence[str], threshold: int | None) -> GovernanceAnchor:
     return GovernanceAnchor(public, threshold if threshold is not None else len(public))
 
 
-def _load_list(path: str) -> TrustList:
-    """An unsigned list file, validated."""
+def _read_list(path: str) -> tuple[TrustList, SignedTrustList | None]:
+    """A list file, signed (JWS JSON; signatures not checked here) or not, validated."""
     from ..errors import InputError
     from ..jsonutil import parse_json
     from ..trust.model import parse_trust_list
+    from ..trust.signing import SignedTrustList
 
+    data = read_input(path, MAX_LIST_FILE_BYTES)
     try:
-        value = parse_json(read_input(path, MAX_LIST_FILE_BYTES), max_bytes=MAX_LIST_FILE_BYTES)
+        value = parse_json(data, max_bytes=MAX_LIST_FILE_BYTES, what=path)
     except InputError as exc:
-        raise Unreadable(f"{path}: {exc.message}") from None
-    if isinstance(value, dict) and "signatures" in value:
+        raise Unreadable(exc.message) from None
+    if isinstance(value, dict) and {"payload", "signatures"} <= value.keys():
+        signed = SignedTrustList.parse(data)
+        return signed.trust_list(), signed
+    return parse_trust_list(value), None
+
+
+def _load_list(path: str) -> TrustList:
+    """An unsigned list file, validated (the files the editing commands change)."""
+    trust_list, signed = _read_list(path)
+    if signed is not None:
         raise click.UsageError(f"{path} is a signed list; edit the unsigned list and sign again")
-    return parse_trust_list(value)
+    return trust_list
 
 
 def _save_list(path: str, data: dict[str, Any], *, force: bool = True) -> TrustList:
@@ -511,16 +522,13 @@ def trust_sign(
     file: str, keys: tuple[str, ...], passphrase_env: str | None, out: str, force: bool
 ) -> None:
     """Sign the list FILE with one or more board keys; FILE may be a signed list, to co-sign."""
-    from ..trust.signing import SignedTrustList, sign_trust_list
+    from ..trust.signing import sign_trust_list
 
     pairs = [load_key(k, passphrase_env) for k in keys]
-    data = read_input(file, MAX_LIST_FILE_BYTES)
-    if b'"signatures"' in data:
-        signed = SignedTrustList.parse(data)
-        trust_list = signed.trust_list()
+    trust_list, signed = _read_list(file)
+    if signed is not None:
         output = signed.with_signatures(pairs)
     else:
-        trust_list = _load_list(file)
         output = sign_trust_list(trust_list, pairs)
     governance = set(trust_list.governance.public_keys())
     strangers = [k.key_id for k in pairs if k.public_key not in governance]
@@ -579,11 +587,9 @@ def trust_verify(
 def trust_show(file: str, lang: str | None, as_json: bool) -> None:
     """Show a list (signed or not; signatures are checked by `trust verify`) as tables."""
     from ..i18n import pick_text
-    from ..trust.signing import SignedTrustList
 
-    data = read_input(file, MAX_LIST_FILE_BYTES)
-    signed = b'"signatures"' in data
-    trust_list = SignedTrustList.parse(data).trust_list() if signed else _load_list(file)
+    trust_list, signed_list = _read_list(file)
+    signed = signed_list is not None
     if as_json:
         echo(json.dumps(trust_list.to_json_dict(), indent=2, ensure_ascii=False))
         return

@@ -80,6 +80,11 @@ class TrustListCache:
         if pinned_signed is None:
             signed.require(anchor)
             trust_list = signed.trust_list()
+        elif signed.payload == pinned_signed.payload:
+            # The pinned list itself (a verifier starting up): one parse, its own signatures.
+            trust_list = signed.trust_list()
+            signed.require(anchor_of(trust_list.governance))
+            return trust_list
         else:
             pinned = pinned_signed.trust_list()
             trust_list = self._successor(signed, pinned)
