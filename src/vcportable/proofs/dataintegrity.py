@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-import base58
 import rfc8785
 
 from .. import jsonld
 from ..clock import format_datetime
+from ..codec.multibase import multibase_decode, multibase_encode
 from ..errors import CanonicalizationError, ConfigurationError, InputError, InvalidSignature
 from ..keys import KeyPair, KeyType, PublicKey
 from .nquads import canonicalize_quads, quads_of
@@ -239,21 +239,12 @@ def proof_configuration(document: Mapping[str, Any], proof: Mapping[str, Any]) -
 
 
 def encode_signature(signature: bytes) -> str:
-    return "z" + base58.b58encode(signature).decode("ascii")
+    return multibase_encode(signature)
 
 
 def decode_signature(proof_value: Any) -> bytes:
     """Decode a base58btc multibase ``proofValue``; InputError when it is not one."""
-    if (
-        not isinstance(proof_value, str)
-        or not proof_value.startswith("z")
-        or len(proof_value) > 512
-    ):
-        raise InputError("proofValue must be a base58btc multibase string (starting with 'z')")
-    try:
-        return bytes(base58.b58decode(proof_value[1:]))
-    except ValueError:
-        raise InputError("proofValue is not valid base58btc") from None
+    return multibase_decode(proof_value, what="proofValue", max_chars=512)
 
 
 def add_proof(
