@@ -445,3 +445,17 @@ def test_key_files_refuse_the_same_json(name: str, tmp_path: Path) -> None:
     path.write_text(_with_bad_member(path.read_text(), name))
     with pytest.raises(KeyFileError):
         read_key_file_info(path)
+
+
+@pytest.mark.parametrize("suffix", [" ", "\n", "0"])
+def test_a_proof_value_has_one_spelling(suffix: str) -> None:
+    # The pure-Python base58 package stripped trailing whitespace: " " still verified.
+    from conftest import unsigned_sample
+    from vcportable.issuer import Issuer
+
+    signed = Issuer(ISSUER, clock=FixedClock(NOW)).issue(unsigned_sample())
+    verifier = Verifier(clock=FixedClock(NOW))
+    assert verifier.verify(signed).verified
+    signed["proof"]["proofValue"] += suffix
+    report = verifier.verify(signed)
+    assert not report.verified and Code.MALFORMED in report.codes(), report.checks
