@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -129,6 +130,19 @@ def test_damaged_badges_are_not_unbaked(image: bytes, message: str) -> None:
 def test_images_that_cannot_be_baked(image: bytes, message: str) -> None:
     with pytest.raises(EnvelopeError, match=message):
         bake(image, "{}")
+
+
+def test_hostile_badges_cost_linear_time() -> None:
+    start = time.perf_counter()
+    many_cdata = b"<![CDATA[x]]>" * 50_000 + b"<![CDATA[" * 50_000
+    svg = b"<svg><openbadges:credential>" + many_cdata + b"</openbadges:credential></svg>"
+    with pytest.raises(EnvelopeError, match="unclosed CDATA"):
+        unbake(svg)
+    plain = png_badge()
+    empty_chunk = b"\0\0\0\0tEXt\0\0\0\0"
+    many_chunks = plain[:33] + empty_chunk * 200_000 + plain[33:]
+    assert unbake(many_chunks) is None
+    assert time.perf_counter() - start < 5
 
 
 def test_svg_with_no_baked_credential_is_named() -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import struct
 import zlib
+from collections.abc import Iterator
 from html import escape, unescape
 from typing import Final
 
@@ -33,7 +34,8 @@ _ELEMENT: Final = re.compile(
     r"""<openbadges:credential\b((?:[^>"']|"[^"]*"|'[^']*')*?)(/?)>""", re.IGNORECASE
 )
 _VERIFY: Final = re.compile(r"""\bverify\s*=\s*(?:"([^"]*)"|'([^']*)')""")
-_CDATA: Final = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.DOTALL)
+_CDATA_START: Final = "<![CDATA["
+_CDATA_END: Final = "]]>"
 _END: Final = "</openbadges:credential>"
 
 
@@ -80,21 +82,20 @@ def _check_sizes(image: bytes, credential: str) -> None:
 # PNG
 
 
-def _chunks(png: bytes) -> list[tuple[int, bytes, bytes]]:
-    """(offset, type, data) of each chunk up to IEND; EnvelopeError for a damaged file."""
-    found = []
+def _chunks(png: bytes) -> Iterator[tuple[int, bytes, int]]:
+    """(offset, type, length) of each chunk up to IEND, lazily: a file of a million empty
+    chunks costs time, not memory. EnvelopeError for a damaged file."""
     pos = len(PNG_SIGNATURE)
     while True:
         if pos + 8 > len(png):
             raise EnvelopeError("the PNG is truncated (it ends before its IEND chunk)")
         length, kind = struct.unpack(">I4s", png[pos : pos + 8])
-        end = pos + 12 + length
-        if end > len(png):
+        if pos + 12 + length > len(png):
             raise EnvelopeError(f"the PNG is truncated inside its {kind!r} chunk")
-        found.append((pos, kind, png[pos + 8 : pos + 8 + length]))
+        yield pos, kind, length
         if kind == b"IEND":
-            return found
-        pos = end
+            return
+        pos += 12 + length
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
@@ -121,21 +122,22 @@ def _credential_chunk(data: bytes) -> bytes | None:
 
 
 def _unbake_png(png: bytes) -> str | None:
-    for _, kind, data in _chunks(png):
+    for pos, kind, length in _chunks(png):
         if kind == b"iTXt":
-            text = _credential_chunk(data)
+            text = _credential_chunk(png[pos + 8 : pos + 8 + length])
             if text is not None:
-                return _utf8(text)
+                return _utf8(text, "the PNG's openbadgecredential chunk")
     return None
 
 
 def _bake_png(png: bytes, credential: str) -> bytes:
     chunks = _chunks(png)
-    if chunks[0][1] != b"IHDR":
+    _, first, length = next(chunks)
+    if first != b"IHDR":
         raise EnvelopeError("the PNG does not start with its IHDR chunk")
     if _unbake_png(png) is not None:
         raise EnvelopeError("the PNG already holds a baked credential; bake into the plain badge")
-    after_header = chunks[1][0]
+    after_header = len(PNG_SIGNATURE) + 12 + length
     data = KEYWORD + b"\0\0\0\0\0" + credential.encode("utf-8")
     return png[:after_header] + _chunk(b"iTXt", data) + png[after_header:]
 
@@ -145,7 +147,7 @@ def _bake_png(png: bytes, credential: str) -> bytes:
 
 
 def _unbake_svg(svg: bytes) -> str | None:
-    text = _utf8(svg)
+    text = _utf8(svg, "the SVG")
     element = _ELEMENT.search(text)
     if element is None:
         return None
@@ -157,15 +159,31 @@ def _unbake_svg(svg: bytes) -> str | None:
     end = text.find(_END, element.end())
     if end < 0:
         raise EnvelopeError("the SVG's openbadges:credential element is never closed")
-    pieces = _CDATA.split(text[element.end() : end])  # text, CDATA, text, CDATA, ..., text
-    if any("<" in piece for piece in pieces[::2]):
-        raise EnvelopeError("the SVG's openbadges:credential element holds other elements")
-    pieces[::2] = [unescape(piece) for piece in pieces[::2]]
-    return "".join(pieces).strip()
+    return _element_text(text, element.end(), end).strip()
+
+
+def _element_text(text: str, pos: int, end: int) -> str:
+    """The character data of ``text[pos:end]``: CDATA sections as they are, the rest with its
+    references unescaped; one pass (no pattern that rescans), and no elements allowed."""
+    pieces = []
+    while pos < end:
+        opening = text.find(_CDATA_START, pos, end)
+        plain = text[pos : end if opening < 0 else opening]
+        if "<" in plain:
+            raise EnvelopeError("the SVG's openbadges:credential element holds other elements")
+        pieces.append(unescape(plain))
+        if opening < 0:
+            break
+        closing = text.find(_CDATA_END, opening, end)
+        if closing < 0:
+            raise EnvelopeError("the SVG's openbadges:credential element has an unclosed CDATA")
+        pieces.append(text[opening + len(_CDATA_START) : closing])
+        pos = closing + len(_CDATA_END)
+    return "".join(pieces)
 
 
 def _bake_svg(svg: bytes, credential: str) -> bytes:
-    text = _utf8(svg)
+    text = _utf8(svg, "the SVG")
     if _ELEMENT.search(text):
         raise EnvelopeError("the SVG already holds a baked credential; bake into the plain badge")
     start = _SVG_START.search(text)
@@ -186,8 +204,8 @@ def _bake_svg(svg: bytes, credential: str) -> bytes:
     return baked.encode("utf-8")
 
 
-def _utf8(data: bytes) -> str:
+def _utf8(data: bytes, what: str) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise EnvelopeError(f"the baked credential is not UTF-8 text (byte {exc.start})") from None
+        raise EnvelopeError(f"{what} is not UTF-8 text (byte {exc.start})") from None
