@@ -68,13 +68,14 @@ class TrustCheck:
         self.municipality = municipality
         self.lang = normalize_language(lang)
         self.grace = grace
+        self._gettext = gettext_for(self.lang)
         # Derived once, not on every verification (the checks must stay within 10% of one).
         self._freshness_checks: dict[Freshness, Check] = {}
         self._names: dict[int, str] = {}
         self._issuer_keys: dict[str, frozenset[PublicKey]] = {}
 
     def check(self, view: SignedView) -> list[Check]:
-        _ = gettext_for(self.lang)
+        _ = self._gettext
         checks = [self._freshness(view.now, _)]
         issuer, trusted = self._trusted_issuer(view, _)
         checks.append(trusted)

@@ -91,24 +91,21 @@ def achievements_of(credential: Mapping[str, Any], index: TrustIndex) -> list[Ac
 
 def _achievement(data: Mapping[str, Any], index: TrustIndex) -> Achievement:
     achievement_id = data.get("id") if isinstance(data.get("id"), str) else None
-    stated_types = frozenset(_strings(data.get("achievementType")))
-    stated_codes = frozenset(_alignment_codes(data.get("alignment")))
-    stated_level = _eqf_level(stated_codes)
     entry = index.catalogue.get(achievement_id) if achievement_id else None
     if entry is None:
+        stated = frozenset(_alignment_codes(data.get("alignment")))
+        types = frozenset(_strings(data.get("achievementType")))
         return Achievement(
-            achievement_id, stated_types, stated_codes, stated_level, data.get("name"), False
+            achievement_id, types, stated, _eqf_level(stated), data.get("name"), False
         )
     assert achievement_id is not None
-    codes, level, types = _catalogued(entry, index)
+    codes, level, types_or_none = _catalogued(entry, index)
+    # Only the stated level still counts (the higher one wins); codes come from the catalogue.
+    stated_level = _eqf_level(c for c in _alignment_codes(data.get("alignment")) if c[:4] == "EQF:")
     levels = [x for x in (level, stated_level) if x is not None]
+    types = types_or_none or frozenset(_strings(data.get("achievementType")))
     return Achievement(
-        achievement_id,
-        types or stated_types,
-        codes,
-        max(levels, default=None),
-        data.get("name"),
-        True,
+        achievement_id, types, codes, max(levels, default=None), data.get("name"), True
     )
 
 
