@@ -401,3 +401,10 @@ def test_a_closed_pipe_is_exit_4(world: World, printer: str) -> None:
     finally:
         os.close(write_end)
     assert_refused(subprocess.CompletedProcess([], proc.returncode, "", proc.stderr), 4, "pipe")
+
+
+@pytest.mark.parametrize("out", ["-", "/dev/stdout"])
+def test_out_to_stdout_or_a_device_needs_no_force(world: World, out: str) -> None:
+    proc = real_run("", *world.argv(WRITERS["issue"], out=out))
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["proof"]
