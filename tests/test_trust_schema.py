@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from fixtures.trust_region import region
 from jsonschema import Draft202012Validator
 
+from fixtures.trust_region import region
 from vcportable.errors import TrustListError
 from vcportable.trust.model import parse_trust_list, trust_list_json_schema
 
