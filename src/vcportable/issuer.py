@@ -16,10 +16,11 @@ from typing import Any, Literal
 
 from . import jsonld
 from .clock import Clock, SystemClock, format_datetime
+from .codec.urls import is_url
 from .errors import CredentialInvalidError
 from .keys import KeyPair, PublicKey
 from .models.credential import validate_profile
-from .models.datamodel import check_data_model, is_url
+from .models.datamodel import check_data_model
 from .proofs import dataintegrity as di
 
 VC_V1_CONTEXT = "https://www.w3.org/2018/credentials/v1"

@@ -21,10 +21,11 @@ from .checks import CredentialCheck, SignedView, Signer
 from .checks.holder import Presented, holder_binding
 from .checks.status_entry import status_entry_problems
 from .clock import Clock, SystemClock
+from .codec.dates import parse_xsd_datetime
+from .codec.json import parse_json
 from .dids import DidResolver, OfflineResolver
 from .errors import ContextNotAllowedError, InputError
-from .jsonutil import parse_json
-from .models.datamodel import check_data_model, check_related_resources, parse_xsd_datetime
+from .models.datamodel import check_data_model, check_related_resources
 from .models.report import Check, Code, VerificationReport, credential_facts, validity_period
 from .policy import VerificationPolicy
 from .proofs import dataintegrity as di

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..models.datamodel import is_url
+from ..codec.urls import is_url
 
 #: Entries one credential may carry (revocation, suspension, a message list, and some slack).
 MAX_STATUS_ENTRIES = 8

@@ -48,16 +48,10 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from vcportable.codec.dates import DATETIME_STAMP_RE, date_problem
+from vcportable.codec.urls import is_url, url_problem
 from vcportable.errors import CredentialInvalidError
-from vcportable.models.datamodel import (
-    DATETIME_STAMP_RE,
-    VC_V2_CONTEXT,
-    Problem,
-    check_data_model,
-    date_problem,
-    is_url,
-    url_problem,
-)
+from vcportable.models.datamodel import VC_V2_CONTEXT, Problem, check_data_model
 
 T = TypeVar("T")
 

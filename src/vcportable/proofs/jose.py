@@ -30,9 +30,9 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Final
 
+from vcportable.codec.dates import parse_datetime_stamp
 from vcportable.errors import ConfigurationError, InputError
 from vcportable.keys import KeyPair
-from vcportable.models.datamodel import parse_datetime_stamp
 from vcportable.models.report import Check, Code
 from vcportable.proofs.jose_checks import (
     JoseResult,

@@ -17,10 +17,10 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from vcportable.checks import Signer
+from vcportable.codec.dates import parse_datetime_stamp
 from vcportable.dids import DidResolver
 from vcportable.errors import InputError
 from vcportable.keys import PublicKey
-from vcportable.models.datamodel import parse_datetime_stamp
 from vcportable.models.report import (
     Check,
     CheckStatus,

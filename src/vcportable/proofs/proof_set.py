@@ -16,6 +16,7 @@ from typing import Any
 
 from .. import jsonld
 from ..checks import Signer
+from ..codec.dates import parse_datetime_stamp
 from ..dids import DidResolver, resolve_verification_method
 from ..errors import (
     CanonicalizationError,
@@ -25,7 +26,6 @@ from ..errors import (
     ResolutionError,
     VcPortableError,
 )
-from ..models.datamodel import parse_datetime_stamp
 from ..models.report import Check, CheckStatus, Code
 from ..policy import VerificationPolicy
 from . import dataintegrity as di
