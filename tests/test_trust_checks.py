@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+
 from fixtures.trust_region import (
     CARE_ASSISTANT,
     CARPENTER,
@@ -23,7 +24,6 @@ from fixtures.trust_region import (
     issue,
     region,
 )
-
 from vcportable.checks import SignedView, Signer
 from vcportable.checks.trust import TrustCheck
 from vcportable.clock import FixedClock
