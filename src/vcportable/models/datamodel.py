@@ -19,27 +19,11 @@ import hashlib
 from collections.abc import Callable, Iterator
 from typing import Any, Final, Literal
 
-# The names listed in __all__ as moved are re-exported until every import names vcportable.codec.
-from vcportable.codec.dates import (
-    DATETIME_STAMP_PATTERN,
-    DATETIME_STAMP_RE,
-    DIGITALBAZAAR_DATE_RE,
-    XsdDateTime,
-    date_problem,
-    parse_date_time,
-    parse_datetime_stamp,
-    parse_xsd_datetime,
-)
+from vcportable.codec.dates import XsdDateTime, date_problem, parse_date_time
 from vcportable.codec.describe import json_type as _json_type
 from vcportable.codec.describe import show as _show
-from vcportable.codec.digests import (
-    digest_multibase,
-    digest_sri,
-    parse_digest_multibase,
-    parse_digest_sri,
-    strongest_sri,
-)
-from vcportable.codec.urls import URL_PATTERN, is_url, url_problem
+from vcportable.codec.digests import parse_digest_multibase, parse_digest_sri, strongest_sri
+from vcportable.codec.urls import is_url, url_problem
 from vcportable.errors import ConfigurationError
 
 Problem = tuple[str, str]
@@ -406,21 +390,6 @@ def check_related_resources(doc: object, fetch: Callable[[str], bytes | None]) -
 
 
 __all__ = [
-    # moved to vcportable.codec (re-exported for now)
-    "DATETIME_STAMP_PATTERN",
-    "DATETIME_STAMP_RE",
-    "DIGITALBAZAAR_DATE_RE",
-    "URL_PATTERN",
-    "date_problem",
-    "digest_multibase",
-    "digest_sri",
-    "is_url",
-    "parse_datetime_stamp",
-    "parse_digest_multibase",
-    "parse_digest_sri",
-    "parse_xsd_datetime",
-    "url_problem",
-    # the rules
     "VC_V1_CONTEXT",
     "VC_V2_CONTEXT",
     "Kind",
