@@ -747,6 +747,7 @@ def test_verify_with_the_trust_list(region_files: dict[str, str]) -> None:
     assert fraud.exit_code == 1
     [report] = json_lines(fraud.stdout)
     assert any(c["code"] == "ISSUER_NOT_TRUSTED" for c in report["checks"])
+    assert report["verdict"]["level"] == "rejected" and report["verdict"]["reason"]
     in_spanish = run("verify", *trust, "--lang", "es", region_files["trusted"])
     assert in_spanish.exit_code == 0 and not in_spanish.stdout.startswith("ACCEPTED")
     forged = run("verify", *trust[:4], "--governance-key", region_files["key0"],
@@ -757,6 +758,8 @@ def test_verify_with_the_trust_list(region_files: dict[str, str]) -> None:
 def test_verify_without_a_trust_list_says_the_issuer_was_not_checked(signed_file: Path) -> None:
     result = run("verify", str(signed_file))
     assert result.exit_code == 0 and result.stdout.startswith("GENUINE, ISSUER NOT CHECKED")
+    [report] = json_lines(run("verify", "--json", str(signed_file)).stdout)
+    assert report["verdict"]["level"] == "genuine_untrusted"
 
 
 def test_verify_with_cached_status_lists(tmp_path: Path) -> None:
@@ -764,8 +767,9 @@ def test_verify_with_cached_status_lists(tmp_path: Path) -> None:
     key = tmp_path / "issuer.key"
     assert run("key", "generate", "--out", str(key), "--no-passphrase").exit_code == 0
     init = run(
-        "issuer", "init", "--db", env["VCPORTABLE_DB"], "--key", str(key), "--name", "Riverside Board", "--municipality",
-        "Riverside", "--status-url", "https://status.example/riverside", env=env,
+        "issuer", "init", "--db", env["VCPORTABLE_DB"], "--key", str(key),
+        "--name", "Riverside Board", "--municipality", "Riverside",
+        "--status-url", "https://status.example/riverside", env=env,
     )  # fmt: skip
     assert init.exit_code == 0, init.output
     roster = tmp_path / "roster.csv"

@@ -58,41 +58,24 @@ def present(
       vcportable present --credential maria.sd-jwt --disclose credentialSubject.name \\
           --holder-key maria.key --nonce 8f1c --aud https://employer.example
     """
-    import json
-
     from ..clock import SystemClock
+    from ..wallet.presentation import credential_form, present
 
     text = read_text(credential).strip()
-    is_sd_jwt = "~" in text and not text.startswith("{")
-    # Usage problems first: nobody should type a passphrase for a command that cannot run.
-    if is_sd_jwt and holder_key and (nonce is None or aud is None):
+    form = credential_form(text)
+    if form == "json":
+        json_object(text, credential)  # not JSON at all is unreadable (3), not refused (1)
+    # The library refuses these too; asked here first, nobody types a passphrase for nothing.
+    if form == "sd-jwt" and holder_key and (nonce is None or aud is None):
         raise click.UsageError("a key-bound presentation needs --nonce and --aud")
-    if not is_sd_jwt and disclose:
+    if form != "sd-jwt" and disclose:
         raise click.UsageError("--disclose needs an SD-JWT credential (issue with --format sd-jwt)")
-    if not is_sd_jwt and not holder_key:
+    if form != "sd-jwt" and not holder_key:
         raise click.UsageError("--holder-key is needed to sign the presentation")
     if out is not None:
         claim_output(out, force=force)
     holder = load_key(holder_key, passphrase_env) if holder_key else None
-    now = SystemClock().now()
-    if is_sd_jwt:
-        from ..proofs.sdjwt import present_sd_jwt
-
-        shown = present_sd_jwt(text, disclose, holder_key=holder, nonce=nonce, aud=aud, now=now)
-        write_output(shown, out, force=force, what="presentation")
-        return
-    assert holder is not None  # checked above
-    if text.startswith("{"):
-        from ..wallet import create_presentation, sign_presentation
-
-        document = json_object(text, credential)
-        vp = create_presentation([document], holder=holder.controller)
-        signed = sign_presentation(vp, holder, challenge=nonce, domain=aud)
-        write_output(
-            json.dumps(signed, indent=2, ensure_ascii=False), out, force=force, what="presentation"
-        )
-        return
-    from ..proofs.jose import issue_vp_jwt
-
-    token = issue_vp_jwt([text], holder, now=now, nonce=nonce, aud=aud)
-    write_output(token, out, force=force, what="presentation")
+    shown = present(
+        text, holder, now=SystemClock().now(), challenge=nonce, domain=aud, disclose=disclose
+    )
+    write_output(shown, out, force=force, what="presentation")

@@ -208,7 +208,10 @@ def _show(name: str, report: VerificationReport, as_json: bool, lang: str | None
     if as_json:
         import json
 
-        echo(json.dumps({"input": name, **report.to_json_dict()}))
+        from ..trust.verdict import verdict
+
+        answer = verdict(report, lang).to_json_dict()
+        echo(json.dumps({"input": name, "verdict": answer, **report.to_json_dict()}))
         return
     from .render import render_panel, render_report
 
