@@ -59,6 +59,7 @@ LABELS: Final[Mapping[str, Mapping[str, str]]] = {
 CARD_PIXELS: Final = (1011, 638)
 _MARGIN: Final = 36
 _MAX_FIELD_CHARS: Final = 120
+_MAX_LINES: Final = 2
 #: Fonts tried for the PNG, in order: Linux, Windows and macOS names.
 _FONTS: Final = ("DejaVuSans.ttf", "LiberationSans-Regular.ttf", "arial.ttf", "Helvetica.ttc")
 
@@ -139,7 +140,9 @@ def _png(text: CardText, envelope: str, lang: str | None) -> bytes:
         draw.text((_MARGIN, y), name, fill="#555555", font=small)
         y += 28
         wrapped = _wrap(value, large, column)
-        shown = wrapped[:3] if len(wrapped) <= 3 else [*wrapped[:2], wrapped[2][:-1] + "…"]
+        shown = wrapped[:_MAX_LINES]
+        if len(wrapped) > _MAX_LINES:  # four facts of two lines each fit above "scan"
+            shown[-1] = shown[-1][:-1] + "…"
         for line in shown:
             draw.text((_MARGIN, y), line, fill="black", font=large)
             y += 36
