@@ -734,14 +734,10 @@ def trust_setup(
     verifier profile; None when neither names a trust list (the verdict then says the issuer
     was not checked). With a profile the list is mandatory: one that cannot be accepted is an
     error, never a silent fallback."""
-    from ..checks.trust import TrustCheck
-    from ..errors import ConfigurationError
-    from ..trust.acceptance import TrustListCache
-    from ..trust.resolver import TrustListResolver
-    from ..trust.signing import verify_trust_list
-
     grace = timedelta(days=7)
     if trust_list is not None:
+        from ..trust.signing import verify_trust_list
+
         if municipality is None:
             raise click.UsageError("--trust-list needs --as MUNICIPALITY (where you verify)")
         anchor = _anchor(governance_keys, threshold)
@@ -754,6 +750,8 @@ def trust_setup(
             if profile is not None:
                 raise Unreadable(f"cannot read verifier profile {path}")
             return None
+        from ..trust.acceptance import TrustListCache
+
         saved = Profile.load(path)
         anchor = _anchor(saved.governance_keys, saved.threshold)
         data = read_input(saved.trust_list, MAX_LIST_FILE_BYTES)
@@ -761,6 +759,11 @@ def trust_setup(
         municipality = municipality or saved.municipality
         lang = lang or saved.lang
         grace = timedelta(days=saved.grace_days)
+    # Imported here, not above: a verify without a trust list does not pay for its model.
+    from ..checks.trust import TrustCheck
+    from ..errors import ConfigurationError
+    from ..trust.resolver import TrustListResolver
+
     try:
         check = TrustCheck(accepted, municipality=municipality, lang=lang, grace=grace)
     except ConfigurationError as exc:
