@@ -173,7 +173,7 @@ def test_bad_input_is_exit_3_with_one_line(
     assert _snapshot(world.root) == before
 
 
-@pytest.mark.parametrize("reader", ["issue --key", "present --holder-key"])
+@pytest.mark.parametrize("reader", sorted(KEY_READERS))
 def test_a_file_that_is_not_a_key_is_named_so(world: World, tmp_path: Path, reader: str) -> None:
     not_a_key = tmp_path / "notes.json"
     not_a_key.write_text('{"hello": "world"}')
