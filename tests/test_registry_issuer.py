@@ -263,3 +263,16 @@ def test_batch_as_jwt_and_format_is_part_of_the_row(
     assert token.count(".") == 2 and verified(token)
     as_di = validate(registry, roster, achievement(), "di")
     assert [p.line for p in as_di.problems] == [2, 3, 4]  # issued as jwt: not again as di
+
+
+def test_roster_bounds(
+    registry: RegistryIssuer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    long_line = "w9," + "x" * 20_000 + ",did:example:9\n"
+    roster = write(tmp_path / "long.csv", ROSTER + long_line)
+    checked = validate(registry, roster, achievement(), "di")
+    assert [(p.line, "over 16384 bytes" in p.message) for p in checked.problems] == [(5, True)]
+    monkeypatch.setattr("vcportable.roster.MAX_ROWS", 2)
+    checked = validate(registry, write(tmp_path / "many.csv", ROSTER), achievement(), "di")
+    assert [p.line for p in checked.problems] == [4]
+    assert "more than 2 rows" in checked.problems[0].message

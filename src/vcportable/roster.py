@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from .clock import format_datetime
 from .codec.dates import parse_datetime_stamp
@@ -64,6 +65,21 @@ class Problem:
         return f"line {self.line}: {self.message}"
 
 
+def _physical_lines(handle: BinaryIO) -> Iterator[bytes | None]:
+    """Each line's bytes, or None for a line over :data:`MAX_LINE_BYTES` (skipped without
+    reading it into memory whole)."""
+    while True:
+        raw = handle.readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            return
+        if len(raw) <= MAX_LINE_BYTES or raw.endswith(b"\n"):
+            yield raw
+            continue
+        while raw and not raw.endswith(b"\n"):
+            raw = handle.readline(MAX_LINE_BYTES)
+        yield None
+
+
 def _lines(path: Path, bad: dict[int, str]) -> Iterator[str]:
     """Decoded physical lines; undecodable or overlong ones are noted in ``bad``."""
     try:
@@ -71,8 +87,8 @@ def _lines(path: Path, bad: dict[int, str]) -> Iterator[str]:
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
     with handle:
-        for number, raw in enumerate(handle, 1):
-            if len(raw) > MAX_LINE_BYTES:
+        for number, raw in enumerate(_physical_lines(handle), 1):
+            if raw is None:
                 bad[number] = f"line is over {MAX_LINE_BYTES} bytes"
                 yield "\n"
                 continue
@@ -139,7 +155,9 @@ def read_roster(path: Path) -> Iterator[RosterRow | Problem]:
         line, last = first, reader.line_num
         first = last + 1
         if not any(f.strip() for f in fields):
-            continue  # blank line
+            # a blank line, or one whose content was dropped (over the length limit)
+            yield from (Problem(n, bad[n]) for n in range(line, last + 1) if n in bad)
+            continue
         rows += 1
         if rows > MAX_ROWS:
             yield Problem(line, f"the roster has more than {MAX_ROWS} rows; split it")
