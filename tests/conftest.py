@@ -80,3 +80,14 @@ def unsigned_sample() -> dict[str, Any]:
     document: dict[str, Any] = load_json("interop/sample-unsigned.json")
     del document["issuer"]["id"]
     return document
+
+
+def resolve_method(
+    resolver: Any, vm_id: str, purpose: str = "assertionMethod"
+) -> tuple[Any, Any]:
+    """The method ``vm_id`` names and its controller document, looked up as the verifier
+    does: the controller's own document, the method listed there under ``purpose``."""
+    from vcportable.dids import find_method
+
+    document = resolver.resolve(vm_id.partition("#")[0])
+    return find_method(document, vm_id, purpose), document

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from conftest import load_json, load_text
+from conftest import load_json, load_text, resolve_method
 from vcportable import jsonld
 from vcportable.clock import parse_datetime
-from vcportable.dids import OfflineResolver, resolve_verification_method
+from vcportable.dids import OfflineResolver
 from vcportable.errors import ConfigurationError, InputError, InvalidSignature
 from vcportable.keys import KeyPair, KeyType
 from vcportable.proofs import dataintegrity as di
@@ -39,7 +39,7 @@ def _key(path: str) -> KeyPair:
 
 
 def _public_key(proof: dict[str, Any]) -> Any:
-    method, _ = resolve_verification_method(RESOLVER, proof["verificationMethod"])
+    method, _ = resolve_method(RESOLVER, proof["verificationMethod"])
     return method.public_key
 
 

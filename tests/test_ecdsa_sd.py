@@ -11,11 +11,11 @@ from typing import Any
 import cbor2
 import pytest
 
-from conftest import load_json, load_text
+from conftest import load_json, load_text, resolve_method
 from vcportable import jsonld
 from vcportable.clock import FixedClock, parse_datetime
 from vcportable.codec.multibase import multibase_encode
-from vcportable.dids import OfflineResolver, resolve_verification_method
+from vcportable.dids import OfflineResolver
 from vcportable.errors import (
     CanonicalizationError,
     ConfigurationError,
@@ -63,7 +63,7 @@ def _unsigned(example: str) -> dict[str, Any]:
 
 
 def _issuer_key(proof: dict[str, Any]) -> PublicKey:
-    method, _ = resolve_verification_method(OfflineResolver(), proof["verificationMethod"])
+    method, _ = resolve_method(OfflineResolver(), proof["verificationMethod"])
     return method.public_key
 
 

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from conftest import load_json, load_text
+from conftest import load_json, load_text, resolve_method
 from vcportable import jsonld
 from vcportable.clock import FixedClock, parse_datetime
 from vcportable.codec.multibase import multibase_decode
-from vcportable.dids import OfflineResolver, resolve_verification_method
+from vcportable.dids import OfflineResolver
 from vcportable.errors import ConfigurationError, InvalidSignature
 from vcportable.keys import KeyPair, KeyType, PublicKey
 from vcportable.policy import VerificationPolicy
@@ -50,7 +50,7 @@ def _key(name: str) -> KeyPair:
 
 
 def _public_key(proof: dict[str, Any]) -> PublicKey:
-    method, _ = resolve_verification_method(OfflineResolver(), proof["verificationMethod"])
+    method, _ = resolve_method(OfflineResolver(), proof["verificationMethod"])
     return method.public_key
 
 

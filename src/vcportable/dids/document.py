@@ -200,7 +200,9 @@ def find_method(
                 "from the controller's own document",
                 code="KID_NOT_IN_ISSUER_DID",
             )
-        raise ResolutionError(f"verification method {vm_id} not found in DID document {doc_id}")
+        raise ResolutionError(
+            f"verification method {vm_id[:200]!r} not found in DID document {doc_id}"
+        )
     if method.controller != doc_id:
         raise ResolutionError(
             f"{vm_id} is controlled by {method.controller[:200]}, not by {doc_id} whose document "

@@ -19,8 +19,6 @@ from typing import Any, Final
 from vcportable.checks import Signer
 from vcportable.codec.dates import parse_datetime_stamp
 from vcportable.dids import DidResolver
-from vcportable.errors import InputError
-from vcportable.keys import PublicKey
 from vcportable.models.report import (
     Check,
     CheckStatus,
@@ -251,11 +249,10 @@ def envelope_checks(
     checks: list[Check],
     *,
     what: str,
-) -> Signer | None:
+) -> Signer:
     """The signer (issuer of a credential, holder of a presentation), key lookup (kid within
     the signer's own document, under ``assertionMethod`` / ``authentication``), binding,
-    signature. Appends a passed check for each and returns the signer (None for a key type
-    the rest of vcportable does not know); raises
+    signature. Appends a passed check for each and returns the signer; raises
     :class:`Rejection` on the first failure.
     """
     if kind == "presentation":
@@ -277,11 +274,7 @@ def envelope_checks(
     checks.append(Check.passed(binding_id, f"signing key is controlled by the {who} {signer}"))
     verify_signature(jws, resolved, policy, what=what)
     checks.append(Check.passed("proof", f"{jws.header['alg']} signature is valid"))
-    try:
-        public_key = PublicKey.from_jwk(resolved.key.to_jwk())
-    except InputError:
-        return None  # a curve only JOSE knows (P-521): valid, but no later check can match it
-    return Signer(resolved.id, resolved.controller, public_key)
+    return Signer(resolved.id, resolved.controller, resolved.key.public_key)
 
 
 # --------------------------------------------------------------------------------------------
