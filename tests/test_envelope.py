@@ -30,7 +30,7 @@ from vcportable.envelope import (
     encode,
     open_input,
 )
-from vcportable.envelope.compact import from_item, to_item
+from vcportable.envelope.compact import _simple_for, from_item, to_item
 from vcportable.envelope.dictionary import KEY_TERMS, VALUE_TERMS
 from vcportable.errors import EnvelopeError
 from vcportable.issuer import Issuer
@@ -143,6 +143,28 @@ def test_sd_jwt_presentation_comes_back_byte_exact() -> None:
     envelope = decode_envelope(encode(shown))
     assert envelope.kind is Kind.PRESENTATION
     assert envelope.content == shown
+
+
+def test_vp_jwt_enveloping_a_vc_jwt_comes_back_byte_exact() -> None:
+    from vcportable.proofs.jose import issue_vp_jwt
+
+    vc_jwt = issuer().issue_jwt(sample())
+    vp_jwt = issue_vp_jwt([vc_jwt], HOLDER_KEY, now=NOW, nonce=CHALLENGE, aud=DOMAIN)
+    envelope = decode_envelope(encode(vp_jwt))
+    assert envelope.kind is Kind.PRESENTATION
+    assert envelope.content == vp_jwt
+    assert len(encode(vp_jwt)) < len(encode(vc_jwt)) + 400  # the enveloped token is compacted
+    policy = Verifier(clock=CLOCK)
+    assert policy.verify(envelope.content, challenge=CHALLENGE, domain=DOMAIN).verified
+
+
+def test_enveloped_tokens_cannot_nest_past_the_limit() -> None:
+    media = _simple_for(VALUE_TERMS.index("vc+jwt"))
+    body = cbor.encode([media, [["a"]]])
+    for _ in range(80):
+        body = cbor.encode([media, [[{"v": b"\x09" + body}]]])
+    with pytest.raises(EnvelopeError, match="nests deeper"):
+        decode(envelope_of(cbor.encode({"v": b"\x09" + body})))
 
 
 def test_token_whose_json_is_not_written_compactly_stays_exact() -> None:
@@ -337,7 +359,9 @@ def test_trailing_bytes_after_the_compressed_data() -> None:
         (bytes.fromhex("f7"), "undefined"),
         (bytes.fromhex("f97e00"), "not finite"),
         (bytes.fromhex("f818"), "reserved simple value"),
-        (bytes.fromhex("4109"), "unknown form"),
+        (bytes.fromhex("410a"), "unknown form"),
+        (bytes.fromhex("4209f6"), "not \\[type, token\\]"),
+        (bytes.fromhex("480982614181816161"), "no media type"),
         (bytes.fromhex("4204ff"), "UUID of 1 bytes"),
         (bytes.fromhex("62c328"), "not UTF-8"),
         (bytes.fromhex("0000"), "1 bytes after"),

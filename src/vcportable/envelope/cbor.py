@@ -105,10 +105,13 @@ def _encode(item: Item, out: bytearray) -> None:
             _encode(value, out)
 
 
-def decode(data: bytes) -> Item:
-    """The one item that ``data`` holds entirely; :class:`EnvelopeError` for anything else."""
+def decode(data: bytes, *, depth: int = 0) -> Item:
+    """The one item that ``data`` holds entirely; :class:`EnvelopeError` for anything else.
+
+    ``depth``: how deep ``data`` itself sits (an item nested in a byte string counts its
+    container's levels, so nesting cannot escape :data:`MAX_DEPTH`)."""
     reader = _Reader(data)
-    item = reader.item(0)
+    item = reader.item(depth)
     if reader.pos != len(data):
         raise EnvelopeError(f"the envelope has {len(data) - reader.pos} bytes after its content")
     return item

@@ -28,6 +28,7 @@ from vcportable.codec.json import MAX_JSON_DEPTH, dumps_compact
 from vcportable.errors import EnvelopeError, InputError
 from vcportable.jsonutil import parse_json
 
+from . import cbor
 from .cbor import Item, Simple
 from .dictionary import KEY_TERMS, VALUE_TERMS
 
@@ -154,6 +155,12 @@ _FORMS: Final[tuple[tuple[Callable[[str], bytes | None], Callable[[bytes], str]]
 )
 
 
+# Form 9: a token enveloped in a data: URL, as a vp+jwt carries its credentials. Its body is
+# the CBOR of [media type, token item], decoded with the depth of where it sits.
+_ENVELOPED: Final = re.compile(r"data:application/([a-z0-9.+-]{1,40}),([A-Za-z0-9_\-.~]+)")
+_FORM_ENVELOPED: Final = len(_FORMS) + 1
+
+
 def _string_item(text: str) -> Item:
     index = _VALUE_INDEX.get(text)
     if index is not None:
@@ -162,14 +169,27 @@ def _string_item(text: str) -> Item:
         body = compact(text)
         if body is not None and expand(body) == text:
             return bytes([form]) + body
+    enveloped = _ENVELOPED.fullmatch(text)
+    if enveloped is not None:
+        media, token = enveloped.groups()
+        return bytes([_FORM_ENVELOPED]) + cbor.encode([_string_item(media), token_to_item(token)])
     return text
 
 
-def _string_of(item: bytes) -> str:
-    if not item or not 1 <= item[0] <= len(_FORMS):
-        found = item[0] if item else "none"
+def _string_of(item: bytes, depth: int) -> str:
+    form = item[0] if item else None
+    if form == _FORM_ENVELOPED:
+        nested = cbor.decode(item[1:], depth=depth + 1)
+        if not isinstance(nested, list) or len(nested) != 2:
+            raise EnvelopeError("the envelope holds an enveloped token that is not [type, token]")
+        media = from_item(nested[0], depth + 1)
+        if not isinstance(media, str) or not _ENVELOPED.fullmatch(f"data:application/{media},x"):
+            raise EnvelopeError("the envelope holds an enveloped token of no media type")
+        return f"data:application/{media},{token_from_item(nested[1], depth + 1)}"
+    if form is None or not 1 <= form <= len(_FORMS):
+        found = "none" if form is None else form
         raise EnvelopeError(f"the envelope holds a string of unknown form ({found})")
-    return _FORMS[item[0] - 1][1](item[1:])
+    return _FORMS[form - 1][1](item[1:])
 
 
 # --------------------------------------------------------------------------------------------
@@ -203,7 +223,7 @@ def from_item(item: Item, depth: int = 0) -> Any:
     if isinstance(item, Simple):
         return _term_for(item)
     if isinstance(item, bytes):
-        return _string_of(item)
+        return _string_of(item, depth)
     if isinstance(item, list):
         return [from_item(element, depth + 1) for element in item]
     if isinstance(item, dict):
@@ -248,22 +268,26 @@ def _segment_item(segment: str) -> Item:
     return raw
 
 
-def token_from_item(item: Item) -> str:
+def token_from_item(item: Item, depth: int = 0) -> str:
     """The token text of an item written by :func:`token_to_item`."""
     if not isinstance(item, list) or not all(isinstance(part, list) for part in item):
         raise EnvelopeError("the envelope's token is not a list of parts")
-    parts = [".".join(_segment_text(s) for s in part) for part in item if isinstance(part, list)]
+    parts = [
+        ".".join(_segment_text(segment, depth + 2) for segment in part)
+        for part in item
+        if isinstance(part, list)
+    ]
     token = "~".join(parts)
     if _TOKEN.fullmatch(token) is None:
         raise EnvelopeError("the envelope's token holds characters a compact token cannot")
     return token
 
 
-def _segment_text(item: Item) -> str:
+def _segment_text(item: Item, depth: int) -> str:
     if isinstance(item, str):
         return item
     if isinstance(item, bytes):
         return b64url_encode(item)
     if isinstance(item, dict | list):
-        return b64url_encode(dumps_compact(from_item(item)))
+        return b64url_encode(dumps_compact(from_item(item, depth)))
     raise EnvelopeError("the envelope's token holds a segment that is neither text nor bytes")
