@@ -23,7 +23,9 @@ from .jsonutil import parse_json
 
 #: How long a request stands by default: the time to walk up to the counter and scan.
 DEFAULT_TTL: Final = timedelta(minutes=10)
-#: A challenge long enough that guessing the next one is hopeless (128 bits).
+#: A challenge long enough that guessing the next one is hopeless (128 bits), in hex: the QR
+#: envelope packs hex as bytes (a base64url challenge made the presentation's QR code two
+#: versions larger).
 CHALLENGE_BYTES: Final = 16
 MAX_REQUEST_BYTES: Final = 8 * 1024
 MAX_TEXT_CHARS: Final = 256
@@ -89,7 +91,7 @@ def create_request(
 ) -> PresentationRequest:
     """A request with a fresh random challenge, standing for ``ttl`` from ``now``."""
     return PresentationRequest(
-        challenge=secrets.token_urlsafe(CHALLENGE_BYTES),
+        challenge=secrets.token_hex(CHALLENGE_BYTES),
         domain=domain,
         types=tuple(dict.fromkeys(types)),
         expires=now + ttl,

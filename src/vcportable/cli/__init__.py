@@ -125,3 +125,9 @@ def main() -> None:
         cli(prog_name="vcportable")
     finally:
         flush_stdout()
+
+
+from .wallet import request, wallet  # noqa: E402 - the worker's and the employer's sides (issue 10)
+
+cli.add_command(wallet)
+cli.add_command(request)

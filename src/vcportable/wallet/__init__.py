@@ -15,6 +15,7 @@ from .presentation import (
     PresentationFormat,
     create_presentation,
     credential_form,
+    credential_types,
     present,
     sign_presentation,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "create_holder_key",
     "create_presentation",
     "credential_form",
+    "credential_types",
     "default_folder",
     "export_backup",
     "holder_key_info",

@@ -57,6 +57,28 @@ def credential_form(credential: str) -> CredentialForm:
     return "sd-jwt" if "~" in text else "jwt"
 
 
+def credential_types(credential: str) -> list[str]:
+    """The types a credential (as signed) states: its ``type`` (a VC-JWT 1.1's ``vc.type``),
+    and an SD-JWT VC's ``vct``. Read, not verified: for matching what a verifier asks for."""
+    text = credential.strip()
+    if credential_form(text) == "json":
+        document = parse_json(text, what="the credential")
+    else:
+        from ..proofs.jws import JosePolicy, Rejection, parse_compact
+
+        try:
+            token = parse_compact(text.split("~")[0], JosePolicy(), what="the credential")
+        except Rejection:
+            return []
+        document = token.payload
+    if not isinstance(document, dict):
+        return []
+    legacy = document.get("vc")
+    stated = (legacy if isinstance(legacy, dict) else document).get("type")
+    names = stated if isinstance(stated, list) else [stated]
+    return [n for n in [*names, document.get("vct")] if isinstance(n, str)]
+
+
 def create_presentation(
     credentials: Sequence[Mapping[str, Any]], *, holder: str | None = None
 ) -> dict[str, Any]:
