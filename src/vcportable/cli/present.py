@@ -31,8 +31,10 @@ from .io import (
     "only what is always visible).",
 )
 @click.option("--holder-key", metavar="FILE", type=PATH, help="Holder key file, to sign.")
-@click.option("--nonce", help="The verifier's challenge (nonce).")
-@click.option("--aud", help="The verifier's identity (audience / domain).")
+@click.option("--challenge", "--nonce", "nonce", help="The verifier's challenge (alias: --nonce).")
+@click.option(
+    "--domain", "--aud", "aud", help="The verifier's identity: domain, audience (alias: --aud)."
+)
 @click.option(
     "--out", metavar="FILE", type=PATH, help="Write the presentation here (default: stdout)."
 )
@@ -56,7 +58,7 @@ def present(
     \b
     Example:
       vcportable present --credential maria.sd-jwt --disclose credentialSubject.name \\
-          --holder-key maria.key --nonce 8f1c --aud https://employer.example
+          --holder-key maria.key --challenge 8f1c --domain https://employer.example
     """
     from ..clock import SystemClock
     from ..wallet.presentation import credential_form, present
@@ -67,7 +69,7 @@ def present(
         json_object(text, credential)  # not JSON at all is unreadable (3), not refused (1)
     # The library refuses these too; asked here first, nobody types a passphrase for nothing.
     if form == "sd-jwt" and holder_key and (nonce is None or aud is None):
-        raise click.UsageError("a key-bound presentation needs --nonce and --aud")
+        raise click.UsageError("a key-bound presentation needs --challenge and --domain")
     if form != "sd-jwt" and disclose:
         raise click.UsageError("--disclose needs an SD-JWT credential (issue with --format sd-jwt)")
     if form != "sd-jwt" and not holder_key:

@@ -17,6 +17,10 @@ import click
 from .io import EXIT_NOT_VERIFIED, EXIT_UNREADABLE, PATH, Unreadable, echo, label, read_input
 from .trust import trust_options, trust_setup, verdict_line
 
+#: JosePolicy.key_binding_max_age in seconds (tests/test_cli_wallet.py keeps the two equal;
+#: the JOSE code is not imported just to print --help).
+KEY_BINDING_MAX_AGE = 300
+
 if TYPE_CHECKING:
     from ..models.report import VerificationReport
     from ..verifier import Verifier
@@ -55,6 +59,14 @@ if TYPE_CHECKING:
     help="SD-JWT: require a key-binding JWT (with --challenge as nonce, --domain as audience).",
 )
 @click.option(
+    "--max-age",
+    type=click.IntRange(min=0),
+    default=KEY_BINDING_MAX_AGE,
+    show_default=True,
+    metavar="SECONDS",
+    help="How old a key-bound presentation (an SD-JWT's key binding) may be.",
+)
+@click.option(
     "--allow-foreign-keys",
     is_flag=True,
     help="Warn instead of fail when the signing key is not controlled by the issuer.",
@@ -75,6 +87,7 @@ def verify(
     did_web_cache: str | None,
     context_dirs: tuple[str, ...],
     require_key_binding: bool,
+    max_age: int,
     allow_foreign_keys: bool,
     status_dir: str | None,
     trust_list: str | None,
@@ -117,10 +130,17 @@ def verify(
         if folder is not None and not Path(folder).is_dir():
             raise Unreadable(f"cannot read {folder}: not a folder")
     jose = None
-    if require_key_binding:  # otherwise the JOSE defaults, imported only for a token
+    if require_key_binding or max_age != KEY_BINDING_MAX_AGE:  # else imported only for a token
+        from datetime import timedelta
+
         from ..proofs.jws import JosePolicy
 
-        jose = JosePolicy(require_key_binding=True, expected_nonce=challenge, expected_aud=domain)
+        jose = JosePolicy(
+            require_key_binding=require_key_binding,
+            expected_nonce=challenge if require_key_binding else None,
+            expected_aud=domain if require_key_binding else None,
+            key_binding_max_age=timedelta(seconds=max_age),
+        )
     policy = VerificationPolicy(require_issuer_binding=not allow_foreign_keys, jose=jose)
     from ..dids import OfflineResolver
     from ..jsonld import DocumentLoader, default_loader
