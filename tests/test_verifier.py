@@ -713,3 +713,24 @@ def test_vp_jwt_by_a_stranger_is_refused(issuer_key: KeyPair, holder_key: KeyPai
     report = Verifier(clock=CLOCK).verify(own, challenge="n-1", domain="employer.example")
     assert report.verified, report.failures
     assert _check(report, "holder_binding").status is CheckStatus.PASSED
+
+
+def test_node_references_written_as_objects_verify() -> None:
+    """`{"id": x}` is how the data model writes a subject with no claims (and how Digital
+    Bazaar's derive writes one): compaction would write the IRI, but both are the same RDF
+    and every check reads both, so it is compacted form too."""
+    key = KeyPair.generate()
+    document = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "issuer": {"id": key.controller},
+        "credentialSubject": {"id": "did:example:worker"},
+    }
+    signed = Issuer(key, clock=CLOCK).issue(document)
+    report = _verify(signed)
+    assert report.verified, report.failures
+    assert report.issuer == key.controller
+    # An `@id` spelled out instead of its alias is still refused: the checks read `id`.
+    respelled = copy.deepcopy(signed)
+    respelled["credentialSubject"] = {"@id": "did:example:worker"}
+    assert Code.NOT_COMPACTED in _verify(respelled).codes()

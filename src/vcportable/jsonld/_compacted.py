@@ -12,6 +12,10 @@ form"), compared structurally:
   same RDF and the same JSON value for a check). This is one level only: a nested array where
   compaction gives a flat value is a difference;
 * scalars are equal when their JSON types and values are (``true`` is not ``1``);
+* a node reference written as an object, ``{"id": x}``, equals the IRI ``x`` that compaction
+  writes for a term that coerces to ``@id``: both are the same RDF, the VC data model asks for
+  ``credentialSubject`` and allows ``issuer`` and ``holder`` as objects, and every check reads
+  both spellings (Digital Bazaar's selective disclosure derives such objects too);
 * an object that carries its own ``@context`` below the top level (a credential inside a
   presentation, whose ``verifiableCredential`` term resets the context) is a document of its
   own and is checked with its own ``@context``.
@@ -152,6 +156,8 @@ class _Comparer:
             for index, (item, other) in enumerate(zip(original, compacted, strict=True)):
                 self.value(item, other, f"{path}[{index}]", unwrap=False)
         elif isinstance(original, dict):
+            if isinstance(compacted, str) and original == {"id": compacted}:
+                return  # a node reference, spelled as an object
             self.object(original, compacted, path, root=False)
         elif type(original) is not type(compacted) or original != compacted:
             _differ(path, original, compacted)
