@@ -22,6 +22,7 @@ from .issue import issue
 from .keys import did, key
 from .present import present
 from .qr import badge, qr
+from .serve import serve
 from .trust import trust, verifier
 from .verify import verify
 
@@ -100,6 +101,7 @@ cli.add_command(trust)
 cli.add_command(verifier)
 cli.add_command(qr)
 cli.add_command(badge)
+cli.add_command(serve)
 
 
 class _NoNetworkClient(types.ModuleType):

@@ -139,8 +139,28 @@ def _v1(connection: Connection) -> None:
     connection.execute(audit_head.insert().values(id=1, seq=0, hash=GENESIS_HASH))
 
 
+#: Bearer tokens of the VC-API server (vcportable.server.tokens), one issuer each; only a hash of
+#: the secret is kept. Its own MetaData, so that step 1 keeps creating exactly what it did.
+api_tokens = Table(
+    "api_tokens",
+    MetaData(),
+    Column("id", String(64), primary_key=True),
+    Column("issuer", String(2048), nullable=False),
+    Column("scopes", String(256), nullable=False),  # comma-separated: issue,status
+    Column("secret_hash", String(64), nullable=False),  # sha256 hex of the secret
+    Column("label", String(256)),
+    Column("created_at", String(40), nullable=False),
+    Column("expires_at", String(40)),
+    Column("revoked_at", String(40)),
+)
+
+
+def _v2(connection: Connection) -> None:
+    api_tokens.create(connection)
+
+
 #: Step n brings a database from version n-1 to n.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

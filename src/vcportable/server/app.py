@@ -1,0 +1,122 @@
+"""The application factory: a FastAPI app over a :class:`ServerConfig`.
+
+Each uvicorn worker builds its own app from the same configuration (:func:`app_from_env`); the
+workers share nothing but the issuers' registries, so adding processes is the whole of
+scaling out (docs/server.md).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from ..clock import Clock, SystemClock, format_datetime
+from ..codec.json import parse_json
+from ..errors import ConfigurationError
+from . import errors
+from .config import ServerConfig, load_config
+from .context import Context
+from .observability import Metrics, Observe, configure_logging
+from .routes_issuing import router as issuing
+from .routes_public import router as public
+from .routes_verifying import router as verifying
+from .service import IssuerService, _load_key, open_registry
+
+#: The environment variable naming the configuration file of :func:`app_from_env`.
+CONFIG_ENV = "VCPORTABLE_SERVER_CONFIG"
+#: Largest trust list served.
+MAX_TRUST_LIST_BYTES = 16 * 1024 * 1024
+
+
+def open_services(config: ServerConfig, clock: Clock) -> dict[str, IssuerService]:
+    """Every configured issuer with its key loaded and its registry open (and created)."""
+    services: dict[str, IssuerService] = {}
+    try:
+        for issuer in config.issuers:
+            key = _load_key(issuer)
+            store = open_registry(config, issuer, key, format_datetime(clock.now()))
+            services[issuer.name] = IssuerService(issuer, store, key, clock=clock)
+    except BaseException:
+        for service in services.values():
+            service.store.close()
+        raise
+    return services
+
+
+def _trust_list(config: ServerConfig) -> bytes | None:
+    if config.trust_list is None:
+        return None
+    try:
+        data = config.trust_list.read_bytes()
+    except OSError as exc:
+        raise ConfigurationError(
+            f"cannot read the trust list {config.trust_list}: {exc.strerror or exc}"
+        ) from None
+    parse_json(data, what=str(config.trust_list), max_bytes=MAX_TRUST_LIST_BYTES)
+    return data
+
+
+def create_app(config: ServerConfig, *, clock: Clock | None = None) -> FastAPI:
+    """The VC-API application for ``config`` (opens every issuer's registry now)."""
+    clock = clock or SystemClock()
+    configure_logging(config.log_level)
+    services = open_services(config, clock)
+    context = Context(config, services, Metrics(), _trust_list(config), clock)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        for service in services.values():
+            service.store.close()
+
+    app = FastAPI(
+        title="vcportable VC-API",
+        summary="Issue, verify and revoke portable vocational credentials (W3C VC-API).",
+        version="1",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.context = context
+    errors.install(app)
+    app.include_router(issuing)
+    app.include_router(verifying)
+    app.include_router(public)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    if config.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(config.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    app.add_middleware(Observe, metrics=context.metrics)
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, with the bearer scheme the issuing routes declare."""
+    if app.openapi_schema is None:
+        from fastapi.openapi.utils import get_openapi
+
+        schema = get_openapi(
+            title=app.title, version=app.version, summary=app.summary, routes=app.routes
+        )
+        schema.setdefault("components", {})["securitySchemes"] = {
+            "bearer": {"type": "http", "scheme": "bearer"}
+        }
+        app.openapi_schema = schema
+    return app.openapi_schema
+
+
+def app_from_env() -> FastAPI:
+    """uvicorn's factory for worker processes: the configuration named by ``CONFIG_ENV``."""
+    path = os.environ.get(CONFIG_ENV)
+    if not path:
+        raise ConfigurationError(f"{CONFIG_ENV} must name the server's configuration file")
+    return create_app(load_config(path))

@@ -1,0 +1,144 @@
+"""Request bodies: content type, size (checked before a byte is parsed), the strict JSON parser,
+then the request's shape (pydantic models, which also document the bodies in /openapi.json).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, TypeVar
+
+from fastapi import Request
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..codec.json import parse_json
+from ..errors import InputError
+
+M = TypeVar("M", bound=BaseModel)
+MAX_POINTERS = 64
+MAX_ID = 2048
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class StatusRequest(_Body):
+    type: Literal["BitstringStatusListEntry"]
+
+
+class IssueOptions(_Body):
+    #: ``di`` (Data Integrity, the issuer's cryptosuite) or ``jwt`` (an enveloped vc+jwt).
+    format: Literal["di", "jwt"] = "di"
+    #: Ask for revocation and suspension entries (an issuer configured with status adds them
+    #: anyway).
+    credentialStatus: StatusRequest | None = None
+    #: ecdsa-sd-2023: JSON pointers every disclosure must show.
+    mandatoryPointers: list[str] | None = Field(default=None, max_length=MAX_POINTERS)
+
+
+class IssueRequest(_Body):
+    credential: dict[str, Any]
+    options: IssueOptions = IssueOptions()
+
+
+class VerifyOptions(_Body):
+    #: Accepted for VC-API clients; every check always runs (see docs/server.md).
+    checks: list[str] | None = Field(default=None, max_length=16)
+    challenge: str | None = Field(default=None, max_length=1024)
+    domain: str | None = Field(default=None, max_length=1024)
+
+
+class VerifyCredentialRequest(_Body):
+    #: A credential object (an ``EnvelopedVerifiableCredential`` too) or a compact token.
+    verifiableCredential: dict[str, Any] | str
+    options: VerifyOptions = VerifyOptions()
+
+
+class VerifyPresentationRequest(_Body):
+    verifiablePresentation: dict[str, Any] | str
+    options: VerifyOptions = VerifyOptions()
+
+
+class DeriveOptions(_Body):
+    selectivePointers: list[str] = Field(default_factory=list, max_length=MAX_POINTERS)
+
+
+class DeriveRequest(_Body):
+    verifiableCredential: dict[str, Any]
+    options: DeriveOptions = DeriveOptions()
+
+
+class StatusChange(_Body):
+    credentialId: str = Field(min_length=1, max_length=MAX_ID)
+    action: Literal["revoke", "suspend", "reinstate"]
+    reason: str = Field(default="changed through the VC-API", min_length=1, max_length=2000)
+
+
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+
+async def read_json(request: Request, limit: int) -> Any:
+    """The parsed body: 415 unless JSON, 413 over ``limit`` (from Content-Length, or counted
+    while reading, before parsing), 400 unless the strict parser accepts it."""
+    media = _media_type(request)
+    is_json = media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
+    if not is_json:
+        raise InputError(
+            f"the body must be application/json, not {media or 'unlabelled'}",
+            code="UNSUPPORTED_MEDIA_TYPE",
+        )
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isdigit():
+            raise InputError("Content-Length is not a number")
+        if int(declared) > limit:
+            raise InputError(f"the body is over {limit} bytes", code="TOO_LARGE")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise InputError(f"the body is over {limit} bytes", code="TOO_LARGE")
+    return parse_json(bytes(body), what="request body", max_bytes=limit)
+
+
+def shaped(model: type[M], value: Any) -> M:
+    """``value`` as ``model``; InputError naming every bad member otherwise."""
+    if not isinstance(value, dict):
+        raise InputError("the request body must be a JSON object")
+    try:
+        return model.model_validate(value)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or '(body)'}: {e['msg']}" for e in exc.errors()
+        )
+        raise InputError(f"bad request: {problems}") from None
+
+
+async def read_body(request: Request, model: type[M], limit: int) -> M:
+    return shaped(model, await read_json(request, limit))
+
+
+def openapi_body(model: type[BaseModel]) -> dict[str, Any]:
+    """``openapi_extra`` describing ``model`` as the JSON request body (the routes read the
+    body themselves, through the strict parser)."""
+    schema = model.model_json_schema()
+    defs = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return inline(defs[ref.removeprefix("#/$defs/")])
+            return {k: inline(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [inline(v) for v in node]
+        return node
+
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": inline(schema)}},
+        }
+    }

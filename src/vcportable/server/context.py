@@ -1,0 +1,129 @@
+"""What every request shares: the issuers, the verifier, the metrics, the trust list; and the
+two helpers every route uses (running blocking work off the event loop, and authorisation)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+import anyio
+from anyio import to_thread
+from fastapi import Request
+
+from ..checks.status import StatusCheck
+from ..clock import Clock, SystemClock
+from ..dids import OfflineResolver
+from ..errors import VcPortableError
+from ..jsonld import default_loader
+from ..policy import VerificationPolicy
+from ..verifier import Verifier
+from . import tokens
+from .config import ServerConfig
+from .observability import Metrics
+from .service import IssuerService
+
+T = TypeVar("T")
+
+
+class RegistryStatusSource:
+    """Status lists of this server's issuers, rendered from their registries (no network): a
+    :class:`~vcportable.status.source.StatusSource`. Lists of anyone else are not available,
+    and the status check says so."""
+
+    def __init__(self, services: Mapping[str, IssuerService]) -> None:
+        self.services = services
+
+    def load(self, url: str) -> bytes | None:
+        for service in self.services.values():
+            found = service.list_for_url(url)
+            if found is not None:
+                return found.body
+        return None
+
+    def describe(self) -> str:
+        return "this server's registries"
+
+
+@dataclass
+class Context:
+    config: ServerConfig
+    services: dict[str, IssuerService]
+    metrics: Metrics
+    trust_list: bytes | None = None
+    clock: Clock = field(default_factory=SystemClock)
+
+    def __post_init__(self) -> None:
+        policy = VerificationPolicy(require_issuer_binding=not self.config.allow_unbound_issuer)
+        resolver = OfflineResolver()
+        loader = default_loader()
+        #: Verifies the status lists themselves (they carry no status of their own).
+        self._list_verifier = Verifier(loader=loader, resolver=resolver, clock=self.clock)
+        self._source = RegistryStatusSource(self.services)
+        self._verifier_options = {
+            "loader": loader,
+            "resolver": resolver,
+            "clock": self.clock,
+            "policy": policy,
+        }
+
+    def verifier(self) -> Verifier:
+        """A verifier for one request (its status check caches lists per request only, so a
+        revocation is seen by the very next request)."""
+        status = StatusCheck(self._source, self._list_verifier)
+        return Verifier(status=status, **self._verifier_options)  # type: ignore[arg-type]
+
+    def service(self, name: str) -> IssuerService:
+        found = self.services.get(name)
+        if found is None:
+            raise VcPortableError(f"no issuer named {name!r} on this server", code="NOT_FOUND")
+        return found
+
+
+def context(request: Request) -> Context:
+    found: Context = request.app.state.context
+    return found
+
+
+async def blocking(work: Callable[[], T], *, timeout: float | None = None) -> T:
+    """Run ``work`` in a worker thread; with ``timeout``, answer 503 when it takes longer
+    (only for work that writes nothing: the thread finishes on its own)."""
+    if timeout is None:
+        return await to_thread.run_sync(work)
+    try:
+        with anyio.fail_after(timeout):
+            return await to_thread.run_sync(work, abandon_on_cancel=True)
+    except TimeoutError:
+        raise VcPortableError(
+            f"the request took longer than {timeout:g} s", code="TIMEOUT"
+        ) from None
+
+
+def bearer_token(request: Request) -> str:
+    value = request.headers.get("authorization", "")
+    scheme, _, token = value.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise tokens.AccessDenied("a bearer token is required (Authorization: Bearer ...)")
+    return token.strip()
+
+
+async def authorize(
+    request: Request, scope: str, issuer_name: str | None = None
+) -> tuple[IssuerService, tokens.TokenInfo]:
+    """The issuer the request's token belongs to, checked for ``scope``; when the route names
+    an issuer, the token must be that issuer's (403 otherwise)."""
+    ctx = context(request)
+    token = bearer_token(request)
+    named = tokens.issuer_of(token)
+    if issuer_name is not None and named != issuer_name:
+        raise tokens.AccessDenied(
+            f"this token belongs to another issuer, not {issuer_name}", forbidden=True
+        )
+    service = ctx.services.get(named)
+    if service is None:
+        raise tokens.AccessDenied("unknown bearer token")
+    now = ctx.clock.now()
+    info = await blocking(lambda: tokens.authorize(service.store, token, scope, now=now))
+    if info.issuer != service.did:
+        raise tokens.AccessDenied("unknown bearer token")
+    return service, info

@@ -1,0 +1,75 @@
+"""Public reads: status lists, the trust list, health, readiness and metrics."""
+
+from __future__ import annotations
+
+import hashlib
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+
+from ..errors import VcPortableError
+from .context import blocking, context
+
+router = APIRouter()
+
+
+def _cached(request: Request, body: bytes, etag: str, max_age: int, media: str) -> Response:
+    headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}"}
+    if etag in {t.strip() for t in request.headers.get("if-none-match", "").split(",")}:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=media, headers=headers)
+
+
+@router.get(
+    "/status/{issuer}/{list_name}",
+    summary="A Bitstring Status List credential",
+    responses={200: {"description": "The signed BitstringStatusListCredential"}},
+)
+async def status_list(issuer: str, list_name: str, request: Request) -> Response:
+    ctx = context(request)
+    service = ctx.service(issuer)
+    list_id, _, purpose = list_name.partition("-")  # as status.entries.list_url names it
+    if not list_id.isdigit() or len(list_id) > 9 or purpose not in ("revocation", "suspension"):
+        raise VcPortableError(f"no status list {list_name!r}", code="NOT_FOUND")
+    signed = await blocking(lambda: service.status_list(int(list_id), purpose))
+    return _cached(
+        request, signed.body, signed.etag, ctx.config.status_max_age, "application/vc+ld+json"
+    )
+
+
+@router.get(
+    "/trust-list",
+    summary="The current signed trust list, as published",
+    responses={200: {"description": "The signed trust list"}},
+)
+async def trust_list(request: Request) -> Response:
+    ctx = context(request)
+    if ctx.trust_list is None:
+        raise VcPortableError("this server publishes no trust list", code="NOT_FOUND")
+    etag = f'"{hashlib.sha256(ctx.trust_list).hexdigest()[:32]}"'
+    return _cached(request, ctx.trust_list, etag, ctx.config.status_max_age, "application/json")
+
+
+@router.get("/healthz", summary="The process is up")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", summary="Every issuer's registry answers")
+async def readyz(request: Request) -> JSONResponse:
+    ctx = context(request)
+    problems = {}
+    for name, service in ctx.services.items():
+        try:
+            await blocking(service.ping, timeout=5.0)
+        except VcPortableError as exc:
+            problems[name] = exc.message
+    if problems:
+        return JSONResponse({"status": "unavailable", "issuers": problems}, status_code=503)
+    return JSONResponse({"status": "ready"})
+
+
+@router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
+async def metrics(request: Request) -> Response:
+    body, media = context(request).metrics.render()
+    return Response(body, media_type=media)

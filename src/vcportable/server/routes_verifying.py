@@ -1,0 +1,122 @@
+"""Verification and derivation: public, read-only, and bounded in time.
+
+A credential that fails verification is an answer, not an error: 400 with ``verified: false``
+and the full report, as the VC-API and its test suites expect; 200 with ``verified: true``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from ..models.report import CheckStatus, VerificationReport
+from ..proofs import ecdsa_sd
+from .bodies import (
+    DeriveRequest,
+    VerifyCredentialRequest,
+    VerifyPresentationRequest,
+    openapi_body,
+    read_body,
+)
+from .context import blocking, context
+
+router = APIRouter()
+#: Media types of an EnvelopedVerifiableCredential's data: URL that are verified as tokens.
+_ENVELOPED_MEDIA = ("application/vc+jwt", "application/vc+sd-jwt", "application/vp+jwt")
+_VERIFY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "Verified: {verified: true, checks, warnings, errors, report}"},
+    400: {"description": "Not verified ({verified: false, ...}), or a bad request ({code})"},
+}
+
+
+def unwrap(value: Mapping[str, Any] | str) -> Mapping[str, Any] | str:
+    """The token inside an ``EnvelopedVerifiableCredential`` / ``...Presentation`` (VC-JOSE-COSE
+    section 3), else the value itself."""
+    if not isinstance(value, Mapping):
+        return value
+    types = value.get("type")
+    kinds = [types] if isinstance(types, str) else types if isinstance(types, list) else []
+    data = value.get("id")
+    if not {"EnvelopedVerifiableCredential", "EnvelopedVerifiablePresentation"} & set(kinds):
+        return value
+    if isinstance(data, str) and data.startswith("data:"):
+        media, _, token = data[len("data:") :].partition(",")
+        if media in _ENVELOPED_MEDIA and token:
+            return token
+    return value
+
+
+def answer(report: VerificationReport) -> JSONResponse:
+    checks = [c.id for c in report.checks if c.status is CheckStatus.PASSED]
+    warnings = [c for c in report.checks if c.status is CheckStatus.WARNING]
+    body = {
+        "verified": report.verified,
+        "checks": checks,
+        "warnings": [f"{c.code.value}: {c.message}" for c in warnings],
+        "errors": [f"{c.code.value}: {c.message}" for c in report.failures],
+        "report": report.to_json_dict(),
+    }
+    return JSONResponse(body, status_code=200 if report.verified else 400)
+
+
+@router.post(
+    "/credentials/verify",
+    summary="Verify a credential (VC-API)",
+    openapi_extra=openapi_body(VerifyCredentialRequest),
+    responses=_VERIFY_RESPONSES,
+)
+async def verify_credential(request: Request) -> JSONResponse:
+    ctx = context(request)
+    body = await read_body(request, VerifyCredentialRequest, ctx.config.max_body_bytes)
+    data = unwrap(body.verifiableCredential)
+    verifier = ctx.verifier()
+
+    def work() -> VerificationReport:
+        if isinstance(data, Mapping):
+            return verifier.verify_credential(data)
+        return verifier.verify(data)
+
+    return answer(await blocking(work, timeout=ctx.config.request_timeout))
+
+
+@router.post(
+    "/presentations/verify",
+    summary="Verify a presentation (VC-API)",
+    openapi_extra=openapi_body(VerifyPresentationRequest),
+    responses=_VERIFY_RESPONSES,
+)
+async def verify_presentation(request: Request) -> JSONResponse:
+    ctx = context(request)
+    body = await read_body(request, VerifyPresentationRequest, ctx.config.max_body_bytes)
+    data = unwrap(body.verifiablePresentation)
+    options = body.options
+    verifier = ctx.verifier()
+
+    def work() -> VerificationReport:
+        if isinstance(data, Mapping):
+            return verifier.verify_presentation(
+                data, challenge=options.challenge, domain=options.domain
+            )
+        return verifier.verify(data, challenge=options.challenge, domain=options.domain)
+
+    return answer(await blocking(work, timeout=ctx.config.request_timeout))
+
+
+@router.post(
+    "/credentials/derive",
+    summary="Derive a selective disclosure of an ecdsa-sd-2023 credential (VC-API holder)",
+    openapi_extra=openapi_body(DeriveRequest),
+    responses={200: {"description": "{verifiableCredential}: the derived credential"}},
+)
+async def derive(request: Request) -> dict[str, Any]:
+    ctx = context(request)
+    body = await read_body(request, DeriveRequest, ctx.config.max_body_bytes)
+    loader = ctx.verifier().loader
+
+    def work() -> dict[str, Any]:
+        return ecdsa_sd.derive(body.verifiableCredential, body.options.selectivePointers, loader)
+
+    return {"verifiableCredential": await blocking(work, timeout=ctx.config.request_timeout)}

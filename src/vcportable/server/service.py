@@ -1,0 +1,308 @@
+"""What the routes call: one :class:`IssuerService` per configured issuer, over its registry.
+
+Issuing records before anything leaves the server. In one transaction the status index is
+allocated, the credential built, signed (which validates it) and recorded with its audit entry;
+a credential that cannot be signed rolls the transaction back, so a refused request leaves
+nothing behind, and a signed credential is returned only once its record has committed. This is
+:mod:`vcportable.registry_issuer`'s order for credentials the client writes itself.
+
+Status lists are rendered from the registry on request, signed, and cached per process until
+the registry's audit head moves (every state change appends an audit entry) or the copy ages.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import threading
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from ..clock import Clock, SystemClock, format_datetime
+from ..codec.json import parse_json
+from ..errors import ConfigurationError, ConflictError, InputError, StorageError
+from ..issuer import VC_V1_CONTEXT, Issuer, prepare_credential, validate_credential
+from ..keys import KeyPair
+from ..proofs import ecdsa_sd
+from ..registry_issuer import content_hash
+from ..status.bitstring import Bitstring
+from ..status.entries import PURPOSES, list_url, status_entries
+from ..status.publish import list_credential
+from ..store import REVOKED, SUSPENDED, CredentialRecord, IssuerProfile, Store
+from ..store.registry import MAX_REASON
+from ..store.schema import audit_head
+from .config import IssuerConfig, ServerConfig
+
+_STATE_OF = {"revocation": REVOKED, "suspension": SUSPENDED}
+#: How long a signed status list is valid, and the ttl it states.
+LIST_VALIDITY = timedelta(days=1)
+LIST_TTL = timedelta(minutes=5)
+#: A cached signed list is re-signed after this many seconds even if nothing changed.
+LIST_REFRESH_SECONDS = 120.0
+ACTIONS = ("revoke", "suspend", "reinstate")
+
+
+@dataclass(frozen=True)
+class SignedList:
+    body: bytes
+    etag: str
+    version: int
+    made: float
+
+
+def _load_key(issuer: IssuerConfig) -> KeyPair:
+    import os
+
+    passphrase = None
+    if issuer.passphrase_env:
+        value = os.environ.get(issuer.passphrase_env)
+        if not value:
+            raise ConfigurationError(
+                f"issuer {issuer.name}: the environment variable {issuer.passphrase_env} "
+                "holding its key's passphrase is not set"
+            )
+        passphrase = value.encode("utf-8")
+    return KeyPair.load(issuer.key, passphrase)
+
+
+def open_registry(config: ServerConfig, issuer: IssuerConfig, key: KeyPair, now: str) -> Store:
+    """The issuer's registry, created and given its profile on first use (several workers may
+    race to do it: the loser reads the winner's profile)."""
+    store = Store.open(config.issuer_database(issuer), create=True)
+    status_base = f"{config.base_url}/status/{issuer.name}"
+    try:
+        profile = store.profile()
+    except StorageError:
+        with contextlib.suppress(ConflictError):  # another worker made it first
+            store.init_profile(
+                IssuerProfile(
+                    did=key.controller,
+                    key_id=key.key_id,
+                    key_path=str(issuer.key),
+                    name=issuer.display_name or issuer.name,
+                    municipality=issuer.municipality,
+                    status_base_url=status_base,
+                    list_size=issuer.list_size,
+                    created_at=now,
+                )
+            )
+        profile = store.profile()
+    if profile.did != key.controller:
+        store.close()
+        raise ConfigurationError(
+            f"issuer {issuer.name}: its registry issues as {profile.did}, the key belongs to "
+            f"{key.controller} (a new DID is a new issuer: give it a new database)"
+        )
+    if profile.status_base_url.rstrip("/") != status_base:
+        store.close()
+        raise ConfigurationError(
+            f"issuer {issuer.name}: its registry publishes status lists at "
+            f"{profile.status_base_url}, not {status_base}: credentials already issued point "
+            "there, so keep public_url as it was"
+        )
+    return store
+
+
+class IssuerService:
+    """One issuer: its key, its registry, its signed status lists."""
+
+    def __init__(
+        self, config: IssuerConfig, store: Store, key: KeyPair, *, clock: Clock | None = None
+    ) -> None:
+        self.config = config
+        self.name = config.name
+        self.store = store
+        self.clock = clock or SystemClock()
+        self.issuer = Issuer(key, cryptosuite=config.cryptosuite, clock=self.clock)
+        self.profile = store.profile()
+        self._lists: dict[tuple[int, str], SignedList] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def did(self) -> str:
+        return self.profile.did
+
+    # -- issuing ----------------------------------------------------------------------------
+
+    def issue(
+        self,
+        credential: Mapping[str, Any],
+        *,
+        fmt: str = "di",
+        with_status: bool = False,
+        mandatory_pointers: Sequence[str] | None = None,
+    ) -> dict[str, Any] | str:
+        """Record and sign one credential; a JSON-LD document, or a compact vc+jwt."""
+        with_status = with_status or self.config.status
+        sd = self.config.cryptosuite == ecdsa_sd.CRYPTOSUITE
+        if mandatory_pointers is not None and not sd:
+            raise InputError("mandatoryPointers apply to an ecdsa-sd-2023 issuer only")
+        if with_status and sd:
+            raise InputError("an ecdsa-sd-2023 issuer does not add status entries")
+        if fmt == "jwt" and sd:
+            raise InputError("an ecdsa-sd-2023 issuer signs Data Integrity proofs only")
+        now = self.clock.now()
+        at = format_datetime(now)
+        document = prepare_credential(credential, self.did, at)
+        document.setdefault("id", f"urn:uuid:{uuid.uuid4()}")
+        if with_status:
+            if "credentialStatus" in document:
+                raise InputError("credentialStatus is set by the issuer; leave it out")
+            context = document.get("@context")
+            if isinstance(context, list) and context[:1] == [VC_V1_CONTEXT]:
+                raise InputError(
+                    "status entries (BitstringStatusListEntry) need the VC 2.0 context; a VC "
+                    "1.1 credential cannot carry them"
+                )
+        with self.store.transaction() as connection:
+            ((list_id, index),) = self.store.allocate(
+                connection, 1, list_size=self.profile.list_size, at=at
+            )
+            if with_status:
+                document["credentialStatus"] = status_entries(
+                    self.profile.status_base_url, list_id, index
+                )
+            signed = self._sign(document, fmt, now, mandatory_pointers)
+            self.store.record(connection, [_record(document, fmt, list_id, index, at)], at=at)
+        return signed
+
+    def _sign(
+        self,
+        document: dict[str, Any],
+        fmt: str,
+        now: datetime,
+        mandatory_pointers: Sequence[str] | None,
+    ) -> dict[str, Any] | str:
+        if fmt == "jwt":
+            return self.issuer.issue_jwt(document)
+        if self.config.cryptosuite != ecdsa_sd.CRYPTOSUITE:
+            return self.issuer.issue(document)
+        validate_credential(document)
+        return ecdsa_sd.add_base_proof(
+            document,
+            self.issuer.key,
+            created=now,
+            loader=self.issuer.loader,
+            mandatory_pointers=mandatory_pointers or (),
+        )
+
+    # -- status -----------------------------------------------------------------------------
+
+    def change_status(self, credential_id: str, action: str, reason: str) -> CredentialRecord:
+        """Revoke, suspend or reinstate one of this issuer's credentials (NOT_FOUND for a
+        credential of anyone else: it is not in this registry)."""
+        if action not in ACTIONS:
+            raise InputError(f"action must be one of {', '.join(ACTIONS)}")
+        reason = reason.strip()
+        if not reason or len(reason) > MAX_REASON:
+            raise InputError(f"a reason of 1 to {MAX_REASON} characters is required")
+        record = self.store.credential(credential_id)
+        recorded = parse_json(record.document, what=f"recorded credential {credential_id}")
+        if recorded.get("credentialStatus") is None:
+            raise ConflictError(
+                f"{credential_id} was issued without status entries: no verifier could learn "
+                "of a change, so none is recorded"
+            )
+        self.store.change_state(action, credential_id, reason=reason, at=self._now())
+        return self.store.credential(credential_id)
+
+    def _now(self) -> str:
+        return format_datetime(self.clock.now())
+
+    def _version(self) -> int:
+        with self.store.transaction() as connection:
+            return int(connection.execute(select(audit_head.c.seq)).scalar_one())
+
+    def status_list(self, list_id: int, purpose: str) -> SignedList:
+        """The signed status list credential, from cache while the registry has not changed."""
+        if purpose not in PURPOSES:
+            raise StorageError(f"no status purpose {purpose!r}", code="NOT_FOUND")
+        version = self._version()
+        key = (list_id, purpose)
+        cached = self._lists.get(key)
+        if (
+            cached is not None
+            and cached.version == version
+            and time.monotonic() - cached.made < LIST_REFRESH_SECONDS
+        ):
+            return cached
+        with self._lock:  # one rendering at a time per process; the others reuse it
+            cached = self._lists.get(key)
+            if cached is not None and cached.version == version:
+                return cached
+            info = {i.id: i for i in self.store.status_lists()}.get(list_id)
+            if info is None:
+                raise StorageError(f"no status list {list_id} for {self.name}", code="NOT_FOUND")
+            bits = Bitstring(info.size)
+            bits.set_all(list(self.store.flagged_indices(list_id, _STATE_OF[purpose])))
+            now = self.clock.now()
+            document = list_credential(
+                list_url(self.profile.status_base_url, list_id, purpose),
+                self.did,
+                purpose,
+                bits,
+                valid_from=now,
+                valid_until=now + LIST_VALIDITY,
+                ttl=LIST_TTL,
+            )
+            body = json.dumps(self.issuer.issue(document), ensure_ascii=False).encode("utf-8")
+            signed = SignedList(
+                body, f'"{hashlib.sha256(body).hexdigest()[:32]}"', version, time.monotonic()
+            )
+            self._lists[key] = signed
+            return signed
+
+    def list_for_url(self, url: str) -> SignedList | None:
+        """The signed list behind one of this issuer's status list URLs, else None."""
+        base = self.profile.status_base_url.rstrip("/") + "/"
+        if not url.startswith(base):
+            return None
+        list_part, _, purpose = url[len(base) :].partition("-")
+        if not list_part.isdigit() or purpose not in PURPOSES or len(list_part) > 9:
+            return None
+        try:
+            return self.status_list(int(list_part), purpose)
+        except StorageError as exc:
+            if exc.code == "NOT_FOUND":
+                return None
+            raise
+
+    def ping(self) -> None:
+        self._version()
+
+
+def _record(
+    document: Mapping[str, Any], fmt: str, list_id: int, index: int, at: str
+) -> CredentialRecord:
+    subject = document.get("credentialSubject")
+    subject = subject if isinstance(subject, Mapping) else {}
+    achievement = subject.get("achievement")
+    achievement_id = achievement.get("id") if isinstance(achievement, Mapping) else None
+    name = subject.get("name")
+    start = document.get("validFrom", document.get("issuanceDate", at))
+    end = document.get("validUntil", document.get("expirationDate"))
+    return CredentialRecord(
+        id=str(document["id"]),
+        subject_id=_short(subject.get("id")),
+        subject_name=_short(name, 1024),
+        achievement_id=achievement_id if isinstance(achievement_id, str) else "",
+        format=fmt,
+        list_id=list_id,
+        status_index=index,
+        valid_from=str(start)[:40],
+        valid_until=str(end)[:40] if isinstance(end, str) else None,
+        content_hash=content_hash(document),
+        document=json.dumps(document, ensure_ascii=False, sort_keys=True),
+        issued_at=at,
+    )
+
+
+def _short(value: Any, limit: int = 2048) -> str | None:
+    return value[:limit] if isinstance(value, str) else None
