@@ -90,11 +90,14 @@ def lines(text: CardText, lang: str | None) -> list[tuple[str, str]]:
     return [(name, _clean(value)) for name, value in rows if value]
 
 
-def render_card(text: CardText, envelope: str, format: CardFormat, *, lang: str | None) -> bytes:
-    """The card as PNG bytes or as a UTF-8 HTML page."""
+def render_card(
+    text: CardText, envelope: str, format: CardFormat, *, lang: str | None, ec: str = "M"
+) -> bytes:
+    """The card as PNG bytes or as a UTF-8 HTML page; ``ec`` is the QR code's error
+    correction (Q or H for a printed card that may get scratched)."""
     if format == "html":
-        return _html(text, envelope, lang).encode("utf-8")
-    return _png(text, envelope, lang)
+        return _html(text, envelope, lang, ec).encode("utf-8")
+    return _png(text, envelope, lang, ec)
 
 
 def _validity(text: CardText, lang: str | None) -> str | None:
@@ -124,12 +127,12 @@ def _clean(value: str) -> str:
 # -- PNG ------------------------------------------------------------------------------------
 
 
-def _png(text: CardText, envelope: str, lang: str | None) -> bytes:
+def _png(text: CardText, envelope: str, lang: str | None, ec: str) -> bytes:
     from PIL import Image, ImageDraw
 
     width, height = CARD_PIXELS
     card = Image.new("RGB", CARD_PIXELS, "white")
-    code = _qr_image(envelope, height - 2 * _MARGIN)
+    code = _qr_image(envelope, height - 2 * _MARGIN, ec)
     card.paste(code, (width - code.width - _MARGIN // 2, (height - code.height) // 2))
     draw = ImageDraw.Draw(card)
     draw.rectangle((0, 0, width - 1, height - 1), outline="#888888", width=2)
@@ -166,11 +169,11 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return ImageFont.load_default(size=size)
 
 
-def _qr_image(envelope: str, size: int) -> Image:
+def _qr_image(envelope: str, size: int, ec: str) -> Image:
     """The QR code scaled to whole pixels per module (a blurred module can fail a scan)."""
     from PIL import Image
 
-    drawn = Image.open(io.BytesIO(render(envelope, "png"))).convert("L")
+    drawn = Image.open(io.BytesIO(render(envelope, "png", ec=ec))).convert("L")
     modules = drawn.width // PNG_BOX_PIXELS
     box = max(1, size // modules)
     return drawn.resize((modules * box, modules * box), Image.Resampling.NEAREST)
@@ -233,12 +236,12 @@ _PAGE: Final = """<!DOCTYPE html>
 """
 
 
-def _html(text: CardText, envelope: str, lang: str | None) -> str:
+def _html(text: CardText, envelope: str, lang: str | None, ec: str) -> str:
     rows = "\n".join(
         f"<dt>{html.escape(name)}</dt><dd>{html.escape(value)}</dd>"
         for name, value in lines(text, lang)
     )
-    qr = base64.b64encode(render(envelope, "svg")).decode("ascii")
+    qr = base64.b64encode(render(envelope, "svg", ec=ec)).decode("ascii")
     return _PAGE.format(
         lang=html.escape(normalize_language(lang)),
         title=html.escape(_clean(text.achievement or "vcportable")),

@@ -529,7 +529,7 @@ def wallet_card(id_: str, out: str, lang: str | None, ec: str, force: bool, wall
         f"QR version {qr_version(envelope, ec=ec.upper())} at error correction {ec.upper()}",
         err=True,
     )
-    card = render_card(text, envelope, "png" if fmt == "png" else "html", lang=lang)
+    card = render_card(text, envelope, "png" if fmt == "png" else "html", lang=lang, ec=ec.upper())
     _write_image(card, out, force=force, what="card")
 
 
