@@ -122,8 +122,7 @@ def qr_decode(source: str, out: str | None, force: bool) -> None:
     IMAGE: a PNG or JPEG photo of the QR code, or a baked badge; TEXTFILE: the envelope text
     (- for stdin). JSON comes out compact, a token as its compact text.
     """
-    from ..envelope import open_input
-    from ..envelope.format import describe_foreign
+    from ..envelope import describe_foreign, open_input
 
     data = read_input(source, _image_limit())
     with _opening(source):

@@ -17,6 +17,7 @@ from .format import (
     Kind,
     decode,
     decode_envelope,
+    describe_foreign,
     encode,
 )
 from .inputs import open_input
@@ -32,6 +33,7 @@ __all__ = [
     "bake",
     "decode",
     "decode_envelope",
+    "describe_foreign",
     "encode",
     "open_input",
     "qr_version",
