@@ -332,6 +332,12 @@ def test_large_brotli_window_is_refused_before_decompressing() -> None:
         decode(text)
 
 
+def test_large_window_extension_is_refused() -> None:
+    text = "VC:" + base45.b45encode(b"\x01\x01\x11\x00\x00").decode()
+    with pytest.raises(EnvelopeError, match="window of 2\\^30"):
+        decode(text)
+
+
 def test_trailing_bytes_after_the_compressed_data() -> None:
     text = (
         "VC:"

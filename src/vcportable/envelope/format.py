@@ -19,6 +19,7 @@ from typing import Any, Final
 import base45
 import brotli
 
+from vcportable.codec.base64url import b64url_decode
 from vcportable.codec.json import dumps_compact
 from vcportable.errors import EnvelopeError, InputError
 from vcportable.jsonutil import parse_json
@@ -147,7 +148,9 @@ def _window_bits(packed: bytes) -> int:
     if (first >> 1) & 7:
         return 17 + ((first >> 1) & 7)
     extra = (first >> 4) & 7
-    return 17 if extra == 0 else 99 if extra == 1 else 8 + extra  # 1: "large window"
+    if extra == 1:  # the "large window" extension: up to 2^30 bytes
+        return 30
+    return 17 if extra == 0 else 8 + extra
 
 
 def _inflate(packed: bytes) -> bytes:
@@ -212,8 +215,6 @@ def _token_kind(token: str) -> Kind:
     parts = token.split("~")
     if len(parts) > 1 and parts[-1]:  # an SD-JWT that ends with a key binding JWT
         return Kind.PRESENTATION
-    from vcportable.codec.base64url import b64url_decode
-
     try:
         header = parse_json(b64url_decode(token.split(".", 1)[0]), what="the token header")
     except InputError:
