@@ -208,7 +208,7 @@ class TrustCheck:
                     "the credential names no achievement that {name}'s accreditation could cover"
                 ).format(name=name),
             )
-        accreditation = accreditation_for(issuer, achievements)
+        accreditation = accreditation_for(self._index, issuer, achievements)
         if accreditation is None:
             scopes = " | ".join(describe_scope(a) for a in issuer.accreditations) or "-"
             return Check.failed(
@@ -314,7 +314,7 @@ class TrustCheck:
 
 def _issuer_id(credential: Mapping[str, Any]) -> str | None:
     issuer = credential.get("issuer")
-    if isinstance(issuer, Mapping):
+    if isinstance(issuer, dict | Mapping):
         issuer = issuer.get("id")
     return issuer if isinstance(issuer, str) else None
 

@@ -43,11 +43,11 @@ def issuer_standing(issuer: ListedIssuer, issued_at: datetime) -> IssuerStanding
 
 
 def accreditation_for(
-    issuer: ListedIssuer, achievements: Sequence[Achievement]
+    index: TrustIndex, issuer: ListedIssuer, achievements: Sequence[Achievement]
 ) -> Accreditation | None:
     """The first accreditation that covers every achievement, or None."""
     for accreditation in issuer.accreditations:
-        if all(covers(accreditation, a) for a in achievements):
+        if all(covers(accreditation, a, index) for a in achievements):
             return accreditation
     return None
 
@@ -79,7 +79,7 @@ def recognition(
     for agreement in index.agreements.get(recognising, ()):
         if not _names(agreement, issuer):
             continue
-        if not all(covers(agreement.scope, a) for a in achievements):
+        if not all(covers(agreement.scope, a, index) for a in achievements):
             continue
         if agreement.in_force(now):
             return RecognitionResult(agreement=agreement)

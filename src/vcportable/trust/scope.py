@@ -11,12 +11,11 @@ catalogue's EQF level counts. The rules are written out in docs/trust-list.md.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .model import CatalogueEntry, Scope, TrustIndex, normalize_code
 
-__all__ = ["Achievement", "achievements_of", "covers", "matches", "describe_scope"]
+__all__ = ["Achievement", "achievements_of", "covers", "describe_scope"]
 
 EQF = "EQF"
 #: Achievements read from one credential (OB 3.0 has one per subject; a few subjects at most).
@@ -24,8 +23,7 @@ MAX_ACHIEVEMENTS = 8
 MAX_ALIGNMENTS = 64
 
 
-@dataclass(frozen=True)
-class Achievement:
+class Achievement(NamedTuple):
     """What a scope is matched against."""
 
     id: str | None
@@ -45,23 +43,60 @@ class Achievement:
         return ", ".join(parts)
 
 
-def matches(pattern: str, value: str) -> bool:
-    """``*`` matches anything; ``abc*`` any value starting with ``abc``; else equality."""
-    if pattern.endswith("*"):
-        return value.startswith(pattern[:-1])
-    return value == pattern
+class _Matcher(NamedTuple):
+    """A scope compiled for matching: exact values in sets, prefixes in tuples (one
+    ``str.startswith`` call tries them all)."""
+
+    ids: frozenset[str]
+    id_prefixes: tuple[str, ...]
+    codes: frozenset[str]
+    code_prefixes: tuple[str, ...]
+    types: frozenset[str]
+    max_eqf_level: int | None
 
 
-def covers(scope: Scope, achievement: Achievement) -> bool:
+def _split(patterns: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]]:
+    """``*`` matches anything (the empty prefix), ``abc*`` values starting with ``abc``; any
+    other pattern only itself."""
+    exact = frozenset(p for p in patterns if not p.endswith("*"))
+    return exact, tuple(p[:-1] for p in patterns if p.endswith("*"))
+
+
+def _matcher(scope: Scope, index: TrustIndex) -> _Matcher:
+    # Keyed by identity: the index holds the list, so the scope outlives the entry.
+    key = ("scope", id(scope))
+    matcher: _Matcher | None = index.derived.get(key)
+    if matcher is None:
+        ids, id_prefixes = _split(scope.achievements)
+        codes, code_prefixes = _split(scope.alignments)
+        matcher = _Matcher(
+            ids,
+            id_prefixes,
+            codes,
+            code_prefixes,
+            frozenset(scope.achievement_types),
+            scope.max_eqf_level,
+        )
+        index.derived[key] = matcher
+    return matcher
+
+
+def covers(scope: Scope, achievement: Achievement, index: TrustIndex) -> bool:
+    m = _matcher(scope, index)
     selected = (
-        achievement.id is not None and any(matches(p, achievement.id) for p in scope.achievements)
-    ) or any(matches(p, code) for p in scope.alignments for code in achievement.codes)
+        (
+            achievement.id is not None
+            and (achievement.id in m.ids or achievement.id.startswith(m.id_prefixes))
+        )
+        or not m.codes.isdisjoint(achievement.codes)
+        or (bool(m.code_prefixes) and any(c.startswith(m.code_prefixes) for c in achievement.codes))
+    )
     if not selected:
         return False
-    if scope.achievement_types and not achievement.types.intersection(scope.achievement_types):
+    if m.types and m.types.isdisjoint(achievement.types):
         return False
-    if scope.max_eqf_level is not None:
-        return achievement.eqf_level is not None and achievement.eqf_level <= scope.max_eqf_level
+    if m.max_eqf_level is not None:
+        return achievement.eqf_level is not None and achievement.eqf_level <= m.max_eqf_level
     return True
 
 
