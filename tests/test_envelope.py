@@ -174,6 +174,19 @@ def test_token_whose_json_is_not_written_compactly_stays_exact() -> None:
     assert decode(encode(token)) == token
 
 
+def test_texts_in_other_languages_survive() -> None:
+    unsigned = sample()
+    achievement = unsigned["credentialSubject"]["achievement"]
+    achievement["name"] = "大工 レベル2 — نجار المستوى الثاني"
+    achievement["description"] = "木造の骨組み、階段、屋根構造を図面に従って施工できる。" * 8
+    unsigned["credentialSubject"]["name"] = "Zoë Ünïcode-Test\u00e9\u4e2d \U0001f6e0"
+    signed = issuer(cryptosuite="eddsa-jcs-2022").issue(unsigned)
+    back = decode(encode(signed))
+    assert isinstance(back, bytes)
+    assert same(json.loads(back), signed)
+    assert verifier().verify(back).verified
+
+
 def test_kind_can_be_chosen() -> None:
     text = encode({"type": "Request", "challenge": CHALLENGE}, kind="request")
     assert text.startswith("VR:")
