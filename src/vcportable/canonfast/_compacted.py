@@ -10,8 +10,9 @@ own contexts would give the document back, for the shapes it models:
 * an ``@id`` (or ``@type: @id`` value) is an absolute IRI that no prefix of the context would
   shorten, or a blank node identifier;
 * values are in the form compaction writes for the term's definition: no value objects, no
-  ``{"id": x}`` where the term coerces to ``@id``, no node objects under a datatype, no ``null``
-  and no nested arrays, language maps with lower-case tags.
+  node objects under a datatype, no ``null`` and no nested arrays, language maps with
+  lower-case tags; a node reference written ``{"id": x}`` where the term coerces to ``@id`` is
+  taken for the IRI x (as the full path does).
 
 Anything else is ``Unsupported``: the full path does the real round trip and decides.
 """
@@ -33,24 +34,6 @@ def check_context(local: Any) -> None:
         raise Unsupported("@vocab or @base in an embedded context") from None
 
 
-def key_compacted(ctx: Ctx, key: str, expanded: str) -> bool:
-    """Would compaction write the property (or keyword) ``expanded`` as ``key``?"""
-    counts = ctx.inverse().counts
-    if key.startswith("@"):
-        return counts.get(key, 0) == 0  # a keyword written as itself: only without an alias
-    if expanded.startswith("@"):
-        return counts.get(expanded, 0) == 1  # the only alias of a keyword
-    if key in ctx.mappings:
-        return counts.get(expanded, 0) >= 1  # shared by several terms: see check_selected
-    vocab = ctx.vocab
-    return (
-        vocab is not None
-        and ":" not in key
-        and expanded == vocab + key
-        and counts.get(expanded, 0) == 0
-    )
-
-
 def id_compacted(ctx: Ctx, value: str, node: str) -> bool:
     """Would compaction write the IRI of ``node`` (an N-Quads term) back as ``value``?"""
     if value.startswith("_:"):
@@ -63,25 +46,15 @@ def id_compacted(ctx: Ctx, value: str, node: str) -> bool:
     )
 
 
-def check_values(ctx: Ctx, term: _Term, values: list[Any]) -> None:
-    """The values of one property are in the form compaction writes for ``term``."""
-    container = term.container
-    if "@list" in container and (term.type is not None or term.language is not None):
-        raise Unsupported("not compacted: typed list")
-    if "@language" in container:
-        raise Unsupported("not compacted: value of a language map term")
-    for value in values:
-        if value is None or (isinstance(value, list) and "@list" not in container):
-            raise Unsupported("not compacted: null or nested array")
-        if not isinstance(value, dict) or "@graph" in container:
-            continue
-        if term.type not in (None, "@id", "@vocab"):
-            raise Unsupported("not compacted: node object under a datatype")
-        if (
-            term.type is not None
-            and len(value) == 1
-            and ctx.expand_vocab(next(iter(value))) == "@id"
-        ):
+def check_node_value(ctx: Ctx, term: _Term, value: dict[str, Any]) -> None:
+    """A node object is written as compaction writes it for ``term``: not under a datatype.
+    Where the term coerces to ``@id``, a bare node reference is ``{"id": x}`` (the rule takes
+    it for the IRI x that compaction writes); under ``@type: @vocab`` it is left to the full
+    path."""
+    if term.type not in (None, "@id", "@vocab"):
+        raise Unsupported("not compacted: node object under a datatype")
+    if term.type is not None and len(value) == 1 and ctx.expand_vocab(next(iter(value))) == "@id":
+        if term.type == "@vocab" or "id" not in value:
             raise Unsupported("not compacted: node reference where compaction writes an IRI")
 
 

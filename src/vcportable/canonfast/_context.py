@@ -66,6 +66,7 @@ class _Term:
     direction: Any
     scoped: Any  # the term's scoped context (False for null), None when absent
     reverse: bool
+    shared: bool  # other terms of the context map to the same IRI (compaction must choose)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +100,7 @@ class Ctx:
         "_compiler",
         "_expanded",
         "_inverse",
+        "_keys_compacted",
         "_next",
         "_prev",
         "_terms",
@@ -132,6 +134,7 @@ class Ctx:
         self._prev: Ctx | None = None
         self._compiler = compiler
         self._inverse: Inverse | None = None
+        self._keys_compacted: dict[str, bool] = {}
         self._vocab_compacted: dict[str, bool] = {}
         self._selected: dict[tuple[str, str, str | None], str | None] = {}
 
@@ -205,6 +208,39 @@ class Ctx:
             self._inverse = Inverse.of(self.mappings)
         return self._inverse
 
+    def key_compacted(self, key: str) -> bool:
+        """Would compaction write the property (or keyword) ``key`` expands to as ``key``?
+
+        A term that is the only one for its IRI (several: compaction picks one per value, see
+        ``_compacted.check_selected``), a keyword that has no alias, the only alias of a
+        keyword, or an undefined term that ``@vocab`` expands and no term claims.
+        """
+        result = self._keys_compacted.get(key)
+        if result is None:
+            result = self._key_compacted(key)
+            if len(self._keys_compacted) < _MAX_MEMO:
+                self._keys_compacted[key] = result
+        return result
+
+    def _key_compacted(self, key: str) -> bool:
+        expanded = self.expand_vocab(key)
+        if expanded is None:
+            return False
+        counts = self.inverse().counts
+        if key.startswith("@"):
+            return counts.get(key, 0) == 0
+        if expanded.startswith("@"):
+            return counts.get(expanded, 0) == 1
+        if key in self.mappings:
+            return counts.get(expanded, 0) >= 1
+        vocab = self.vocab
+        return (
+            vocab is not None
+            and ":" not in key
+            and expanded == vocab + key
+            and counts.get(expanded, 0) == 0
+        )
+
     def compacts_vocab(self, value: str) -> bool:
         """Does compaction (vocabulary-relative, as for ``@type`` values and ``@type: @vocab``
         terms) write ``value`` back unchanged? Asks pyld itself, once per value."""
@@ -271,14 +307,16 @@ class Ctx:
                     language = entry["@language"]
                 if "@direction" in entry:
                     direction = entry["@direction"]
+        iri = self.expand_vocab(key)
         term = _Term(
-            iri=self.expand_vocab(key),
+            iri=iri,
             container=container,
             type=type_,
             language=language,
             direction=direction,
             scoped=scoped,
             reverse=reverse,
+            shared=iri is not None and self.inverse().counts.get(iri, 0) > 1,
         )
         if len(self._terms) < _MAX_MEMO:
             self._terms[key] = term
@@ -378,7 +416,7 @@ class _Compiler:
         self.processor = JsonLdProcessor()
         self.resolved = _BoundedDict(128)
         self.max_sets = max_sets
-        self.sets: OrderedDict[str, tuple[_Set, Ctx | str]] = OrderedDict()
+        self.sets: OrderedDict[Any, tuple[_Set, Ctx | str]] = OrderedDict()
 
     def load(self, url: str, options: Any = None) -> Any:
         """The loader as pyld sees it: every context document is vetted once."""
@@ -422,7 +460,11 @@ class _Compiler:
         A context set that cannot be compiled (not served, refused by pyld or by the vetting) is
         remembered too, so that a stream of such documents does not recompile it every time.
         """
-        key = json.dumps(local, ensure_ascii=False)
+        key: Any
+        if type(local) is list and all(type(url) is str for url in local):
+            key = tuple(local)  # the usual case: a list of URLs, keyed without serializing
+        else:
+            key = json.dumps(local, ensure_ascii=False)
         with self.lock:
             hit = self.sets.get(key)
             if hit is not None:

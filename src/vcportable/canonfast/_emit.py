@@ -10,9 +10,11 @@ writes N-Quads exactly as rdf-canonize 5 does.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import math
 import re
+from collections import Counter
 from collections.abc import Iterator
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
 from typing import Any, Final
@@ -28,10 +30,9 @@ from ..jsonld._rdfc import (
 )
 from ._compacted import (
     check_context,
+    check_node_value,
     check_selected,
-    check_values,
     id_compacted,
-    key_compacted,
 )
 from ._context import ABSENT, BCP47, IRI, KEYWORDS, Ctx, Unsupported
 
@@ -164,6 +165,9 @@ def _literal(value: Any, datatype: str | None, language: str | None) -> tuple[st
     (``@value`` of the same JSON type, ``@type`` as written, ``@language``): ``"a"`` and
     ``{"@value": "a", "@type": xsd:string}`` are two values, written as two equal lines.
     """
+    if datatype is None and language is None and type(value) is str:  # the usual case
+        identity = ("s", value, None, None)
+        return f'"{_escape(value)}"', (identity, identity)
     if datatype is not None and not IRI.match(datatype):
         raise Unsupported("unusual datatype")
     if datatype == _RDF_LANGSTRING:
@@ -180,11 +184,13 @@ def _literal(value: Any, datatype: str | None, language: str | None) -> tuple[st
             raise Unsupported("string typed xsd:double")
         kind = ("s", value)
         if datatype is None and language is not None:
-            return f'"{_escape(value)}"@{language}', ((*kind, None, language),) * 2
+            identity = (*kind, None, language)
+            return f'"{_escape(value)}"@{language}', (identity, identity)
         lexical = value
     else:
         raise Unsupported("non-scalar @value")
-    key = ((*kind, given, None),) * 2
+    identity = (*kind, given, None)
+    key = (identity, identity)
     if datatype is None or datatype == _XSD_STRING:
         return f'"{_escape(lexical)}"', key
     return f'"{_escape(lexical)}"^^<{datatype}>', key
@@ -207,12 +213,12 @@ class Emitter:
         "budget",
         "count",
         "labels",
+        "max_values",
         "values",
-        "pairs",
         "quads",
+        "repeats",
         "seen",
         "strict",
-        "width",
     )
 
     def __init__(
@@ -225,15 +231,24 @@ class Emitter:
         self.blank = False
         self.strict = strict
         self.budget = budget
-        self.width: dict[tuple[str, str, str], int] = {}  # values added per (s, p, g)
-        self.pairs = 0  # the full path counts the same (jsonld._safe.value_pairs)
+        self.repeats: list[_Quad] = []  # values added again (kept once): they count as pairs
         self.values = 0  # and these (jsonld._safe.json_values)
+        self.max_values = budget.max_values
+
+    def check_pairs(self) -> None:
+        """Pairs of values of one property of one node (``jsonld._safe.value_pairs``)."""
+        count = len(self.quads) + len(self.repeats)
+        if count * (count - 1) // 2 <= self.budget.max_value_pairs:
+            return  # cannot be over: the usual case, counted for nothing
+        widths = Counter((s, p, g) for s, p, _, g in itertools.chain(self.quads, self.repeats))
+        if sum(n * (n - 1) // 2 for n in widths.values()) > self.budget.max_value_pairs:
+            raise too_many_values(self.budget)
 
     def counted(self, values: int) -> None:
         """Count JSON values (members and items outside ``@context``) as the full path does
         before pyld."""
         self.values += values
-        if self.values > self.budget.max_values:
+        if self.values > self.max_values:
             raise too_many_values_in_document(self.budget)
 
     def fresh(self) -> str:
@@ -259,15 +274,12 @@ class Emitter:
         when they are the same RDF term (``"a"`` and ``"a"^^xsd:string``): two equal lines.
         """
         quad = (s, p, o, g)
-        width = self.width.get((s, p, g), 0)
-        self.width[(s, p, g)] = width + 1
-        self.pairs += width
-        if self.pairs > self.budget.max_value_pairs:
-            raise too_many_values(self.budget)
         if key is None:
             if quad not in self.seen:
                 self.seen[quad] = None
                 self.quads.append(quad)
+            else:
+                self.repeats.append(quad)
             return
         slot = (s, p, g, key[0])
         previous = self.seen.get(slot, ABSENT)
@@ -277,6 +289,8 @@ class Emitter:
         elif previous != key[1]:
             # equal for pyld, different for jsonld.js (two @json structures): not modelled
             raise Unsupported("duplicate literal")
+        else:
+            self.repeats.append(quad)
 
     # -- objects -------------------------------------------------------------------------------
 
@@ -294,7 +308,9 @@ class Emitter:
         ``free`` is set for top-level objects and the contents of ``@graph`` containers, which
         must be node objects with at least one property besides ``@id``.
         """
-        self.counted(len(element) - ("@context" in element))
+        self.values += len(element) - ("@context" in element)
+        if self.values > self.max_values:
+            raise too_many_values_in_document(self.budget)
         scoped = ctx.term(prop).scoped if prop is not None else None
         # revert type-scoped contexts unless this is a value object or a node reference
         revert = not context_applied  # the top-level context is applied after this step
@@ -325,6 +341,7 @@ class Emitter:
                     raise Unsupported("embedded @context")
                 check_context(element["@context"])
             ctx = ctx.with_context("E", element["@context"])
+        strict = self.strict
         type_ctx = ctx
         type_key: str | None = None
         for key in element:
@@ -338,11 +355,12 @@ class Emitter:
             types = [value] if isinstance(value, str) else value
             if not isinstance(types, list) or not types:
                 raise Unsupported("unusual @type value")
-            self.counted(_items(value))
+            if type(value) is list:
+                self.values += len(value)  # items must be strings: no nested arrays
             for name in sorted(types):
                 if not isinstance(name, str):
                     raise Unsupported("unusual @type value")
-                if self.strict and not type_ctx.compacts_vocab(name):
+                if strict and not type_ctx.compacts_vocab(name):
                     raise Unsupported("not compacted: type")
                 local = type_ctx.scoped_context_of(name)
                 if local is not None and local is not False:
@@ -357,12 +375,12 @@ class Emitter:
             if key == type_key:
                 if expanded != "@type":
                     raise Unsupported("@type key redefined by a type-scoped context")
-                if self.strict and not key_compacted(type_ctx, key, expanded):
+                if strict and not type_ctx.key_compacted(key):
                     raise Unsupported("not compacted: key")
                 continue
             if expanded is None:
                 raise Unsupported("undefined term")
-            if self.strict and not key_compacted(ctx, key, expanded):
+            if strict and not ctx.key_compacted(key):
                 raise Unsupported("not compacted: key")
             if expanded == "@id" and id_key is None:
                 id_key = key
@@ -376,12 +394,12 @@ class Emitter:
                 properties.append((key, expanded))
             elif ctx.term(key).type == "@json":
                 raise Unsupported("null @json value")
-            elif self.strict:
+            elif strict:
                 raise Unsupported("not compacted: null")
             # else: a null value expands to nothing (pyld and jsonld.js alike)
 
         if value_key is not None:
-            if self.strict:
+            if strict:
                 raise Unsupported("not compacted: value object")
             if free or id_key is not None or properties:
                 raise Unsupported("unusual value object")
@@ -396,7 +414,7 @@ class Emitter:
             if not isinstance(identifier, str):
                 raise Unsupported("@id is not a string")
             subject = self.label(ctx.expand_id(identifier))
-            if self.strict and not id_compacted(ctx, identifier, subject):
+            if strict and not id_compacted(ctx, identifier, subject):
                 raise Unsupported("not compacted: @id")
         if free and not (types or properties):
             raise Unsupported("node would be dropped")
@@ -449,6 +467,8 @@ class Emitter:
         if term.iri is None or term.iri in KEYWORDS:
             raise Unsupported("property redefined by its scoped context")
         coercion = term.type
+        if coercion is None and term.language is None and term.direction is None:
+            return _literal(value, None, None)  # the usual case
         if isinstance(value, str):
             if coercion == "@id":
                 node = self.label(ctx.expand_id(value))
@@ -501,15 +521,23 @@ class Emitter:
         if "@language" in container and isinstance(value, dict):
             self.language_map(ctx, inner, subject, key, predicate, value, graph)
             return
-        values = value if isinstance(value, list) else [value]
-        self.counted(_items(value))
-        if self.strict:
-            check_values(inner, term, values)
-            if ctx.inverse().counts.get(iri, 0) > 1:
+        strict = self.strict
+        if type(value) is list:
+            values = value
+            # checked with the next object; strict mode refuses nested arrays anyway
+            self.values += len(value) if strict else _items(value)
+        else:
+            values = [value]
+        if strict:
+            if "@language" in container:
+                raise Unsupported("not compacted: value of a language map term")
+            if term.shared:
                 check_selected(ctx, key, iri, term, values)
         if "@list" in container:
             if "@graph" in container:
                 raise Unsupported("@list with @graph")
+            if strict and (term.type is not None or term.language is not None):
+                raise Unsupported("not compacted: typed list")
             items = [self.item(inner, key, v, graph)[0] for v in values]
             head = _RDF_NIL
             if items:
@@ -520,7 +548,14 @@ class Emitter:
                     self.add(node, _RDF_REST, rest, graph)
             self.add(subject, predicate, head, graph)
             return
-        for v in _flatten(values):
+        for v in values if strict else _flatten(values):
+            if strict:
+                kind = type(v)
+                if kind is dict:
+                    if "@graph" not in container:
+                        check_node_value(inner, term, v)
+                elif kind is list or v is None:
+                    raise Unsupported("not compacted: null or nested array")
             if "@graph" in container:
                 if not isinstance(v, dict):
                     raise Unsupported("@graph container value is not an object")
@@ -565,17 +600,12 @@ class Emitter:
         (their labels then depend on N-degree hashing), the quads go to the full path's port of
         RDFC-1.0, under ``budget``: the result depends only on the dataset, not on labels.
         """
+        self.counted(0)  # array items counted since the last object
+        self.check_pairs()
         quads = self.quads
-        lines = [_line(*quad) for quad in quads]
-        text = "".join(lines)
-        if not text.isascii():
-            try:
-                text.encode("utf-8")
-            except UnicodeEncodeError:
-                raise Unsupported("lone surrogate") from None
-            if _ASTRAL.search(text) and _HIGH_BMP.search(text):
-                raise Unsupported("UTF-16 and code point orders differ")
-        if self.blank:
+        if not self.blank:
+            lines = [_line(*quad) for quad in quads]
+        else:
             mentions: dict[str, list[_Quad]] = {}
             for quad in quads:
                 s, _, o, g = quad
@@ -589,9 +619,11 @@ class Emitter:
             for node, mentioned in mentions.items():
                 digest = _hash_first_degree(node, mentioned)
                 if digest in by_hash:
-                    return _Rdfc10(
-                        [(s, p, o, g or None, p[1:-1]) for s, p, o, g in quads], self.budget
-                    ).run()
+                    return _checked(
+                        _Rdfc10(
+                            [(s, p, o, g or None, p[1:-1]) for s, p, o, g in quads], self.budget
+                        ).run()
+                    )
                 by_hash[digest] = node
             label = {by_hash[digest]: f"_:c14n{i}" for i, digest in enumerate(sorted(by_hash))}
             lines = [
@@ -604,7 +636,20 @@ class Emitter:
                 for s, p, o, g in quads
             ]
         lines.sort()
-        return "".join(lines)
+        return _checked("".join(lines))
+
+
+def _checked(text: str) -> str:
+    """Canonical N-Quads the fast path vouches for: UTF-8 without lone surrogates, and no
+    string where JavaScript's UTF-16 sort order differs from code point order."""
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise Unsupported("lone surrogate") from None
+        if _ASTRAL.search(text) and _HIGH_BMP.search(text):
+            raise Unsupported("UTF-16 and code point orders differ")
+    return text
 
 
 def _items(value: Any) -> int:
