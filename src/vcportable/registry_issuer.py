@@ -14,16 +14,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import rfc8785
-
 from .clock import format_datetime, parse_datetime
 from .errors import ConfigurationError, StorageError
-from .issuer import Issuer, prepare_credential, validate_credential
+from .issuer import Issuer, validate_credential
 from .jsonutil import parse_json
 from .proofs import dataintegrity as di
 from .status.entries import status_entries
@@ -35,9 +34,16 @@ VC_V2 = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 
 
+def canonical_text(document: Mapping[str, Any]) -> str:
+    """How the registry stores claims: JSON with sorted keys and no spaces (UTF-8)."""
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def content_hash(document: Mapping[str, Any]) -> str:
-    """SHA-256 of the JCS (RFC 8785) form of the unsigned credential: the same for DI and JWT."""
-    return hashlib.sha256(rfc8785.dumps(dict(document))).hexdigest()
+    """SHA-256 of :func:`canonical_text` of the unsigned credential: the same for DI and JWT,
+    and what the registry stores, so an auditor can recompute it from the record or from the
+    signed credential without its proof."""
+    return hashlib.sha256(canonical_text(document).encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -57,7 +63,8 @@ def build_credential(
     list_id: int,
     index: int,
 ) -> dict[str, Any]:
-    """The unsigned Open Badges 3.0 credential the registry records and then signs."""
+    """The unsigned Open Badges 3.0 credential the registry records and then signs (with the
+    issuer and ``validFrom`` set, as :func:`~vcportable.issuer.prepare_credential` would)."""
     body: dict[str, Any] = {"type": ["AchievementSubject"], "name": subject.name}
     if subject.id is not None:
         body = {"id": subject.id, **body}
@@ -79,7 +86,7 @@ def build_credential(
     }
     if valid_until is not None:
         document["validUntil"] = valid_until
-    return prepare_credential(document, profile.did, valid_from)
+    return document
 
 
 @dataclass(frozen=True)
@@ -150,14 +157,15 @@ class RegistryIssuer:
             connection, len(requests), list_size=self.profile.list_size, at=at
         )
         records = []
-        for (subject, start, end, row_key, row_hash), (list_id, index) in zip(
-            requests, pairs, strict=True
+        ids = _uuids(len(requests))
+        for (subject, start, end, row_key, row_hash), (list_id, index), credential_id in zip(
+            requests, pairs, ids, strict=True
         ):
             document = build_credential(
                 self.profile,
                 achievement,
                 subject,
-                credential_id=f"urn:uuid:{uuid.uuid4()}",
+                credential_id=credential_id,
                 valid_from=start or at,
                 valid_until=end,
                 list_id=list_id,
@@ -165,6 +173,7 @@ class RegistryIssuer:
             )
             if validate:
                 validate_credential(document)
+            text = canonical_text(document)
             records.append(
                 CredentialRecord(
                     id=document["id"],
@@ -176,8 +185,8 @@ class RegistryIssuer:
                     status_index=index,
                     valid_from=document["validFrom"],
                     valid_until=end,
-                    content_hash=content_hash(document),
-                    document=json.dumps(document, ensure_ascii=False, sort_keys=True),
+                    content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+                    document=text,
                     issued_at=at,
                     row_key=row_key,
                     row_hash=row_hash,
@@ -279,6 +288,12 @@ class RegistryIssuer:
                     details={"successor": record.id},
                 )
         return Issued(record, self.sign_record(record))
+
+
+def _uuids(count: int) -> list[str]:
+    """``count`` random (version 4) URN UUIDs from one read of the system's randomness."""
+    data = os.urandom(16 * count)
+    return [uuid.UUID(bytes=data[i : i + 16], version=4).urn for i in range(0, len(data), 16)]
 
 
 def _same_length(old: CredentialRecord, at: str) -> str | None:

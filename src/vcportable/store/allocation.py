@@ -2,7 +2,7 @@
 
 Each list keeps a counter of indices handed out and a secret. The *n*-th credential of a list
 gets ``permute(secret, n)``, a keyed bijection of ``[0, size)`` (a four-round Feistel network
-over HMAC-SHA256, with cycle walking down to ``size``). So:
+over keyed BLAKE2b, with cycle walking down to ``size``). So:
 
 - unique by construction: a bijection maps distinct counters to distinct indices, with no
   retry loop that slows down as the list fills;
@@ -14,7 +14,6 @@ over HMAC-SHA256, with cycle walking down to ``size``). So:
 from __future__ import annotations
 
 import hashlib
-import hmac
 
 #: The W3C recommendation for herd privacy: 16 KiB of bits.
 MIN_LIST_SIZE = 131_072
@@ -27,8 +26,10 @@ def _half_bits(size: int) -> int:
 
 
 def _round(secret: bytes, number: int, value: int, bits: int) -> int:
-    digest = hmac.new(secret, bytes([number]) + value.to_bytes(8, "big"), hashlib.sha256).digest()
-    return int.from_bytes(digest[:8], "big") & ((1 << bits) - 1)
+    digest = hashlib.blake2b(
+        bytes([number]) + value.to_bytes(8, "big"), key=secret, digest_size=8
+    ).digest()
+    return int.from_bytes(digest, "big") & ((1 << bits) - 1)
 
 
 def _feistel(secret: bytes, value: int, half: int) -> int:
