@@ -182,7 +182,12 @@ def wallet_add(source: str, did_web_cache: str | None, wallet: Wallet) -> None:
     with _opening(source):
         opened = open_input(data)
     if opened is None:
+        from ..envelope.format import describe_foreign
+        from ..proofs.dispatch import InputFormat, detect
+
         content = as_text(data, source)
+        if detect(data) is InputFormat.ENVELOPE:  # neither JSON nor a token: say what it is
+            raise Unreadable(f"{label(source)}: {describe_foreign(content.strip())}")
     else:
         content = opened.decode("utf-8") if isinstance(opened, bytes) else opened
     try:
