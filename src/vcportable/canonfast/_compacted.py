@@ -53,9 +53,9 @@ def check_node_value(ctx: Ctx, term: _Term, value: dict[str, Any]) -> None:
     path."""
     if term.type not in (None, "@id", "@vocab"):
         raise Unsupported("not compacted: node object under a datatype")
-    if term.type is not None and len(value) == 1 and ctx.expand_vocab(next(iter(value))) == "@id":
-        if term.type == "@vocab" or "id" not in value:
-            raise Unsupported("not compacted: node reference where compaction writes an IRI")
+    reference = len(value) == 1 and ctx.expand_vocab(next(iter(value))) == "@id"
+    if reference and (term.type == "@vocab" or (term.type == "@id" and "id" not in value)):
+        raise Unsupported("not compacted: node reference where compaction writes an IRI")
 
 
 def check_selected(ctx: Ctx, key: str, iri: str, term: _Term, values: list[Any]) -> None:
