@@ -147,8 +147,8 @@ def badge() -> None:
 @click.option("--force", is_flag=True, help="Replace an existing output file.")
 def badge_bake(credential: str, image: str, out: str, force: bool) -> None:
     """Bake a signed credential (JSON with its proof, or a vc+jwt; - for stdin) into a badge."""
+    from ..codec.json import parse_json
     from ..envelope import bake
-    from ..jsonutil import parse_json
 
     text = as_text(read_input(credential), credential).strip()
     if text.startswith("{"):

@@ -24,9 +24,8 @@ from typing import Any, Final
 import base58
 
 from vcportable.codec.base64url import b64url_decode, b64url_encode
-from vcportable.codec.json import MAX_JSON_DEPTH, dumps_compact
+from vcportable.codec.json import MAX_JSON_DEPTH, dumps_compact, parse_json
 from vcportable.errors import EnvelopeError, InputError
-from vcportable.jsonutil import parse_json
 
 from . import cbor
 from .cbor import Item, Simple

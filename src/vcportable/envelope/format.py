@@ -20,9 +20,8 @@ import base45
 import brotli
 
 from vcportable.codec.base64url import b64url_decode
-from vcportable.codec.json import dumps_compact
+from vcportable.codec.json import dumps_compact, parse_json
 from vcportable.errors import EnvelopeError, InputError
-from vcportable.jsonutil import parse_json
 
 from . import cbor
 from .compact import from_item, to_item, token_from_item, token_to_item
