@@ -21,10 +21,9 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-import base58
-
 from vcportable.codec.base64url import b64url_decode, b64url_encode
 from vcportable.codec.json import MAX_JSON_DEPTH, dumps_compact, parse_json
+from vcportable.codec.multibase import b58decode, b58encode
 from vcportable.errors import EnvelopeError, InputError
 
 from . import cbor
@@ -67,14 +66,14 @@ _DID_KEY: Final = "did:key:z"
 def _base58_body(text: str) -> bytes | None:
     if _BASE58.fullmatch(text) is None:
         return None
-    body = bytes(base58.b58decode(text))
+    body = b58decode(text)
     return body if len(body) <= MAX_BASE58_BYTES else None
 
 
 def _base58_text(body: bytes) -> str:
     if len(body) > MAX_BASE58_BYTES:
         raise EnvelopeError(f"the envelope holds a base58 value of {len(body)} bytes (too long)")
-    return base58.b58encode(body).decode("ascii")
+    return b58encode(body)
 
 
 def _multibase58(text: str) -> bytes | None:
