@@ -99,6 +99,27 @@ def _cli(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     )
 
 
+def _marked(token: str) -> set[int]:
+    """Live processes started with ``VCPORTABLE_TEST_BATCH=token`` (the batch and the worker
+    processes it spawned, which inherit its environment)."""
+    found = set()
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if f"VCPORTABLE_TEST_BATCH={token}".encode() in environ.read_bytes():
+                found.add(int(environ.parent.name))
+        except OSError:
+            continue
+    return {pid for pid in found if _alive(pid)}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split()[2]
+    except OSError:
+        return False
+    return state != "Z"
+
+
 def _cli_run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "vcportable", *args],
@@ -154,12 +175,14 @@ def test_batch_killed_at_random_points_resumes_exactly_once(
         "2",
     ]
     kills = 0
+    tokens: list[str] = []
     for _ in range(2):
         # kill at a random point of the run: once a random number of files are out (the
         # registry is then ahead of the files: recorded but unwritten rows must be resumed)
         already = len(list(out.glob("*.json"))) if out.exists() else 0
         threshold = rng.randrange(already + 1, ROWS) if already + 1 < ROWS else ROWS
-        process = _cli(args, env)
+        token = f"{seed}-{len(tokens)}-{time.monotonic_ns()}"
+        process = _cli(args, {**env, "VCPORTABLE_TEST_BATCH": token})
         while (
             process.poll() is None
             and len(list(out.glob("*.json")) if out.exists() else []) < threshold
@@ -169,7 +192,12 @@ def test_batch_killed_at_random_points_resumes_exactly_once(
             process.send_signal(signal.SIGKILL)
             kills += 1
         process.wait(60)
+        tokens.append(token)
     assert kills >= 1, f"seed {seed}: every run finished before it could be killed"
+    deadline = time.monotonic() + 10
+    while any(_marked(t) for t in tokens) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [t for t in tokens if _marked(t)], "signing workers outlived their killed batch"
     final = _cli_run(args, env)
     assert final.returncode == 0, f"seed {seed}: {final.stderr}"
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -125,6 +126,17 @@ _WORKER: dict[str, Any] = {}
 def _init_worker(private: str, controller: str, key_id: str, cryptosuite: str) -> None:
     key = KeyPair.from_multibase_private(private).with_identity(controller, key_id)
     _WORKER["key"], _WORKER["suite"] = key, cryptosuite
+    parent = os.getppid()
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+
+
+def _exit_with(parent: int) -> None:
+    """A worker holds both ends of its task pipe, so it never sees its parent die: when a
+    batch is killed (SIGKILL, power button) the worker would wait for tasks forever. It
+    leaves as soon as it has another parent."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 def _sign_with(key: KeyPair, suite: str, at: str, items: list[tuple[str, str]]) -> list[str]:
