@@ -32,6 +32,8 @@ from .io import (
 )
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from ..request import PresentationRequest
     from ..verifier import Verifier
     from ..wallet import StoredCredential, Wallet
@@ -113,7 +115,7 @@ def _verifier(did_web_cache: str | None) -> Verifier:
     return Verifier(resolver=OfflineResolver(did_web_cache_dir=cache))
 
 
-def _now() -> Any:
+def _now() -> datetime:
     from ..clock import SystemClock
 
     return SystemClock().now()
@@ -192,8 +194,10 @@ def wallet_add(source: str, did_web_cache: str | None, wallet: Wallet) -> None:
         content = opened.decode("utf-8") if isinstance(opened, bytes) else opened
     try:
         stored = wallet.add(content, _verifier(did_web_cache), now=_now())
-    except InputError as exc:
-        raise click.ClickException(f"{label(source)}: {exc.message}") from None
+    except InputError as exc:  # the reasons quote the credential: made safe to print
+        from .render import safe
+
+        raise click.ClickException(safe(f"{label(source)}: {exc.message}")) from None
     echo(_describe(stored))
     _warn_if_not_holders(wallet, stored)
 
@@ -304,7 +308,9 @@ def wallet_import(source: str, force: bool, did_web_cache: str | None, wallet: W
     try:
         restored = import_backup(wallet, data, _verifier(did_web_cache), force=force)
     except InputError as exc:
-        raise click.ClickException(f"{label(source)}: {exc.message}") from None
+        from .render import safe
+
+        raise click.ClickException(safe(f"{label(source)}: {exc.message}")) from None
     click.echo(
         f"{len(restored.added)} credential(s) added, {len(restored.already_there)} already here"
         + (
@@ -475,7 +481,7 @@ def _check_asked(asked: PresentationRequest, stored: StoredCredential) -> None:
         )
 
 
-def _check_holder(shown: str, challenge: str | None, domain: str | None, now: Any) -> None:
+def _check_holder(shown: str, challenge: str | None, domain: str | None, now: datetime) -> None:
     """Check the presentation as the verifier will check its holder: a wallet must not hand
     over a presentation of someone else's credential (it would be rejected at the counter)."""
     from ..clock import FixedClock
