@@ -793,3 +793,10 @@ def test_verify_with_cached_status_lists(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     missing = run("verify", "--status-dir", str(tmp_path / "empty"), str(out / "w2.json"))
     assert missing.exit_code == 3 and "index.json" in missing.stderr
+
+
+@pytest.mark.parametrize("holder", ["did:web:nowhere.example", "not-a-did"])
+def test_an_unresolvable_holder_is_a_usage_error(keyfile: Path, holder: str) -> None:
+    args = ["--credential", SAMPLE, "--format", "sd-jwt", "--holder", holder]
+    result = run("issue", "--key", str(keyfile), *args)
+    assert result.exit_code == 2 and "--holder" in result.stderr

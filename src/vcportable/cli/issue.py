@@ -166,8 +166,12 @@ def _far_ahead(instant: datetime, now: datetime) -> str | None:
 def _holder_public_key(did: str) -> Any:
     """The single key of a did:key / did:jwk (resolved offline)."""
     from ..dids import OfflineResolver
+    from ..errors import ResolutionError
 
-    methods = list(OfflineResolver().resolve(did).verification_methods.values())
+    try:
+        methods = list(OfflineResolver().resolve(did).verification_methods.values())
+    except ResolutionError as exc:
+        raise click.BadParameter(exc.message, param_hint="--holder") from None
     if len(methods) != 1:
         raise click.BadParameter(f"{did} does not name exactly one key", param_hint="--holder")
     return methods[0].public_key
