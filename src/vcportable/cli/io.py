@@ -2,15 +2,15 @@
 exit codes mean. docs/cli.md documents it; every command goes through these functions so that
 the promise holds everywhere, not only where someone remembered it.
 
-Exit codes: 0 success, 1 an input did not verify (or a credential was refused), 2 usage error,
-3 an input cannot be read, 4 an output cannot be written.
+Exit codes: 0 success, 1 an input was read and did not verify (or was refused), 2 usage error
+(click's own ``UsageError``), 3 an input cannot be read or holds nothing readable, 4 an output
+cannot be written.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
-import json
 import os
 import stat
 import sys
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from ..keys import KeyPair
 
 EXIT_NOT_VERIFIED = 1
-EXIT_USAGE = 2
 EXIT_UNREADABLE = 3
 EXIT_UNWRITABLE = 4
 
@@ -116,27 +115,39 @@ def json_object(text: str, name: str) -> dict[str, Any]:
     return document
 
 
+def _json_of(data: bytes) -> Any:
+    """``data`` through the one strict parser; None when it is not JSON."""
+    from ..errors import InputError
+    from ..jsonutil import parse_json
+
+    try:
+        return parse_json(data, max_bytes=MAX_KEY_FILE_BYTES)
+    except InputError:
+        return None
+
+
+def _is_key_document(document: Any) -> bool:
+    return isinstance(document, dict) and {"version", "type", "publicKeyMultibase"} <= set(document)
+
+
 def is_vcportable_key(data: bytes) -> bool:
     """Whether ``data`` is a vcportable key file, by content: whatever the file is called."""
-    try:
-        document = json.loads(data)
-    except ValueError:
-        return False
-    return isinstance(document, dict) and {"version", "type", "publicKeyMultibase"} <= set(document)
+    return _is_key_document(_json_of(data))
 
 
 def holds_a_key(data: bytes) -> bool:
     """Whether ``data`` is key material of any tool: a vcportable key file, a PEM private key
     or a JWK (set) with a private part. Such a file is never overwritten."""
-    if b"PRIVATE KEY-----" in data or is_vcportable_key(data):
+    if b"PRIVATE KEY-----" in data:
         return True
-    try:
-        document = json.loads(data)
-    except ValueError:
+    document = _json_of(data)
+    if not isinstance(document, dict):
         return False
-    keys = document.get("keys") if isinstance(document, dict) else None
-    jwks = keys if isinstance(keys, list) else [document]
-    return any(isinstance(jwk, dict) and "kty" in jwk and "d" in jwk for jwk in jwks)
+    keys = document.get("keys")
+    candidates = keys if isinstance(keys, list) else [document]
+    return _is_key_document(document) or any(
+        isinstance(jwk, dict) and "kty" in jwk and "d" in jwk for jwk in candidates
+    )
 
 
 def check_key_input(path: str) -> None:
@@ -192,10 +203,8 @@ def claim_output(out: str, *, force: bool) -> bool:
         return False
     try:
         info = os.stat(out)
-    except FileNotFoundError:
-        return False
     except OSError:
-        return False  # e.g. a path under a file: the write reports it
+        return False  # nothing there, or a path under a file: the write reports it
     if stat.S_ISDIR(info.st_mode):
         raise Unwritable(f"cannot write {out}: it is a directory")
     if not stat.S_ISREG(info.st_mode):
