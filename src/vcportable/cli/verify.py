@@ -22,8 +22,10 @@ from .trust import trust_options, trust_setup, verdict_line
 KEY_BINDING_MAX_AGE = 300
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from ..models.report import VerificationReport
-    from ..verifier import Verifier
+    from ..verifier import VerificationPolicy, Verifier
 
 
 @click.command(short_help="Verify credentials and presentations, offline.")
@@ -143,10 +145,7 @@ def verify(
         )
     policy = VerificationPolicy(require_issuer_binding=not allow_foreign_keys, jose=jose)
     from ..dids import OfflineResolver
-    from ..jsonld import DocumentLoader, default_loader
-    from ..verifier import Verifier
 
-    loader = DocumentLoader(extra_dirs=[Path(d) for d in context_dirs]) if context_dirs else None
     resolver: Any = OfflineResolver(
         did_web_cache_dir=Path(did_web_cache) if did_web_cache else None
     )
@@ -161,16 +160,8 @@ def verify(
     )
     if setup is not None:  # listed issuers are bound to the keys the list gives them
         resolver = setup.resolver
-
-    def make(**extra: Any) -> Verifier:
-        return Verifier(
-            loader=loader or default_loader(), resolver=resolver, clock=clock, policy=policy,
-            **extra,
-        )  # fmt: skip
-
-    # A status list's own signature is checked with the same keys, contexts and clock.
-    status = _status_check(status_dir, make()) if status_dir is not None else None
-    verifier = make(status=status, checks=setup.checks if setup is not None else ())
+    checks = setup.checks if setup is not None else []
+    verifier = _verifier(clock, policy, resolver, checks, context_dirs, status_dir)
     unreadable = False
     verified = True
     for name in inputs:
@@ -202,17 +193,33 @@ def _verify_one(
     return report, None
 
 
-def _status_check(folder: str, lists: Verifier) -> Any:
-    """Revocation from a folder of cached status lists (``lists`` checks their signatures)."""
-    from ..checks.status import StatusCheck
-    from ..errors import InputError
-    from ..status.source import StatusDirectory
+def _verifier(
+    clock: Any,
+    policy: VerificationPolicy,
+    resolver: Any,
+    checks: Sequence[Any],
+    context_dirs: tuple[str, ...],
+    status_dir: str | None,
+) -> Verifier:
+    """The verifier, and for --status-dir a second one for the status lists' own signatures,
+    with the same keys, contexts and clock."""
+    from ..jsonld import DocumentLoader, default_loader
+    from ..verifier import Verifier
 
-    try:
-        source = StatusDirectory(folder)
-    except InputError as exc:
-        raise Unreadable(exc.message) from None
-    return StatusCheck(source, verifier=lists)
+    loader = DocumentLoader(extra_dirs=[Path(d) for d in context_dirs]) if context_dirs else None
+    base = {"loader": loader or default_loader(), "resolver": resolver, "clock": clock}
+    status = None
+    if status_dir is not None:
+        from ..checks.status import StatusCheck
+        from ..errors import InputError
+        from ..status.source import StatusDirectory
+
+        try:
+            source = StatusDirectory(status_dir)
+        except InputError as exc:
+            raise Unreadable(exc.message) from None
+        status = StatusCheck(source, verifier=Verifier(**base, policy=policy))
+    return Verifier(**base, policy=policy, status=status, checks=checks)
 
 
 def _unreadable_report(message: str) -> VerificationReport:
