@@ -83,6 +83,18 @@ def validate_credential(credential: Mapping[str, Any]) -> None:
         raise CredentialInvalidError(problems)
 
 
+def add_data_integrity_context(document: dict[str, Any]) -> None:
+    """Append the Data Integrity context to a VC 1.1 credential that lacks it: its base context
+    does not define the proof's terms (the JavaScript libraries do the same)."""
+    context = document.get("@context")
+    if (
+        isinstance(context, list)
+        and context[:1] == [VC_V1_CONTEXT]
+        and DATA_INTEGRITY_CONTEXT not in context
+    ):
+        context.append(DATA_INTEGRITY_CONTEXT)
+
+
 class Issuer:
     """A certification body's signing service: one key, one cryptosuite, injected clock."""
 
@@ -112,13 +124,7 @@ class Issuer:
         it (its base context does not define the proof's terms), as the JavaScript libraries
         do."""
         prepared, now = self._prepared(credential)
-        context = prepared.get("@context")
-        if (
-            isinstance(context, list)
-            and context[:1] == [VC_V1_CONTEXT]
-            and DATA_INTEGRITY_CONTEXT not in context
-        ):
-            context.append(DATA_INTEGRITY_CONTEXT)
+        add_data_integrity_context(prepared)
         return di.add_proof(
             prepared,
             self.key,

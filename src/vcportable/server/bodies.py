@@ -48,13 +48,13 @@ class VerifyOptions(_Body):
 
 
 class VerifyCredentialRequest(_Body):
-    #: A credential object (an ``EnvelopedVerifiableCredential`` too) or a compact token.
-    verifiableCredential: dict[str, Any] | str
+    #: A credential object; a token travels as an ``EnvelopedVerifiableCredential``.
+    verifiableCredential: dict[str, Any]
     options: VerifyOptions = VerifyOptions()
 
 
 class VerifyPresentationRequest(_Body):
-    verifiablePresentation: dict[str, Any] | str
+    verifiablePresentation: dict[str, Any]
     options: VerifyOptions = VerifyOptions()
 
 

@@ -50,8 +50,10 @@ def install(app: FastAPI) -> None:
     async def library(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, VcPortableError)
         status = status_of(exc)
-        if status == 503:
-            log.warning("service unavailable: %s", exc.message)
+        fields = {"status": status, "code": exc.code, "detail": exc.message[:500]}
+        log.log(
+            logging.WARNING if status >= 500 else logging.INFO, "refused", extra={"fields": fields}
+        )
         return error_response(status, exc.code, exc.message)
 
     async def http(_request: Request, exc: Exception) -> JSONResponse:

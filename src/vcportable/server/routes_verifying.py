@@ -32,15 +32,14 @@ _VERIFY_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def unwrap(value: Mapping[str, Any] | str) -> Mapping[str, Any] | str:
+def unwrap(value: Mapping[str, Any]) -> Mapping[str, Any] | str:
     """The token inside an ``EnvelopedVerifiableCredential`` / ``...Presentation`` (VC-JOSE-COSE
     section 3), else the value itself."""
-    if not isinstance(value, Mapping):
-        return value
     types = value.get("type")
-    kinds = [types] if isinstance(types, str) else types if isinstance(types, list) else []
+    listed = [types] if isinstance(types, str) else types if isinstance(types, list) else []
+    kinds = {t for t in listed if isinstance(t, str)}
     data = value.get("id")
-    if not {"EnvelopedVerifiableCredential", "EnvelopedVerifiablePresentation"} & set(kinds):
+    if not {"EnvelopedVerifiableCredential", "EnvelopedVerifiablePresentation"} & kinds:
         return value
     if isinstance(data, str) and data.startswith("data:"):
         media, _, token = data[len("data:") :].partition(",")
@@ -77,7 +76,7 @@ async def verify_credential(request: Request) -> JSONResponse:
     def work() -> VerificationReport:
         if isinstance(data, Mapping):
             return verifier.verify_credential(data)
-        return verifier.verify(data)
+        return verifier.verify_token(data)
 
     return answer(await blocking(work, timeout=ctx.config.request_timeout))
 
@@ -100,7 +99,7 @@ async def verify_presentation(request: Request) -> JSONResponse:
             return verifier.verify_presentation(
                 data, challenge=options.challenge, domain=options.domain
             )
-        return verifier.verify(data, challenge=options.challenge, domain=options.domain)
+        return verifier.verify_token(data, challenge=options.challenge, domain=options.domain)
 
     return answer(await blocking(work, timeout=ctx.config.request_timeout))
 

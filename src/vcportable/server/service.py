@@ -23,12 +23,24 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from ..clock import Clock, SystemClock, format_datetime
 from ..codec.json import parse_json
-from ..errors import ConfigurationError, ConflictError, InputError, StorageError
-from ..issuer import VC_V1_CONTEXT, Issuer, prepare_credential, validate_credential
+from ..errors import (
+    ConfigurationError,
+    ConflictError,
+    CredentialInvalidError,
+    InputError,
+    StorageError,
+)
+from ..issuer import (
+    VC_V1_CONTEXT,
+    Issuer,
+    add_data_integrity_context,
+    prepare_credential,
+    validate_credential,
+)
 from ..keys import KeyPair
 from ..proofs import ecdsa_sd
 from ..registry_issuer import content_hash
@@ -150,6 +162,11 @@ class IssuerService:
             raise InputError("an ecdsa-sd-2023 issuer signs Data Integrity proofs only")
         now = self.clock.now()
         at = format_datetime(now)
+        request_hash = hashlib.sha256(
+            json.dumps(credential, sort_keys=True, ensure_ascii=False).encode("utf-8")
+        ).hexdigest()
+        if credential.get("issuer") is None:
+            raise CredentialInvalidError([("issuer", f"required: this issuer is {self.did}")])
         document = prepare_credential(credential, self.did, at)
         document.setdefault("id", f"urn:uuid:{uuid.uuid4()}")
         if with_status:
@@ -162,6 +179,9 @@ class IssuerService:
                     "1.1 credential cannot carry them"
                 )
         with self.store.transaction() as connection:
+            again = self._again(connection, document["id"], request_hash, fmt)
+            if again is not None:
+                return self._sign(again, fmt, now, mandatory_pointers)
             ((list_id, index),) = self.store.allocate(
                 connection, 1, list_size=self.profile.list_size, at=at
             )
@@ -170,8 +190,29 @@ class IssuerService:
                     self.profile.status_base_url, list_id, index
                 )
             signed = self._sign(document, fmt, now, mandatory_pointers)
-            self.store.record(connection, [_record(document, fmt, list_id, index, at)], at=at)
+            record = _record(document, fmt, list_id, index, at, request_hash)
+            self.store.record(connection, [record], at=at)
         return signed
+
+    def _again(
+        self, connection: Connection, credential_id: str, request_hash: str, fmt: str
+    ) -> dict[str, Any] | None:
+        """The recorded claims when this very request was served before (a retry gets the
+        same credential, index and status entries, signed again); ConflictError when the id
+        was issued with other content; None for a new id."""
+        try:
+            found = self.store.credential(credential_id, connection)
+        except StorageError as exc:
+            if exc.code == "NOT_FOUND":
+                return None
+            raise
+        if found.row_hash != request_hash or found.format != fmt:
+            raise ConflictError(
+                f"{credential_id} was issued already, with other content: a credential id "
+                "names one credential (leave the id out to have one assigned)"
+            )
+        recorded: dict[str, Any] = parse_json(found.document, what=f"recorded {credential_id}")
+        return recorded
 
     def _sign(
         self,
@@ -185,6 +226,7 @@ class IssuerService:
         if self.config.cryptosuite != ecdsa_sd.CRYPTOSUITE:
             return self.issuer.issue(document)
         validate_credential(document)
+        add_data_integrity_context(document)
         return ecdsa_sd.add_base_proof(
             document,
             self.issuer.key,
@@ -279,8 +321,10 @@ class IssuerService:
 
 
 def _record(
-    document: Mapping[str, Any], fmt: str, list_id: int, index: int, at: str
+    document: Mapping[str, Any], fmt: str, list_id: int, index: int, at: str, request_hash: str
 ) -> CredentialRecord:
+    """The registry's row; ``row_hash`` holds the hash of the request's credential, so that a
+    retried request is recognised (:meth:`IssuerService._again`)."""
     subject = document.get("credentialSubject")
     subject = subject if isinstance(subject, Mapping) else {}
     achievement = subject.get("achievement")
@@ -301,6 +345,7 @@ def _record(
         content_hash=content_hash(document),
         document=json.dumps(document, ensure_ascii=False, sort_keys=True),
         issued_at=at,
+        row_hash=request_hash,
     )
 
 
