@@ -800,3 +800,18 @@ def test_an_unresolvable_holder_is_a_usage_error(keyfile: Path, holder: str) -> 
     args = ["--credential", SAMPLE, "--format", "sd-jwt", "--holder", holder]
     result = run("issue", "--key", str(keyfile), *args)
     assert result.exit_code == 2 and "--holder" in result.stderr
+
+
+def test_the_verdict_line_is_neutralised_too(
+    monkeypatch: pytest.MonkeyPatch, signed_file: Path
+) -> None:
+    """Whatever a check message quotes from a credential, the one-line verdict shows it safely."""
+    from vcportable.cli.trust import verdict_line
+    from vcportable.trust.verdict import Verdict, VerdictLevel
+
+    def quoting(report: Any, lang: str | None = None) -> Verdict:
+        return Verdict(VerdictLevel.REJECTED, "issuer \x1b[2J\u202eXYZ")
+
+    monkeypatch.setattr("vcportable.trust.verdict.verdict", quoting)
+    line = verdict_line(verify_report(signed_file), None)
+    assert "\x1b[2J" not in line and "\u202e" not in line and "\\u202e" in line

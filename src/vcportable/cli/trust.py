@@ -775,6 +775,7 @@ def verdict_line(report: VerificationReport, lang: str | None) -> str:
     """The employer's one-line verdict, coloured: for `verify` to print above the checks."""
     from ..i18n import gettext_for
     from ..trust.verdict import VerdictLevel, verdict
+    from .render import safe
 
     _ = gettext_for(lang)
     result = verdict(report, lang)
@@ -785,7 +786,8 @@ def verdict_line(report: VerificationReport, lang: str | None) -> str:
         VerdictLevel.GENUINE_UNTRUSTED: (_("GENUINE, ISSUER NOT CHECKED"), "yellow"),
     }
     word, colour = words[result.level]
-    return f"{click.style(word, fg=colour, bold=True)}  {result.reason}"
+    # The reason may quote the credential: neutralised like everything else printed from it.
+    return f"{click.style(word, fg=colour, bold=True)}  {safe(result.reason)}"
 
 
 @click.group()
