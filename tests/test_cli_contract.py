@@ -408,3 +408,9 @@ def test_out_to_stdout_or_a_device_needs_no_force(world: World, out: str) -> Non
     proc = real_run("", *world.argv(WRITERS["issue"], out=out))
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["proof"]
+
+
+def test_a_file_name_with_control_characters_stays_one_line(world: World, tmp_path: Path) -> None:
+    sneaky = tmp_path / "a\nError: all good\x1b[2J.json"
+    proc = cli_run(*world.argv(READERS["issue --credential"], input=str(sneaky)))
+    assert_refused(proc, EXIT_UNREADABLE, "\\u000aError: all good\\u001b[2J.json")

@@ -55,8 +55,11 @@ class Unwritable(click.ClickException):
 
 
 def label(name: str) -> str:
-    """How messages name an input: its path, or "standard input" for ``-``."""
-    return STDIN_LABEL if name == "-" else name
+    """How messages name a file: its path (control characters in a file name shown as escapes,
+    so an error stays one line), or "standard input" for ``-``."""
+    from .render import safe
+
+    return STDIN_LABEL if name == "-" else safe(name)
 
 
 def read_input(name: str, max_bytes: int = MAX_INPUT_BYTES) -> bytes:
@@ -153,7 +156,7 @@ def holds_a_key(data: bytes) -> bool:
 def check_key_input(path: str) -> None:
     """Refuse, before anything else is said about it, a file that is not a vcportable key."""
     if not is_vcportable_key(read_input(path, MAX_KEY_FILE_BYTES)):
-        raise Unreadable(f"{path} is not a vcportable key file")
+        raise Unreadable(f"{label(path)} is not a vcportable key file")
 
 
 def passphrase(passphrase_env: str | None, *, confirm: bool) -> bytes:
@@ -206,7 +209,7 @@ def claim_output(out: str, *, force: bool) -> bool:
     except OSError:
         return False  # nothing there, or a path under a file: the write reports it
     if stat.S_ISDIR(info.st_mode):
-        raise Unwritable(f"cannot write {out}: it is a directory")
+        raise Unwritable(f"cannot write {label(out)}: it is a directory")
     if not stat.S_ISREG(info.st_mode):
         return False
     try:
@@ -214,13 +217,13 @@ def claim_output(out: str, *, force: bool) -> bool:
             head = handle.read(MAX_KEY_FILE_BYTES)
     except OSError as exc:
         raise Unwritable(
-            f"cannot replace {out}: it cannot be read to check it is not a key file "
+            f"cannot replace {label(out)}: it cannot be read to check it is not a key file "
             f"({exc.strerror or exc})"
         ) from None
     if holds_a_key(head):
-        raise Unwritable(f"{out} is a key file; vcportable never overwrites a key file")
+        raise Unwritable(f"{label(out)} is a key file; vcportable never overwrites a key file")
     if not force:
-        raise Unwritable(f"{out} already exists; add --force to replace it")
+        raise Unwritable(f"{label(out)} already exists; add --force to replace it")
     return True
 
 
@@ -242,10 +245,10 @@ def write_output(text: str, out: str | None, *, force: bool, what: str) -> None:
             with open(out, "wb") as handle:
                 handle.write(data)
     except FileExistsError:
-        raise Unwritable(f"{out} already exists; add --force to replace it") from None
+        raise Unwritable(f"{label(out)} already exists; add --force to replace it") from None
     except OSError as exc:
-        raise Unwritable(f"cannot write {out}: {exc.strerror or exc}") from None
-    click.echo(f"{what} written to {out}", err=True)
+        raise Unwritable(f"cannot write {label(out)}: {exc.strerror or exc}") from None
+    click.echo(f"{what} written to {label(out)}", err=True)
 
 
 def echo(text: str) -> None:

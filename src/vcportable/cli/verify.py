@@ -130,7 +130,7 @@ def verify(
         raise click.UsageError("--require-key-binding needs --challenge and --domain")
     for folder in (did_web_cache, *context_dirs):
         if folder is not None and not Path(folder).is_dir():
-            raise Unreadable(f"cannot read {folder}: not a folder")
+            raise Unreadable(f"cannot read {label(folder)}: not a folder")
     jose = None
     if require_key_binding or max_age != KEY_BINDING_MAX_AGE:  # else imported only for a token
         from datetime import timedelta
