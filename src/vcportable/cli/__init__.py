@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from . import registry
-from .io import Unreadable, flush_stdout, stdout_checked
+from .io import Unreadable, detect_closed_stdout, flush_stdout, stdout_checked
 from .issue import issue
 from .keys import did, key
 from .present import present
@@ -122,6 +122,7 @@ def _disable_network_clients() -> None:
 
 def main() -> None:
     """Console entry point."""
+    detect_closed_stdout()
     _disable_network_clients()
     try:
         cli(prog_name="vcportable")

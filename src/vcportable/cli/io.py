@@ -15,6 +15,7 @@ import os
 import stat
 import sys
 from collections.abc import Iterator
+from io import TextIOBase
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -251,11 +252,23 @@ def write_output(text: str, out: str | None, *, force: bool, what: str) -> None:
     click.echo(f"{what} written to {label(out)}", err=True)
 
 
+class _ClosedStdout(TextIOBase):
+    """Standard output closed before the start (``>&-``): Python sets ``sys.stdout`` to None
+    and every print vanishes; with this in its place each write fails, and is reported."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "it is closed")
+
+
+def detect_closed_stdout() -> None:
+    """Called first by the entry point (see :class:`_ClosedStdout`)."""
+    if sys.stdout is None:
+        sys.stdout = _ClosedStdout()
+
+
 def echo(text: str) -> None:
     """Print ``text`` on stdout and make sure it got there: a closed stdout, a full disk or a
     closed pipe is :class:`Unwritable`, never a silent loss or a traceback."""
-    if sys.stdout is None:
-        raise Unwritable("cannot write to standard output: it is closed")
     try:
         click.echo(text)
         sys.stdout.flush()
@@ -280,8 +293,6 @@ def stdout_checked() -> Iterator[None]:
 
 def flush_stdout() -> None:
     """At exit: output buffered by click itself (``--help``) must reach stdout too."""
-    if sys.stdout is None:
-        return
     try:
         sys.stdout.flush()
     except OSError as exc:

@@ -243,7 +243,7 @@ def _show(name: str, report: VerificationReport, as_json: bool, lang: str | None
     from .render import render_panel, render_report
 
     echo(verdict_line(report, lang))  # the employer's answer first: accepted, and why
-    if sys.stdout is not None and sys.stdout.isatty():
+    if sys.stdout.isatty():
         echo(render_panel(name, report, colour=click.get_current_context().color))
     else:
         echo(render_report(name, report))
