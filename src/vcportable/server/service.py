@@ -162,8 +162,12 @@ class IssuerService:
             raise InputError("an ecdsa-sd-2023 issuer signs Data Integrity proofs only")
         now = self.clock.now()
         at = format_datetime(now)
+        request = {
+            "credential": credential,
+            "options": [fmt, with_status, list(mandatory_pointers or ())],
+        }
         request_hash = hashlib.sha256(
-            json.dumps(credential, sort_keys=True, ensure_ascii=False).encode("utf-8")
+            json.dumps(request, sort_keys=True, ensure_ascii=False).encode("utf-8")
         ).hexdigest()
         if credential.get("issuer") is None:
             raise CredentialInvalidError([("issuer", f"required: this issuer is {self.did}")])
@@ -179,7 +183,7 @@ class IssuerService:
                     "1.1 credential cannot carry them"
                 )
         with self.store.transaction() as connection:
-            again = self._again(connection, document["id"], request_hash, fmt)
+            again = self._again(connection, document["id"], request_hash)
             if again is not None:
                 return self._sign(again, fmt, now, mandatory_pointers)
             ((list_id, index),) = self.store.allocate(
@@ -195,7 +199,7 @@ class IssuerService:
         return signed
 
     def _again(
-        self, connection: Connection, credential_id: str, request_hash: str, fmt: str
+        self, connection: Connection, credential_id: str, request_hash: str
     ) -> dict[str, Any] | None:
         """The recorded claims when this very request was served before (a retry gets the
         same credential, index and status entries, signed again); ConflictError when the id
@@ -206,10 +210,10 @@ class IssuerService:
             if exc.code == "NOT_FOUND":
                 return None
             raise
-        if found.row_hash != request_hash or found.format != fmt:
+        if found.row_hash != request_hash:
             raise ConflictError(
-                f"{credential_id} was issued already, with other content: a credential id "
-                "names one credential (leave the id out to have one assigned)"
+                f"{credential_id} was issued already, with other content or options: a "
+                "credential id names one credential (leave the id out to have one assigned)"
             )
         recorded: dict[str, Any] = parse_json(found.document, what=f"recorded {credential_id}")
         return recorded

@@ -1,0 +1,540 @@
+"""The VC-API server in process (httpx through Starlette's AppClient): issue, verify, status,
+tokens, and every kind of bad request getting its own 4xx/503 with a JSON body."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from anyio.from_thread import BlockingPortal, start_blocking_portal
+
+from conftest import unsigned_sample
+from vcportable.keys import KeyPair, KeyType
+from vcportable.server import create_app
+from vcportable.server.config import config_from_dict
+from vcportable.server.tokens import create_token
+from vcportable.store import Store
+from vcportable.store.audit import verify_chain
+
+BASE = "https://testserver"
+
+
+def server_config(folder: Path, database: dict[str, str] | None = None, **server: Any) -> Any:
+    """Two Ed25519 issuers, ``acme`` (adds status entries) and ``other``, in ``folder``."""
+    issuers = []
+    for name, status in (("acme", True), ("other", False)):
+        key = folder / f"{name}.json"
+        if not key.exists():
+            KeyPair.generate(KeyType.ED25519).save(key, None)
+        entry: dict[str, Any] = {"name": name, "key": str(key), "status": status}
+        if database and name in database:
+            entry["database"] = database[name]
+        issuers.append(entry)
+    settings = {"insecure_http": True, "public_url": BASE, "data_dir": str(folder), **server}
+    return config_from_dict({"server": settings, "issuers": issuers}, base=folder)
+
+
+def token(app: Any, issuer: str, scopes: tuple[str, ...] = ("issue", "status"), **kw: Any) -> str:
+    store = app.state.context.services[issuer].store
+    return create_token(store, issuer, scopes, now=datetime.now(UTC), **kw)[1]
+
+
+def bearer(text: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {text}"}
+
+
+class AppClient:
+    """A synchronous face on ``httpx.AsyncClient`` over the ASGI app, in this process."""
+
+    def __init__(self, app: Any, base_url: str = BASE) -> None:
+        self.app = app
+        self.base_url = base_url
+
+    def __enter__(self) -> AppClient:
+        self._portal_cm = start_blocking_portal()
+        self.portal: BlockingPortal = self._portal_cm.__enter__()
+        transport = httpx.ASGITransport(app=self.app)
+        self.client = httpx.AsyncClient(transport=transport, base_url=self.base_url)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.portal.call(self.client.aclose)
+        self._portal_cm.__exit__(None, None, None)
+        for service in self.app.state.context.services.values():
+            service.store.close()
+
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        return self.portal.call(lambda: self.client.request(method, url, **kwargs))
+
+    def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("POST", url, **kwargs)
+
+    def options(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("OPTIONS", url, **kwargs)
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Any:
+    return create_app(server_config(tmp_path))
+
+
+@pytest.fixture
+def client(app: Any) -> Iterator[AppClient]:
+    with AppClient(app) as client:
+        yield client
+
+
+def sample() -> dict[str, Any]:
+    """The unsigned sample with an id of its own (an id names one credential)."""
+    return {**unsigned_sample(), "id": f"urn:uuid:{uuid.uuid4()}"}
+
+
+def issue(client: AppClient, app: Any, issuer: str = "acme", **options: Any) -> dict[str, Any]:
+    response = client.post(
+        f"/{issuer}/credentials/issue",
+        json={"credential": sample(), "options": options},
+        headers=bearer(token(app, issuer)),
+    )
+    assert response.status_code == 201, response.text
+    credential: dict[str, Any] = response.json()["verifiableCredential"]
+    return credential
+
+
+def verify(client: AppClient, credential: Any) -> Any:
+    return client.post("/credentials/verify", json={"verifiableCredential": credential})
+
+
+def assert_error(response: Any, status: int, code: str | None = None) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    assert set(body) == {"code", "message"} and body["message"]
+    if code is not None:
+        assert body["code"] == code
+    return body
+
+
+# -- issue and verify --------------------------------------------------------------------------
+
+
+def test_issued_credential_verifies_and_a_tampered_one_is_400_with_the_report(
+    client: AppClient, app: Any
+) -> None:
+    credential = issue(client, app)
+    issuer = app.state.context.services["acme"]
+    assert credential["issuer"]["id"] == issuer.did
+    assert [e["statusPurpose"] for e in credential["credentialStatus"]] == [
+        "revocation",
+        "suspension",
+    ]
+    response = verify(client, credential)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["verified"] is True and body["errors"] == []
+    assert "status[0]" in body["checks"]
+    credential["credentialSubject"]["name"] = "Someone Else"
+    response = verify(client, credential)
+    assert response.status_code == 400
+    body = response.json()
+    assert body["verified"] is False
+    assert body["report"]["verified"] is False
+    assert any(e.startswith("SIGNATURE_INVALID") for e in body["errors"])
+
+
+def test_issuer_without_status_adds_entries_only_when_asked(client: AppClient, app: Any) -> None:
+    plain = issue(client, app, "other")
+    assert "credentialStatus" not in plain
+    asked = issue(client, app, "other", credentialStatus={"type": "BitstringStatusListEntry"})
+    assert len(asked["credentialStatus"]) == 2
+
+
+def test_jwt_format_comes_back_enveloped_and_verifies(client: AppClient, app: Any) -> None:
+    credential = issue(client, app, "other", format="jwt")
+    assert credential["type"] == "EnvelopedVerifiableCredential"
+    assert credential["id"].startswith("data:application/vc+jwt,ey")
+    assert verify(client, credential).status_code == 200
+
+
+def test_a_retry_gets_the_same_credential_and_other_content_under_its_id_is_409(
+    client: AppClient, app: Any
+) -> None:
+    body = {
+        "credential": {**unsigned_sample(), "id": "urn:uuid:7d3c2b5e-1f0a-4c1e-9e55-0c1d2e3f4a5b"}
+    }
+    headers = bearer(token(app, "acme"))
+    first = client.post("/acme/credentials/issue", json=body, headers=headers)
+    again = client.post("/acme/credentials/issue", json=body, headers=headers)
+    assert first.status_code == again.status_code == 201
+    one, two = (r.json()["verifiableCredential"] for r in (first, again))
+    assert one["credentialStatus"] == two["credentialStatus"]
+    assert app.state.context.services["acme"].store.count() == 1
+    body["credential"]["name"] = "Something else"
+    assert_error(client.post("/acme/credentials/issue", json=body, headers=headers), 409)
+    assert app.state.context.services["acme"].store.count() == 1
+
+
+def test_credential_naming_another_issuer_is_refused(client: AppClient, app: Any) -> None:
+    credential = {**unsigned_sample(), "issuer": app.state.context.services["other"].did}
+    response = client.post(
+        "/acme/credentials/issue",
+        json={"credential": credential},
+        headers=bearer(token(app, "acme")),
+    )
+    assert_error(response, 400, "CREDENTIAL_INVALID")
+    assert app.state.context.services["acme"].store.count() == 0
+
+
+def test_presentation_verify_answers_400_for_an_unsigned_presentation(client: AppClient) -> None:
+    presentation = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+    }
+    response = client.post(
+        "/presentations/verify",
+        json={"verifiablePresentation": presentation, "options": {"challenge": "abc"}},
+    )
+    assert response.status_code == 400
+    assert response.json()["verified"] is False
+
+
+# -- status --------------------------------------------------------------------------------------
+
+
+def test_revoke_then_verify_fails_and_the_list_changes_its_etag(
+    client: AppClient, app: Any
+) -> None:
+    credential = issue(client, app)
+    url = credential["credentialStatus"][0]["statusListCredential"]
+    path = url.removeprefix(BASE)
+    first = client.get(path)
+    assert first.status_code == 200
+    assert first.headers["cache-control"].startswith("public, max-age=")
+    etag = first.headers["etag"]
+    assert client.get(path, headers={"If-None-Match": etag}).status_code == 304
+    response = client.post(
+        "/credentials/status",
+        json={"credentialId": credential["id"], "action": "revoke", "reason": "fraud"},
+        headers=bearer(token(app, "acme", ("status",))),
+    )
+    assert response.status_code == 200
+    assert response.json()["state"] == "revoked"
+    after = client.get(path)
+    assert after.headers["etag"] != etag
+    listed = after.json()
+    assert listed["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
+    assert listed["credentialSubject"]["encodedList"].startswith("u")
+    result = verify(client, credential)
+    assert result.status_code == 400
+    assert any(e.startswith("REVOKED") for e in result.json()["errors"])
+
+
+def test_suspend_and_reinstate(client: AppClient, app: Any) -> None:
+    credential = issue(client, app)
+    headers = bearer(token(app, "acme", ("status",)))
+    for action, state, verified in (("suspend", "suspended", 400), ("reinstate", "active", 200)):
+        response = client.post(
+            "/credentials/status",
+            json={"credentialId": credential["id"], "action": action},
+            headers=headers,
+        )
+        assert response.json()["state"] == state
+        assert verify(client, credential).status_code == verified
+    again = client.post(
+        "/credentials/status",
+        json={"credentialId": credential["id"], "action": "reinstate"},
+        headers=headers,
+    )
+    assert_error(again, 409, "CONFLICT")
+
+
+def test_status_change_of_a_credential_without_entries_is_409(client: AppClient, app: Any) -> None:
+    credential = issue(client, app, "other")
+    response = client.post(
+        "/credentials/status",
+        json={"credentialId": credential["id"], "action": "revoke"},
+        headers=bearer(token(app, "other", ("status",))),
+    )
+    assert_error(response, 409)
+
+
+def test_unknown_status_list_is_404(client: AppClient) -> None:
+    for path in (
+        "/status/acme/9-revocation",
+        "/status/acme/1-other",
+        "/status/nobody/1-revocation",
+    ):
+        assert_error(client.get(path), 404, "NOT_FOUND")
+
+
+# -- authorisation -------------------------------------------------------------------------------
+
+
+def test_issuing_needs_a_token_of_that_issuer_with_the_issue_scope(
+    client: AppClient, app: Any
+) -> None:
+    body = {"credential": unsigned_sample()}
+    cases = [
+        ({}, 401),
+        ({"Authorization": "Basic abc"}, 401),
+        (bearer("not-a-token"), 401),
+        (bearer("vcp_acme_0011223344556677_guessed"), 401),
+        (bearer(token(app, "acme", ("status",))), 403),
+        (bearer(token(app, "other")), 403),
+        (bearer(token(app, "acme", expires_at=datetime.now(UTC) - timedelta(seconds=1))), 401),
+    ]
+    for headers, status in cases:
+        response = client.post("/acme/credentials/issue", json=body, headers=headers)
+        assert_error(response, status)
+    assert app.state.context.services["acme"].store.count() == 0
+
+
+def test_a_revoked_token_is_refused(client: AppClient, app: Any) -> None:
+    from vcportable.server.tokens import list_tokens, revoke_token
+
+    text = token(app, "acme")
+    store = app.state.context.services["acme"].store
+    (info,) = list_tokens(store)
+    revoke_token(store, info.id, now=datetime.now(UTC))
+    response = client.post(
+        "/acme/credentials/issue", json={"credential": unsigned_sample()}, headers=bearer(text)
+    )
+    assert_error(response, 401)
+
+
+def test_a_token_cannot_change_the_status_of_another_issuers_credential(
+    client: AppClient, app: Any
+) -> None:
+    credential = issue(client, app, "acme")
+    response = client.post(
+        "/credentials/status",
+        json={"credentialId": credential["id"], "action": "revoke"},
+        headers=bearer(token(app, "other", ("status",))),
+    )
+    assert_error(response, 404, "NOT_FOUND")
+    record = app.state.context.services["acme"].store.credential(credential["id"])
+    assert record.state == "active"
+
+
+def test_a_forged_token_naming_another_issuer_finds_nothing(client: AppClient, app: Any) -> None:
+    real = token(app, "other", ("status",))
+    _, _, token_id, secret = real.split("_", 3)
+    forged = f"vcp_acme_{token_id}_{secret}"
+    credential = issue(client, app, "acme")
+    response = client.post(
+        "/credentials/status",
+        json={"credentialId": credential["id"], "action": "revoke"},
+        headers=bearer(forged),
+    )
+    assert_error(response, 401)
+
+
+# -- bad requests --------------------------------------------------------------------------------
+
+
+def test_bad_requests_get_a_json_error_and_nothing_is_written(client: AppClient, app: Any) -> None:
+    headers = {**bearer(token(app, "acme")), "Content-Type": "application/json"}
+    cases: list[tuple[Any, dict[str, str], int]] = [
+        (b"{not json", headers, 400),
+        (b'{"credential": {}, "credential": {}}', headers, 400),  # duplicate member
+        (b"[]", headers, 400),
+        (b'{"credential": "text"}', headers, 400),
+        (b'{"credential": []}', headers, 400),
+        (b'{"credential": {}, "options": {"format": "cbor"}}', headers, 400),
+        (b'{"credential": {}, "surprise": 1}', headers, 400),
+        (b'{"credential": {}}', headers, 400),  # no issuer, nothing to sign
+        (json.dumps({"credential": sample()}).encode(), {**headers, "Content-Type": "text/plain"}, 415),  # noqa: E501
+        (b"{}", {**bearer(token(app, "acme"))}, 415),
+    ]  # fmt: skip
+    for content, request_headers, status in cases:
+        response = client.post("/acme/credentials/issue", content=content, headers=request_headers)
+        assert_error(response, status)
+    assert app.state.context.services["acme"].store.count() == 0
+
+
+def test_an_oversized_body_is_413_before_parsing(tmp_path: Path) -> None:
+    app = create_app(server_config(tmp_path, max_body_bytes=2048))
+    with AppClient(app) as client:
+        big = b'{"verifiableCredential": {"x": "' + b"a" * 4096 + b'"}}'
+        response = client.post(
+            "/credentials/verify", content=big, headers={"Content-Type": "application/json"}
+        )
+        assert_error(response, 413, "TOO_LARGE")
+
+        async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: counted while reading
+            yield b'{"verifiableCredential": {"x": "'
+            for _ in range(8):
+                yield b"a" * 512
+            yield b'"}}'
+
+        response = client.post(
+            "/credentials/verify", content=chunks(), headers={"Content-Type": "application/json"}
+        )
+        assert_error(response, 413, "TOO_LARGE")
+
+
+def test_verify_bad_requests(client: AppClient) -> None:
+    for body in (
+        {},
+        {"verifiableCredential": "eyJhbGciOi.not.a-map"},
+        {"verifiableCredential": 5},
+        {"verifiableCredential": {}, "options": {"checks": "proof"}},
+    ):
+        assert_error(client.post("/credentials/verify", json=body), 400, "MALFORMED")
+
+
+def test_unknown_issuer_and_unknown_route_are_404(client: AppClient, app: Any) -> None:
+    response = client.post(
+        "/nobody/credentials/issue",
+        json={"credential": unsigned_sample()},
+        headers=bearer(token(app, "acme")),
+    )
+    assert_error(response, 404, "NOT_FOUND")
+    assert_error(client.get("/no/such/route"), 404)
+    assert_error(client.get("/credentials/verify"), 405)
+
+
+def test_unreachable_database_is_503_and_the_service_keeps_serving(
+    client: AppClient, app: Any
+) -> None:
+    service = app.state.context.services["acme"]
+    text = token(app, "acme")
+    healthy = service.store
+    service.store = Store(
+        __import__("vcportable.store.engine", fromlist=["x"]).create_store_engine(
+            "postgresql+psycopg://nobody@127.0.0.1:1/none"
+        )
+    )
+    try:
+        response = client.post(
+            "/acme/credentials/issue", json={"credential": unsigned_sample()}, headers=bearer(text)
+        )
+        assert_error(response, 503)
+        assert client.get("/readyz").status_code == 503
+    finally:
+        service.store.close()
+        service.store = healthy
+    assert client.get("/readyz").json() == {"status": "ready"}
+    assert issue(client, app)["issuer"]
+
+
+def test_audit_chain_records_issue_and_revoke(client: AppClient, app: Any) -> None:
+    credential = issue(client, app)
+    client.post(
+        "/credentials/status",
+        json={"credentialId": credential["id"], "action": "revoke", "reason": "test"},
+        headers=bearer(token(app, "acme")),
+    )
+    store = app.state.context.services["acme"].store
+    with store.transaction() as connection:
+        verify_chain(connection)
+
+
+# -- operations ----------------------------------------------------------------------------------
+
+
+def test_health_metrics_and_openapi(client: AppClient, app: Any) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    issue(client, app)
+    metrics = client.get("/metrics").text
+    assert 'vcportable_requests_total{endpoint="/{issuer}/credentials/issue"' in metrics
+    assert "vcportable_request_seconds_bucket" in metrics
+    schema = client.get("/openapi.json").json()
+    assert "/credentials/verify" in schema["paths"]
+    issue_op = schema["paths"]["/{issuer}/credentials/issue"]["post"]
+    assert issue_op["security"] == [{"bearer": []}]
+    assert (
+        "credential"
+        in issue_op["requestBody"]["content"]["application/json"]["schema"]["properties"]
+    )
+
+
+def test_trust_list_is_served_as_published(tmp_path: Path) -> None:
+    published = tmp_path / "trust.json"
+    published.write_bytes(b'{"payload": "x", "signatures": []}')
+    app = create_app(server_config(tmp_path, trust_list=str(published)))
+    with AppClient(app) as client:
+        response = client.get("/trust-list")
+        assert response.content == published.read_bytes()
+        assert (
+            client.get(
+                "/trust-list", headers={"If-None-Match": response.headers["etag"]}
+            ).status_code
+            == 304
+        )
+
+
+def test_cors_is_off_unless_configured(tmp_path: Path) -> None:
+    preflight = {"Origin": "https://employer.example", "Access-Control-Request-Method": "POST"}
+    with AppClient(create_app(server_config(tmp_path))) as client:
+        assert (
+            "access-control-allow-origin"
+            not in client.options("/credentials/verify", headers=preflight).headers
+        )
+    app = create_app(server_config(tmp_path, cors_origins=["https://employer.example"]))
+    with AppClient(app) as client:
+        response = client.options("/credentials/verify", headers=preflight)
+        assert response.headers["access-control-allow-origin"] == "https://employer.example"
+
+
+def test_ecdsa_sd_issue_derive_verify(tmp_path: Path) -> None:
+    key = tmp_path / "sd.json"
+    KeyPair.generate(KeyType.P256).save(key, None)
+    config = config_from_dict(
+        {
+            "server": {"insecure_http": True, "data_dir": str(tmp_path)},
+            "issuers": [{"name": "sd", "key": str(key), "cryptosuite": "ecdsa-sd-2023"}],
+        },
+        base=tmp_path,
+    )
+    app = create_app(config)
+    with AppClient(app) as client:
+        sample = unsigned_sample()
+        response = client.post(
+            "/sd/credentials/issue",
+            json={"credential": sample, "options": {"mandatoryPointers": ["/issuer"]}},
+            headers=bearer(token(app, "sd")),
+        )
+        assert response.status_code == 201, response.text
+        base = response.json()["verifiableCredential"]
+        derived = client.post(
+            "/credentials/derive",
+            json={
+                "verifiableCredential": base,
+                "options": {"selectivePointers": ["/credentialSubject/name"]},
+            },
+        )
+        assert derived.status_code == 200, derived.text
+        disclosed = derived.json()["verifiableCredential"]
+        assert verify(client, disclosed).status_code == 200
+        bad = client.post(
+            "/credentials/derive",
+            json={"verifiableCredential": base, "options": {"selectivePointers": ["/nope"]}},
+        )
+        assert_error(bad, 400)
+
+
+def test_configuration_errors_name_the_setting(tmp_path: Path) -> None:
+    from vcportable.errors import ConfigurationError
+    from vcportable.server.config import load_config
+
+    issuer = '[server]\ninsecure_http = true\n[[issuers]]\nkey = "k"\n'
+    cases = {
+        "[server]\nport = 8443\n": "HTTPS is the default",
+        issuer + 'name = "Bad Name"\n': "issuers.0.name",
+        issuer + 'name = "a"\ncryptosuite = "rsa"\n': "cryptosuite",
+        "[server]\nsurprise = 1\n": "surprise",
+        "not toml =": "not valid TOML",
+    }  # fmt: skip
+    for text, expected in cases.items():
+        path = tmp_path / "server.toml"
+        path.write_text(text)
+        with pytest.raises(ConfigurationError, match=expected):
+            load_config(path)
