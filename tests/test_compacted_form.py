@@ -490,3 +490,24 @@ def test_budget_is_tunable() -> None:
     with pytest.raises(CanonicalizationTooComplex):
         jsonld.canonize(presentation, LOADER, budget=tight)
     assert jsonld.canonize_signed(presentation, LOADER) == jsonld.canonize(presentation, LOADER)
+
+
+# ------------------------------------------------------------------------------------------
+# Every official vector and project credential is in compacted form, on the fast path
+# ------------------------------------------------------------------------------------------
+
+
+def test_vectors_are_compacted_form_on_the_fast_path() -> None:
+    from test_canon_fast import vector_documents
+
+    checked = 0
+    for name, document in vector_documents():
+        try:
+            plain = jsonld.canonize(document, LOADER)
+        except VcPortableError:
+            continue  # not signable JSON-LD at all (safe mode): nothing to compare
+        fast, full = decide(document)
+        assert full == plain, name
+        assert fast == plain, f"{name}: {canonfast.explain(document, LOADER, compacted=True)}"
+        checked += 1
+    assert checked >= 40

@@ -94,6 +94,7 @@ def _run(document: Any, loader: Loader, compacted: bool, budget: Canonicalizatio
         check_context(context)
     ctx = compiler.root(context)
     emitter = Emitter(strict=compacted, budget=budget)
+    emitter.root, emitter.context = ctx, context
     emitter.element(ctx, None, document, "", free=True, context_applied=True)
     return emitter.canonical()
 

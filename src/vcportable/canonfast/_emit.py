@@ -217,6 +217,8 @@ class Emitter:
         "values",
         "quads",
         "repeats",
+        "root",
+        "context",
         "seen",
         "strict",
     )
@@ -230,6 +232,8 @@ class Emitter:
         self.count = 0
         self.blank = False
         self.strict = strict
+        self.root: Ctx | None = None  # the document's own active context, and its @context
+        self.context: Any = None
         self.budget = budget
         self.repeats: list[_Quad] = []  # values added again (kept once): they count as pairs
         self.values = 0  # and these (jsonld._safe.json_values)
@@ -335,9 +339,15 @@ class Emitter:
         if "@context" in element and not context_applied:
             if self.strict:
                 # compaction writes no embedded context; one that starts afresh (a credential
-                # in a presentation: verifiableCredential resets the context) is a document
-                # of its own, checked here exactly as at the top level
-                if ctx.mappings or ctx.vocab is not None:
+                # in a presentation: verifiableCredential resets the context) or that repeats
+                # the document's own where it applies (a JCS proof) is a document of its own,
+                # checked here exactly as at the top level
+                fresh = not ctx.mappings and ctx.vocab is None
+                if not fresh and not (
+                    self.root is not None
+                    and ctx.raw is self.root.raw
+                    and element["@context"] == self.context
+                ):
                     raise Unsupported("embedded @context")
                 check_context(element["@context"])
             ctx = ctx.with_context("E", element["@context"])
