@@ -434,7 +434,7 @@ def test_audit_chain_records_issue_and_revoke(client: AppClient, app: Any) -> No
     )
     store = app.state.context.services["acme"].store
     with store.transaction() as connection:
-        verify_chain(connection)
+        assert verify_chain(connection).intact
 
 
 # -- operations ----------------------------------------------------------------------------------
