@@ -110,6 +110,11 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         schema.setdefault("components", {})["securitySchemes"] = {
             "bearer": {"type": "http", "scheme": "bearer"}
         }
+        for path in schema["paths"].values():  # FastAPI's 422: bad path parameters are 400 here
+            for operation in path.values():
+                operation["responses"].pop("422", None)
+        schema["components"].get("schemas", {}).pop("HTTPValidationError", None)
+        schema["components"].get("schemas", {}).pop("ValidationError", None)
         app.openapi_schema = schema
     return app.openapi_schema
 

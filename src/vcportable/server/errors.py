@@ -6,10 +6,13 @@ problem, ``{"code": "...", "message": "..."}``. Bad input is a 4xx; an unreachab
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import ConfigurationError, StorageError, VcPortableError
@@ -29,9 +32,39 @@ STATUS_BY_CODE = {
 log = logging.getLogger("vcportable.server")
 
 
-def error_response(status: int, code: str, message: str) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse({"code": code, "message": message}, status_code=status, headers=headers)
+class ErrorBody(BaseModel):
+    """Every error answer: a stable code and a sentence naming what was wrong."""
+
+    code: str
+    message: str
+
+
+_MEANING = {
+    400: "Bad request: malformed JSON, wrong shape, or a credential that cannot be issued",
+    401: "No bearer token, or an unknown, revoked or expired one",
+    403: "The token is another issuer's, or lacks the scope",
+    404: "Unknown issuer, credential, status list or route",
+    409: "The credential's state, or its id, forbids the change",
+    413: "The body is over the configured limit",
+    415: "The body is not JSON",
+    503: "The registry database cannot be reached, or the request timed out",
+}
+
+
+def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for the error answers a route can give."""
+    return {status: {"model": ErrorBody, "description": _MEANING[status]} for status in statuses}
+
+
+def error_response(
+    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    extra = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    return JSONResponse(
+        {"code": code, "message": message},
+        status_code=status,
+        headers={**(headers or {}), **extra},
+    )
 
 
 def status_of(exc: VcPortableError) -> int:
@@ -59,7 +92,7 @@ def install(app: FastAPI) -> None:
     async def http(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(exc.status_code, "HTTP_ERROR")
-        return error_response(exc.status_code, code, str(exc.detail))
+        return error_response(exc.status_code, code, str(exc.detail), exc.headers)
 
     async def validation(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)

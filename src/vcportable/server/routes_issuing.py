@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from .bodies import IssueRequest, StatusChange, openapi_body, read_body
 from .context import authorize, blocking, context
+from .errors import documented
 
 router = APIRouter()
 
@@ -30,7 +31,10 @@ def enveloped(token: str) -> dict[str, str]:
     status_code=201,
     summary="Issue a credential (VC-API)",
     openapi_extra={**openapi_body(IssueRequest), **_AUTH},
-    responses={201: {"description": "Issued: {verifiableCredential}"}},
+    responses={
+        201: {"description": "Issued: {verifiableCredential}"},
+        **documented(400, 401, 403, 404, 409, 413, 415, 503),
+    },
 )
 async def issue(issuer: str, request: Request) -> JSONResponse:
     """Record and sign ``credential``. The issuer's id is filled in when left out and must be
@@ -58,7 +62,10 @@ async def issue(issuer: str, request: Request) -> JSONResponse:
     "/credentials/status",
     summary="Revoke, suspend or reinstate a credential",
     openapi_extra={**openapi_body(StatusChange), **_AUTH},
-    responses={200: {"description": "The credential's new state"}},
+    responses={
+        200: {"description": "The credential's new state"},
+        **documented(400, 401, 403, 404, 409, 413, 415, 503),
+    },
 )
 async def change_status(request: Request) -> dict[str, Any]:
     """Change the state of a credential of the token's issuer; a credential of any other

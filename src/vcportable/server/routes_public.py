@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from ..errors import VcPortableError
 from .context import blocking, context
+from .errors import documented
 
 router = APIRouter()
 
@@ -23,7 +24,11 @@ def _cached(request: Request, body: bytes, etag: str, max_age: int, media: str) 
 @router.get(
     "/status/{issuer}/{list_name}",
     summary="A Bitstring Status List credential",
-    responses={200: {"description": "The signed BitstringStatusListCredential"}},
+    responses={
+        200: {"description": "The signed BitstringStatusListCredential"},
+        304: {"description": "Not modified (If-None-Match)"},
+        **documented(404, 503),
+    },
 )
 async def status_list(issuer: str, list_name: str, request: Request) -> Response:
     ctx = context(request)
@@ -40,7 +45,11 @@ async def status_list(issuer: str, list_name: str, request: Request) -> Response
 @router.get(
     "/trust-list",
     summary="The current signed trust list, as published",
-    responses={200: {"description": "The signed trust list"}},
+    responses={
+        200: {"description": "The signed trust list"},
+        304: {"description": "Not modified (If-None-Match)"},
+        **documented(404),
+    },
 )
 async def trust_list(request: Request) -> Response:
     ctx = context(request)
@@ -55,7 +64,11 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="Every issuer's registry answers")
+@router.get(
+    "/readyz",
+    summary="Every issuer's registry answers",
+    responses={503: {"description": "A registry cannot be reached"}},
+)
 async def readyz(request: Request) -> JSONResponse:
     ctx = context(request)
     problems = {}

@@ -22,6 +22,7 @@ from .bodies import (
     read_body,
 )
 from .context import blocking, context
+from .errors import documented
 
 router = APIRouter()
 #: Media types of an EnvelopedVerifiableCredential's data: URL that are verified as tokens.
@@ -29,6 +30,7 @@ _ENVELOPED_MEDIA = ("application/vc+jwt", "application/vc+sd-jwt", "application/
 _VERIFY_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "Verified: {verified: true, checks, warnings, errors, report}"},
     400: {"description": "Not verified ({verified: false, ...}), or a bad request ({code})"},
+    **documented(413, 415, 503),
 }
 
 
@@ -108,7 +110,10 @@ async def verify_presentation(request: Request) -> JSONResponse:
     "/credentials/derive",
     summary="Derive a selective disclosure of an ecdsa-sd-2023 credential (VC-API holder)",
     openapi_extra=openapi_body(DeriveRequest),
-    responses={200: {"description": "{verifiableCredential}: the derived credential"}},
+    responses={
+        200: {"description": "{verifiableCredential}: the derived credential"},
+        **documented(400, 413, 415, 503),
+    },
 )
 async def derive(request: Request) -> dict[str, Any]:
     ctx = context(request)
