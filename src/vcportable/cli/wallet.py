@@ -30,6 +30,7 @@ from .io import (
     read_input,
     write_output,
 )
+from .qr import IMAGE_SUFFIXES, _image_limit, _opening, _write_image
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -42,12 +43,6 @@ __all__ = ["request", "wallet"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 EC_CHOICE = click.Choice(["L", "M", "Q", "H"], case_sensitive=False)
-
-
-def _image_limit() -> int:
-    from ..envelope.read import MAX_IMAGE_BYTES
-
-    return MAX_IMAGE_BYTES
 
 
 def wallet_option(f: F) -> F:
@@ -84,17 +79,6 @@ def _wallet_errors() -> Iterator[None]:
         raise click.ClickException(exc.message) from None
     except StorageError as exc:
         raise Unreadable(exc.message) from None
-
-
-@contextlib.contextmanager
-def _opening(name: str) -> Iterator[None]:
-    """An image or envelope that cannot be opened is unreadable (exit 3), named."""
-    from ..errors import EnvelopeError
-
-    try:
-        yield
-    except EnvelopeError as exc:
-        raise Unreadable(f"{label(name)}: {exc.message}") from None
 
 
 did_web_cache_option = click.option(
@@ -134,7 +118,6 @@ def _show_qr(text: str, out: str, *, ec: str, force: bool) -> None:
     """The envelope ``text`` as a QR code on the terminal (``-``) or in a PNG/SVG file, after
     saying how big it is."""
     from ..envelope import qr_version, render
-    from .qr import IMAGE_SUFFIXES, _write_image
 
     click.echo(
         f"envelope: {len(text)} characters, QR version {qr_version(text, ec=ec)} at error "
@@ -520,7 +503,6 @@ def wallet_card(id_: str, out: str, lang: str | None, ec: str, force: bool, wall
     the issuer and the validity, as a PNG (for a phone) or a printable HTML page."""
     from ..card import CardText, render_card
     from ..envelope import encode, qr_version
-    from .qr import _write_image
 
     formats = {".png": "png", ".html": "html", ".htm": "html"}
     fmt = formats.get(Path(out).suffix.lower())
