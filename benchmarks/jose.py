@@ -22,7 +22,7 @@ from jwcrypto import jws as jwcrypto_jws
 from vcportable.dids import OfflineResolver
 from vcportable.keys import KeyPair, KeyType
 from vcportable.proofs import jose, sdjwt
-from vcportable.proofs.jws import JosePolicy
+from vcportable.proofs.jws import JosePolicy, TokenRequest
 
 NOW = datetime(2026, 1, 15, tzinfo=UTC)
 TARGET = 0.70
@@ -90,10 +90,13 @@ def measure(seconds: float) -> dict[str, Any]:
     presented = sdjwt.present_sd_jwt(
         issued, ["credentialSubject.name"], holder_key=holder, nonce="n", aud="a", now=NOW
     )
-    kb_policy = JosePolicy(require_key_binding=True, expected_nonce="n", expected_aud="a")
+    kb_policy = JosePolicy(require_key_binding=True)
+    kb_request = TokenRequest(nonce="n", aud="a")
 
     def sd() -> None:
-        assert sdjwt.verify_sd_jwt(presented, resolver=resolver, now=NOW, policy=kb_policy).verified
+        assert sdjwt.verify_sd_jwt(
+            presented, resolver=resolver, now=NOW, policy=kb_policy, request=kb_request
+        ).verified
 
     results["sd-jwt+kb (EdDSA)"] = {"verify": ops_per_second(sd, seconds=seconds)}
     return results

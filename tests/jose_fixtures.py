@@ -12,7 +12,7 @@ from vcportable.keys import KeyPair, KeyType
 from vcportable.models.report import Code
 from vcportable.proofs import jose
 from vcportable.proofs.jose_checks import Resolver
-from vcportable.proofs.jws import JosePolicy
+from vcportable.proofs.jws import JosePolicy, TokenRequest
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 RESOLVER = OfflineResolver()
@@ -62,10 +62,17 @@ def verify(
     token: str,
     policy: JosePolicy | None = None,
     *,
+    request: TokenRequest | None = None,
     resolver: Resolver = RESOLVER,
     now: datetime = NOW,
 ) -> jose.JoseResult:
-    return jose.verify_token(token, resolver=resolver, now=now, policy=policy or JosePolicy())
+    return jose.verify_token(
+        token,
+        resolver=resolver,
+        now=now,
+        policy=policy or JosePolicy(),
+        request=request or TokenRequest(),
+    )
 
 
 def codes(result: jose.JoseResult) -> set[Code]:

@@ -24,7 +24,7 @@ from vcportable.keys import KeyPair, KeyType
 from vcportable.models.report import Code
 from vcportable.proofs import jose
 from vcportable.proofs.jose_keys import ALGS_WITH_NIST_CURVES, ControllerDocuments
-from vcportable.proofs.jws import JosePolicy
+from vcportable.proofs.jws import JosePolicy, TokenRequest
 
 VECTORS = Path(__file__).parent / "vectors" / "jose"
 ISSUER_P256 = KeyPair.from_private_bytes(KeyType.P256, bytes(range(1, 33)))
@@ -217,8 +217,11 @@ def test_policy_refuses_contradictions() -> None:
         JosePolicy(allowed_algs={"ed25519": frozenset({"HS256"})})
     with pytest.raises(ConfigurationError):
         JosePolicy(allowed_algs={"ed25519": frozenset({"ES256"})})
+    with pytest.raises(ConfigurationError, match="nonce and audience"):
+        # key binding without this verifier's nonce and audience: a replayable binding
+        verify("a.b.c", JosePolicy(require_key_binding=True), request=TokenRequest(nonce="n"))
     with pytest.raises(ConfigurationError):
-        JosePolicy(require_key_binding=True)  # no nonce/aud: a replayable binding
+        TokenRequest(clock_skew=timedelta(seconds=-1))
 
 
 # --------------------------------------------------------------------------------------------
@@ -228,16 +231,15 @@ def test_policy_refuses_contradictions() -> None:
 def test_vp_jwt_round_trip_with_nonce_and_audience() -> None:
     vc = jose.issue_vc_jwt(credential(), ISSUER, now=NOW)
     vp = jose.issue_vp_jwt([vc], HOLDER, now=NOW, nonce="n-123", aud="https://employer.example")
-    policy = JosePolicy(expected_nonce="n-123", expected_aud="https://employer.example")
-    result = verify(vp, policy)
+    request = TokenRequest(nonce="n-123", aud="https://employer.example")
+    result = verify(vp, request=request)
     assert result.verified, result.failures
     assert result.kind == "presentation" and len(result.credentials) == 1
     assert result.credentials[0].document == credential()
     assert result.to_report().credentials[0].verified
-    assert_fails(verify(vp, replace(policy, expected_nonce="other")), Code.CHALLENGE_MISMATCH)
-    assert_fails(
-        verify(vp, replace(policy, expected_aud="https://x.example")), Code.DOMAIN_MISMATCH
-    )
+    other_nonce, other_aud = replace(request, nonce="other"), replace(request, aud="https://x.ex")
+    assert_fails(verify(vp, request=other_nonce), Code.CHALLENGE_MISMATCH)
+    assert_fails(verify(vp, request=other_aud), Code.DOMAIN_MISMATCH)
     assert_fails(verify(vp, now=NOW + timedelta(minutes=10)), Code.EXPIRED)
 
 
@@ -537,10 +539,10 @@ def test_bad_issued_in_the_future() -> None:
 def test_clock_skew_is_configurable() -> None:
     token = forge(vc_header(), payload_of(timeless(), exp=int(NOW.timestamp()) - 30))
     assert verify(token).verified  # within the default 60 s
-    assert_fails(verify(token, JosePolicy(clock_skew=timedelta(0))), Code.EXPIRED)
+    assert_fails(verify(token, request=TokenRequest(clock_skew=timedelta(0))), Code.EXPIRED)
     early = forge(vc_header(), payload_of(timeless(), nbf=int(NOW.timestamp()) + 90))
     assert_fails(verify(early), Code.NOT_YET_VALID)
-    assert verify(early, JosePolicy(clock_skew=timedelta(minutes=2))).verified
+    assert verify(early, request=TokenRequest(clock_skew=timedelta(minutes=2))).verified
 
 
 def test_bad_tampered_payload() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,13 +18,19 @@ from vcportable.keys import KeyPair, KeyType
 from vcportable.models.report import Code
 from vcportable.proofs import jose, sdjwt
 from vcportable.proofs.jose_keys import ALGS_WITH_NIST_CURVES, ControllerDocuments
-from vcportable.proofs.jws import JosePolicy
+from vcportable.proofs.jws import JosePolicy, TokenRequest
 
 HERE = Path(__file__).parent / "vectors"
 HOLDER = KeyPair.from_private_bytes(KeyType.P256, bytes(range(2, 34)))
 OTHER = KeyPair.from_private_bytes(KeyType.P256, bytes(range(5, 37)))
 NONCE, AUD = "8f2c-nonce", "https://employer.example"
-KB_POLICY = JosePolicy(require_key_binding=True, expected_nonce=NONCE, expected_aud=AUD)
+KB_POLICY = JosePolicy(require_key_binding=True)
+KB_REQUEST = TokenRequest(nonce=NONCE, aud=AUD)
+
+
+def verify_kb(token: str) -> jose.JoseResult:
+    """Verify as a verifier that requires key binding to its own nonce and audience."""
+    return verify(token, KB_POLICY, request=KB_REQUEST)
 
 
 def b64d(text: str) -> bytes:
@@ -166,11 +171,11 @@ def test_sd_jwt_case_round_trip(path: Path) -> None:
             token, chosen, include_nested=False,
             holder_key=holder, nonce=NONCE, aud=AUD, now=NOW,
         )  # fmt: skip
-        policy = KB_POLICY
+        policy, request = KB_POLICY, KB_REQUEST
     else:
         presented = sdjwt.present_sd_jwt(token, chosen, include_nested=False)
-        policy = JosePolicy()
-    result = verify(presented, policy, resolver=keys)
+        policy, request = JosePolicy(), TokenRequest()
+    result = verify(presented, policy, request=request, resolver=keys)
     assert result.verified, result.failures
     assert result.document is not None
     got = {k: v for k, v in result.document.items() if k not in added or k in case["user_claims"]}
@@ -303,7 +308,7 @@ def test_worker_shows_the_badge_without_birth_date_or_scores() -> None:
 
 def test_holder_discloses_a_subset_with_key_binding() -> None:
     presented = bound(issued(), ["credentialSubject.name"])
-    result = verify(presented, KB_POLICY)
+    result = verify_kb(presented)
     assert result.verified, result.failures
     assert result.disclosed == ["credentialSubject.name"]
     assert result.document is not None
@@ -386,7 +391,7 @@ def test_json_pointer_paths() -> None:
 def test_sd_jwt_in_a_vp_jwt() -> None:
     presented = sdjwt.present_sd_jwt(issued(), ["credentialSubject.name"])
     vp = jose.issue_vp_jwt([presented], HOLDER, now=NOW, nonce=NONCE, aud=AUD)
-    result = verify(vp, replace(KB_POLICY, require_key_binding=False))
+    result = verify(vp, request=KB_REQUEST)
     assert result.verified, result.failures
     assert result.credentials[0].format == "vc+sd-jwt"
     assert result.credentials[0].disclosed == ["credentialSubject.name"]
@@ -419,7 +424,7 @@ def test_dc_sd_jwt_round_trip() -> None:
     header = json.loads(b64d(token.split(".")[0]))
     assert header["typ"] == "dc+sd-jwt"
     presented = bound(token, ["credentialSubject.birthDate"])
-    result = verify(presented, KB_POLICY)
+    result = verify_kb(presented)
     assert result.verified, result.failures
     assert result.format == "dc+sd-jwt"
     assert result.disclosed == ["birthDate"]
@@ -464,27 +469,27 @@ def test_bad_same_disclosure_twice() -> None:
 
 def test_bad_key_binding_with_the_wrong_nonce() -> None:
     presented = bound(issued(), [], nonce="replayed-nonce")
-    assert_fails(verify(presented, KB_POLICY), Code.CHALLENGE_MISMATCH)
+    assert_fails(verify_kb(presented), Code.CHALLENGE_MISMATCH)
 
 
 def test_bad_key_binding_with_the_wrong_audience() -> None:
     presented = bound(issued(), [], aud="https://other-verifier.example")
-    assert_fails(verify(presented, KB_POLICY), Code.DOMAIN_MISMATCH)
+    assert_fails(verify_kb(presented), Code.DOMAIN_MISMATCH)
 
 
 def test_bad_key_binding_with_the_wrong_sd_hash() -> None:
     token = issued()
     presented = bound(token, ["credentialSubject.name"])
     jwt, name, kb = presented.split("~")
-    assert_fails(verify(f"{jwt}~{kb}", KB_POLICY), Code.SD_HASH_MISMATCH)  # disclosure removed
+    assert_fails(verify_kb(f"{jwt}~{kb}"), Code.SD_HASH_MISMATCH)  # disclosure removed
     extra = [d.encoded for d in sdjwt.disclosures_of(token) if d.name == "birthDate"][0]
-    result = verify(f"{jwt}~{name}~{extra}~{kb}", KB_POLICY)  # disclosure added
+    result = verify_kb(f"{jwt}~{name}~{extra}~{kb}")  # disclosure added
     assert_fails(result, Code.SD_HASH_MISMATCH)
 
 
 def test_bad_key_binding_missing_when_policy_requires_it() -> None:
     presented = sdjwt.present_sd_jwt(issued(), [])
-    assert_fails(verify(presented, KB_POLICY), Code.KEY_BINDING_MISSING)
+    assert_fails(verify_kb(presented), Code.KEY_BINDING_MISSING)
     assert verify(presented).verified  # not required: the input cannot ask for it
 
 
@@ -496,14 +501,14 @@ def test_bad_key_binding_signed_by_another_key() -> None:
     header = b64(json.dumps({"alg": "ES256", "typ": "kb+jwt"}).encode())
     unsigned = f"{header}.{b64(json.dumps(kb_claims).encode())}"
     kb = f"{unsigned}.{b64(OTHER.sign(unsigned.encode()))}"
-    assert_fails(verify(presented + kb, KB_POLICY), Code.KEY_BINDING_INVALID)
+    assert_fails(verify_kb(presented + kb), Code.KEY_BINDING_INVALID)
 
 
 def test_bad_key_binding_too_old_or_from_the_future() -> None:
     old = bound(issued(), [], now=NOW - timedelta(hours=1))
-    assert_fails(verify(old, KB_POLICY), Code.KEY_BINDING_INVALID)
+    assert_fails(verify_kb(old), Code.KEY_BINDING_INVALID)
     future = bound(issued(), [], now=NOW + timedelta(hours=1))
-    assert_fails(verify(future, KB_POLICY), Code.KEY_BINDING_INVALID)
+    assert_fails(verify_kb(future), Code.KEY_BINDING_INVALID)
 
 
 def test_bad_key_binding_jwt_of_another_type() -> None:
@@ -512,7 +517,7 @@ def test_bad_key_binding_jwt_of_another_type() -> None:
     header = b64(json.dumps({"alg": "ES256", "typ": "JWT"}).encode())
     unsigned = f"{header}.{b64(json.dumps(claims).encode())}"
     kb = f"{unsigned}.{b64(HOLDER.sign(unsigned.encode()))}"
-    assert_fails(verify(presented + kb, KB_POLICY), Code.TYP_MISMATCH)
+    assert_fails(verify_kb(presented + kb), Code.TYP_MISMATCH)
 
 
 def test_bad_key_binding_for_a_credential_without_cnf() -> None:
@@ -520,7 +525,7 @@ def test_bad_key_binding_for_a_credential_without_cnf() -> None:
     good = bound(issued(), [])
     kb = good.rsplit("~", 1)[1]
     assert_fails(
-        verify(sdjwt.present_sd_jwt(unbound, []) + kb, KB_POLICY), Code.KEY_BINDING_INVALID
+        verify_kb(sdjwt.present_sd_jwt(unbound, []) + kb), Code.KEY_BINDING_INVALID
     )
 
 
@@ -664,5 +669,5 @@ PRESENTED = bound(issued(), ["credentialSubject.name"])
 @given(st.integers(0, len(PRESENTED) - 1), st.sampled_from("A_-.~=+/ Zz09"))
 def test_verification_never_raises_on_a_mutated_sd_jwt(index: int, char: str) -> None:
     mutated = PRESENTED[:index] + char + PRESENTED[index + 1 :]
-    result = verify(mutated, KB_POLICY)
+    result = verify_kb(mutated)
     assert result.verified is (mutated == PRESENTED)

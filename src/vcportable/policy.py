@@ -39,7 +39,8 @@ class VerificationPolicy:
     max_proofs: int = 8
     #: Cryptosuite names accepted; None means every suite vcportable implements.
     allowed_cryptosuites: frozenset[str] | None = None
-    #: JWT / SD-JWT rules (algorithms per key type, token types, key binding, size limits);
-    #: None means the defaults of :class:`~vcportable.proofs.jws.JosePolicy` (imported only
-    #: when a token is verified). Its clock skew is replaced by ``clock_skew`` above.
+    #: The JOSE family's own rules (algorithms per key type, token types, key binding, size
+    #: limits); None means the defaults of :class:`~vcportable.proofs.jws.JosePolicy` (imported
+    #: only when a token is verified). It shares no field with this policy: the clock skew
+    #: above and the challenge and domain of each call apply to tokens too.
     jose: JosePolicy | None = None

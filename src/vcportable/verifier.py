@@ -11,7 +11,6 @@ The proofs establish who signed (:mod:`vcportable.proofs.proof_set` for Data Int
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -258,17 +257,17 @@ class Verifier:
         """A ``vc+jwt`` / ``vp+jwt`` / SD-JWT / VC-JWT 1.1 token; ``challenge`` and ``domain``
         are the nonce and audience this verifier asked a presentation or key binding for."""
         from .proofs.jose import verify_token
-        from .proofs.jws import JosePolicy
+        from .proofs.jws import DEFAULT_POLICY, TokenRequest
 
-        base = self.policy.jose or JosePolicy()
-        policy = dataclasses.replace(
-            base,
-            clock_skew=self.policy.clock_skew,
-            expected_nonce=challenge if challenge is not None else base.expected_nonce,
-            expected_aud=domain if domain is not None else base.expected_aud,
-        )
+        request = TokenRequest(self.policy.clock_skew, nonce=challenge, aud=domain)
         now = self.clock.now()
-        result = verify_token(token, resolver=self.resolver, now=now, policy=policy)
+        result = verify_token(
+            token,
+            resolver=self.resolver,
+            now=now,
+            policy=self.policy.jose or DEFAULT_POLICY,
+            request=request,
+        )
         return self._jose_report(result, now)
 
     def _jose_report(self, result: JoseResult, now: datetime) -> VerificationReport:

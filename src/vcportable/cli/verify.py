@@ -139,8 +139,6 @@ def verify(
 
         jose = JosePolicy(
             require_key_binding=require_key_binding,
-            expected_nonce=challenge if require_key_binding else None,
-            expected_aud=domain if require_key_binding else None,
             key_binding_max_age=timedelta(seconds=max_age),
         )
     policy = VerificationPolicy(require_issuer_binding=not allow_foreign_keys, jose=jose)

@@ -25,7 +25,7 @@ trust are the verifier's (they are the same for every securing mechanism).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -34,6 +34,7 @@ from vcportable.codec.dates import parse_datetime_stamp
 from vcportable.errors import ConfigurationError, InputError
 from vcportable.keys import KeyPair
 from vcportable.models.report import Check, Code
+from vcportable.proofs.dispatch import is_sd_jwt
 from vcportable.proofs.jose_checks import (
     JoseResult,
     Resolver,
@@ -61,8 +62,10 @@ from vcportable.proofs.jose_keys import (
 )
 from vcportable.proofs.jws import (
     DEFAULT_POLICY,
+    DEFAULT_REQUEST,
     JosePolicy,
     Rejection,
+    TokenRequest,
     check_header,
     decode_header,
     epoch,
@@ -103,9 +106,10 @@ def verify_vc_jwt(
     resolver: Resolver,
     now: datetime,
     policy: JosePolicy = DEFAULT_POLICY,
+    request: TokenRequest = DEFAULT_REQUEST,
 ) -> JoseResult:
     """Verify an ``application/vc+jwt`` credential (VC 2.0 data model as the claims set)."""
-    return _verify_jwt(token, "vc+jwt", resolver=resolver, now=now, policy=policy)
+    return _verify_jwt(token, "vc+jwt", resolver=resolver, now=now, policy=policy, request=request)
 
 
 def verify_vp_jwt(
@@ -114,17 +118,24 @@ def verify_vp_jwt(
     resolver: Resolver,
     now: datetime,
     policy: JosePolicy = DEFAULT_POLICY,
+    request: TokenRequest = DEFAULT_REQUEST,
 ) -> JoseResult:
     """Verify an ``application/vp+jwt`` presentation and every credential it envelops.
 
     The holder's key must be an ``authentication`` method of the holder (``iss``/``holder``).
-    ``nonce``/``aud`` are checked against ``policy.expected_nonce``/``expected_aud``.
+    ``nonce``/``aud`` are checked against ``request.nonce``/``request.aud``.
     """
-    return _verify_jwt(token, "vp+jwt", resolver=resolver, now=now, policy=policy)
+    return _verify_jwt(token, "vp+jwt", resolver=resolver, now=now, policy=policy, request=request)
 
 
 def _verify_jwt(
-    token: str, fmt: str, *, resolver: Resolver, now: datetime, policy: JosePolicy
+    token: str,
+    fmt: str,
+    *,
+    resolver: Resolver,
+    now: datetime,
+    policy: JosePolicy,
+    request: TokenRequest,
 ) -> JoseResult:
     """``vc+jwt`` or ``vp+jwt`` (``fmt``): the same envelope, then each kind's claims."""
     kind = "presentation" if fmt == "vp+jwt" else "credential"
@@ -145,11 +156,13 @@ def _verify_jwt(
     document = document_of(claims)
     checks += consistency_checks(claims, document, kind=kind)
     if kind == "credential":
-        checks.append(token_validity(claims, now, policy, require_exp=policy.require_exp))
+        checks.append(token_validity(claims, now, request, require_exp=policy.require_exp))
         return JoseResult(fmt, kind, checks, document, claims, signer=signed_by)
-    checks += nonce_aud_checks(claims, policy)
-    checks.append(token_validity(claims, now, policy))
-    credentials, check = verify_enclosed(document, resolver=resolver, now=now, policy=policy)
+    checks += nonce_aud_checks(claims, request)
+    checks.append(token_validity(claims, now, request))
+    credentials, check = verify_enclosed(
+        document, resolver=resolver, now=now, policy=policy, request=request
+    )
     checks.append(check)
     return JoseResult(
         fmt, kind, checks, document, claims, credentials=credentials, signer=signed_by
@@ -173,6 +186,7 @@ def verify_enclosed(
     resolver: Resolver,
     now: datetime,
     policy: JosePolicy,
+    request: TokenRequest,
 ) -> tuple[list[JoseResult], Check]:
     """Verify each ``EnvelopedVerifiableCredential`` of a presentation (VC-JOSE-COSE §3.2)."""
     from vcportable.proofs.sdjwt_verify import verify_sd_jwt  # which builds on this module
@@ -189,6 +203,8 @@ def verify_enclosed(
     # The presentation's signature authenticates the holder: an enclosed SD-JWT need not carry
     # its own key binding (one that does is still checked).
     inner = replace(policy, require_key_binding=False)
+    # Their own time window with the same skew; the nonce and audience were the presentation's.
+    inner_request = TokenRequest(clock_skew=request.clock_skew)
     results: list[JoseResult] = []
     for index, item in enumerate(items):
         where = f"verifiableCredential[{index}]"
@@ -214,7 +230,11 @@ def verify_enclosed(
                 )
             )
         elif match.group(1) == "vc+jwt":
-            results.append(verify_vc_jwt(match.group(2), resolver=resolver, now=now, policy=inner))
+            results.append(
+                verify_vc_jwt(
+                    match.group(2), resolver=resolver, now=now, policy=inner, request=inner_request
+                )
+            )
         else:
             results.append(
                 verify_sd_jwt(
@@ -222,6 +242,7 @@ def verify_enclosed(
                     resolver=resolver,
                     now=now,
                     policy=inner,
+                    request=inner_request,
                     typs=frozenset({match.group(1)}),
                 )
             )
@@ -248,6 +269,7 @@ def verify_vc_jwt_1_1(
     resolver: Resolver,
     now: datetime,
     policy: JosePolicy = DEFAULT_POLICY,
+    request: TokenRequest = DEFAULT_REQUEST,
 ) -> JoseResult:
     """Verify a VC-JWT 1.1 credential (``vc`` claim; VC Data Model 1.1 §6.3.1).
 
@@ -286,7 +308,7 @@ def verify_vc_jwt_1_1(
         return failed_result(fmt, "credential", checks, exc)
     document, mapping_checks = _map_1_1(claims, dict(vc), iss)
     checks += mapping_checks
-    checks.append(token_validity(claims, now, policy, require_exp=policy.require_exp))
+    checks.append(token_validity(claims, now, request, require_exp=policy.require_exp))
     return JoseResult(fmt, "credential", checks, document, claims, signer=signed_by)
 
 
@@ -333,6 +355,7 @@ def verify_token(
     resolver: Resolver,
     now: datetime,
     policy: JosePolicy = DEFAULT_POLICY,
+    request: TokenRequest = DEFAULT_REQUEST,
 ) -> JoseResult:
     """Verify a compact JWT or SD-JWT of any supported type, chosen by its ``typ`` header.
 
@@ -342,21 +365,26 @@ def verify_token(
     """
     from vcportable.proofs.sdjwt_verify import verify_sd_jwt  # which builds on this module
 
+    request.check_against(policy)
     text = token.strip()
+
+    def run(verify: Callable[..., JoseResult]) -> JoseResult:
+        return verify(text, resolver=resolver, now=now, policy=policy, request=request)
+
     try:
-        if "~" in text:
-            return verify_sd_jwt(text, resolver=resolver, now=now, policy=policy)
+        if is_sd_jwt(text):
+            return run(verify_sd_jwt)
         head = split_compact(text, policy, what="token", check_id="parse")[0]
         header = decode_header(head, policy, what="token", check_id="parse")
         typ = normalize_typ(header.get("typ"))
         if typ == "vc+jwt":
-            return verify_vc_jwt(text, resolver=resolver, now=now, policy=policy)
+            return run(verify_vc_jwt)
         if typ == "vp+jwt":
-            return verify_vp_jwt(text, resolver=resolver, now=now, policy=policy)
+            return run(verify_vp_jwt)
         if typ in ("vc+sd-jwt", "dc+sd-jwt", "vp+sd-jwt"):
-            return verify_sd_jwt(text, resolver=resolver, now=now, policy=policy)
+            return run(verify_sd_jwt)
         if typ in (None, "jwt") and _has_vc_claim(text, policy):
-            return verify_vc_jwt_1_1(text, resolver=resolver, now=now, policy=policy)
+            return run(verify_vc_jwt_1_1)
         raise Rejection(
             "jose_header",
             Code.TYP_MISMATCH,

@@ -32,6 +32,7 @@ from vcportable.proofs.jws import (
     CompactJws,
     JosePolicy,
     Rejection,
+    TokenRequest,
     epoch,
     find_key,
     numeric_date,
@@ -322,38 +323,38 @@ def consistency_checks(
 
 
 def token_validity(
-    claims: Mapping[str, Any], now: datetime, policy: JosePolicy, *, require_exp: bool = False
+    claims: Mapping[str, Any], now: datetime, request: TokenRequest, *, require_exp: bool = False
 ) -> Check:
     try:
-        return time_checks(claims, now, policy, require_exp=require_exp)
+        return time_checks(claims, now, request, require_exp=require_exp)
     except Rejection as exc:
         return exc.check
 
 
-def nonce_aud_checks(claims: Mapping[str, Any], policy: JosePolicy) -> list[Check]:
+def nonce_aud_checks(claims: Mapping[str, Any], request: TokenRequest) -> list[Check]:
     """A presentation's own ``nonce``/``aud`` against what this verifier asked for."""
     checks: list[Check] = []
-    if policy.expected_nonce is not None:
+    if request.nonce is not None:
         got = claims.get("nonce")
         checks.append(
             Check.passed("challenge", "nonce matches")
-            if got == policy.expected_nonce
+            if got == request.nonce
             else Check.failed(
                 "challenge",
                 Code.CHALLENGE_MISMATCH,
-                f"nonce is {got!r}, this verifier asked for {policy.expected_nonce!r}",
+                f"nonce is {got!r}, this verifier asked for {request.nonce!r}",
             )
         )
-    if policy.expected_aud is not None:
+    if request.aud is not None:
         aud = claims.get("aud")
         audiences = aud if isinstance(aud, list) else [aud]
         checks.append(
             Check.passed("domain", "audience matches")
-            if policy.expected_aud in audiences
+            if request.aud in audiences
             else Check.failed(
                 "domain",
                 Code.DOMAIN_MISMATCH,
-                f"aud is {aud!r}, this verifier is {policy.expected_aud!r}",
+                f"aud is {aud!r}, this verifier is {request.aud!r}",
             )
         )
     return checks

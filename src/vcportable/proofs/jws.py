@@ -48,9 +48,11 @@ from vcportable.proofs.jose_keys import (
 
 __all__ = [
     "DEFAULT_POLICY",
+    "DEFAULT_REQUEST",
     "CompactJws",
     "JosePolicy",
     "Rejection",
+    "TokenRequest",
     "check_header",
     "decode_json",
     "decode_segment",
@@ -87,7 +89,6 @@ class JosePolicy:
     accept_vc_jwt_1_1: bool = True
     #: ``crit`` header members this verifier understands: none, so any ``crit`` fails.
     understood_crit: frozenset[str] = frozenset()
-    clock_skew: timedelta = timedelta(seconds=60)
     #: refuse a credential token without ``exp`` (off: validity may come from ``validUntil``).
     require_exp: bool = False
     max_token_bytes: int = 128 * 1024
@@ -100,11 +101,9 @@ class JosePolicy:
     max_enclosed_credentials: int = 16
     #: digest algorithms accepted in ``_sd_alg`` (IANA "Named Information Hash Algorithm").
     sd_algs: frozenset[str] = frozenset({"sha-256", "sha-384", "sha-512"})
-    #: SD-JWT: a KB-JWT must be present (decided here, never by the token).
+    #: SD-JWT: a KB-JWT must be present (decided here, never by the token); needs the request
+    #: to name the nonce and audience it is tied to.
     require_key_binding: bool = False
-    #: nonce / audience this verifier asked for (KB-JWT, vp+jwt); None: not checked.
-    expected_nonce: str | None = None
-    expected_aud: str | None = None
     #: how old a KB-JWT's ``iat`` may be.
     key_binding_max_age: timedelta = timedelta(minutes=5)
 
@@ -122,13 +121,8 @@ class JosePolicy:
         unknown = self.accepted_typs - KNOWN_TYPS
         if unknown:
             raise ConfigurationError(f"unknown token types in accepted_typs: {sorted(unknown)}")
-        if self.require_key_binding and (self.expected_nonce is None or self.expected_aud is None):
-            raise ConfigurationError(
-                "require_key_binding needs expected_nonce and expected_aud: a key binding that "
-                "is not tied to this verifier's nonce and audience can be replayed"
-            )
-        if self.clock_skew < timedelta(0) or self.key_binding_max_age < timedelta(0):
-            raise ConfigurationError("clock_skew and key_binding_max_age must not be negative")
+        if self.key_binding_max_age < timedelta(0):
+            raise ConfigurationError("key_binding_max_age must not be negative")
 
     def algs_for(self, key_type: str) -> frozenset[str]:
         return self.allowed_algs.get(key_type, frozenset())
@@ -139,6 +133,33 @@ class JosePolicy:
 
 
 DEFAULT_POLICY: Final = JosePolicy()
+
+
+@dataclass(frozen=True)
+class TokenRequest:
+    """What this verifier asks of a token, beside the policy's limits: the clock skew it
+    tolerates, and the nonce and audience it issued (None: not asked). Per verification, not
+    per policy, so nothing of a policy is ever overwritten for one request."""
+
+    clock_skew: timedelta = timedelta(seconds=60)
+    nonce: str | None = None
+    aud: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.clock_skew < timedelta(0):
+            raise ConfigurationError("clock_skew must not be negative")
+
+    def check_against(self, policy: JosePolicy) -> None:
+        """Misuse, refused before any token is read: key binding that is not tied to this
+        verifier's nonce and audience can be replayed."""
+        if policy.require_key_binding and (self.nonce is None or self.aud is None):
+            raise ConfigurationError(
+                "require_key_binding needs the request's nonce and audience: a key binding "
+                "that is not tied to this verifier's nonce and audience can be replayed"
+            )
+
+
+DEFAULT_REQUEST: Final = TokenRequest()
 
 
 # --------------------------------------------------------------------------------------------
@@ -420,14 +441,14 @@ def epoch(instant: datetime) -> int:
 def time_checks(
     claims: Mapping[str, Any],
     now: datetime,
-    policy: JosePolicy,
+    request: TokenRequest,
     *,
     check_id: str = "token_validity",
     require_exp: bool = False,
 ) -> Check:
-    """``exp``/``nbf``/``iat`` against ``now`` with the policy's clock skew."""
+    """``exp``/``nbf``/``iat`` against ``now`` with the request's clock skew."""
     current = now.timestamp()
-    skew = policy.clock_skew.total_seconds()
+    skew = request.clock_skew.total_seconds()
     values: dict[str, float] = {}
     notes: list[str] = []
     for name in ("exp", "nbf", "iat"):

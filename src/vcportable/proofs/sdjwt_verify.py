@@ -33,8 +33,10 @@ from vcportable.proofs.jose_checks import (
 from vcportable.proofs.jose_keys import JoseKey, ResolvedKey, key_source
 from vcportable.proofs.jws import (
     DEFAULT_POLICY,
+    DEFAULT_REQUEST,
     JosePolicy,
     Rejection,
+    TokenRequest,
     check_header,
     numeric_date,
     parse_compact,
@@ -64,14 +66,17 @@ def verify_sd_jwt(
     resolver: Resolver,
     now: datetime,
     policy: JosePolicy = DEFAULT_POLICY,
+    request: TokenRequest = DEFAULT_REQUEST,
     typs: frozenset[str] | None = None,
 ) -> JoseResult:
     """Verify an SD-JWT (``vc+sd-jwt``, ``dc+sd-jwt`` or ``vp+sd-jwt``; ``typs`` narrows it).
 
     ``result.document`` is the credential with the disclosed claims (``dc+sd-jwt``: the claims);
     ``result.disclosed`` lists the paths the holder revealed. Key binding is required only if
-    ``policy.require_key_binding``; a KB-JWT that is present is always checked.
+    ``policy.require_key_binding``; a KB-JWT that is present is always checked, against the
+    nonce and audience of ``request``.
     """
+    request.check_against(policy)
     checks: list[Check] = []
     allowed = (typs if typs is not None else SD_TYPS) & policy.accepted_typs
     fmt = "sd-jwt"
@@ -105,7 +110,7 @@ def verify_sd_jwt(
         )
     except Rejection as exc:
         return failed_result(fmt, kind, checks, exc)
-    checks += _key_binding(parsed, payload, sd_alg, now, policy, kind)
+    checks += _key_binding(parsed, payload, sd_alg, now, policy, request, kind)
     disclosed = [d.path for d in disclosures]
     values = {d.path: _value_at(claims, d.where) for d in disclosures}
     if fmt == "dc+sd-jwt":
@@ -116,13 +121,14 @@ def verify_sd_jwt(
         checks += consistency_checks(claims, document, kind=kind)
         if kind == "credential":
             checks += _disclosed_issuer_check(claims, signer)
-    checks.append(
-        token_validity(claims, now, policy, require_exp=policy.require_exp and kind == "credential")
-    )
+    require_exp = policy.require_exp and kind == "credential"
+    checks.append(token_validity(claims, now, request, require_exp=require_exp))
     credentials: list[JoseResult] = []
     if kind == "presentation":
-        checks += nonce_aud_checks(claims, policy)
-        credentials, enclosed = verify_enclosed(document, resolver=resolver, now=now, policy=policy)
+        checks += nonce_aud_checks(claims, request)
+        credentials, enclosed = verify_enclosed(
+            document, resolver=resolver, now=now, policy=policy, request=request
+        )
         checks.append(enclosed)
     return JoseResult(
         fmt, kind, checks, document, claims, disclosed, credentials, signed_by, values
@@ -180,6 +186,7 @@ def _key_binding(
     sd_alg: str,
     now: datetime,
     policy: JosePolicy,
+    request: TokenRequest,
     kind: str,
 ) -> list[Check]:
     if not parsed.key_binding:
@@ -234,7 +241,7 @@ def _key_binding(
             raise
         iat = numeric_date(kb.payload.get("iat"))
         current = now.timestamp()
-        skew = policy.clock_skew.total_seconds()
+        skew = request.clock_skew.total_seconds()
         if iat is None:
             raise Rejection("key_binding", Code.KEY_BINDING_INVALID, "KB-JWT has no numeric iat")
         if iat > current + skew:
@@ -254,9 +261,9 @@ def _key_binding(
         return [exc.check]
     checks.append(Check.passed("key_binding", "signed by the key the credential is bound to"))
     for check_id, code, claim, noun, expected, asked in (
-        ("challenge", Code.CHALLENGE_MISMATCH, "nonce", "nonce", policy.expected_nonce,
+        ("challenge", Code.CHALLENGE_MISMATCH, "nonce", "nonce", request.nonce,
          "this verifier asked for"),
-        ("domain", Code.DOMAIN_MISMATCH, "aud", "audience", policy.expected_aud,
+        ("domain", Code.DOMAIN_MISMATCH, "aud", "audience", request.aud,
          "this verifier is"),
     ):  # fmt: skip
         got = kb.payload[claim]
