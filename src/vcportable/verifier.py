@@ -4,7 +4,7 @@ Verification never raises for a bad credential: each step becomes a :class:`Chec
 :class:`VerificationReport`. Exceptions escape only for misuse of the API (a wrong argument
 type), never for anything inside the input.
 
-The proofs establish who signed (:mod:`vcportable.proofs.proof_set` for Data Integrity,
+The proofs establish who signed (:mod:`vcportable.proofs.dataintegrity` for Data Integrity,
 :mod:`vcportable.proofs.jose` for tokens); every later check reads a
 :class:`~vcportable.checks.SignedView` of what the signature covers.
 """
@@ -28,8 +28,8 @@ from .models.datamodel import check_data_model, check_related_resources
 from .models.report import Check, Code, VerificationReport, credential_facts, validity_period
 from .policy import VerificationPolicy
 from .proofs import dataintegrity as di
+from .proofs.dataintegrity import ProofRequest, binding_check, code_of, verify_proof_set
 from .proofs.dispatch import InputFormat, detect
-from .proofs.proof_set import ProofRequest, binding_check, code_of, verify_proof_set
 
 if TYPE_CHECKING:
     from .proofs.jose import JoseResult

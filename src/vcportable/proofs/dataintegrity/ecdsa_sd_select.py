@@ -23,11 +23,11 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from .. import jsonld
-from ..canonfast import canonize_fast
-from ..errors import CanonicalizationError, InputError
-from .dataintegrity import _rdfc
+from ... import jsonld
+from ...canonfast import canonize_fast
+from ...errors import CanonicalizationError, InputError
 from .nquads import Quad, canonicalize_quads, quads_of, relabel
+from .suites import canonize_rdfc
 
 # --------------------------------------------------------------------------------------------
 # JSON pointers (RFC 6901) and selection
@@ -229,7 +229,7 @@ def canonicalize_and_group(
     skolemized = _skolemize(document)
     quads = skolemized.deskolemize(_canonical(skolemized.document, loader))
     canonical, c14n = canonicalize_quads(quads)
-    if canonical != _rdfc(dict(document), loader).decode("utf-8"):
+    if canonical != canonize_rdfc(dict(document), loader).decode("utf-8"):
         raise CanonicalizationError(
             "the document cannot be used for selective disclosure: giving its blank nodes "
             "names changed what it says (is every JSON object a node with an 'id' term?)"

@@ -19,11 +19,11 @@ from typing import Any, Protocol
 
 import rfc8785
 
-from .. import jsonld
-from ..clock import format_datetime
-from ..codec.multibase import multibase_decode, multibase_encode
-from ..errors import CanonicalizationError, ConfigurationError, InputError, InvalidSignature
-from ..keys import KeyPair, KeyType, PublicKey
+from ... import jsonld
+from ...clock import format_datetime
+from ...codec.multibase import multibase_decode, multibase_encode
+from ...errors import CanonicalizationError, ConfigurationError, InputError, InvalidSignature
+from ...keys import KeyPair, KeyType, PublicKey
 from .nquads import canonicalize_quads, quads_of
 
 DATA_INTEGRITY_PROOF = "DataIntegrityProof"
@@ -45,7 +45,7 @@ ValueChecker = Callable[
 ]
 
 
-def _rdfc(
+def canonize_rdfc(
     document: dict[str, Any], loader: jsonld.DocumentLoader, hash_algorithm: str = "sha256"
 ) -> bytes:
     """RDFC-1.0 N-Quads of a document in compacted form, under a work budget (NOT_COMPACTED,
@@ -129,7 +129,7 @@ def _sd_check(
 SUITES: dict[tuple[str, str | None], Cryptosuite] = {
     (s.proof_type, s.name if s.proof_type == DATA_INTEGRITY_PROOF else None): s
     for s in (
-        Cryptosuite("eddsa-rdfc-2022", DATA_INTEGRITY_PROOF, KeyType.ED25519, _rdfc),
+        Cryptosuite("eddsa-rdfc-2022", DATA_INTEGRITY_PROOF, KeyType.ED25519, canonize_rdfc),
         Cryptosuite(
             "eddsa-jcs-2022",
             DATA_INTEGRITY_PROOF,
@@ -141,7 +141,7 @@ SUITES: dict[tuple[str, str | None], Cryptosuite] = {
             "ecdsa-rdfc-2019",
             DATA_INTEGRITY_PROOF,
             KeyType.P256,
-            _rdfc,
+            canonize_rdfc,
             other_key_types=(KeyType.P384,),
         ),
         Cryptosuite(
@@ -156,13 +156,17 @@ SUITES: dict[tuple[str, str | None], Cryptosuite] = {
             "ecdsa-sd-2023",
             DATA_INTEGRITY_PROOF,
             KeyType.P256,
-            _rdfc,
+            canonize_rdfc,
             create_value=_sd_create,
             check_value=_sd_check,
         ),
         # Legacy suite: verified for credentials already in the field, never produced.
         Cryptosuite(
-            "Ed25519Signature2020", "Ed25519Signature2020", KeyType.ED25519, _rdfc, can_sign=False
+            "Ed25519Signature2020",
+            "Ed25519Signature2020",
+            KeyType.ED25519,
+            canonize_rdfc,
+            can_sign=False,
         ),
     )
 }

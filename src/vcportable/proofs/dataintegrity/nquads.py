@@ -11,9 +11,9 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Final
 
-from .. import jsonld
-from ..errors import CanonicalizationError, InputError
-from ..jsonld._numbers import _utf16_key
+from ... import jsonld
+from ...errors import CanonicalizationError, InputError
+from ...jsonld._numbers import _utf16_key
 
 #: A quad as the canonicalizer takes it: subject, predicate, object and graph as N-Quads terms
 #: (graph None for the default graph), and the predicate's IRI.

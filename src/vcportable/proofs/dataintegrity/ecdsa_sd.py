@@ -29,13 +29,12 @@ from typing import Any, Final, NoReturn
 
 import cbor2
 
-from .. import jsonld
-from ..codec.base64url import b64url_decode, b64url_encode
-from ..codec.multibase import multibase_decode, multibase_encode
-from ..errors import CanonicalizationError, InputError, InvalidSignature
-from ..keys import KeyPair, KeyType, PublicKey
-from . import dataintegrity as di
-from .dataintegrity import _rdfc
+from ... import jsonld
+from ...codec.base64url import b64url_decode, b64url_encode
+from ...codec.multibase import multibase_decode, multibase_encode
+from ...errors import CanonicalizationError, InputError, InvalidSignature
+from ...keys import KeyPair, KeyType, PublicKey
+from . import suites as di
 from .ecdsa_sd_select import (
     LabelMapFactory,
     canonicalize_and_group,
@@ -44,6 +43,7 @@ from .ecdsa_sd_select import (
     select_json_ld,
 )
 from .nquads import canonicalize_quads, quads_of, relabel
+from .suites import canonize_rdfc
 
 __all__ = [
     "CRYPTOSUITE",
@@ -268,7 +268,7 @@ def _multikey(key: PublicKey) -> bytes:
 def _proof_hash(
     document: Mapping[str, Any], proof: Mapping[str, Any], loader: jsonld.DocumentLoader
 ) -> bytes:
-    return hashlib.sha256(_rdfc(di.proof_configuration(document, proof), loader)).digest()
+    return hashlib.sha256(canonize_rdfc(di.proof_configuration(document, proof), loader)).digest()
 
 
 def _sign_base(
@@ -404,7 +404,7 @@ def derive(
     assert selection is not None  # combined is not empty
     reveal = compact_references(selection, loader)
     canonical, verifier_labels = canonicalize_quads(shown.quads)
-    if canonical != _rdfc(reveal, loader).decode("utf-8"):
+    if canonical != canonize_rdfc(reveal, loader).decode("utf-8"):
         raise CanonicalizationError(
             "the disclosed part of the credential does not canonicalize as the statements it "
             "was cut from; it cannot be derived"
@@ -448,7 +448,7 @@ def verify_derived(
     if proof_key.type is not KeyType.P256:
         raise InputError("the proof-scoped key of an ecdsa-sd-2023 proof must be P-256")
     unsecured = di.unsecured_document(document, proof)
-    quads = quads_of(_rdfc(unsecured, loader).decode("utf-8"))
+    quads = quads_of(canonize_rdfc(unsecured, loader).decode("utf-8"))
     labels = {f"c14n{n}": "u" + b64url_encode(label) for n, label in value.label_map.items()}
     nquads = relabel(quads, labels)
     if value.mandatory_indexes and value.mandatory_indexes[-1] >= len(nquads):

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .. import jsonld
-from ..checks import Signer
-from ..codec.dates import parse_datetime_stamp
-from ..dids import MAX_DID_LENGTH, DidResolver, find_method
-from ..errors import (
+from ... import jsonld
+from ...checks import Signer
+from ...codec.dates import parse_datetime_stamp
+from ...dids import MAX_DID_LENGTH, DidResolver, find_method
+from ...errors import (
     CanonicalizationError,
     ContextNotAllowedError,
     InputError,
@@ -26,9 +26,9 @@ from ..errors import (
     ResolutionError,
     VcPortableError,
 )
-from ..models.report import Check, CheckStatus, Code
-from ..policy import VerificationPolicy
-from . import dataintegrity as di
+from ...models.report import Check, CheckStatus, Code
+from ...policy import VerificationPolicy
+from . import suites as di
 
 
 @dataclass
