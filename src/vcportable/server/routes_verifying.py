@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from ..models.report import CheckStatus, VerificationReport
-from ..proofs import ecdsa_sd
+from ..proofs.dataintegrity import ecdsa_sd
 from .bodies import (
     DeriveRequest,
     VerifyCredentialRequest,

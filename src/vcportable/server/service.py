@@ -42,7 +42,7 @@ from ..issuer import (
     validate_credential,
 )
 from ..keys import KeyPair
-from ..proofs import ecdsa_sd
+from ..proofs.dataintegrity import ecdsa_sd
 from ..registry_issuer import content_hash
 from ..status.bitstring import Bitstring
 from ..status.entries import PURPOSES, list_url, status_entries
@@ -59,6 +59,8 @@ LIST_TTL = timedelta(minutes=5)
 #: A cached signed list is re-signed after this many seconds even if nothing changed.
 LIST_REFRESH_SECONDS = 120.0
 ACTIONS = ("revoke", "suspend", "reinstate")
+#: Longest credential id recorded (the registry's column).
+MAX_ID = 2048
 
 
 @dataclass(frozen=True)
@@ -173,6 +175,8 @@ class IssuerService:
             raise CredentialInvalidError([("issuer", f"required: this issuer is {self.did}")])
         document = prepare_credential(credential, self.did, at)
         document.setdefault("id", f"urn:uuid:{uuid.uuid4()}")
+        if not isinstance(document["id"], str) or len(document["id"]) > MAX_ID:
+            raise InputError(f"the credential id must be a URL of at most {MAX_ID} characters")
         if with_status:
             if "credentialStatus" in document:
                 raise InputError("credentialStatus is set by the issuer; leave it out")
@@ -340,7 +344,7 @@ def _record(
         id=str(document["id"]),
         subject_id=_short(subject.get("id")),
         subject_name=_short(name, 1024),
-        achievement_id=achievement_id if isinstance(achievement_id, str) else "",
+        achievement_id=_short(achievement_id) or "",
         format=fmt,
         list_id=list_id,
         status_index=index,
