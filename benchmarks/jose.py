@@ -22,7 +22,7 @@ from jwcrypto import jws as jwcrypto_jws
 from vcportable.dids import OfflineResolver
 from vcportable.keys import KeyPair, KeyType
 from vcportable.proofs import jose, sdjwt
-from vcportable.proofs.jws import JosePolicy, TokenRequest
+from vcportable.proofs.jose.jws import JosePolicy, TokenRequest
 
 NOW = datetime(2026, 1, 15, tzinfo=UTC)
 TARGET = 0.70

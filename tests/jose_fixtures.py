@@ -10,9 +10,9 @@ from typing import Any
 from vcportable.dids import OfflineResolver
 from vcportable.keys import KeyPair, KeyType
 from vcportable.models.report import Code
-from vcportable.proofs import jose
-from vcportable.proofs.jose_checks import Resolver
-from vcportable.proofs.jws import JosePolicy, TokenRequest
+from vcportable.proofs import jose, tokens
+from vcportable.proofs.jose.checks import Resolver
+from vcportable.proofs.jose.jws import JosePolicy, TokenRequest
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 RESOLVER = OfflineResolver()
@@ -66,7 +66,7 @@ def verify(
     resolver: Resolver = RESOLVER,
     now: datetime = NOW,
 ) -> jose.JoseResult:
-    return jose.verify_token(
+    return tokens.verify_token(
         token,
         resolver=resolver,
         now=now,

@@ -371,7 +371,7 @@ def test_verify_max_age_is_the_jose_default_and_tunable(world: World, tmp_path: 
     from vcportable.cli.verify import KEY_BINDING_MAX_AGE
     from vcportable.clock import SystemClock
     from vcportable.keys import KeyPair
-    from vcportable.proofs.jws import JosePolicy
+    from vcportable.proofs.jose.jws import JosePolicy
     from vcportable.wallet import present
 
     assert timedelta(seconds=KEY_BINDING_MAX_AGE) == JosePolicy().key_binding_max_age

@@ -17,8 +17,8 @@ from vcportable.errors import ConfigurationError, InputError
 from vcportable.keys import KeyPair, KeyType
 from vcportable.models.report import Code
 from vcportable.proofs import jose, sdjwt
-from vcportable.proofs.jose_keys import ALGS_WITH_NIST_CURVES, ControllerDocuments
-from vcportable.proofs.jws import JosePolicy, TokenRequest
+from vcportable.proofs.jose.jws import JosePolicy, TokenRequest
+from vcportable.proofs.jose.keys import ALGS_WITH_NIST_CURVES, ControllerDocuments
 
 HERE = Path(__file__).parent / "vectors"
 HOLDER = KeyPair.from_private_bytes(KeyType.P256, bytes(range(2, 34)))

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from .jsonutil import MAX_INPUT_BYTES, MAX_JSON_DEPTH
 
 if TYPE_CHECKING:
-    from .proofs.jws import JosePolicy
+    from .proofs.jose.jws import JosePolicy
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class VerificationPolicy:
     #: Cryptosuite names accepted; None means every suite vcportable implements.
     allowed_cryptosuites: frozenset[str] | None = None
     #: The JOSE family's own rules (algorithms per key type, token types, key binding, size
-    #: limits); None means the defaults of :class:`~vcportable.proofs.jws.JosePolicy` (imported
+    #: limits); None means the defaults of :class:`~vcportable.proofs.jose.jws.JosePolicy` (imported
     #: only when a token is verified). It shares no field with this policy: the clock skew
     #: above and the challenge and domain of each call apply to tokens too.
     jose: JosePolicy | None = None

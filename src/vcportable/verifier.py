@@ -5,7 +5,7 @@ Verification never raises for a bad credential: each step becomes a :class:`Chec
 type), never for anything inside the input.
 
 The proofs establish who signed (:mod:`vcportable.proofs.dataintegrity` for Data Integrity,
-:mod:`vcportable.proofs.jose` for tokens); every later check reads a
+:mod:`vcportable.proofs.tokens` for tokens); every later check reads a
 :class:`~vcportable.checks.SignedView` of what the signature covers.
 """
 
@@ -256,8 +256,8 @@ class Verifier:
     ) -> VerificationReport:
         """A ``vc+jwt`` / ``vp+jwt`` / SD-JWT / VC-JWT 1.1 token; ``challenge`` and ``domain``
         are the nonce and audience this verifier asked a presentation or key binding for."""
-        from .proofs.jose import verify_token
-        from .proofs.jws import DEFAULT_POLICY, TokenRequest
+        from .proofs.jose import DEFAULT_POLICY, TokenRequest
+        from .proofs.tokens import verify_token
 
         request = TokenRequest(self.policy.clock_skew, nonce=challenge, aud=domain)
         now = self.clock.now()

@@ -135,7 +135,7 @@ def verify(
     if require_key_binding or max_age != KEY_BINDING_MAX_AGE:  # else imported only for a token
         from datetime import timedelta
 
-        from ..proofs.jws import JosePolicy
+        from ..proofs.jose.jws import JosePolicy
 
         jose = JosePolicy(
             require_key_binding=require_key_binding,

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..dids import DidDocument, DidResolver, OfflineResolver
 from ..errors import ResolutionError
-from ..proofs.jose_keys import ControllerDocuments, KeySource, ResolvedKey
+from ..proofs.jose.keys import ControllerDocuments, KeySource, ResolvedKey
 from .model import ListedIssuer, TrustList
 
 __all__ = ["TrustListResolver", "controller_document"]

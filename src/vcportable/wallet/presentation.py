@@ -64,7 +64,7 @@ def credential_types(credential: str) -> list[str]:
     if credential_form(text) == "json":
         document = parse_json(text, what="the credential")
     else:
-        from ..proofs.jws import JosePolicy, Rejection, parse_compact
+        from ..proofs.jose.jws import JosePolicy, Rejection, parse_compact
 
         try:
             token = parse_compact(text.split("~")[0], JosePolicy(), what="the credential")

@@ -6,27 +6,19 @@ Issuing::
     vp = issue_vp_jwt([token], holder_key, now=now, nonce=n, aud=a)  # application/vp+jwt
 
 Verifying returns a :class:`JoseResult` (checks, decoded document, enclosed credentials) and
-never raises for a bad token::
-
-    result = verify_token(text, resolver=resolver, now=now, policy=JosePolicy())
-    result.verified, result.checks, result.document
-
-``verify_token`` dispatches on the token's declared type (``typ``; explicit typing per RFC 8725
-§3.11, never a guess from the content): ``vc+jwt``, ``vp+jwt``, the SD-JWT types (see
-:mod:`vcportable.proofs.sdjwt`), and ``JWT``/absent with a ``vc`` claim for VC-JWT 1.1 when the
-policy accepts it. The per-format functions (:func:`verify_vc_jwt`...) accept only their type.
+never raises for a bad token. The per-format functions here (:func:`verify_vc_jwt`...) accept
+only their type; :func:`vcportable.proofs.tokens.verify_token` chooses among them and the
+SD-JWT ones by the token's declared ``typ``, and verifies what a presentation encloses.
 
 The checks produced here cover the envelope: parse, header, issuer/``iss``, key lookup,
-signature, JWT claims and their time window (built from :mod:`vcportable.proofs.jose_checks`,
+signature, JWT claims and their time window (built from :mod:`vcportable.proofs.jose.checks`,
 which SD-JWT verification shares). The VC data model, ``validFrom``/``validUntil``, status and
 trust are the verifier's (they are the same for every securing mechanism).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -34,8 +26,8 @@ from vcportable.codec.dates import parse_datetime_stamp
 from vcportable.errors import ConfigurationError, InputError
 from vcportable.keys import KeyPair
 from vcportable.models.report import Check, Code
-from vcportable.proofs.dispatch import is_sd_jwt
-from vcportable.proofs.jose_checks import (
+from vcportable.proofs.jose.checks import (
+    EnclosedVerifier,
     JoseResult,
     Resolver,
     accepted,
@@ -52,15 +44,7 @@ from vcportable.proofs.jose_checks import (
     subjects_of,
     token_validity,
 )
-from vcportable.proofs.jose_keys import (
-    ALGS_WITH_NIST_CURVES,
-    DEFAULT_ALGS,
-    ControllerDocuments,
-    DidKeySource,
-    KeySource,
-    key_source,
-)
-from vcportable.proofs.jws import (
+from vcportable.proofs.jose.jws import (
     DEFAULT_POLICY,
     DEFAULT_REQUEST,
     JosePolicy,
@@ -72,7 +56,14 @@ from vcportable.proofs.jws import (
     normalize_typ,
     parse_compact,
     sign_compact,
-    split_compact,
+)
+from vcportable.proofs.jose.keys import (
+    ALGS_WITH_NIST_CURVES,
+    DEFAULT_ALGS,
+    ControllerDocuments,
+    DidKeySource,
+    KeySource,
+    key_source,
 )
 
 __all__ = [
@@ -85,7 +76,6 @@ __all__ = [
     "KeySource",
     "issue_vc_jwt",
     "issue_vp_jwt",
-    "verify_token",
     "verify_vc_jwt",
     "verify_vc_jwt_1_1",
     "verify_vp_jwt",
@@ -93,7 +83,6 @@ __all__ = [
 
 VC_V2_CONTEXT: Final = "https://www.w3.org/ns/credentials/v2"
 _MEDIA_TYPES: Final = {"vc+jwt", "vc+sd-jwt", "dc+sd-jwt"}
-_DATA_URL = re.compile(r"data:application/(vc\+jwt|vc\+sd-jwt|dc\+sd-jwt),([A-Za-z0-9_.~-]+)")
 
 
 # --------------------------------------------------------------------------------------------
@@ -109,7 +98,9 @@ def verify_vc_jwt(
     request: TokenRequest = DEFAULT_REQUEST,
 ) -> JoseResult:
     """Verify an ``application/vc+jwt`` credential (VC 2.0 data model as the claims set)."""
-    return _verify_jwt(token, "vc+jwt", resolver=resolver, now=now, policy=policy, request=request)
+    return _verify_jwt(
+        token, "vc+jwt", resolver=resolver, now=now, policy=policy, request=request, enclosed=None
+    )
 
 
 def verify_vp_jwt(
@@ -117,15 +108,25 @@ def verify_vp_jwt(
     *,
     resolver: Resolver,
     now: datetime,
+    enclosed: EnclosedVerifier,
     policy: JosePolicy = DEFAULT_POLICY,
     request: TokenRequest = DEFAULT_REQUEST,
 ) -> JoseResult:
-    """Verify an ``application/vp+jwt`` presentation and every credential it envelops.
+    """Verify an ``application/vp+jwt`` presentation, and with ``enclosed`` (see
+    :func:`vcportable.proofs.tokens.verify_enclosed`) every credential it envelops.
 
     The holder's key must be an ``authentication`` method of the holder (``iss``/``holder``).
     ``nonce``/``aud`` are checked against ``request.nonce``/``request.aud``.
     """
-    return _verify_jwt(token, "vp+jwt", resolver=resolver, now=now, policy=policy, request=request)
+    return _verify_jwt(
+        token,
+        "vp+jwt",
+        resolver=resolver,
+        now=now,
+        policy=policy,
+        request=request,
+        enclosed=enclosed,
+    )
 
 
 def _verify_jwt(
@@ -136,6 +137,7 @@ def _verify_jwt(
     now: datetime,
     policy: JosePolicy,
     request: TokenRequest,
+    enclosed: EnclosedVerifier | None,
 ) -> JoseResult:
     """``vc+jwt`` or ``vp+jwt`` (``fmt``): the same envelope, then each kind's claims."""
     kind = "presentation" if fmt == "vp+jwt" else "credential"
@@ -160,7 +162,9 @@ def _verify_jwt(
         return JoseResult(fmt, kind, checks, document, claims, signer=signed_by)
     checks += nonce_aud_checks(claims, request)
     checks.append(token_validity(claims, now, request))
-    credentials, check = verify_enclosed(
+    if enclosed is None:
+        raise ConfigurationError("verifying a presentation needs a verifier of what it encloses")
+    credentials, check = enclosed(
         document, resolver=resolver, now=now, policy=policy, request=request
     )
     checks.append(check)
@@ -178,89 +182,6 @@ def _issuer_of(claims: Mapping[str, Any]) -> str:
         return iss
     iss_agrees(claims, issuer, check_id="issuer", what="the credential's issuer")
     return issuer
-
-
-def verify_enclosed(
-    presentation: Mapping[str, Any],
-    *,
-    resolver: Resolver,
-    now: datetime,
-    policy: JosePolicy,
-    request: TokenRequest,
-) -> tuple[list[JoseResult], Check]:
-    """Verify each ``EnvelopedVerifiableCredential`` of a presentation (VC-JOSE-COSE §3.2)."""
-    from vcportable.proofs.sdjwt_verify import verify_sd_jwt  # which builds on this module
-
-    value = presentation.get("verifiableCredential", [])
-    items = value if isinstance(value, list) else [value]
-    if len(items) > policy.max_enclosed_credentials:
-        return [], Check.failed(
-            "credentials",
-            Code.TOO_LARGE,
-            f"{len(items)} enclosed credentials, over the limit of "
-            f"{policy.max_enclosed_credentials}",
-        )
-    # The presentation's signature authenticates the holder: an enclosed SD-JWT need not carry
-    # its own key binding (one that does is still checked).
-    inner = replace(policy, require_key_binding=False)
-    # Their own time window with the same skew; the nonce and audience were the presentation's.
-    inner_request = TokenRequest(clock_skew=request.clock_skew)
-    results: list[JoseResult] = []
-    for index, item in enumerate(items):
-        where = f"verifiableCredential[{index}]"
-        types = item.get("type") if isinstance(item, Mapping) else None
-        types = [types] if isinstance(types, str) else types
-        match = (
-            _DATA_URL.fullmatch(item.get("id", ""))
-            if isinstance(item, Mapping) and isinstance(item.get("id"), str)
-            else None
-        )
-        if not isinstance(types, list) or "EnvelopedVerifiableCredential" not in types:
-            results.append(
-                _unsupported(
-                    f"{where} is not an EnvelopedVerifiableCredential: credentials in a "
-                    "JOSE presentation must be enveloped (secured) tokens"
-                )
-            )
-        elif match is None:
-            results.append(
-                _unsupported(
-                    f"{where} id is not a data: URL of a vc+jwt, vc+sd-jwt or dc+sd-jwt "
-                    "token (COSE and other envelopes are not supported)"
-                )
-            )
-        elif match.group(1) == "vc+jwt":
-            results.append(
-                verify_vc_jwt(
-                    match.group(2), resolver=resolver, now=now, policy=inner, request=inner_request
-                )
-            )
-        else:
-            results.append(
-                verify_sd_jwt(
-                    match.group(2),
-                    resolver=resolver,
-                    now=now,
-                    policy=inner,
-                    request=inner_request,
-                    typs=frozenset({match.group(1)}),
-                )
-            )
-    bad = sum(1 for r in results if not r.verified)
-    if bad:
-        return results, Check.failed(
-            "credentials",
-            Code.CREDENTIAL_INVALID,
-            f"{bad} of {len(results)} enclosed credential(s) did not verify",
-        )
-    return results, Check.passed("credentials", f"{len(results)} enclosed credential(s) verified")
-
-
-def _unsupported(message: str) -> JoseResult:
-    """An enclosed credential that is not a token this module can verify."""
-    return JoseResult(
-        "unknown", "credential", [Check.failed("parse", Code.UNSUPPORTED_FORMAT, message)]
-    )
 
 
 def verify_vc_jwt_1_1(
@@ -347,64 +268,6 @@ def _map_1_1(
             )
         vc.setdefault(prop, mapped)
     return vc, problems or [Check.passed("claims", "JWT claims mapped onto the credential")]
-
-
-def verify_token(
-    token: str,
-    *,
-    resolver: Resolver,
-    now: datetime,
-    policy: JosePolicy = DEFAULT_POLICY,
-    request: TokenRequest = DEFAULT_REQUEST,
-) -> JoseResult:
-    """Verify a compact JWT or SD-JWT of any supported type, chosen by its ``typ`` header.
-
-    ``vc+jwt`` / ``vp+jwt`` / ``vc+sd-jwt`` / ``vp+sd-jwt`` / ``dc+sd-jwt``; ``JWT`` or no
-    ``typ`` with a ``vc`` claim is VC-JWT 1.1 (when the policy accepts it). Anything else fails
-    with ``TYP_MISMATCH``; a JWE fails with ``NOT_A_JWS``.
-    """
-    from vcportable.proofs.sdjwt_verify import verify_sd_jwt  # which builds on this module
-
-    request.check_against(policy)
-    text = token.strip()
-
-    def run(verify: Callable[..., JoseResult]) -> JoseResult:
-        return verify(text, resolver=resolver, now=now, policy=policy, request=request)
-
-    try:
-        if is_sd_jwt(text):
-            return run(verify_sd_jwt)
-        head = split_compact(text, policy, what="token", check_id="parse")[0]
-        header = decode_header(head, policy, what="token", check_id="parse")
-        typ = normalize_typ(header.get("typ"))
-        if typ == "vc+jwt":
-            return run(verify_vc_jwt)
-        if typ == "vp+jwt":
-            return run(verify_vp_jwt)
-        if typ in ("vc+sd-jwt", "dc+sd-jwt", "vp+sd-jwt"):
-            return run(verify_sd_jwt)
-        if typ in (None, "jwt") and _has_vc_claim(text, policy):
-            return run(verify_vc_jwt_1_1)
-        raise Rejection(
-            "jose_header",
-            Code.TYP_MISMATCH,
-            f"token type (typ) {header.get('typ')!r} is not a credential or presentation type "
-            "this verifier accepts",
-        )
-    except Rejection as exc:
-        return JoseResult("unknown", "credential", [exc.check])
-
-
-def _has_vc_claim(text: str, policy: JosePolicy) -> bool:
-    try:
-        jws = parse_compact(text, policy)
-    except Rejection:
-        return True  # let the 1.1 verifier report what is wrong with it
-    return "vc" in jws.payload
-
-
-# --------------------------------------------------------------------------------------------
-# Issuing
 
 
 def jwt_claims_for(credential: Mapping[str, Any], key: KeyPair, now: datetime) -> dict[str, Any]:

@@ -5,7 +5,8 @@ verification from these pieces: :class:`JoseResult`; :func:`envelope_checks` (si
 within the signer's own document, binding, signature); :func:`consistency_checks` (JWT claims
 against the document, VC-JOSE-COSE §3.1); :func:`token_validity` (the time window);
 :func:`nonce_aud_checks` (a presentation's ``nonce``/``aud``). Functions that check raise
-:class:`~vcportable.proofs.jws.Rejection` or return :class:`Check` objects; none reads the clock.
+:class:`~vcportable.proofs.jose.jws.Rejection` or return :class:`Check` objects; none reads
+the clock.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from vcportable.checks import Signer
 from vcportable.codec.dates import parse_datetime_stamp
@@ -27,8 +28,7 @@ from vcportable.models.report import (
     VerificationReport,
     credential_facts,
 )
-from vcportable.proofs.jose_keys import KeySource
-from vcportable.proofs.jws import (
+from vcportable.proofs.jose.jws import (
     CompactJws,
     JosePolicy,
     Rejection,
@@ -39,9 +39,11 @@ from vcportable.proofs.jws import (
     time_checks,
     verify_signature,
 )
+from vcportable.proofs.jose.keys import KeySource
 
 __all__ = [
     "REGISTERED_CLAIMS",
+    "EnclosedVerifier",
     "JoseResult",
     "Resolver",
     "accepted",
@@ -147,6 +149,21 @@ class JoseResult:
             or None,
             **self.summary(),
         )
+
+
+class EnclosedVerifier(Protocol):
+    """Verifies what a presentation envelops (:func:`vcportable.proofs.tokens.verify_enclosed`);
+    handed to the presentation verifiers so that neither token family imports the other."""
+
+    def __call__(
+        self,
+        presentation: Mapping[str, Any],
+        *,
+        resolver: Resolver,
+        now: datetime,
+        policy: JosePolicy,
+        request: TokenRequest,
+    ) -> tuple[list[JoseResult], Check]: ...
 
 
 def failed_result(fmt: str, kind: str, checks: list[Check], rejection: Rejection) -> JoseResult:

@@ -18,9 +18,8 @@ Paths name claims: ``credentialSubject.address.street``, ``credentialSubject.pho
 or a JSON Pointer (``/credentialSubject/address/street``) for names with ``.`` or ``[``.
 
 This module holds the issuer's and the holder's side. The mechanism they share with the
-verifier (paths, disclosures, digests) is :mod:`vcportable.proofs.sdjwt_disclosures`;
-verification is :mod:`vcportable.proofs.sdjwt_verify`, whose :func:`verify_sd_jwt` is
-importable from here too.
+verifier (paths, disclosures, digests) is :mod:`vcportable.proofs.sdjwt.disclosures`;
+verification is :mod:`vcportable.proofs.sdjwt.verify`.
 """
 
 from __future__ import annotations
@@ -34,8 +33,8 @@ from typing import Any, Final, Literal
 from vcportable.codec.base64url import b64url_encode
 from vcportable.errors import ConfigurationError, InputError
 from vcportable.keys import KeyPair, PublicKey
-from vcportable.proofs.jose import jwt_claims_for
-from vcportable.proofs.jws import (
+from vcportable.proofs.jose.credentials import jwt_claims_for
+from vcportable.proofs.jose.jws import (
     DEFAULT_POLICY,
     Rejection,
     decode_header,
@@ -44,7 +43,7 @@ from vcportable.proofs.jws import (
     parse_compact,
     sign_compact,
 )
-from vcportable.proofs.sdjwt_disclosures import (
+from vcportable.proofs.sdjwt.disclosures import (
     ELLIPSIS,
     HASHES,
     SD,
@@ -61,7 +60,6 @@ from vcportable.proofs.sdjwt_disclosures import (
     sd_alg_of,
     split_sd_jwt,
 )
-from vcportable.proofs.sdjwt_verify import verify_sd_jwt
 
 __all__ = [
     "Disclosure",
@@ -73,7 +71,6 @@ __all__ = [
     "present_sd_jwt",
     "sd_jwt_from_claims",
     "to_sd_jwt_vc_claims",
-    "verify_sd_jwt",
 ]
 
 Profile = Literal["vc+sd-jwt", "dc+sd-jwt"]

@@ -38,7 +38,7 @@ from vcportable.codec.json import dumps_compact, parse_json
 from vcportable.errors import ConfigurationError, InputError, InvalidSignature
 from vcportable.keys import KeyPair
 from vcportable.models.report import Check, Code
-from vcportable.proofs.jose_keys import (
+from vcportable.proofs.jose.keys import (
     ALGS,
     DEFAULT_ALGS,
     KeyLookupError,

@@ -1,8 +1,8 @@
 """Verifying an SD-JWT (RFC 9901 §7): ``vc+sd-jwt``, ``dc+sd-jwt`` and ``vp+sd-jwt``.
 
 The issuer-signed JWT goes through the same envelope as every JOSE token
-(:mod:`vcportable.proofs.jose_checks`); then every disclosure is recomputed and applied
-(:mod:`vcportable.proofs.sdjwt_disclosures`), registered claims that came out of a disclosure are
+(:mod:`vcportable.proofs.jose.checks`); then every disclosure is recomputed and applied
+(:mod:`vcportable.proofs.sdjwt.disclosures`), registered claims that came out of a disclosure are
 refused, and a KB-JWT, when present, is checked against the credential's ``cnf`` key, the
 verifier's ``nonce``/``aud`` and the exact presentation (``sd_hash``). Key binding is required
 only when the policy says so. Like every verify function here, :func:`verify_sd_jwt` never
@@ -15,10 +15,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Final
 
-from vcportable.errors import InputError
+from vcportable.errors import ConfigurationError, InputError
 from vcportable.models.report import Check, Code
-from vcportable.proofs.jose import verify_enclosed
-from vcportable.proofs.jose_checks import (
+from vcportable.proofs.jose.checks import (
+    EnclosedVerifier,
     JoseResult,
     Resolver,
     consistency_checks,
@@ -30,8 +30,7 @@ from vcportable.proofs.jose_checks import (
     nonce_aud_checks,
     token_validity,
 )
-from vcportable.proofs.jose_keys import JoseKey, ResolvedKey, key_source
-from vcportable.proofs.jws import (
+from vcportable.proofs.jose.jws import (
     DEFAULT_POLICY,
     DEFAULT_REQUEST,
     JosePolicy,
@@ -42,7 +41,8 @@ from vcportable.proofs.jws import (
     parse_compact,
     verify_signature,
 )
-from vcportable.proofs.sdjwt_disclosures import (
+from vcportable.proofs.jose.keys import JoseKey, ResolvedKey, key_source
+from vcportable.proofs.sdjwt.disclosures import (
     SD_ALG,
     SdJwtParts,
     apply_disclosures,
@@ -68,6 +68,7 @@ def verify_sd_jwt(
     policy: JosePolicy = DEFAULT_POLICY,
     request: TokenRequest = DEFAULT_REQUEST,
     typs: frozenset[str] | None = None,
+    enclosed: EnclosedVerifier | None = None,
 ) -> JoseResult:
     """Verify an SD-JWT (``vc+sd-jwt``, ``dc+sd-jwt`` or ``vp+sd-jwt``; ``typs`` narrows it).
 
@@ -126,10 +127,14 @@ def verify_sd_jwt(
     credentials: list[JoseResult] = []
     if kind == "presentation":
         checks += nonce_aud_checks(claims, request)
-        credentials, enclosed = verify_enclosed(
+        if enclosed is None:
+            raise ConfigurationError(
+                "verifying a presentation needs a verifier of what it encloses"
+            )
+        credentials, check = enclosed(
             document, resolver=resolver, now=now, policy=policy, request=request
         )
-        checks.append(enclosed)
+        checks.append(check)
     return JoseResult(
         fmt, kind, checks, document, claims, disclosed, credentials, signed_by, values
     )

@@ -4,7 +4,7 @@ Claim paths (``credentialSubject.address.street``, ``credentialSubject.phoneNumb
 JSON Pointer such as ``/credentialSubject/address/street`` for names with ``.`` or ``[``),
 disclosures and their digests, splitting a compact SD-JWT at its ``~``, and applying disclosures
 to the signed claims strictly: every disclosure used exactly once, no repeated digest, no claim
-overwritten. Checking functions raise :class:`~vcportable.proofs.jws.Rejection`; the path
+overwritten. Checking functions raise :class:`~vcportable.proofs.jose.jws.Rejection`; the path
 helpers raise :class:`~vcportable.errors.InputError` (a caller's mistake).
 """
 
@@ -20,7 +20,7 @@ from vcportable.codec.base64url import b64url_encode
 from vcportable.codec.json import dumps_compact
 from vcportable.errors import InputError
 from vcportable.models.report import Code
-from vcportable.proofs.jws import (
+from vcportable.proofs.jose.jws import (
     DEFAULT_POLICY,
     JosePolicy,
     Rejection,

@@ -1,0 +1,215 @@
+"""Compact tokens of every kind: the one dispatch on a token's declared type, and the
+verification of the credentials a presentation encloses.
+
+This module sits above the two token families (:mod:`vcportable.proofs.jose` for ``vc+jwt``,
+``vp+jwt`` and VC-JWT 1.1; :mod:`vcportable.proofs.sdjwt` for SD-JWT), so neither imports the
+other: a presentation of either family is handed :func:`verify_enclosed`, which verifies each
+enveloped credential with the family it belongs to.
+
+::
+
+    result = verify_token(text, resolver=resolver, now=now, policy=JosePolicy(),
+                          request=TokenRequest(nonce=n, aud=a))
+    result.verified, result.checks, result.document
+
+The type is the token's ``typ`` header (explicit typing per RFC 8725 §3.11, never a guess from
+the content): ``vc+jwt``, ``vp+jwt``, the SD-JWT types, and ``JWT``/absent with a ``vc`` claim
+for VC-JWT 1.1 when the policy accepts it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import datetime
+from functools import partial
+from typing import Any, Final
+
+from vcportable.models.report import Check, Code
+from vcportable.proofs.dispatch import is_sd_jwt
+from vcportable.proofs.jose.checks import JoseResult, Resolver
+from vcportable.proofs.jose.credentials import verify_vc_jwt, verify_vc_jwt_1_1, verify_vp_jwt
+from vcportable.proofs.jose.jws import (
+    DEFAULT_POLICY,
+    DEFAULT_REQUEST,
+    JosePolicy,
+    Rejection,
+    TokenRequest,
+    decode_header,
+    normalize_typ,
+    parse_compact,
+    split_compact,
+)
+from vcportable.proofs.sdjwt.verify import verify_sd_jwt
+
+__all__ = ["verify_enclosed", "verify_token"]
+
+_DATA_URL: Final = re.compile(
+    r"data:application/(vc\+jwt|vc\+sd-jwt|dc\+sd-jwt),([A-Za-z0-9_.~-]+)"
+)
+
+
+def verify_token(
+    token: str,
+    *,
+    resolver: Resolver,
+    now: datetime,
+    policy: JosePolicy = DEFAULT_POLICY,
+    request: TokenRequest = DEFAULT_REQUEST,
+) -> JoseResult:
+    """Verify a compact JWT or SD-JWT of any supported type, chosen by its ``typ`` header.
+
+    ``vc+jwt`` / ``vp+jwt`` / ``vc+sd-jwt`` / ``vp+sd-jwt`` / ``dc+sd-jwt``; ``JWT`` or no
+    ``typ`` with a ``vc`` claim is VC-JWT 1.1 (when the policy accepts it). Anything else fails
+    with ``TYP_MISMATCH``; a JWE fails with ``NOT_A_JWS``.
+    """
+    request.check_against(policy)
+    text = token.strip()
+
+    token_of = partial(_credential_token, text, resolver, now, policy, request)
+    presentation_of = partial(
+        _presentation_token, text, resolver=resolver, now=now, policy=policy, request=request
+    )
+    try:
+        if is_sd_jwt(text):
+            return presentation_of(verify_sd_jwt)
+        head = split_compact(text, policy, what="token", check_id="parse")[0]
+        header = decode_header(head, policy, what="token", check_id="parse")
+        typ = normalize_typ(header.get("typ"))
+        if typ == "vc+jwt":
+            return token_of(verify_vc_jwt)
+        if typ == "vp+jwt":
+            return presentation_of(verify_vp_jwt)
+        if typ in ("vc+sd-jwt", "dc+sd-jwt", "vp+sd-jwt"):
+            return presentation_of(verify_sd_jwt)
+        if typ in (None, "jwt") and _has_vc_claim(text, policy):
+            return token_of(verify_vc_jwt_1_1)
+        raise Rejection(
+            "jose_header",
+            Code.TYP_MISMATCH,
+            f"token type (typ) {header.get('typ')!r} is not a credential or presentation type "
+            "this verifier accepts",
+        )
+    except Rejection as exc:
+        return JoseResult("unknown", "credential", [exc.check])
+
+
+def _credential_token(
+    text: str,
+    resolver: Resolver,
+    now: datetime,
+    policy: JosePolicy,
+    request: TokenRequest,
+    verify: Callable[..., JoseResult],
+) -> JoseResult:
+    return verify(text, resolver=resolver, now=now, policy=policy, request=request)
+
+
+def _presentation_token(
+    text: str,
+    verify: Callable[..., JoseResult],
+    *,
+    resolver: Resolver,
+    now: datetime,
+    policy: JosePolicy,
+    request: TokenRequest,
+) -> JoseResult:
+    """A token that may be a presentation: it gets :func:`verify_enclosed` for its contents."""
+    return verify(
+        text, resolver=resolver, now=now, policy=policy, request=request, enclosed=verify_enclosed
+    )
+
+
+def _has_vc_claim(text: str, policy: JosePolicy) -> bool:
+    try:
+        jws = parse_compact(text, policy)
+    except Rejection:
+        return True  # let the 1.1 verifier report what is wrong with it
+    return "vc" in jws.payload
+
+
+# --------------------------------------------------------------------------------------------
+# Issuing
+
+
+def verify_enclosed(
+    presentation: Mapping[str, Any],
+    *,
+    resolver: Resolver,
+    now: datetime,
+    policy: JosePolicy,
+    request: TokenRequest,
+) -> tuple[list[JoseResult], Check]:
+    """Verify each ``EnvelopedVerifiableCredential`` of a presentation (VC-JOSE-COSE §3.2)."""
+    value = presentation.get("verifiableCredential", [])
+    items = value if isinstance(value, list) else [value]
+    if len(items) > policy.max_enclosed_credentials:
+        return [], Check.failed(
+            "credentials",
+            Code.TOO_LARGE,
+            f"{len(items)} enclosed credentials, over the limit of "
+            f"{policy.max_enclosed_credentials}",
+        )
+    # The presentation's signature authenticates the holder: an enclosed SD-JWT need not carry
+    # its own key binding (one that does is still checked).
+    inner = replace(policy, require_key_binding=False)
+    # Their own time window with the same skew; the nonce and audience were the presentation's.
+    inner_request = TokenRequest(clock_skew=request.clock_skew)
+    results: list[JoseResult] = []
+    for index, item in enumerate(items):
+        where = f"verifiableCredential[{index}]"
+        types = item.get("type") if isinstance(item, Mapping) else None
+        types = [types] if isinstance(types, str) else types
+        match = (
+            _DATA_URL.fullmatch(item.get("id", ""))
+            if isinstance(item, Mapping) and isinstance(item.get("id"), str)
+            else None
+        )
+        if not isinstance(types, list) or "EnvelopedVerifiableCredential" not in types:
+            results.append(
+                _unsupported(
+                    f"{where} is not an EnvelopedVerifiableCredential: credentials in a "
+                    "JOSE presentation must be enveloped (secured) tokens"
+                )
+            )
+        elif match is None:
+            results.append(
+                _unsupported(
+                    f"{where} id is not a data: URL of a vc+jwt, vc+sd-jwt or dc+sd-jwt "
+                    "token (COSE and other envelopes are not supported)"
+                )
+            )
+        elif match.group(1) == "vc+jwt":
+            results.append(
+                verify_vc_jwt(
+                    match.group(2), resolver=resolver, now=now, policy=inner, request=inner_request
+                )
+            )
+        else:
+            results.append(
+                verify_sd_jwt(
+                    match.group(2),
+                    resolver=resolver,
+                    now=now,
+                    policy=inner,
+                    request=inner_request,
+                    typs=frozenset({match.group(1)}),
+                    enclosed=verify_enclosed,
+                )
+            )
+    bad = sum(1 for r in results if not r.verified)
+    if bad:
+        return results, Check.failed(
+            "credentials",
+            Code.CREDENTIAL_INVALID,
+            f"{bad} of {len(results)} enclosed credential(s) did not verify",
+        )
+    return results, Check.passed("credentials", f"{len(results)} enclosed credential(s) verified")
+
+
+def _unsupported(message: str) -> JoseResult:
+    """An enclosed credential that is not a token this module can verify."""
+    return JoseResult(
+        "unknown", "credential", [Check.failed("parse", Code.UNSUPPORTED_FORMAT, message)]
+    )
