@@ -734,3 +734,15 @@ def test_node_references_written_as_objects_verify() -> None:
     respelled = copy.deepcopy(signed)
     respelled["credentialSubject"] = {"@id": "did:example:worker"}
     assert Code.NOT_COMPACTED in _verify(respelled).codes()
+
+
+def test_canonicalization_budget_is_a_policy_setting(signed: dict[str, Any]) -> None:
+    """The RDFC-1.0 work bound is named and tunable in the one policy: a budget below what a
+    credential needs ends its proof check with CANONICALIZATION_TOO_COMPLEX, not a hang."""
+    from vcportable.jsonld import CanonicalizationBudget
+
+    tight = VerificationPolicy(canonicalization_budget=CanonicalizationBudget(max_values=5))
+    report = _verify(signed, policy=tight)
+    assert not report.verified
+    assert _check(report, "proof").code is Code.CANONICALIZATION_TOO_COMPLEX
+    assert _verify(signed).verified

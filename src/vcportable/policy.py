@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from .jsonutil import MAX_INPUT_BYTES, MAX_JSON_DEPTH
 
 if TYPE_CHECKING:
+    from .jsonld import CanonicalizationBudget
     from .proofs.jose.jws import JosePolicy
 
 
@@ -37,6 +38,11 @@ class VerificationPolicy:
     #: Proofs in one proof set or chain (each proof of a chain re-signs the proofs before it,
     #: so the work grows fast: the bound keeps it small).
     max_proofs: int = 8
+    #: Work bounds of RDFC-1.0 (N-degree hash calls, permutations, blank nodes, values): past
+    #: them a proof fails with CANONICALIZATION_TOO_COMPLEX. None means
+    #: :data:`vcportable.jsonld.DEFAULT_BUDGET`, under which any input within the size limit
+    #: ends in well under a second; raising it reopens that denial of service.
+    canonicalization_budget: CanonicalizationBudget | None = None
     #: Cryptosuite names accepted; None means every suite vcportable implements.
     allowed_cryptosuites: frozenset[str] | None = None
     #: The JOSE family's own rules (algorithms per key type, token types, key binding, size

@@ -152,7 +152,8 @@ def _verify_one(
                 f"{method.public_key.type.value}",
             )
         )
-    signature = _signature(document, proof, suite, method.public_key, pid, loader)
+    budget = policy.canonicalization_budget or jsonld.DEFAULT_BUDGET
+    signature = _signature(document, proof, suite, method.public_key, pid, loader, budget)
     checks.append(signature)
     if signature.status is CheckStatus.PASSED and method_ok and purpose_ok:
         result.signers.append(Signer(vm_id, controller.id, method.public_key))
@@ -180,9 +181,10 @@ def _signature(
     public_key: Any,
     pid: str,
     loader: jsonld.DocumentLoader,
+    budget: jsonld.CanonicalizationBudget,
 ) -> Check:
     try:
-        di.verify_signature(document, proof, suite, public_key, loader)
+        di.verify_signature(document, proof, suite, public_key, loader, budget)
     except InvalidSignature:
         return Check.failed(
             pid,

@@ -30,10 +30,15 @@ DATA_INTEGRITY_PROOF = "DataIntegrityProof"
 
 
 class Canonicalizer(Protocol):
-    """Document -> signed bytes; ``hash_algorithm`` is RDFC-1.0's (SHA-384 with P-384 keys)."""
+    """Document -> signed bytes; ``hash_algorithm`` is RDFC-1.0's (SHA-384 with P-384 keys),
+    ``budget`` bounds its work."""
 
     def __call__(
-        self, document: dict[str, Any], loader: jsonld.DocumentLoader, hash_algorithm: str = ...
+        self,
+        document: dict[str, Any],
+        loader: jsonld.DocumentLoader,
+        hash_algorithm: str = ...,
+        budget: jsonld.CanonicalizationBudget = ...,
     ) -> bytes: ...
 
 
@@ -46,11 +51,14 @@ ValueChecker = Callable[
 
 
 def canonize_rdfc(
-    document: dict[str, Any], loader: jsonld.DocumentLoader, hash_algorithm: str = "sha256"
+    document: dict[str, Any],
+    loader: jsonld.DocumentLoader,
+    hash_algorithm: str = "sha256",
+    budget: jsonld.CanonicalizationBudget = jsonld.DEFAULT_BUDGET,
 ) -> bytes:
     """RDFC-1.0 N-Quads of a document in compacted form, under a work budget (NOT_COMPACTED,
     CANONICALIZATION_TOO_COMPLEX otherwise): :func:`vcportable.jsonld.canonize_signed`."""
-    text = jsonld.canonize_signed(document, loader)
+    text = jsonld.canonize_signed(document, loader, budget=budget)
     if hash_algorithm != "sha256" and "_:" in text:
         # Blank node labels depend on the hash: the same dataset, labelled with this one.
         text = canonicalize_quads(quads_of(text), hash_algorithm)[0]
@@ -58,8 +66,12 @@ def canonize_rdfc(
 
 
 def _jcs(
-    document: dict[str, Any], loader: jsonld.DocumentLoader, hash_algorithm: str = "sha256"
+    document: dict[str, Any],
+    loader: jsonld.DocumentLoader,
+    hash_algorithm: str = "sha256",
+    budget: jsonld.CanonicalizationBudget = jsonld.DEFAULT_BUDGET,
 ) -> bytes:
+    """JCS of the JSON itself (linear work: ``budget`` is not needed)."""
     # JCS suites still refuse contexts that are not bundled: the document is JSON-LD.
     jsonld.check_contexts(document, loader)
     try:
@@ -96,13 +108,14 @@ class Cryptosuite:
         proof_config: dict[str, Any],
         loader: jsonld.DocumentLoader,
         key_type: KeyType | None = None,
+        budget: jsonld.CanonicalizationBudget = jsonld.DEFAULT_BUDGET,
     ) -> bytes:
         """hash(proof configuration) || hash(document): SHA-256, or SHA-384 for a P-384 key as
         the ECDSA suites specify."""
         digest = hashlib.sha384 if key_type is KeyType.P384 else hashlib.sha256
         name = digest().name
-        proof_hash = digest(self.canonicalize(proof_config, loader, name)).digest()
-        doc_hash = digest(self.canonicalize(unsecured, loader, name)).digest()
+        proof_hash = digest(self.canonicalize(proof_config, loader, name, budget)).digest()
+        doc_hash = digest(self.canonicalize(unsecured, loader, name, budget)).digest()
         return proof_hash + doc_hash
 
 
@@ -322,8 +335,9 @@ def verify_signature(
     suite: Cryptosuite,
     public_key: PublicKey,
     loader: jsonld.DocumentLoader,
+    budget: jsonld.CanonicalizationBudget = jsonld.DEFAULT_BUDGET,
 ) -> None:
-    """Check the proof's signature over the document.
+    """Check the proof's signature over the document, canonicalizing within ``budget``.
 
     Raises InvalidSignature when it does not verify, InputError for a malformed proof value,
     and the JSON-LD errors (ContextNotAllowedError, CanonicalizationError) when the document
@@ -337,4 +351,5 @@ def verify_signature(
     signature = decode_signature(proof.get("proofValue"))
     unsecured = unsecured_document(document, proof)
     config = proof_configuration(document, proof)
-    public_key.verify(signature, suite.hash_data(unsecured, config, loader, public_key.type))
+    data = suite.hash_data(unsecured, config, loader, public_key.type, budget)
+    public_key.verify(signature, data)
