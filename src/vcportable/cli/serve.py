@@ -31,6 +31,7 @@ def _run(config_path: Path, workers: int | None) -> None:
             "the server needs the server extra: pip install 'vcportable[server]'"
         ) from None
     from ..server.app import CONFIG_ENV
+    from ..server.transport import NoDelayProtocol
 
     config = _config(str(config_path))
     os.environ[CONFIG_ENV] = str(config_path.resolve())
@@ -47,6 +48,7 @@ def _run(config_path: Path, workers: int | None) -> None:
         log_level=config.log_level,
         timeout_keep_alive=5,
         timeout_graceful_shutdown=10,
+        http=NoDelayProtocol,
         **options,
     )
 
