@@ -276,3 +276,17 @@ def test_roster_bounds(
     checked = validate(registry, write(tmp_path / "many.csv", ROSTER), achievement(), "di")
     assert [p.line for p in checked.problems] == [4]
     assert "more than 2 rows" in checked.problems[0].message
+
+
+def test_a_torn_output_file_is_written_again(registry: RegistryIssuer, tmp_path: Path) -> None:
+    roster = write(tmp_path / "roster.csv", ROSTER)
+    out = tmp_path / "out"
+    issue_batch(registry, roster, ACHIEVEMENT_ID, out, workers=1)
+    whole = (out / "w1.json").read_text()
+    (out / "w1.json").write_text(whole[: len(whole) // 2])  # as after a power cut
+    (out / "w2.json").write_text(whole)  # someone else's credential
+    again = issue_batch(registry, roster, ACHIEVEMENT_ID, out, workers=1)
+    assert (again.already, again.restored) == (1, 2)
+    assert verified((out / "w1.json").read_text())
+    w2 = json.loads((out / "w2.json").read_text())
+    assert registry.store.credential(w2["id"]).row_key == "w2"
