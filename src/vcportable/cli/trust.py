@@ -247,15 +247,19 @@ def trust_init(
         "sequence": sequence,
         "issued": _iso(start),
         "nextUpdate": _iso(start + timedelta(days=valid_days)),
-        "governance": {
-            "threshold": anchor.threshold,
-            "keys": [
-                {"id": f"board-{n}", "publicKeyMultibase": key.to_multibase()}
-                for n, key in enumerate(anchor.keys, 1)
-            ],
-        },
+        "governance": _governance_set(anchor),
     }
     _save_list(file, data, force=force)
+
+
+def _governance_set(anchor: GovernanceAnchor) -> dict[str, Any]:
+    return {
+        "threshold": anchor.threshold,
+        "keys": [
+            {"id": f"board-{n}", "publicKeyMultibase": key.to_multibase()}
+            for n, key in enumerate(anchor.keys, 1)
+        ],
+    }
 
 
 @trust.command("add-municipality")
@@ -491,7 +495,12 @@ def catalogue_add(
     show_default=True,
     help="Days until nextUpdate.",
 )
-def trust_bump(file: str, issued: str | None, valid_days: int) -> None:
+@click.option(
+    "--rotate",
+    is_flag=True,
+    help="Make the governance set announced with `trust announce` the current one.",
+)
+def trust_bump(file: str, issued: str | None, valid_days: int, rotate: bool) -> None:
     """Prepare the next publication: sequence + 1, new issued and nextUpdate."""
     from ..clock import SystemClock
 
@@ -501,8 +510,30 @@ def trust_bump(file: str, issued: str | None, valid_days: int) -> None:
         data["sequence"] += 1
         data["issued"] = _iso(start)
         data["nextUpdate"] = _iso(start + timedelta(days=valid_days))
+        if rotate:
+            announced = data["governance"].get("next")
+            if announced is None:
+                raise click.UsageError("no next governance set: announce one with trust announce")
+            data["governance"] = announced
 
     _edit(file, change)
+
+
+@trust.command("announce")
+@click.argument("file", metavar="FILE")
+@click.option(
+    "--governance-key",
+    "keys",
+    multiple=True,
+    required=True,
+    metavar="KEY",
+    help="A key of the next board set: key file or publicKeyMultibase (repeatable).",
+)
+@click.option("--threshold", type=click.IntRange(1), help="Signatures required (default: all).")
+def trust_announce(file: str, keys: tuple[str, ...], threshold: int | None) -> None:
+    """Announce the boards' next keys; verifiers accept them one list later (`bump --rotate`)."""
+    anchor = _anchor(keys, threshold)
+    _edit(file, lambda data: data["governance"].update(next=_governance_set(anchor)))
 
 
 @trust.command("sign")
@@ -678,10 +709,12 @@ def profile_path(explicit: str | None = None) -> Path:
 
 
 class TrustSetup(NamedTuple):
-    """What `verify` needs: the resolver that binds listed issuers, and the trust check."""
+    """What `verify` needs: the resolver that binds listed issuers, the trust check, and the
+    language of the verdict (the option's, else the profile's)."""
 
     resolver: DidResolver
     checks: list[TrustCheck]
+    lang: str | None = None
 
 
 def trust_options(f: F) -> F:
@@ -768,7 +801,7 @@ def trust_setup(
         check = TrustCheck(accepted, municipality=municipality, lang=lang, grace=grace)
     except ConfigurationError as exc:
         raise click.BadParameter(exc.message, param_hint="--as") from None
-    return TrustSetup(TrustListResolver(accepted, fallback=fallback), [check])
+    return TrustSetup(TrustListResolver(accepted, fallback=fallback), [check], lang)
 
 
 def verdict_line(report: VerificationReport, lang: str | None) -> str:

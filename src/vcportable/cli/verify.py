@@ -157,7 +157,7 @@ def verify(
         fallback=resolver,
     )
     if setup is not None:  # listed issuers are bound to the keys the list gives them
-        resolver = setup.resolver
+        resolver, lang = setup.resolver, setup.lang
     checks = setup.checks if setup is not None else []
     verifier = _verifier(clock, policy, resolver, checks, context_dirs, status_dir)
     unreadable = False
