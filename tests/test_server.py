@@ -538,3 +538,34 @@ def test_configuration_errors_name_the_setting(tmp_path: Path) -> None:
         path.write_text(text)
         with pytest.raises(ConfigurationError, match=expected):
             load_config(path)
+
+
+def test_concurrent_requests_are_recorded_in_batches_each_with_its_own_answer(
+    app: Any,
+) -> None:
+    """Threads issue at once (good, invalid, a retry and a clash on one id): every good one is
+    recorded once, the others get their own error, and nothing else is written."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from vcportable.errors import ConflictError, CredentialInvalidError
+
+    service = app.state.context.services["acme"]
+    shared = sample()
+    requests: list[dict[str, Any]] = [sample() for _ in range(30)]
+    requests += [{**sample(), "credentialSubject": {}} for _ in range(5)]  # invalid
+    requests += [shared, shared, {**shared, "name": "Other"}]
+
+    def one(credential: dict[str, Any]) -> Any:
+        try:
+            return service.issue(credential)
+        except (CredentialInvalidError, ConflictError) as exc:
+            return exc
+
+    with ThreadPoolExecutor(12) as pool:
+        results = list(pool.map(one, requests))
+    issued = [r for r in results if isinstance(r, dict)]
+    assert sum(isinstance(r, CredentialInvalidError) for r in results) == 5
+    assert len(issued) + sum(isinstance(r, ConflictError) for r in results) == 33
+    assert service.store.count() == 31  # 30 and the shared one, recorded once
+    with service.store.transaction() as connection:
+        assert verify_chain(connection).intact

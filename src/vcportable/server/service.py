@@ -1,10 +1,13 @@
 """What the routes call: one :class:`IssuerService` per configured issuer, over its registry.
 
-Issuing records before anything leaves the server. In one transaction the status index is
-allocated, the credential built, signed (which validates it) and recorded with its audit entry;
-a credential that cannot be signed rolls the transaction back, so a refused request leaves
-nothing behind, and a signed credential is returned only once its record has committed. This is
-:mod:`vcportable.registry_issuer`'s order for credentials the client writes itself.
+Issuing never returns a credential that is not recorded, and never records one that could not
+be signed: a request's credential is signed first (which validates it), then recorded with its
+audit entry, and only answered once that commit is durable. A refused request leaves nothing
+behind but a skipped status index (indices are never reused, so a skipped one is harmless).
+Concurrent requests of a process are recorded together, one transaction per batch (see
+``_submit``); status indices come from a per-process reserve, so processes do not queue on a
+list's row either. A retried request (same credential id, same content and options) gets the
+recorded claims signed again; other content under an issued id is a conflict.
 
 Status lists are rendered from the registry on request, signed, and cached per process until
 the registry's audit head moves (every state change appends an audit entry) or the copy ages.
@@ -33,6 +36,7 @@ from ..errors import (
     CredentialInvalidError,
     InputError,
     StorageError,
+    VcPortableError,
 )
 from ..issuer import (
     VC_V1_CONTEXT,
@@ -49,7 +53,7 @@ from ..status.entries import PURPOSES, list_url, status_entries
 from ..status.publish import list_credential
 from ..store import REVOKED, SUSPENDED, CredentialRecord, IssuerProfile, Store
 from ..store.registry import MAX_REASON
-from ..store.schema import audit_head
+from ..store.schema import audit_head, credentials
 from .config import IssuerConfig, ServerConfig
 
 _STATE_OF = {"revocation": REVOKED, "suspension": SUSPENDED}
@@ -61,6 +65,10 @@ LIST_REFRESH_SECONDS = 120.0
 ACTIONS = ("revoke", "suspend", "reinstate")
 #: Longest credential id recorded (the registry's column).
 MAX_ID = 2048
+#: Issue requests recorded in one transaction, at most.
+MAX_BATCH = 64
+#: Status indices a process takes from its list at a time.
+RESERVE = 256
 
 
 @dataclass(frozen=True)
@@ -124,6 +132,23 @@ def open_registry(config: ServerConfig, issuer: IssuerConfig, key: KeyPair, now:
     return store
 
 
+@dataclass(eq=False)
+class _Job:
+    """One issue request waiting for its batch."""
+
+    document: dict[str, Any]
+    fmt: str
+    with_status: bool
+    pointers: Sequence[str] | None
+    request_hash: str
+    now: datetime
+    result: dict[str, Any] | str | None = None
+    error: VcPortableError | None = None
+    retry_of: CredentialRecord | _Job | None = None
+    committed: bool = False
+    finished: bool = False
+
+
 class IssuerService:
     """One issuer: its key, its registry, its signed status lists."""
 
@@ -138,6 +163,11 @@ class IssuerService:
         self.profile = store.profile()
         self._lists: dict[tuple[int, str], SignedList] = {}
         self._lock = threading.Lock()
+        self._queue = threading.Condition()
+        self._pending: list[_Job] = []
+        self._leading = False
+        self._reserve: list[tuple[int, int]] = []
+        self._reserve_lock = threading.Lock()
 
     @property
     def did(self) -> str:
@@ -186,41 +216,139 @@ class IssuerService:
                     "status entries (BitstringStatusListEntry) need the VC 2.0 context; a VC "
                     "1.1 credential cannot carry them"
                 )
-        with self.store.transaction() as connection:
-            again = self._again(connection, document["id"], request_hash)
-            if again is not None:
-                return self._sign(again, fmt, now, mandatory_pointers)
-            ((list_id, index),) = self.store.allocate(
-                connection, 1, list_size=self.profile.list_size, at=at
-            )
-            if with_status:
-                document["credentialStatus"] = status_entries(
+        job = _Job(document, fmt, with_status, mandatory_pointers, request_hash, now)
+        self._submit(job)
+        if job.error is not None:
+            raise job.error
+        assert job.result is not None
+        return job.result
+
+    # Group commit: a registry write ends with a durable commit (an fsync) and the audit chain
+    # takes one writer at a time, so committing each credential on its own caps issuing at one
+    # commit per credential. Concurrent requests of a process queue up; whichever waiting
+    # thread is free leads: it signs a batch, records it in one transaction, and hands over.
+
+    def _submit(self, job: _Job) -> None:
+        with self._queue:
+            self._pending.append(job)
+            while not job.finished:
+                if self._leading:
+                    self._queue.wait()
+                    continue
+                self._leading = True
+                batch = self._pending[:MAX_BATCH]
+                del self._pending[:MAX_BATCH]
+                self._queue.release()
+                try:
+                    self._run(batch)
+                finally:
+                    self._queue.acquire()
+                    self._leading = False
+                    self._queue.notify_all()
+
+    def _run(self, batch: list[_Job]) -> None:
+        """Sign and record ``batch``; each job ends with its result or its own error."""
+        try:
+            with self.store.transaction() as connection:
+                known = self._recorded(connection, [job.document["id"] for job in batch])
+            fresh: list[_Job] = []
+            first: dict[str, _Job] = {}
+            for job in batch:
+                credential_id = job.document["id"]
+                found = known.get(credential_id)
+                earlier = first.get(credential_id)
+                recorded_hash = (
+                    found.row_hash if found else earlier.request_hash if earlier else None
+                )
+                if found is None and earlier is None:
+                    first[credential_id] = job
+                    fresh.append(job)
+                elif recorded_hash != job.request_hash:
+                    job.error = ConflictError(
+                        f"{credential_id} was issued already, with other content or options: "
+                        "a credential id names one credential (leave the id out to have one "
+                        "assigned)"
+                    )
+                else:
+                    job.retry_of = found or earlier
+            self._record_all(self._sign_fresh(fresh))
+            for job in batch:  # retries: the recorded claims, signed again
+                origin = job.retry_of
+                if isinstance(origin, _Job):
+                    job.result, job.error = origin.result, origin.error
+                elif origin is not None:
+                    self._attempt(job, parse_json(origin.document, what=f"recorded {origin.id}"))
+        except VcPortableError as exc:  # the registry failed: nothing of this batch is issued
+            for job in batch:
+                if not job.committed:
+                    job.result, job.error = None, exc
+        finally:
+            for job in batch:
+                job.finished = True
+
+    def _sign_fresh(self, jobs: list[_Job]) -> list[tuple[_Job, CredentialRecord]]:
+        """Indices from the process's reserve, status entries, signatures; a job that cannot
+        be signed gets its error and costs only its index (never reused)."""
+        signed = []
+        for job, (list_id, index) in zip(jobs, self._indices(len(jobs)), strict=True):
+            if job.with_status:
+                job.document["credentialStatus"] = status_entries(
                     self.profile.status_base_url, list_id, index
                 )
-            signed = self._sign(document, fmt, now, mandatory_pointers)
-            record = _record(document, fmt, list_id, index, at, request_hash)
-            self.store.record(connection, [record], at=at)
+            if self._attempt(job, job.document):
+                at = format_datetime(job.now)
+                record = _record(job.document, job.fmt, list_id, index, at, job.request_hash)
+                signed.append((job, record))
         return signed
 
-    def _again(
-        self, connection: Connection, credential_id: str, request_hash: str
-    ) -> dict[str, Any] | None:
-        """The recorded claims when this very request was served before (a retry gets the
-        same credential, index and status entries, signed again); ConflictError when the id
-        was issued with other content; None for a new id."""
+    def _attempt(self, job: _Job, document: dict[str, Any]) -> bool:
         try:
-            found = self.store.credential(credential_id, connection)
-        except StorageError as exc:
-            if exc.code == "NOT_FOUND":
-                return None
-            raise
-        if found.row_hash != request_hash:
-            raise ConflictError(
-                f"{credential_id} was issued already, with other content or options: a "
-                "credential id names one credential (leave the id out to have one assigned)"
-            )
-        recorded: dict[str, Any] = parse_json(found.document, what=f"recorded {credential_id}")
-        return recorded
+            job.result = self._sign(document, job.fmt, job.now, job.pointers)
+        except VcPortableError as exc:
+            job.result, job.error = None, exc
+            return False
+        return True
+
+    def _record_all(self, signed: list[tuple[_Job, CredentialRecord]]) -> None:
+        """One transaction for the batch; if another process recorded one of its ids in the
+        meantime, each is recorded alone so that only that one fails."""
+        if not signed:
+            return
+        try:
+            with self.store.transaction() as connection:
+                self.store.record(connection, [r for _, r in signed], at=self._now())
+        except ConflictError:
+            for job, record in signed:
+                try:
+                    with self.store.transaction() as connection:
+                        self.store.record(connection, [record], at=self._now())
+                    job.committed = True
+                except ConflictError as exc:
+                    job.result, job.error = None, exc
+            return
+        for job, _ in signed:
+            job.committed = True
+
+    def _indices(self, count: int) -> list[tuple[int, int]]:
+        """``count`` status indices from this process's reserve, refilled in a short
+        transaction of its own, so that issuing processes never wait on each other's list
+        row. Indices a process never hands out are skipped, never reused."""
+        with self._reserve_lock:
+            if len(self._reserve) < count:
+                with self.store.transaction() as connection:
+                    self._reserve += self.store.allocate(
+                        connection,
+                        max(RESERVE, count - len(self._reserve)),
+                        list_size=self.profile.list_size,
+                        at=self._now(),
+                    )
+            taken = self._reserve[:count]
+            del self._reserve[:count]
+            return taken
+
+    def _recorded(self, connection: Connection, ids: list[str]) -> dict[str, CredentialRecord]:
+        rows = connection.execute(select(credentials).where(credentials.c.id.in_(ids))).mappings()
+        return {row["id"]: CredentialRecord(**row) for row in rows}
 
     def _sign(
         self,
@@ -332,7 +460,7 @@ def _record(
     document: Mapping[str, Any], fmt: str, list_id: int, index: int, at: str, request_hash: str
 ) -> CredentialRecord:
     """The registry's row; ``row_hash`` holds the hash of the request's credential, so that a
-    retried request is recognised (:meth:`IssuerService._again`)."""
+    retried request is recognised (:meth:`IssuerService._run`)."""
     subject = document.get("credentialSubject")
     subject = subject if isinstance(subject, Mapping) else {}
     achievement = subject.get("achievement")
