@@ -1,25 +1,45 @@
 """``vcportable verify``: the employer's verdict, offline.
 
-Inputs are files or stdin holding a JSON-LD credential or presentation, a JWT / SD-JWT, a QR
-envelope's text, a photo of its QR code or a baked badge (the verifier tells them apart). The
-trust list (``trust_options``), the cached status lists (``--status-dir``) and the did:web
-cache all come from local files: nothing is fetched.
+Inputs are files, folders, globs or stdin holding a JSON-LD credential or presentation, a JWT /
+SD-JWT, a QR envelope's text, a photo of its QR code or a baked badge (the verifier tells them
+apart); stdin may also be a stream of them (:mod:`vcportable.cli.sources`). The trust list
+(``trust_options``), the cached status lists (``--status-dir``) and the did:web cache all come
+from local files: nothing is fetched.
+
+A batch goes to worker processes (:mod:`vcportable.batch_verify`); each builds its verifier from
+the same :class:`_Options` and hands back its reports already rendered, in input order, so that
+the output is the same whatever ``--jobs`` says, and memory stays flat however long the batch.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache, partial
+from itertools import chain
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import click
 
+from ..batch_verify import MAX_JOBS
 from .io import EXIT_NOT_VERIFIED, EXIT_UNREADABLE, PATH, Unreadable, echo, label, read_input
+from .sources import Source, sources
 from .trust import trust_options, trust_setup, verdict_line
 
 #: JosePolicy.key_binding_max_age in seconds (tests/test_cli_wallet.py keeps the two equal;
 #: the JOSE code is not imported just to print --help).
 KEY_BINDING_MAX_AGE = 300
+
+#: Fewer inputs than this are verified in the command's own process: starting workers (each
+#: imports vcportable and builds its verifier, about 0.4 s) would cost more than it saves.
+PARALLEL_FROM = 512
+#: ... or fewer bytes of records from stdin than this (they are held until the choice is made).
+PARALLEL_FROM_BYTES = 8 * 1024 * 1024
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -32,9 +52,20 @@ if TYPE_CHECKING:
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...", type=PATH)
 @click.option(
     "--json",
+    "--jsonl",
     "as_json",
     is_flag=True,
     help='Print JSON Lines: one object per input, with the input\'s name under "input".',
+)
+@click.option(
+    "-r", "--recursive", is_flag=True, help="Verify the files in subfolders of a folder too."
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(1, MAX_JOBS),
+    metavar="N",
+    help="Worker processes for a batch (default: one per core).",
 )
 @click.option(
     "--at", "at_time", metavar="ISO-TIME", help="Verify as of this instant (default: now)."
@@ -83,6 +114,8 @@ if TYPE_CHECKING:
 def verify(
     inputs: tuple[str, ...],
     as_json: bool,
+    recursive: bool,
+    jobs: int | None,
     at_time: str | None,
     challenge: str | None,
     domain: str | None,
@@ -99,13 +132,17 @@ def verify(
     lang: str | None,
     profile: str | None,
 ) -> None:
-    """Verify credentials or presentations (files, or - for stdin), offline.
+    """Verify credentials or presentations (files, folders, globs, or - for stdin), offline.
 
     Accepts JSON-LD with Data Integrity proofs, vc+jwt / vp+jwt, VC-JWT 1.1 and SD-JWT, as a
     file, a QR envelope's text, a photo of the QR code or a baked badge. The verdict shows what
     was certified: subject, achievement, level, alignments, issuer, validity; with a trust list,
     whether the issuer is trusted and accredited for it and recognised where you verify; with
     --status-dir, whether it was revoked.
+
+    A folder is verified file by file (with --recursive, its subfolders too); stdin may be a
+    stream: JSON Lines, concatenated JSON, or one token per line. Reports come in input order,
+    from --jobs worker processes; a batch ends with a one-line summary on stderr.
 
     Exit 0 when every input verified, 1 when any did not, 2 for a usage error, 3 when an input
     cannot be read (the others are still verified and reported).
@@ -116,14 +153,14 @@ def verify(
       vcportable verify --json --challenge 8f1c --domain employer.example vp.json
       vcportable verify --trust-list region.json --governance-key gov.pub --as riverside \\
           --status-dir status/ maria.png
+      vcportable verify --jsonl --recursive --jobs 4 exports/ > reports.jsonl
     """
-    from ..clock import FixedClock, SystemClock, parse_datetime
-    from ..verifier import VerificationPolicy
+    from ..clock import parse_datetime
 
-    clock: Any = SystemClock()
+    instant = None
     if at_time is not None:
         try:
-            clock = FixedClock(parse_datetime(at_time))
+            instant = parse_datetime(at_time)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--at") from None
     if require_key_binding and (challenge is None or domain is None):
@@ -131,64 +168,222 @@ def verify(
     for folder in (did_web_cache, *context_dirs):
         if folder is not None and not Path(folder).is_dir():
             raise Unreadable(f"cannot read {label(folder)}: not a folder")
+    options = _Options(
+        instant,
+        challenge,
+        domain,
+        did_web_cache,
+        context_dirs,
+        require_key_binding,
+        max_age,
+        allow_foreign_keys,
+        status_dir,
+        trust_list,
+        governance_keys,
+        threshold,
+        municipality,
+        lang,
+        profile,
+        as_json,
+        click.get_current_context().color,
+        sys.stdout.isatty(),
+    )
+    policy = _verifier_of(options).policy  # built here first: a bad option stops the run now
+    found = sources(
+        inputs,
+        recursive=recursive,
+        max_record_bytes=policy.max_input_bytes,
+        max_image_bytes=policy.max_image_bytes,
+    )
+    tally = _run(options, found, jobs)
+    if tally.total > 1 and (tally.total > len(inputs) or sys.stderr.isatty()):
+        click.echo(tally.summary(), err=True)
+    if tally.unreadable:
+        sys.exit(EXIT_UNREADABLE)
+    if tally.not_verified:
+        sys.exit(EXIT_NOT_VERIFIED)
+
+
+@dataclass(frozen=True)
+class _Options:
+    """What a verifier and its output are made from: picklable, so each worker process builds
+    the same verifier and renders the same way."""
+
+    instant: datetime | None
+    challenge: str | None
+    domain: str | None
+    did_web_cache: str | None
+    context_dirs: tuple[str, ...]
+    require_key_binding: bool
+    max_age: int
+    allow_foreign_keys: bool
+    status_dir: str | None
+    trust_list: str | None
+    governance_keys: tuple[str, ...]
+    threshold: int | None
+    municipality: str | None
+    lang: str | None
+    profile: str | None
+    as_json: bool
+    colour: bool | None
+    tty: bool
+
+
+class _Outcome(NamedTuple):
+    """One input's report as printed, and what the summary counts of it."""
+
+    text: str
+    verified: bool
+    codes: tuple[str, ...]  # of its failed checks, enclosed credentials' included
+    error: str | None  # why it could not be read
+
+
+@dataclass
+class _Tally:
+    total: int = 0
+    verified: int = 0
+    not_verified: int = 0
+    unreadable: int = 0
+
+    def __post_init__(self) -> None:
+        self.codes: Counter[str] = Counter()
+
+    def add(self, outcome: _Outcome) -> None:
+        self.total += 1
+        self.codes.update(outcome.codes)
+        if outcome.error is not None:
+            self.unreadable += 1
+        elif outcome.verified:
+            self.verified += 1
+        else:
+            self.not_verified += 1
+
+    def summary(self) -> str:
+        codes = ", ".join(f"{code} {count:,}" for code, count in self.codes.most_common())
+        return (
+            f"{self.total:,} inputs: {self.verified:,} verified, {self.not_verified:,} not "
+            f"verified, {self.unreadable:,} unreadable" + (f" ({codes})" if codes else "")
+        )
+
+
+def _run(options: _Options, found: Iterator[Source], jobs: int | None) -> _Tally:
+    """Verify every source, print each report in input order, and count them. A short batch
+    stays in this process; a long one goes to ``jobs`` workers."""
+    from ..batch_verify import default_jobs, ordered_map
+
+    head: list[Source] = []
+    size = 0
+    for source in found:
+        head.append(source)
+        size += len(source.data or b"")
+        if len(head) >= PARALLEL_FROM or size >= PARALLEL_FROM_BYTES:
+            break
+    parallel = len(head) >= PARALLEL_FROM or size >= PARALLEL_FROM_BYTES
+    workers = (jobs or default_jobs()) if parallel else 1
+    tally = _Tally()
+    outcomes = ordered_map(partial(_check, options), chain(head, found), jobs=workers)
+    with contextlib.closing(outcomes), _progress(parallel) as advance:
+        for outcome in outcomes:
+            if outcome.error is not None:  # say it, report it, and go on
+                click.echo(f"Error: {outcome.error}", err=True)
+            echo(outcome.text)
+            tally.add(outcome)
+            advance()
+    return tally
+
+
+@contextlib.contextmanager
+def _progress(batch: bool) -> Iterator[Any]:
+    """A progress line on stderr for a batch whose reports go to a file or a pipe; nothing on
+    a pipe (no terminal to draw on) or when the reports themselves scroll by."""
+    if not (batch and sys.stderr.isatty() and not sys.stdout.isatty()):
+        yield lambda: None
+        return
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.completed:,} verified"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("verify", total=None)
+        yield lambda: progress.advance(task)
+
+
+# -- in each process that verifies ------------------------------------------------------------
+
+
+def _check(options: _Options, source: Source) -> _Outcome:
+    """The printed report on one input, and why it could not be read: an input in which the
+    verifier finds no credential or presentation at all is unreadable (exit 3), one that it
+    finds and rejects did not verify (exit 1)."""
+    verifier = _verifier_of(options)
+    error = source.error
+    if error is None:
+        try:
+            data = source.data
+            if data is None:  # a photo is the largest input
+                data = read_input(source.name, verifier.policy.max_image_bytes)
+        except Unreadable as exc:
+            error = exc.message
+        else:
+            report = verifier.verify(data, challenge=options.challenge, domain=options.domain)
+            if report.kind == "unknown":
+                error = f"cannot read {_named(source)}: {report.failures[-1].message}"
+    if error is not None:
+        report = _unreadable_report(error)
+    return _Outcome(_shown(options, source, report), report.verified, _failed(report), error)
+
+
+def _named(source: Source) -> str:
+    where = label(source.name)
+    return f"{where}, line {source.line}" if source.line and source.line > 1 else where
+
+
+def _failed(report: VerificationReport) -> tuple[str, ...]:
+    codes = [c.code.value for c in report.failures]
+    for enclosed in report.credentials:
+        codes += _failed(enclosed)
+    return tuple(dict.fromkeys(codes))
+
+
+@lru_cache(maxsize=2)
+def _verifier_of(options: _Options) -> Verifier:
+    """The verifier for ``options``, built once per process."""
+    from ..clock import FixedClock, SystemClock
+    from ..verifier import VerificationPolicy
+
+    clock: Any = SystemClock() if options.instant is None else FixedClock(options.instant)
     jose = None
-    if require_key_binding or max_age != KEY_BINDING_MAX_AGE:  # else imported only for a token
-        from datetime import timedelta
+    if options.require_key_binding or options.max_age != KEY_BINDING_MAX_AGE:
+        from datetime import timedelta  # else the JOSE code is imported only for a token
 
         from ..proofs.jose.jws import JosePolicy
 
         jose = JosePolicy(
-            require_key_binding=require_key_binding,
-            key_binding_max_age=timedelta(seconds=max_age),
+            require_key_binding=options.require_key_binding,
+            key_binding_max_age=timedelta(seconds=options.max_age),
         )
-    policy = VerificationPolicy(require_issuer_binding=not allow_foreign_keys, jose=jose)
+    policy = VerificationPolicy(require_issuer_binding=not options.allow_foreign_keys, jose=jose)
     from ..dids import OfflineResolver
 
-    resolver: Any = OfflineResolver(
-        did_web_cache_dir=Path(did_web_cache) if did_web_cache else None
-    )
+    cache = options.did_web_cache
+    resolver: Any = OfflineResolver(did_web_cache_dir=Path(cache) if cache else None)
     setup = trust_setup(
-        trust_list=trust_list,
-        governance_keys=governance_keys,
-        threshold=threshold,
-        municipality=municipality,
-        lang=lang,
-        profile=profile,
+        trust_list=options.trust_list,
+        governance_keys=options.governance_keys,
+        threshold=options.threshold,
+        municipality=options.municipality,
+        lang=options.lang,
+        profile=options.profile,
         fallback=resolver,
     )
     if setup is not None:  # listed issuers are bound to the keys the list gives them
-        resolver, lang = setup.resolver, setup.lang
+        resolver = setup.resolver
     checks = setup.checks if setup is not None else []
-    verifier = _verifier(clock, policy, resolver, checks, context_dirs, status_dir)
-    unreadable = False
-    verified = True
-    for name in inputs:
-        report, unread = _verify_one(verifier, name, challenge, domain)
-        if unread is not None:  # say it, report it, and go on: the others still get verdicts
-            click.echo(f"Error: {unread}", err=True)
-            unreadable = True
-        verified = verified and report.verified
-        _show(name, report, as_json, lang)
-    if unreadable:
-        sys.exit(EXIT_UNREADABLE)
-    if not verified:
-        sys.exit(EXIT_NOT_VERIFIED)
-
-
-def _verify_one(
-    verifier: Verifier, name: str, challenge: str | None, domain: str | None
-) -> tuple[VerificationReport, str | None]:
-    """The report on one input, and why it could not be read (None when it could): an input
-    in which the verifier finds no credential or presentation at all is unreadable (exit 3),
-    one that it finds and rejects did not verify (exit 1)."""
-    try:
-        data = read_input(name, verifier.policy.max_image_bytes)  # a photo is the largest input
-    except Unreadable as exc:
-        return _unreadable_report(exc.message), exc.message
-    report = verifier.verify(data, challenge=challenge, domain=domain)
-    if report.kind == "unknown":
-        return report, f"cannot read {label(name)}: {report.failures[-1].message}"
-    return report, None
+    return _verifier(clock, policy, resolver, checks, options.context_dirs, options.status_dir)
 
 
 def _verifier(
@@ -228,20 +423,19 @@ def _unreadable_report(message: str) -> VerificationReport:
     )
 
 
-def _show(name: str, report: VerificationReport, as_json: bool, lang: str | None) -> None:
+def _shown(options: _Options, source: Source, report: VerificationReport) -> str:
     """One JSON line, or the verdict for a person (a panel on a terminal, text in a pipe)."""
-    if as_json:
+    if options.as_json:
         import json
 
         from ..trust.verdict import verdict
 
-        answer = verdict(report, lang).to_json_dict()
-        echo(json.dumps({"input": name, "verdict": answer, **report.to_json_dict()}))
-        return
+        answer = verdict(report, options.lang).to_json_dict()
+        where = {"input": source.name} | ({"line": source.line} if source.name == "-" else {})
+        return json.dumps({**where, "verdict": answer, **report.to_json_dict()})
     from .render import render_panel, render_report
 
-    echo(verdict_line(report, lang))  # the employer's answer first: accepted, and why
-    if sys.stdout.isatty():
-        echo(render_panel(name, report, colour=click.get_current_context().color))
-    else:
-        echo(render_report(name, report))
+    name = source.shown
+    shown = render_panel(name, report, colour=options.colour) if options.tty else None
+    # the employer's answer first: accepted, and why
+    return verdict_line(report, options.lang) + "\n" + (shown or render_report(name, report))
