@@ -13,11 +13,11 @@ from __future__ import annotations
 import base64
 import html
 import io
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal
 
+from .display import safe
 from .envelope import render
 from .envelope.render import PNG_BOX_PIXELS
 from .i18n import normalize_language, pick_text
@@ -117,10 +117,7 @@ def _date(value: str | None) -> str | None:
 def _clean(value: str) -> str:
     """One line of at most :data:`_MAX_FIELD_CHARS`, control and format characters (bidi
     overrides, zero-width) made visible so that no text can disguise another."""
-    shown = "".join(
-        f"\\u{ord(c):04x}" if unicodedata.category(c) in {"Cc", "Cf", "Zl", "Zp"} else c
-        for c in value
-    )
+    shown = safe(value)
     return shown if len(shown) <= _MAX_FIELD_CHARS else shown[: _MAX_FIELD_CHARS - 1] + "…"
 
 

@@ -58,7 +58,7 @@ class Unwritable(click.ClickException):
 def label(name: str) -> str:
     """How messages name a file: its path (control characters in a file name shown as escapes,
     so an error stays one line), or "standard input" for ``-``."""
-    from .render import safe
+    from ..display import safe
 
     return STDIN_LABEL if name == "-" else safe(name)
 

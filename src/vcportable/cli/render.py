@@ -8,11 +8,11 @@ recolour the verdict, hide text or reorder what the employer reads.
 from __future__ import annotations
 
 import json
-import unicodedata
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from ..display import safe
 from ..models.report import CheckStatus, VerificationReport
 
 if TYPE_CHECKING:
@@ -24,19 +24,7 @@ _MARKS = {
     CheckStatus.WARNING: ("warn", "yellow"),
     CheckStatus.SKIPPED: ("skip", "bright_black"),
 }
-# Control (C0, DEL, C1), format (bidi controls, zero-width characters, BOM) and the line and
-# paragraph separators U+2028/U+2029.
-_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
 _MAX_VALUE_CHARS = 200
-
-
-def safe(text: str) -> str:
-    """Input-derived text, with every unsafe character shown as a visible escape."""
-    if text.isprintable():
-        return text
-    return "".join(
-        f"\\u{ord(c):04x}" if unicodedata.category(c) in _UNSAFE_CATEGORIES else c for c in text
-    )
 
 
 def _json_value(value: Any) -> str:

@@ -808,7 +808,7 @@ def verdict_line(report: VerificationReport, lang: str | None) -> str:
     """The employer's one-line verdict, coloured: for `verify` to print above the checks."""
     from ..i18n import gettext_for
     from ..trust.verdict import VerdictLevel, verdict
-    from .render import safe
+    from ..display import safe
 
     _ = gettext_for(lang)
     result = verdict(report, lang)

@@ -106,7 +106,7 @@ def _now() -> datetime:
 
 
 def _describe(stored: StoredCredential) -> str:
-    from .render import safe
+    from ..display import safe
 
     summary = stored.summary
     issuer = summary.issuer_name or summary.issuer or "?"
@@ -178,7 +178,7 @@ def wallet_add(source: str, did_web_cache: str | None, wallet: Wallet) -> None:
     try:
         stored = wallet.add(content, _verifier(did_web_cache), now=_now())
     except InputError as exc:  # the reasons quote the credential: made safe to print
-        from .render import safe
+        from ..display import safe
 
         raise click.ClickException(safe(f"{label(source)}: {exc.message}")) from None
     echo(_describe(stored))
@@ -291,7 +291,7 @@ def wallet_import(source: str, force: bool, did_web_cache: str | None, wallet: W
     try:
         restored = import_backup(wallet, data, _verifier(did_web_cache), force=force)
     except InputError as exc:
-        from .render import safe
+        from ..display import safe
 
         raise click.ClickException(safe(f"{label(source)}: {exc.message}")) from None
     click.echo(
@@ -481,7 +481,7 @@ def _check_holder(shown: str, challenge: str | None, domain: str | None, now: da
 
 
 def _say_to_whom(stored: StoredCredential, challenge: str | None, domain: str | None) -> None:
-    from .render import safe
+    from ..display import safe
 
     to = f" to {safe(domain)}" if domain else ""
     bound = f" (challenge {safe(challenge)})" if challenge else " (no challenge: replayable)"
