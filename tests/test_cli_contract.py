@@ -20,9 +20,9 @@ from click.testing import CliRunner
 from conftest import load_json
 from vcportable.cli import cli
 from vcportable.cli.trust import MAX_LIST_FILE_BYTES
+from vcportable.codec.json import MAX_INPUT_BYTES
 from vcportable.envelope import bake, encode, render
 from vcportable.envelope.read import MAX_IMAGE_BYTES
-from vcportable.jsonutil import MAX_INPUT_BYTES
 
 EXIT_UNREADABLE = 3
 EXIT_UNWRITABLE = 4

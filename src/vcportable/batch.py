@@ -28,10 +28,10 @@ from typing import Any
 
 from .clock import FixedClock, parse_datetime
 from .codec.base64url import b64url_decode
+from .codec.json import MAX_INPUT_BYTES, parse_json
 from .errors import CredentialInvalidError, InputError, StorageError
 from .fileutil import write_atomic
 from .issuer import Issuer
-from .jsonutil import MAX_INPUT_BYTES, parse_json
 from .keys import KeyPair
 from .registry_issuer import Format, RegistryIssuer, Subject, sign_document
 from .roster import Problem, RosterRow, read_roster

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from .jsonutil import MAX_INPUT_BYTES, MAX_JSON_DEPTH
+from .codec.json import MAX_INPUT_BYTES, MAX_JSON_DEPTH
 
 if TYPE_CHECKING:
     from .jsonld import CanonicalizationBudget

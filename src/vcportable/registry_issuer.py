@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from .clock import format_datetime, parse_datetime
+from .codec.json import parse_json
 from .errors import ConfigurationError, StorageError
 from .issuer import Issuer, validate_credential
-from .jsonutil import parse_json
 from .proofs import dataintegrity as di
 from .status.entries import status_entries
 from .store import CredentialRecord, IssuerProfile, Store

@@ -18,8 +18,8 @@ from typing import Any, Final
 
 from .clock import format_datetime
 from .codec.dates import parse_datetime_stamp
+from .codec.json import parse_json
 from .errors import EnvelopeError, InputError
-from .jsonutil import parse_json
 
 #: How long a request stands by default: the time to walk up to the counter and scan.
 DEFAULT_TTL: Final = timedelta(minutes=10)

@@ -24,8 +24,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..codec.base64url import b64url_decode
+from ..codec.json import parse_json
 from ..errors import InputError
-from ..jsonutil import parse_json
 from ..models.report import Check, CheckStatus, Code
 from ..status.reading import ENTRY_TYPE, EntryError, StatusEntry, StatusList, read_entry, read_list
 from ..status.source import StatusSource

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..jsonutil import MAX_INPUT_BYTES
+from ..codec.json import MAX_INPUT_BYTES
 
 if TYPE_CHECKING:
     from ..keys import KeyPair
@@ -107,8 +107,8 @@ def read_text(name: str, max_bytes: int = MAX_INPUT_BYTES) -> str:
 def json_object(text: str, name: str) -> dict[str, Any]:
     """The JSON object in ``text``; anything else cannot be read as a credential (exit 3), which
     is not the same as a credential that is read and refused (exit 1)."""
+    from ..codec.json import parse_json
     from ..errors import InputError
-    from ..jsonutil import parse_json
 
     try:
         document = parse_json(text, what=label(name))
@@ -121,8 +121,8 @@ def json_object(text: str, name: str) -> dict[str, Any]:
 
 def _json_of(data: bytes) -> Any:
     """``data`` through the one strict parser; None when it is not JSON."""
+    from ..codec.json import parse_json
     from ..errors import InputError
-    from ..jsonutil import parse_json
 
     try:
         return parse_json(data, max_bytes=MAX_KEY_FILE_BYTES)

@@ -255,7 +255,7 @@ def _achievement(store: Store, value: str) -> str:
     """An achievement id: a registered one, or from a JSON file (an Achievement, or a credential
     whose subject has one), which is registered."""
     from ..clock import SystemClock, format_datetime
-    from ..jsonutil import parse_json
+    from ..codec.json import parse_json
 
     if not os.path.isfile(value):
         store.achievement(value)  # NOT_FOUND if unknown

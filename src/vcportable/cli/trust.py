@@ -102,8 +102,8 @@ def _anchor(keys: Sequence[str], threshold: int | None) -> GovernanceAnchor:
 
 def _read_list(path: str) -> tuple[TrustList, SignedTrustList | None]:
     """A list file, signed (JWS JSON; signatures not checked here) or not, validated."""
+    from ..codec.json import parse_json
     from ..errors import InputError
-    from ..jsonutil import parse_json
     from ..trust.model import parse_trust_list
     from ..trust.signing import SignedTrustList
 
@@ -670,8 +670,8 @@ class Profile:
 
     @classmethod
     def load(cls, path: Path) -> Profile:
+        from ..codec.json import parse_json
         from ..errors import InputError
-        from ..jsonutil import parse_json
 
         try:
             value = parse_json(read_input(str(path), _MAX_PROFILE_BYTES), what=str(path))
@@ -806,9 +806,9 @@ def trust_setup(
 
 def verdict_line(report: VerificationReport, lang: str | None) -> str:
     """The employer's one-line verdict, coloured: for `verify` to print above the checks."""
+    from ..display import safe
     from ..i18n import gettext_for
     from ..trust.verdict import VerdictLevel, verdict
-    from ..display import safe
 
     _ = gettext_for(lang)
     result = verdict(report, lang)

@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..codec.json import parse_json
 from ..errors import InputError
-from ..jsonutil import parse_json
 
 INDEX_FILE = "index.json"
 INDEX_VERSION = 1

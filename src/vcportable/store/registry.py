@@ -19,8 +19,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
+from ..codec.json import parse_json
 from ..errors import ConflictError, StorageError
-from ..jsonutil import parse_json
 from . import audit
 from .allocation import MIN_LIST_SIZE, permute
 from .engine import BUSY_TIMEOUT_SECONDS, create_store_engine, storage_errors

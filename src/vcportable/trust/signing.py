@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from ..codec.base64url import b64url_decode, b64url_encode
+from ..codec.json import parse_json
 from ..errors import ConfigurationError, InputError, InvalidSignature, TrustListError
-from ..jsonutil import parse_json
 from ..keys import KeyPair, PublicKey
 from .model import TrustList, parse_trust_list
 

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from ..clock import format_datetime
+from ..codec.json import parse_json
 from ..errors import InputError, KeyFileError, VcPortableError
 from ..fileutil import write_atomic
-from ..jsonutil import parse_json
 from ..keys import KeyFileInfo, read_key_file_info
 from .store import (
     MAX_CREDENTIAL_BYTES,

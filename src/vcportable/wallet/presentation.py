@@ -23,8 +23,8 @@ from typing import Any, Final, Literal
 
 from .. import jsonld
 from ..clock import Clock, FixedClock, SystemClock
+from ..codec.json import parse_json
 from ..errors import ConfigurationError, InputError
-from ..jsonutil import parse_json
 from ..keys import KeyPair
 from ..proofs import dataintegrity as di
 

@@ -22,9 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from ..clock import format_datetime
-from ..codec.json import dumps_compact
+from ..codec.json import MAX_INPUT_BYTES, dumps_compact, parse_json
 from ..errors import ConflictError, InputError, StorageError
-from ..jsonutil import MAX_INPUT_BYTES, parse_json
 from ..models.report import Code, VerificationReport
 
 if TYPE_CHECKING:
