@@ -144,7 +144,7 @@ def _stdin(max_record_bytes: int, max_image_bytes: int) -> Iterator[Source]:
         return
     stream = sys.stdin.buffer
     try:
-        head = stream.peek(_SNIFF)[:_SNIFF] if hasattr(stream, "peek") else b""
+        head = _look_ahead(stream)
     except OSError as exc:
         yield Source("-", error=f"cannot read standard input: {exc.strerror or exc}")
         return
@@ -155,6 +155,16 @@ def _stdin(max_record_bytes: int, max_image_bytes: int) -> Iterator[Source]:
             yield Source("-", error=exc.message)
         return
     yield from stdin_records(stream, max_record_bytes)
+
+
+def _look_ahead(stream: BinaryIO) -> bytes:
+    """The start of stdin, left in place for whoever reads it next."""
+    if hasattr(stream, "peek"):
+        head: bytes = stream.peek(_SNIFF)[:_SNIFF]
+        return head
+    head = stream.read(_SNIFF)  # an in-memory stdin (a test's): it can be rewound
+    stream.seek(0)
+    return head
 
 
 def _binary(head: bytes) -> bool:

@@ -209,24 +209,24 @@ class _Options:
     """What a verifier and its output are made from: picklable, so each worker process builds
     the same verifier and renders the same way."""
 
-    instant: datetime | None
-    challenge: str | None
-    domain: str | None
-    did_web_cache: str | None
-    context_dirs: tuple[str, ...]
-    require_key_binding: bool
-    max_age: int
-    allow_foreign_keys: bool
-    status_dir: str | None
-    trust_list: str | None
-    governance_keys: tuple[str, ...]
-    threshold: int | None
-    municipality: str | None
-    lang: str | None
-    profile: str | None
-    as_json: bool
-    colour: bool | None
-    tty: bool
+    instant: datetime | None = None
+    challenge: str | None = None
+    domain: str | None = None
+    did_web_cache: str | None = None
+    context_dirs: tuple[str, ...] = ()
+    require_key_binding: bool = False
+    max_age: int = KEY_BINDING_MAX_AGE
+    allow_foreign_keys: bool = False
+    status_dir: str | None = None
+    trust_list: str | None = None
+    governance_keys: tuple[str, ...] = ()
+    threshold: int | None = None
+    municipality: str | None = None
+    lang: str | None = None
+    profile: str | None = None
+    as_json: bool = False
+    colour: bool | None = None
+    tty: bool = False
 
 
 class _Outcome(NamedTuple):
