@@ -30,7 +30,6 @@ __all__ = [
     "MULTIKEY_CONTEXT",
     "PURPOSES",
     "ControllerDocument",
-    "DidDocument",
     "DidResolver",
     "OfflineResolver",
     "VerificationMethod",
@@ -41,7 +40,3 @@ __all__ = [
     "did_web_segments",
     "find_method",
 ]
-
-#: The former name of :class:`ControllerDocument` (a DID document is one); kept until every
-#: caller has moved.
-DidDocument = ControllerDocument

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..dids import DidDocument, DidResolver, OfflineResolver
+from ..dids import ControllerDocument, DidResolver, OfflineResolver
 from ..errors import ResolutionError
 from ..proofs.jose.keys import ControllerDocuments, KeySource, ResolvedKey
 from .model import ListedIssuer, TrustList
@@ -52,10 +52,10 @@ class TrustListResolver(KeySource):
     def __init__(self, trust_list: TrustList, fallback: DidResolver | None = None) -> None:
         self._trust_list = trust_list
         self._fallback = fallback if fallback is not None else OfflineResolver()
-        self._documents: dict[str, DidDocument] = {}
+        self._documents: dict[str, ControllerDocument] = {}
         self._jose: ControllerDocuments | None = None
 
-    def resolve(self, did: str) -> DidDocument:
+    def resolve(self, did: str) -> ControllerDocument:
         issuer = self._trust_list.issuer(did) if isinstance(did, str) else None
         if issuer is None:
             if isinstance(did, str) and not did.startswith("did:"):
@@ -66,7 +66,7 @@ class TrustListResolver(KeySource):
             return self._fallback.resolve(did)
         document = self._documents.get(did)
         if document is None:
-            document = DidDocument.parse(controller_document(issuer), did)
+            document = ControllerDocument.parse(controller_document(issuer), did)
             self._documents[did] = document
         return document
 
