@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Protocol
 
+from .codec.dates import parse_datetime_stamp
+
 
 class Clock(Protocol):
     def now(self) -> datetime: ...
@@ -30,13 +32,13 @@ class FixedClock:
 
 
 def parse_datetime(value: str) -> datetime:
-    """Parse an XSD dateTime with a timezone (``Z`` or offset); ValueError otherwise."""
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    parsed = datetime.fromisoformat(text)
-    if parsed.tzinfo is None:
-        raise ValueError(f"date-time {value!r} has no timezone")
+    """An XSD dateTimeStamp (with ``Z`` or an offset) as an aware UTC instant, read by the one
+    strict date parser (:mod:`vcportable.codec.dates`); ValueError otherwise."""
+    parsed = parse_datetime_stamp(value.strip())
+    if parsed is None:
+        raise ValueError(
+            f"{value[:64]!r} is not a date-time with a timezone, e.g. 2031-01-01T00:00:00Z"
+        )
     return parsed
 
 

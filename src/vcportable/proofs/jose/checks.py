@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any, Final, Protocol
 
 from vcportable.checks import Signer
+from vcportable.clock import format_datetime
 from vcportable.codec.dates import parse_datetime_stamp
 from vcportable.dids import DidResolver
 from vcportable.models.report import (
@@ -194,7 +195,7 @@ def iso_date(value: Any) -> str | None:
         instant = datetime.fromtimestamp(math.floor(number), UTC)
     except (OverflowError, OSError, ValueError):
         return None
-    return instant.isoformat().replace("+00:00", "Z")
+    return format_datetime(instant)
 
 
 def date_matches(claims: Mapping[str, Any], claim: str, value: Any) -> bool | None:
