@@ -43,7 +43,7 @@ def _interactive() -> bool:
     return sys.stdin is not None and sys.stdin.isatty()
 
 
-def _new_key_passphrase(passphrase_env: str | None, no_passphrase: bool) -> bytes | None:
+def new_key_passphrase(passphrase_env: str | None, no_passphrase: bool) -> bytes | None:
     """The passphrase of a key file being created: typed twice (or from the environment),
     and long enough; None for a test key stored unencrypted."""
     from ..errors import KeyFileError
@@ -146,7 +146,7 @@ def key_generate(key_type: str, out: str, passphrase_env: str | None, no_passphr
     from ..keys import KeyPair, KeyType
 
     claim_output(out, force=False)  # before anyone types a passphrase for nothing
-    secret = _new_key_passphrase(passphrase_env, no_passphrase)
+    secret = new_key_passphrase(passphrase_env, no_passphrase)
     pair = KeyPair.generate(KeyType(key_type))
     _save_key(pair, out, secret)
     echo(pair.controller)
@@ -332,7 +332,7 @@ def key_import(
     if did_method == "jwk":
         did = did_jwk_document(pair.public_key)["id"]
         pair = pair.with_identity(did, f"{did}#0")
-    _save_key(pair, out, _new_key_passphrase(passphrase_env, no_passphrase))
+    _save_key(pair, out, new_key_passphrase(passphrase_env, no_passphrase))
     echo(pair.controller)
 
 

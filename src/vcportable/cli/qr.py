@@ -27,14 +27,14 @@ from .io import (
 IMAGE_SUFFIXES = {".png": "png", ".svg": "svg"}
 
 
-def _image_limit() -> int:
+def image_limit() -> int:
     from ..envelope.read import MAX_IMAGE_BYTES
 
     return MAX_IMAGE_BYTES
 
 
 @contextlib.contextmanager
-def _opening(name: str) -> Iterator[None]:
+def opening_envelope(name: str) -> Iterator[None]:
     """An image or envelope that cannot be opened is an input that cannot be read (exit 3)."""
     from ..errors import EnvelopeError
 
@@ -44,7 +44,7 @@ def _opening(name: str) -> Iterator[None]:
         raise Unreadable(f"{label(name)}: {exc.message}") from None
 
 
-def _write_image(data: bytes, out: str, *, force: bool, what: str) -> None:
+def write_image(data: bytes, out: str, *, force: bool, what: str) -> None:
     """Binary ``data`` to the file ``out``, atomically, never over a file without ``force``."""
     from ..fileutil import write_atomic
 
@@ -107,7 +107,7 @@ def qr_encode(source: str, out: str | None, ec: str, kind: str | None, force: bo
         fmt = IMAGE_SUFFIXES.get(Path(out).suffix.lower())
         if fmt is None:
             raise click.BadParameter("must end in .png or .svg, or be -", param_hint="--out")
-        _write_image(
+        write_image(
             render(text, "png" if fmt == "png" else "svg", ec=ec), out, force=force, what="QR code"
         )
 
@@ -124,8 +124,8 @@ def qr_decode(source: str, out: str | None, force: bool) -> None:
     """
     from ..envelope import describe_foreign, open_input
 
-    data = read_input(source, _image_limit())
-    with _opening(source):
+    data = read_input(source, image_limit())
+    with opening_envelope(source):
         content = open_input(data)
     if content is None:
         raise Unreadable(f"{label(source)}: {describe_foreign(as_text(data, source).strip())}")
@@ -153,9 +153,9 @@ def badge_bake(credential: str, image: str, out: str, force: bool) -> None:
     text = as_text(read_input(credential), credential).strip()
     if text.startswith("{"):
         parse_json(text, what=label(credential))  # only JSON goes into a badge
-    with _opening(image):
-        baked = bake(read_input(image, _image_limit()), text)
-    _write_image(baked, out, force=force, what="baked badge")
+    with opening_envelope(image):
+        baked = bake(read_input(image, image_limit()), text)
+    write_image(baked, out, force=force, what="baked badge")
 
 
 @badge.command("unbake")
@@ -166,8 +166,8 @@ def badge_unbake(source: str, out: str | None, force: bool) -> None:
     """Print the credential baked into a PNG or SVG badge, as it was baked."""
     from ..envelope import unbake
 
-    with _opening(source):
-        text = unbake(read_input(source, _image_limit()))
+    with opening_envelope(source):
+        text = unbake(read_input(source, image_limit()))
     if text is None:
         raise Unreadable(f"{label(source)} holds no baked credential")
     write_output(text, out, force=force, what="credential")

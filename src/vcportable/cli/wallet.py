@@ -30,7 +30,7 @@ from .io import (
     read_input,
     write_output,
 )
-from .qr import IMAGE_SUFFIXES, _image_limit, _opening, _write_image
+from .qr import IMAGE_SUFFIXES, image_limit, opening_envelope, write_image
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -130,7 +130,7 @@ def _show_qr(text: str, out: str, *, ec: str, force: bool) -> None:
     fmt = IMAGE_SUFFIXES.get(Path(out).suffix.lower())
     if fmt is None:
         raise click.BadParameter("must end in .png or .svg, or be -", param_hint="--qr")
-    _write_image(
+    write_image(
         render(text, "png" if fmt == "png" else "svg", ec=ec), out, force=force, what="QR code"
     )
 
@@ -163,8 +163,8 @@ def wallet_add(source: str, did_web_cache: str | None, wallet: Wallet) -> None:
     from ..envelope import open_input
     from ..errors import InputError
 
-    data = read_input(source, _image_limit())
-    with _opening(source):
+    data = read_input(source, image_limit())
+    with opening_envelope(source):
         opened = open_input(data)
     if opened is None:
         from ..envelope.format import describe_foreign
@@ -322,13 +322,13 @@ def wallet_key_create(key_type: str, passphrase_env: str | None, wallet: Wallet)
     the certification body as the subject of your credentials."""
     from ..keys import KeyType
     from ..wallet import create_holder_key
-    from .keys import _new_key_passphrase
+    from .keys import new_key_passphrase
 
     if wallet.key_path.exists():
         raise Unwritable(
             f"the wallet already has a holder key ({wallet.key_path}); it is never replaced"
         )
-    secret = _new_key_passphrase(passphrase_env, no_passphrase=False)
+    secret = new_key_passphrase(passphrase_env, no_passphrase=False)
     assert secret is not None  # never unencrypted
     pair = create_holder_key(wallet, secret, KeyType(key_type))
     echo(pair.controller)
@@ -446,7 +446,7 @@ def _read_request(source: str) -> PresentationRequest:
     from ..errors import InputError
     from ..request import read_request
 
-    data = read_input(source, _image_limit())
+    data = read_input(source, image_limit())
     try:
         return read_request(data)
     except InputError as exc:
@@ -523,7 +523,7 @@ def wallet_card(id_: str, out: str, lang: str | None, ec: str, force: bool, wall
         err=True,
     )
     card = render_card(text, envelope, "png" if fmt == "png" else "html", lang=lang, ec=ec.upper())
-    _write_image(card, out, force=force, what="card")
+    write_image(card, out, force=force, what="card")
 
 
 # -- request ---------------------------------------------------------------------------------
