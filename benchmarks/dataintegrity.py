@@ -1,7 +1,10 @@
 """Data Integrity sign/verify throughput per suite, against the JS reference, in one run.
 
-Also: a cold ``vcportable verify`` process against ``node verify.mjs``, and memory over
-10,000 verifications (it must stay flat: caches are bounded).
+Also: each suite against the bare signature it rests on (Ed25519 or P-256 over the same 64
+bytes, issue 12: >= 0.5), presentations of 1, 5, 20 and 100 credentials against the sum of
+their credentials (issue 12: <= 1.2x, on the fast path), a cold ``vcportable verify`` process
+against ``node verify.mjs`` (medians of 7, alternating), and memory over 10,000 verifications
+(it must stay flat: caches are bounded).
 
     python benchmarks/dataintegrity.py [--seconds 1.0] [--memory-n 10000]
 """
@@ -21,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from common import (
+    JS_VERIFY,
     interop_dir,
     node_bench,
     ops_per_second,
@@ -30,11 +34,12 @@ from common import (
     versus_reference,
 )
 
-from vcportable import jsonld
+from vcportable import canonfast, jsonld
 from vcportable.clock import FixedClock
 from vcportable.issuer import Issuer
 from vcportable.keys import KeyPair, KeyType
 from vcportable.verifier import Verifier
+from vcportable.wallet import create_presentation, sign_presentation
 
 CLOCK = FixedClock(datetime(2026, 1, 15, tzinfo=UTC))
 SUITES = [
@@ -74,10 +79,55 @@ def vc_jwt_rates(seconds: float) -> dict[str, float]:
 
 def raw_ed25519_rate(seconds: float) -> float:
     """The floor: one bare Ed25519 verification of 64 bytes (what a verify cannot go below)."""
-    key = KeyPair.generate()
+    return bare_rates(KeyType.ED25519, seconds)["verify"]
+
+
+def bare_rates(key_type: KeyType, seconds: float) -> dict[str, float]:
+    """Bare signing and verification of 64 bytes (what a Data Integrity suite signs: two
+    SHA-256 digests) with the same key classes the suites use."""
+    key = KeyPair.generate(key_type)
     data = bytes(64)
     signature = key.sign(data)
-    return ops_per_second(lambda: key.public_key.verify(signature, data), seconds=seconds)
+    return {
+        "sign": ops_per_second(lambda: key.sign(data), seconds=seconds),
+        "verify": ops_per_second(lambda: key.public_key.verify(signature, data), seconds=seconds),
+    }
+
+
+PRESENTATION_SIZES = (1, 5, 20, 100)
+
+
+def presentation_costs(seconds: float) -> dict[str, dict[str, float]]:
+    """ms per verification of a signed presentation of n credentials (distinct ids), against
+    n times one of its credentials; and whether all of it stayed on the fast path."""
+    holder = KeyPair.generate()
+    issuer = Issuer(KeyPair.generate(), clock=CLOCK)
+    unsigned = unsigned_sample()
+    unsigned["credentialSubject"]["id"] = holder.controller
+    credentials = []
+    for i in range(max(PRESENTATION_SIZES)):
+        unsigned["id"] = f"urn:uuid:0c4e6a52-0000-4000-8000-{i:012d}"
+        credentials.append(issuer.issue(unsigned))
+    verifier = Verifier(clock=CLOCK)
+    one = 1000 / ops_per_second(lambda: verifier.verify(credentials[0]), seconds=seconds)
+    costs = {}
+    for n in PRESENTATION_SIZES:
+        unsigned_vp = create_presentation(credentials[:n], holder=holder.controller)
+        vp = sign_presentation(unsigned_vp, holder, challenge="c", domain="d", clock=CLOCK)
+        assert verifier.verify(vp, challenge="c", domain="d").verified
+        before = canonfast.stats().get("fallback", 0)
+        rate = ops_per_second(
+            lambda vp=vp: verifier.verify(vp, challenge="c", domain="d"),
+            seconds=seconds,
+            min_ops=3,
+        )
+        costs[str(n)] = {
+            "ms": 1000 / rate,
+            "sum_of_credentials_ms": n * one,
+            "ratio": (1000 / rate) / (n * one),
+            "fast_path": canonfast.stats().get("fallback", 0) == before,
+        }
+    return costs
 
 
 def pyld_normalize_rate(seconds: float) -> float:
@@ -90,34 +140,36 @@ def pyld_normalize_rate(seconds: float) -> float:
     return ops_per_second(lambda: pyld_jsonld.normalize(doc, options), seconds=seconds)
 
 
-def cold_cli(runs: int = 5) -> dict[str, float | None]:
-    """Median wall time of one whole-process verify: ours and the harness's."""
+def cold_cli(runs: int = 7) -> dict[str, float | None]:
+    """Median wall time of one whole-process verify, ours and the harness's, run alternately
+    (so that a busy moment of the machine weighs on both)."""
     with tempfile.TemporaryDirectory() as tmp:
         signed = Path(tmp) / "signed.json"
-        signed.write_text(
-            json.dumps(Issuer(KeyPair.generate()).issue(unsigned_sample()))
-        )
+        signed.write_text(json.dumps(Issuer(KeyPair.generate()).issue(unsigned_sample())))
 
-        def median(cmd: list[str], cwd: Path | None = None) -> float:
-            times = []
-            for _ in range(runs):
-                start = time.perf_counter()
-                subprocess.run(cmd, cwd=cwd, capture_output=True, check=True)
-                times.append(time.perf_counter() - start)
-            return statistics.median(times) * 1000
+        def once(cmd: list[str], cwd: Path | None = None) -> float:
+            start = time.perf_counter()
+            subprocess.run(cmd, cwd=cwd, capture_output=True, check=True)
+            return (time.perf_counter() - start) * 1000
 
-        ours = median([sys.executable, "-m", "vcportable", "verify", str(signed)])
+        ours_cmd = [sys.executable, "-m", "vcportable", "verify", str(signed)]
         harness = interop_dir()
-        node = None
-        if harness is not None:
-            ref = Path(tmp) / "ref.json"
-            ref.write_text(
-                (
-                    Path(__file__).parent.parent / "tests/vectors/interop/reference-signed.json"
-                ).read_text()
-            )
-            node = median(["node", "verify.mjs", str(ref)], cwd=harness)
-        return {"vcportable_ms": ours, "node_ms": node}
+        ref = Path(tmp) / "ref.json"
+        ref.write_text(
+            (
+                Path(__file__).parent.parent / "tests/vectors/interop/reference-signed.json"
+            ).read_text()
+        )
+        ours: list[float] = []
+        node: list[float] = []
+        for _ in range(runs):
+            ours.append(once(ours_cmd))
+            if harness is not None:
+                node.append(once(["node", "verify.mjs", str(ref)], cwd=harness))
+        return {
+            "vcportable_ms": statistics.median(ours),
+            "node_ms": statistics.median(node) if node else None,
+        }
 
 
 def memory(n: int) -> dict[str, float]:
@@ -146,7 +198,10 @@ def main() -> dict[str, Any]:
 
     rates = suite_rates(args.seconds)
     rates["vc+jwt"] = vc_jwt_rates(args.seconds)
-    floor = raw_ed25519_rate(args.seconds)
+    bare = {"ed25519": bare_rates(KeyType.ED25519, args.seconds)}
+    bare["p256"] = bare_rates(KeyType.P256, args.seconds)
+    floor = bare["ed25519"]["verify"]
+    presentations = presentation_costs(args.seconds)
     pyld_rate = pyld_normalize_rate(args.seconds)
     node = node_bench()
     cold = cold_cli()
@@ -158,16 +213,46 @@ def main() -> dict[str, Any]:
         rows.append((f"vcportable verify {name}", f"{r['verify']:.0f}/s"))
     rows.append(("pyld normalize (one document)", f"{pyld_rate:.0f}/s"))
     rows.append(("raw Ed25519 verify (the floor)", f"{floor:.0f}/s"))
+    rows.append(("raw Ed25519 sign", f"{bare['ed25519']['sign']:.0f}/s"))
+    rows.append(("raw P-256 verify", f"{bare['p256']['verify']:.0f}/s"))
+    ratios = {
+        "eddsa-rdfc-2022 verify / bare Ed25519 verify": (
+            rates["eddsa-rdfc-2022"]["verify"] / floor
+        ),
+        "eddsa-rdfc-2022 sign / bare Ed25519 sign": (
+            rates["eddsa-rdfc-2022"]["sign"] / bare["ed25519"]["sign"]
+        ),
+        "ecdsa-rdfc-2019 verify / bare P-256 verify": (
+            rates["ecdsa-rdfc-2019"]["verify"] / bare["p256"]["verify"]
+        ),
+        "eddsa-jcs-2022 verify / eddsa-rdfc-2022 verify": (
+            rates["eddsa-jcs-2022"]["verify"] / rates["eddsa-rdfc-2022"]["verify"]
+        ),
+    }
+    rows += [(name, f"{value:.2f}x") for name, value in ratios.items()]
+    for n, cost in presentations.items():
+        path = "fast path" if cost["fast_path"] else "FULL PATH"
+        rows.append(
+            (
+                f"presentation of {n} credential(s), {path}",
+                f"{cost['ms']:.1f} ms {cost['ratio']:.2f}x",
+            )
+        )
     payload: dict[str, Any] = {
         "rates": rates,
         "pyld_normalize": pyld_rate,
         "raw_ed25519_verify": floor,
+        "bare": bare,
+        "ratios": ratios,
+        "presentations": presentations,
         "cold": cold,
         "memory": mem,
     }
     if node:
         ours = rates["eddsa-rdfc-2022"]
         rows += versus_reference(node, ours["sign"], ours["verify"], "vcportable")
+        jcs = rates["eddsa-jcs-2022"]["verify"] / node[JS_VERIFY]
+        rows.append(("ratio verify (eddsa-jcs-2022 / JS eddsa-rdfc-2022)", f"{jcs:.2f}x"))
         payload["node"] = node
     rows.append(("cold `vcportable verify` (median)", f"{cold['vcportable_ms']:.0f} ms"))
     if cold["node_ms"] is not None:
