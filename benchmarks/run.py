@@ -99,6 +99,7 @@ def main() -> None:
     rows += _run("qr.py", args.seconds)["targets"]  # issue 10: QR versions, envelope speed
     rows += _run("trust.py", args.seconds)["targets"]  # issue 9: trust list load, check overhead
     rows += _run("registry.py", args.seconds)["targets"]  # issue 11: batch, memory, revoke p99
+    rows += _run("server.py", args.seconds)["targets"]  # issue 13: VC-API verify, issue on PG
     print_table(
         "Targets",
         [
