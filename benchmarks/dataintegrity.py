@@ -190,6 +190,11 @@ def memory(n: int) -> dict[str, float]:
     }
 
 
+def _target(name: str, value: float, goal: float, *, at_most: bool = False) -> dict[str, Any]:
+    met = value <= goal if at_most else value >= goal
+    return {"target": name, "value": value, "goal": goal, "unit": "x", "met": met}
+
+
 def main() -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=1.0)
@@ -238,7 +243,31 @@ def main() -> dict[str, Any]:
                 f"{cost['ms']:.1f} ms {cost['ratio']:.2f}x",
             )
         )
+    goals = {
+        "eddsa-rdfc-2022 verify / bare Ed25519 verify": 0.5,
+        "eddsa-rdfc-2022 sign / bare Ed25519 sign": 0.5,
+        "ecdsa-rdfc-2019 verify / bare P-256 verify": 0.5,
+        "eddsa-jcs-2022 verify / eddsa-rdfc-2022 verify": 1.0,
+    }
+    targets = [
+        _target(f"{name} (issue 12: >= {goal})", ratios[name], goal) for name, goal in goals.items()
+    ]
+    for n, cost in presentations.items():
+        fast = cost["fast_path"]
+        name = f"presentation of {n} / its credentials{'' if fast else ', LEFT the fast path'}"
+        targets.append(_target(f"{name} (issue 12: <= 1.2x)", cost["ratio"], 1.2, at_most=True))
+    if node:
+        jcs_vs_js = rates["eddsa-jcs-2022"]["verify"] / node[JS_VERIFY]
+        targets.append(
+            _target("eddsa-jcs-2022 verify vs JS reference (issue 12: >= 3x)", jcs_vs_js, 3.0)
+        )
+    if cold["node_ms"]:
+        share = cold["vcportable_ms"] / cold["node_ms"]
+        targets.append(
+            _target("cold verify, ours / node (issue 12: <= 0.5)", share, 0.5, at_most=True)
+        )
     payload: dict[str, Any] = {
+        "targets": targets,
         "rates": rates,
         "pyld_normalize": pyld_rate,
         "raw_ed25519_verify": floor,
