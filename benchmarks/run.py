@@ -100,6 +100,8 @@ def main() -> None:
     rows += _run("trust.py", args.seconds)["targets"]  # issue 9: trust list load, check overhead
     rows += _run("registry.py", args.seconds)["targets"]  # issue 11: batch, memory, revoke p99
     rows += _run("server.py", args.seconds)["targets"]  # issue 13: VC-API verify, issue on PG
+    rows += di["targets"] + jose["targets"]  # issue 12: per-credential ratios, cold start
+    rows += _run("verify_scale.py", args.seconds)["targets"]  # issue 12: batches (--max 10000)
     print_table(
         "Targets",
         [
