@@ -15,6 +15,7 @@ once, from a picklable factory; a worker whose parent dies (killed, never shut d
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
 from collections import deque
@@ -144,6 +145,9 @@ def _run_chunk(fn: Callable[[T], R], chunk: list[T]) -> list[R]:
 
 
 def _start_worker(parent: int, initializer: Callable[[], object] | None) -> None:
+    # Ctrl-C reaches the whole process group: the parent stops the batch and shuts the pool
+    # down; a worker interrupted in the middle of a chunk would only print a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
     if initializer is not None:
         initializer()

@@ -304,7 +304,7 @@ def _progress(batch: bool) -> Iterator[Any]:
 
     columns = (
         SpinnerColumn(),
-        TextColumn("{task.completed:,} verified"),
+        TextColumn("{task.completed:,} inputs checked"),
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
@@ -423,14 +423,23 @@ def _unreadable_report(message: str) -> VerificationReport:
     )
 
 
+def _language(options: _Options) -> str | None:
+    """The verdict's language: --lang, else the one the trust check speaks (the profile's)."""
+    from ..checks.trust import TrustCheck
+
+    checks = _verifier_of(options).checks  # built already: cached
+    return options.lang or next((c.lang for c in checks if isinstance(c, TrustCheck)), None)
+
+
 def _shown(options: _Options, source: Source, report: VerificationReport) -> str:
     """One JSON line, or the verdict for a person (a panel on a terminal, text in a pipe)."""
+    lang = _language(options)
     if options.as_json:
         import json
 
         from ..trust.verdict import verdict
 
-        answer = verdict(report, options.lang).to_json_dict()
+        answer = verdict(report, lang).to_json_dict()
         where = {"input": source.name} | ({"line": source.line} if source.name == "-" else {})
         return json.dumps({**where, "verdict": answer, **report.to_json_dict()})
     from .render import render_panel, render_report
@@ -438,4 +447,4 @@ def _shown(options: _Options, source: Source, report: VerificationReport) -> str
     name = source.shown
     shown = render_panel(name, report, colour=options.colour) if options.tty else None
     # the employer's answer first: accepted, and why
-    return verdict_line(report, options.lang) + "\n" + (shown or render_report(name, report))
+    return verdict_line(report, lang) + "\n" + (shown or render_report(name, report))
