@@ -110,7 +110,8 @@ def test_the_rosters_are_issued_as_data_integrity_and_as_jwt(demo: Demo) -> None
 def test_the_employer_across_the_river_recognises_the_card_image_in_german(demo: Demo) -> None:
     card = demo.out / "maria" / "card.png"
     assert card.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
-    assert "Hanglage erkennt Zimmerer" in demo.verdict("public/status maria/card.png")
+    # The first line of the employer's own `verify`, all in German (the profile's language).
+    assert demo.verdict("public/status maria/card.png").startswith("  ANERKANNT  Hanglage erkennt")
     (report,) = demo.verify("hanglage", "maria/card.png")
     assert report["verified"] and report["verdict"]["level"] == "accepted"
     assert _codes(report)["recognition"] == ("passed", "OK")
@@ -128,6 +129,9 @@ def test_healthcare_is_genuine_but_not_recognised_in_valmont(demo: Demo) -> None
     assert checks["proof"][0] == "passed"
     assert checks["recognition"] == ("failed", "NOT_RECOGNISED")
     assert "authentique" in across["verdict"]["reason"]
+    assert demo.verdict("valmont/profile.json --status-dir public/status " + care).startswith(
+        "  REFUSÉE  Valmont ne reconnaît pas Aide-soignant"
+    )
     # The other way, Rivebourg's care credential is recognised in Hanglage, on a condition.
     (one_way,) = demo.verify("hanglage", "bodies/rivebourg-health/issued/chloe-bernard.jwt")
     assert _codes(one_way)["recognition"] == ("warning", "RECOGNISED_WITH_CONDITIONS")

@@ -709,12 +709,10 @@ def profile_path(explicit: str | None = None) -> Path:
 
 
 class TrustSetup(NamedTuple):
-    """What `verify` needs: the resolver that binds listed issuers, the trust check, and the
-    language of the verdict (the option's, else the profile's)."""
+    """What `verify` needs: the resolver that binds listed issuers, and the trust check."""
 
     resolver: DidResolver
     checks: list[TrustCheck]
-    lang: str | None = None
 
 
 def trust_options(f: F) -> F:
@@ -801,7 +799,7 @@ def trust_setup(
         check = TrustCheck(accepted, municipality=municipality, lang=lang, grace=grace)
     except ConfigurationError as exc:
         raise click.BadParameter(exc.message, param_hint="--as") from None
-    return TrustSetup(TrustListResolver(accepted, fallback=fallback), [check], lang)
+    return TrustSetup(TrustListResolver(accepted, fallback=fallback), [check])
 
 
 def verdict_line(report: VerificationReport, lang: str | None) -> str:
