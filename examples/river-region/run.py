@@ -65,7 +65,8 @@ class Story:
         print(f"\n== {title}")
 
     def run(self, *args: str, expect: int = 0, echo: bool = True, own_process: bool = False) -> str:
-        """Run one command; print it and the first line it printed. Returns its output."""
+        """Run one command; print it and the first line of each paragraph it printed (one per
+        input for `verify`). Returns its standard output."""
         if echo:
             print("$ vcportable " + " ".join(shlex.quote(a) for a in args))
         if own_process:
@@ -83,7 +84,7 @@ class Story:
             code, stdout, stderr = result.exit_code, result.stdout, result.stderr
         if code != expect:
             sys.exit(f"{stdout}{stderr}demo step failed: exit {code}, expected {expect}")
-        if echo:  # the first line of each paragraph: one per verified input
+        if echo:
             for paragraph in (stdout or stderr).strip().split("\n\n"):
                 print("  " + paragraph.splitlines()[0])
         return stdout
@@ -202,17 +203,16 @@ def update_employers(story: Story) -> None:
     verify(story, "valmont", "bodies/hanglage-construction/rpl-carpenter.json")
 
 
-def verify(story: Story, town: str, *credentials: str, expect: int = 0) -> str:
+def verify(story: Story, town: str, *credentials: str, expect: int = 0) -> None:
     """An employer's verdicts: the first line of each is the answer."""
-    return story.run(
+    story.run(
         "verify", "--profile", f"employers/{town}/profile.json", "--status-dir", "public/status",
         *credentials, expect=expect, own_process=True,
     )  # fmt: skip
 
 
-def issue(story: Story) -> str:
-    """The worker's wallet key, then the bodies' rosters and single credentials. Returns the
-    worker's DID."""
+def issue(story: Story) -> None:
+    """The worker's wallet key, then the bodies' rosters and single credentials."""
     story.step("Maria, a carpenter from Valmont, creates her wallet and gives its DID to the body")
     maria = story.run(
         "wallet", "key", "create", "--wallet", "maria/wallet", "--passphrase-env", PASSPHRASE_ENV
@@ -247,7 +247,6 @@ def issue(story: Story) -> str:
         "--out", f"{board}/safety-module.json", "--passphrase-env", PASSPHRASE_ENV,
     )  # fmt: skip
     publish_status(story)
-    return maria
 
 
 def publish_status(story: Story) -> None:
