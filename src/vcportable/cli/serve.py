@@ -106,10 +106,6 @@ def serve(
         for name, did in setup.dids.items():
             click.echo(f"  issuer {name}: POST {base}/{name}/credentials/issue  ({did})", err=True)
         click.echo(f"  tokens:          {where / 'tokens.json'}", err=True)
-        import json
-
-        (where / "tokens.json").write_text(json.dumps(setup.tokens, indent=2) + "\n")
-        (where / "tokens.json").chmod(0o600)
         if setup_only:
             return
         config_file = setup.config_path

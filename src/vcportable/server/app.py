@@ -26,7 +26,7 @@ from .observability import Metrics, Observe, configure_logging
 from .routes_issuing import router as issuing
 from .routes_public import router as public
 from .routes_verifying import router as verifying
-from .service import IssuerService, _load_key, open_registry
+from .service import IssuerService, load_key, open_registry
 
 #: The environment variable naming the configuration file of :func:`app_from_env`.
 CONFIG_ENV = "VCPORTABLE_SERVER_CONFIG"
@@ -41,7 +41,7 @@ def open_services(config: ServerConfig, clock: Clock) -> dict[str, IssuerService
     services: dict[str, IssuerService] = {}
     try:
         for issuer in config.issuers:
-            key = _load_key(issuer)
+            key = load_key(issuer)
             store = open_registry(config, issuer, key, format_datetime(clock.now()))
             services[issuer.name] = IssuerService(issuer, store, key, clock=clock)
     except BaseException:

@@ -82,8 +82,7 @@ def self_signed_certificate(cert_path: Path, key_path: Path, *, now: datetime) -
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    write_atomic(key_path, key_bytes)
-    key_path.chmod(0o600)
+    write_atomic(key_path, key_bytes, mode=0o600)
     write_atomic(cert_path, cert.public_bytes(serialization.Encoding.PEM))
 
 
@@ -92,7 +91,8 @@ def _toml_string(value: str) -> str:
 
 
 def make_dev_setup(folder: Path, *, port: int, now: datetime | None = None) -> DevSetup:
-    """Write keys, certificate, configuration, tokens and localConfig.cjs into ``folder``."""
+    """Write keys, certificate, configuration, tokens (``tokens.json``) and localConfig.cjs
+    into ``folder``."""
     now = now or datetime.now(UTC)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "keys").mkdir(exist_ok=True)
@@ -135,8 +135,10 @@ def make_dev_setup(folder: Path, *, port: int, now: datetime | None = None) -> D
     finally:
         for service in services.values():
             service.store.close()
-    local = folder / "localConfig.cjs"
-    write_atomic(local, local_config(config.base_url, dids, tokens).encode("utf-8"))
+    local = folder / "localConfig.cjs"  # it carries the tokens: owner only, as tokens.json
+    write_atomic(local, local_config(config.base_url, dids, tokens).encode("utf-8"), mode=0o600)
+    tokens_text = json.dumps(tokens, indent=2) + "\n"
+    write_atomic(folder / "tokens.json", tokens_text.encode("utf-8"), mode=0o600)
     return DevSetup(config_path, local, config, dids, tokens)
 
 

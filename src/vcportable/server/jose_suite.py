@@ -44,8 +44,8 @@ def _method(path: Path) -> tuple[dict[str, Any], dict[str, Any] | None]:
 def _verifier(method: dict[str, Any]) -> Any:
     from ..dids import OfflineResolver
     from ..policy import VerificationPolicy
-    from ..proofs.jose_keys import ALGS_WITH_NIST_CURVES, ControllerDocuments
-    from ..proofs.jws import JosePolicy
+    from ..proofs.jose.jws import JosePolicy
+    from ..proofs.jose.keys import ALGS_WITH_NIST_CURVES, ControllerDocuments
     from ..verifier import Verifier
 
     document = {
@@ -63,7 +63,7 @@ def _issue(
     feature: str, text: bytes, method: dict[str, Any], secret: dict[str, Any], sd: Any
 ) -> str:
     from ..issuer import Issuer
-    from ..proofs.jws import sign_compact
+    from ..proofs.jose.jws import sign_compact
 
     key = KeyPair.from_jwk(
         {k: v for k, v in secret.items() if k in ("kty", "crv", "x", "y", "d")}

@@ -79,7 +79,7 @@ class SignedList:
     made: float
 
 
-def _load_key(issuer: IssuerConfig) -> KeyPair:
+def load_key(issuer: IssuerConfig) -> KeyPair:
     import os
 
     passphrase = None
