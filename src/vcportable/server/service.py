@@ -46,6 +46,7 @@ from ..issuer import (
     validate_credential,
 )
 from ..keys import KeyPair
+from ..keys.keyfile import passphrase_from_env
 from ..proofs.dataintegrity import ecdsa_sd
 from ..registry_issuer import content_hash
 from ..status.bitstring import Bitstring
@@ -80,17 +81,8 @@ class SignedList:
 
 
 def load_key(issuer: IssuerConfig) -> KeyPair:
-    import os
-
-    passphrase = None
-    if issuer.passphrase_env:
-        value = os.environ.get(issuer.passphrase_env)
-        if not value:
-            raise ConfigurationError(
-                f"issuer {issuer.name}: the environment variable {issuer.passphrase_env} "
-                "holding its key's passphrase is not set"
-            )
-        passphrase = value.encode("utf-8")
+    """The issuer's key pair; its passphrase, if any, from the variable the config names."""
+    passphrase = passphrase_from_env(issuer.passphrase_env) if issuer.passphrase_env else None
     return KeyPair.load(issuer.key, passphrase)
 
 
