@@ -107,3 +107,14 @@ def test_jose_suite_command(
     )  # fmt: skip
     assert code == 0
     assert json.loads(out.read_text())["result"] == expected
+
+
+def test_serve_refuses_a_broken_configuration_before_listening(tmp_path: Path) -> None:
+    config = tmp_path / "server.toml"
+    config.write_text(
+        '[server]\ninsecure_http = true\n[[issuers]]\nname = "a"\nkey = "missing.json"\n'
+    )
+    result = CliRunner().invoke(cli, ["serve", "--config", str(config)])
+    assert result.exit_code == 3
+    assert "missing.json does not exist" in result.output
+    assert "Traceback" not in result.output

@@ -30,10 +30,11 @@ def _run(config_path: Path, workers: int | None) -> None:
         raise click.UsageError(
             "the server needs the server extra: pip install 'vcportable[server]'"
         ) from None
-    from ..server.app import CONFIG_ENV
+    from ..server.app import CONFIG_ENV, check
     from ..server.transport import NoDelayProtocol
 
     config = _config(str(config_path))
+    check(config)
     os.environ[CONFIG_ENV] = str(config_path.resolve())
     options: dict[str, Any] = {}
     if not config.insecure_http:

@@ -51,6 +51,14 @@ def open_services(config: ServerConfig, clock: Clock) -> dict[str, IssuerService
     return services
 
 
+def check(config: ServerConfig) -> None:
+    """Open everything a worker will open (keys, registries, trust list) and close it again:
+    a configuration error is one message before anything listens, not a traceback per worker."""
+    for service in open_services(config, SystemClock()).values():
+        service.store.close()
+    _trust_list(config)
+
+
 def _trust_list(config: ServerConfig) -> bytes | None:
     if config.trust_list is None:
         return None
