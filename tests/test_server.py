@@ -20,7 +20,7 @@ from vcportable.server import create_app
 from vcportable.server.config import config_from_dict
 from vcportable.server.tokens import create_token
 from vcportable.store import Store
-from vcportable.store.audit import verify_chain
+from vcportable.store.audit import export_entries, verify_chain
 
 BASE = "https://testserver"
 
@@ -435,6 +435,9 @@ def test_audit_chain_records_issue_and_revoke(client: AppClient, app: Any) -> No
     store = app.state.context.services["acme"].store
     with store.transaction() as connection:
         assert verify_chain(connection).intact
+        (entry,) = [e for e in export_entries(connection) if e["action"] == "revoke"]
+    assert entry["credential_id"] == credential["id"] and entry["reason"] == "test"
+    assert len(entry["details"]["token"]) == 16  # which token asked, never its secret
 
 
 # -- operations ----------------------------------------------------------------------------------

@@ -71,9 +71,11 @@ async def change_status(request: Request) -> dict[str, Any]:
     """Change the state of a credential of the token's issuer; a credential of any other
     issuer is not found (it is not in this issuer's registry)."""
     ctx = context(request)
-    service, _ = await authorize(request, "status")
+    service, token = await authorize(request, "status")
     change = await read_body(request, StatusChange, ctx.config.max_body_bytes)
     record = await blocking(
-        lambda: service.change_status(change.credentialId, change.action, change.reason)
+        lambda: service.change_status(
+            change.credentialId, change.action, change.reason, token_id=token.id
+        )
     )
     return {"credentialId": record.id, "issuer": service.did, "state": record.state}

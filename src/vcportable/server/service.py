@@ -365,9 +365,12 @@ class IssuerService:
 
     # -- status -----------------------------------------------------------------------------
 
-    def change_status(self, credential_id: str, action: str, reason: str) -> CredentialRecord:
+    def change_status(
+        self, credential_id: str, action: str, reason: str, *, token_id: str | None = None
+    ) -> CredentialRecord:
         """Revoke, suspend or reinstate one of this issuer's credentials (NOT_FOUND for a
-        credential of anyone else: it is not in this registry)."""
+        credential of anyone else: it is not in this registry). The audit entry names the
+        token that asked."""
         if action not in ACTIONS:
             raise InputError(f"action must be one of {', '.join(ACTIONS)}")
         reason = reason.strip()
@@ -380,7 +383,10 @@ class IssuerService:
                 f"{credential_id} was issued without status entries: no verifier could learn "
                 "of a change, so none is recorded"
             )
-        self.store.change_state(action, credential_id, reason=reason, at=self._now())
+        details = {"token": token_id} if token_id else None
+        self.store.change_state(
+            action, credential_id, reason=reason, at=self._now(), details=details
+        )
         return self.store.credential(credential_id)
 
     def _now(self) -> str:
