@@ -169,6 +169,17 @@ def test_stream_records_over_the_limit_are_skipped_to_the_next_record() -> None:
     ]
 
 
+def test_stream_records_are_delimited_once_whatever_their_shape() -> None:
+    """Brackets are counted line by line, so a value of many lines is decoded once (not at
+    every line), strings may hold brackets, and nesting too deep to delimit is one record for
+    the strict parser to refuse (never a RecursionError)."""
+    lines = b"[[]\n" + b",[]\n" * 20_000 + b"]\n"
+    tricky = b'{\n  "a": "}]{\\"[",\n  "b": [\n    1\n  ]\n}{"c": 2}\n'
+    deep = b"[" * 100_000 + b"]" * 100_000 + b"\n"
+    found = [s.data for s in stdin_records(io.BytesIO(lines + tricky + deep), 1 << 20)]
+    assert found == [lines.strip(), tricky[: tricky.index(b"}{") + 1], b'{"c": 2}', deep.strip()]
+
+
 def test_a_binary_stdin_is_still_one_input() -> None:
     code, _, errors = run("-", stdin=b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe")
     assert code == 3 and len(errors) == 1 and errors[0].startswith("Error: cannot read standard")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+import re
 import stat
 import sys
 from collections.abc import Iterator
@@ -179,12 +180,18 @@ def _binary(head: bytes) -> bool:
 
 def stdin_records(stream: BinaryIO, max_bytes: int) -> Iterator[Source]:
     """The records of a text stream: each JSON value (on one line or many), and each other
-    non-empty line (a token, an envelope). A record over ``max_bytes`` is reported and skipped
-    up to the next line that starts at the left margin."""
-    pending = b""
-    start = 0  # the line the pending record starts on
+    non-empty line (a token, an envelope).
+
+    A JSON value ends where its brackets balance: they are counted line by line (a JSON string
+    never spans lines), so each record is decoded once, whatever its shape. A line that starts
+    with ``{`` or ``[`` in its first column starts a new record (JSON Lines, and the top level
+    of pretty-printed JSON): an unfinished record before it is handed on as it is, and the
+    strict parser says what is missing. A record over ``max_bytes`` is reported and skipped up
+    to the next line that starts in the first column.
+    """
+    pending: list[bytes] = []  # the lines of an unfinished record (joined once, at its end)
+    size = depth = start = number = 0  # its bytes, its open brackets, the line it starts on
     skipping = False
-    number = 0
     while raw := stream.readline(max_bytes + 1):
         number += 1
         line = raw.removeprefix(_BOM) if number == 1 else raw
@@ -194,10 +201,13 @@ def stdin_records(stream: BinaryIO, max_bytes: int) -> Iterator[Source]:
         if skipping and not at_left:
             continue
         skipping = False
-        if len(line) > max_bytes or len(pending) + len(line) > max_bytes:
+        if pending and at_left and line[:1] in _JSON_STARTS:
+            yield Source("-", data=b"".join(pending).strip(), line=start)  # unfinished
+            pending, size = [], 0
+        if size + len(line) > max_bytes:
             first = start if pending else number
             yield Source("-", line=first, error=_too_large(first, max_bytes))
-            pending, skipping = b"", True
+            pending, size, skipping = [], 0, True
             continue
         if not pending:
             stripped = line.strip()
@@ -206,16 +216,21 @@ def stdin_records(stream: BinaryIO, max_bytes: int) -> Iterator[Source]:
             if stripped[:1] not in _JSON_STARTS:
                 yield Source("-", data=stripped, line=number)
                 continue
-            start = number
-        elif at_left and line[:1] in _JSON_STARTS and _cannot_continue(pending, line):
-            yield Source("-", data=pending.strip(), line=start)  # a truncated record
-            pending, start = b"", number
-        records, pending = _complete(pending + line)
-        for record in records:
-            yield Source("-", data=record, line=start)
-            start = number
-    if pending.strip():
-        yield Source("-", data=pending.strip(), line=start)  # the verifier says why
+            records, rest = _records(line, complete=False)  # JSON Lines: the usual case
+            for record in records:
+                yield Source("-", data=record, line=number)
+            if rest:  # the start of a value on several lines
+                pending, size, depth, start = [rest], len(rest), _depth_change(rest), number
+            continue
+        pending.append(line)
+        size += len(line)
+        depth += _depth_change(line)
+        if depth <= 0:  # balanced (or broken): decoded once, into one record or more
+            for index, record in enumerate(_records(b"".join(pending), complete=True)[0]):
+                yield Source("-", data=record, line=number if index else start)  # same line
+            pending, size = [], 0
+    if pending:
+        yield Source("-", data=b"".join(pending).strip(), line=start)  # unfinished
 
 
 def _drain_line(stream: BinaryIO, max_bytes: int) -> None:
@@ -227,10 +242,20 @@ def _too_large(line: int, max_bytes: int) -> str:
     return f"standard input, line {line}: a record over the size limit of {max_bytes} bytes"
 
 
-def _complete(pending: bytes) -> tuple[list[bytes], bytes]:
-    """The complete JSON values at the start of ``pending``, and the rest (an incomplete
-    value: more lines to come). A broken value is handed on whole: the strict parser names
-    what is wrong with it."""
+_STRINGS = re.compile(rb'"[^"\\\n]*(?:\\.[^"\\\n]*)*"')
+
+
+def _depth_change(line: bytes) -> int:
+    """Brackets opened minus brackets closed on ``line``, outside strings."""
+    bare = _STRINGS.sub(b"", line)
+    return bare.count(b"{") + bare.count(b"[") - bare.count(b"}") - bare.count(b"]")
+
+
+def _records(pending: bytes, *, complete: bool) -> tuple[list[bytes], bytes]:
+    """The JSON values in ``pending`` (several when they follow each other on a line), each as
+    its exact bytes, and the start of a value that goes on in the next lines (unless
+    ``complete``: then it is a record too). What does not decode is one record from there on:
+    the strict parser names what is wrong with it."""
     text = pending.decode("utf-8", "surrogateescape")
     records: list[bytes] = []
     position = 0
@@ -239,26 +264,14 @@ def _complete(pending: bytes) -> tuple[list[bytes], bytes]:
             position += 1
         if position == len(text):
             return records, b""
-        if text[position] not in "{[":  # a token after a value on the same line
-            end = text.find("\n", position)
-            end = len(text) if end < 0 else end
-        else:
+        end = len(text)
+        if text[position] in "{[":
             try:
                 end = _DECODER.raw_decode(text, position)[1]
             except json.JSONDecodeError as exc:
-                if exc.pos >= len(text.rstrip()):
+                if not complete and exc.pos >= len(text.rstrip()):
                     return records, text[position:].encode("utf-8", "surrogateescape")
-                end = len(text)  # broken: the rest is one bad record
+            except RecursionError:
+                pass  # nested too deep to delimit: the strict parser refuses it
         records.append(text[position:end].strip().encode("utf-8", "surrogateescape"))
         position = end
-
-
-def _cannot_continue(pending: bytes, line: bytes) -> bool:
-    """Whether ``line`` (starting a JSON value at the left margin) cannot continue the
-    incomplete ``pending`` value: then ``pending`` was a truncated record of its own."""
-    text = (pending + line).decode("utf-8", "surrogateescape")
-    try:
-        _DECODER.raw_decode(text, len(text) - len(text.lstrip()))
-    except json.JSONDecodeError as exc:
-        return exc.pos >= len(pending.decode("utf-8", "surrogateescape").rstrip())
-    return False
