@@ -28,7 +28,6 @@ import click
 
 from ..batch_verify import MAX_JOBS
 from .io import EXIT_NOT_VERIFIED, EXIT_UNREADABLE, PATH, Unreadable, echo, label, read_input
-from .sources import Source, sources
 from .trust import trust_options, trust_setup, verdict_line
 
 #: JosePolicy.key_binding_max_age in seconds (tests/test_cli_wallet.py keeps the two equal;
@@ -46,6 +45,7 @@ if TYPE_CHECKING:
 
     from ..models.report import VerificationReport
     from ..verifier import VerificationPolicy, Verifier
+    from .sources import Source
 
 
 @click.command(short_help="Verify credentials and presentations, offline.")
@@ -188,6 +188,8 @@ def verify(
         click.get_current_context().color,
         sys.stdout.isatty(),
     )
+    from .sources import sources
+
     policy = _verifier_of(options).policy  # built here first: a bad option stops the run now
     found = sources(
         inputs,
