@@ -17,7 +17,7 @@ import contextlib
 import sys
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache, partial
 from itertools import chain
@@ -169,24 +169,24 @@ def verify(
         if folder is not None and not Path(folder).is_dir():
             raise Unreadable(f"cannot read {label(folder)}: not a folder")
     options = _Options(
-        instant,
-        challenge,
-        domain,
-        did_web_cache,
-        context_dirs,
-        require_key_binding,
-        max_age,
-        allow_foreign_keys,
-        status_dir,
-        trust_list,
-        governance_keys,
-        threshold,
-        municipality,
-        lang,
-        profile,
-        as_json,
-        click.get_current_context().color,
-        sys.stdout.isatty(),
+        instant=instant,
+        challenge=challenge,
+        domain=domain,
+        did_web_cache=did_web_cache,
+        context_dirs=context_dirs,
+        require_key_binding=require_key_binding,
+        max_age=max_age,
+        allow_foreign_keys=allow_foreign_keys,
+        status_dir=status_dir,
+        trust_list=trust_list,
+        governance_keys=governance_keys,
+        threshold=threshold,
+        municipality=municipality,
+        lang=lang,
+        profile=profile,
+        as_json=as_json,
+        colour=click.get_current_context().color,
+        tty=sys.stdout.isatty(),
     )
     from .sources import sources
 
@@ -246,9 +246,7 @@ class _Tally:
     verified: int = 0
     not_verified: int = 0
     unreadable: int = 0
-
-    def __post_init__(self) -> None:
-        self.codes: Counter[str] = Counter()
+    codes: Counter[str] = field(default_factory=Counter)
 
     def add(self, outcome: _Outcome) -> None:
         self.total += 1
