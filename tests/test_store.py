@@ -250,3 +250,24 @@ def test_a_locked_sqlite_registry_is_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(StorageError, match="no issuer profile"):
         store.profile()  # nothing was written
     store.close()
+
+
+def test_an_older_database_is_migrated_step_by_step(db_url: str) -> None:  # noqa: F811
+    from sqlalchemy import inspect
+
+    from vcportable.store.engine import create_store_engine
+    from vcportable.store.schema import MIGRATIONS, schema_version
+
+    engine = create_store_engine(db_url)
+    with engine.begin() as connection:  # a database made by the first release
+        MIGRATIONS[0](connection)
+        connection.execute(schema_version.insert().values(id=1, version=1))
+    engine.dispose()
+    with pytest.raises(StorageError, match="issuer migrate"):
+        Store.open(db_url)
+    store = Store.open(db_url, create=True)
+    with store.transaction() as connection:
+        assert current_version(connection) == SCHEMA_VERSION
+        tables = set(inspect(connection).get_table_names())
+    assert {"credentials", "audit_log", "audit_head"} <= tables
+    store.close()
