@@ -180,6 +180,31 @@ def test_stream_records_are_delimited_once_whatever_their_shape() -> None:
     assert found == [lines.strip(), tricky[: tricky.index(b"}{") + 1], b'{"c": 2}', deep.strip()]
 
 
+class _BreaksOff(io.BytesIO):
+    """A stdin whose device fails after its first line."""
+
+    def readline(self, size: int | None = -1) -> bytes:
+        if self.tell():
+            raise OSError(5, "Input/output error")
+        return super().readline(size)
+
+
+def test_a_stream_that_breaks_off_is_reported_after_what_it_gave(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from types import SimpleNamespace
+
+    from vcportable.cli.sources import sources
+
+    stdin = SimpleNamespace(buffer=_BreaksOff(b'{"n": 1}\n{"n": 2}\n'))
+    monkeypatch.setattr(sys, "stdin", stdin)
+    found = [
+        (s.data, s.error)
+        for s in sources(("-",), recursive=False, max_record_bytes=99, max_image_bytes=99)
+    ]
+    assert found == [(b'{"n": 1}', None), (None, "cannot read standard input: Input/output error")]
+
+
 def test_a_binary_stdin_is_still_one_input() -> None:
     code, _, errors = run("-", stdin=b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe")
     assert code == 3 and len(errors) == 1 and errors[0].startswith("Error: cannot read standard")

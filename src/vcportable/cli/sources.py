@@ -155,7 +155,10 @@ def _stdin(max_record_bytes: int, max_image_bytes: int) -> Iterator[Source]:
         except Unreadable as exc:
             yield Source("-", error=exc.message)
         return
-    yield from stdin_records(stream, max_record_bytes)
+    try:
+        yield from stdin_records(stream, max_record_bytes)
+    except OSError as exc:  # the stream broke off: what came before is verified, then this
+        yield Source("-", error=f"cannot read standard input: {exc.strerror or exc}")
 
 
 def _look_ahead(stream: BinaryIO) -> bytes:
