@@ -746,3 +746,20 @@ def test_canonicalization_budget_is_a_policy_setting(signed: dict[str, Any]) -> 
     assert not report.verified
     assert _check(report, "proof").code is Code.CANONICALIZATION_TOO_COMPLEX
     assert _verify(signed).verified
+
+
+def test_presentation_without_holder(signed: dict[str, Any], holder_key: KeyPair) -> None:
+    """holder is optional in the data model: a signed presentation that names none is fine in
+    itself, but authenticates nobody, so it cannot present a person's credential (unless the
+    policy allows bearer credentials)."""
+    empty = sign_presentation(create_presentation([]), holder_key, challenge="c", clock=CLOCK)
+    report = Verifier(clock=CLOCK).verify(empty, challenge="c")
+    assert report.verified, report.failures
+    assert _check(report, "holder_key").status is CheckStatus.SKIPPED
+    with_credential = sign_presentation(
+        create_presentation([signed]), holder_key, challenge="c", clock=CLOCK
+    )
+    report = Verifier(clock=CLOCK).verify(with_credential, challenge="c")
+    assert _check(report, "holder_binding").code is Code.HOLDER_NOT_SUBJECT
+    bearer = VerificationPolicy(allow_bearer_credentials=True)
+    assert Verifier(clock=CLOCK, policy=bearer).verify(with_credential, challenge="c").verified

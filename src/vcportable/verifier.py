@@ -221,10 +221,20 @@ class Verifier:
                 now=now,
             )
             checks += proofs.checks
-            key_check = binding_check(
-                "holder_key", proofs.signers, holder_id, who="holder", code=Code.HOLDER_KEY_MISMATCH
-            )
-            checks.append(key_check)
+            if holder_id is None:
+                # The data model makes holder optional: nobody is then authenticated as the
+                # holder, and holder_binding below decides what that means for the credentials.
+                checks.append(Check.skipped("holder_key", "the presentation names no holder"))
+            else:
+                checks.append(
+                    binding_check(
+                        "holder_key",
+                        proofs.signers,
+                        holder_id,
+                        who="holder",
+                        code=Code.HOLDER_KEY_MISMATCH,
+                    )
+                )
             holder_keys = [s.public_key for s in proofs.signers if s.controller == holder_id]
         else:
             checks.append(Check.skipped("proof", "unsigned presentation allowed by policy"))
