@@ -572,3 +572,30 @@ def test_concurrent_requests_are_recorded_in_batches_each_with_its_own_answer(
     assert service.store.count() == 31  # 30 and the shared one, recorded once
     with service.store.transaction() as connection:
         assert verify_chain(connection).intact
+
+
+def test_bearer_presentations_only_where_the_deployment_allows_them(tmp_path: Path) -> None:
+    """A stranger's presentation of a worker's credential is 400 (HOLDER_NOT_SUBJECT) unless the
+    server's configuration says its credentials are bearer credentials."""
+    from vcportable.issuer import Issuer
+    from vcportable.wallet import create_presentation, sign_presentation
+
+    worker_credential = Issuer(KeyPair.generate()).issue(unsigned_sample())
+    stranger = KeyPair.generate()
+    presentation = sign_presentation(
+        create_presentation([worker_credential], holder=stranger.controller),
+        stranger,
+        challenge="c-1",
+        domain="employer.example",
+    )
+    body = {
+        "verifiablePresentation": presentation,
+        "options": {"challenge": "c-1", "domain": "employer.example"},
+    }
+    with AppClient(create_app(server_config(tmp_path))) as client:
+        response = client.post("/presentations/verify", json=body)
+        assert response.status_code == 400
+        assert "HOLDER_NOT_SUBJECT" in response.text
+    relaxed = create_app(server_config(tmp_path, allow_bearer_credentials=True))
+    with AppClient(relaxed) as client:
+        assert client.post("/presentations/verify", json=body).status_code == 200

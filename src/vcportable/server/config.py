@@ -95,6 +95,9 @@ class ServerConfig(_Strict):
     #: Accept a credential whose key is not controlled by its issuer (some W3C test vectors);
     #: a security rule, so off unless a deployment turns it on.
     allow_unbound_issuer: bool = False
+    #: Accept a presentation of credentials whose subject is not its holder (bearer
+    #: credentials); a security rule for vocational credentials, so off by default.
+    allow_bearer_credentials: bool = False
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     issuers: tuple[IssuerConfig, ...] = ()
 

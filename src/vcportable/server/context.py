@@ -54,7 +54,10 @@ class Context:
     clock: Clock = field(default_factory=SystemClock)
 
     def __post_init__(self) -> None:
-        policy = VerificationPolicy(require_issuer_binding=not self.config.allow_unbound_issuer)
+        policy = VerificationPolicy(
+            require_issuer_binding=not self.config.allow_unbound_issuer,
+            allow_bearer_credentials=self.config.allow_bearer_credentials,
+        )
         resolver = OfflineResolver()
         loader = default_loader()
         #: Verifies the status lists themselves (they carry no status of their own).
