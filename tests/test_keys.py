@@ -727,3 +727,13 @@ def test_a_small_order_public_key_in_a_key_file_is_refused(encrypted_file: Path)
     _rewrite(encrypted_file, json.dumps({**document, "publicKeyMultibase": small}))
     with pytest.raises(KeyFileError, match="small order"):
         read_key_file_info(encrypted_file)
+
+
+def test_key_file_saved_with_a_bom_still_loads(tmp_path: Path) -> None:
+    """Every input accepts a UTF-8 BOM (Windows editors add one), key files included."""
+    pair = KeyPair.generate()
+    path = tmp_path / "board.key"
+    pair.save(path, b"a long enough passphrase")
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    loaded = KeyPair.load(path, b"a long enough passphrase")
+    assert loaded.public_key == pair.public_key

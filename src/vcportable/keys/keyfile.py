@@ -240,6 +240,9 @@ def _read(path: Path) -> dict[str, Any]:
             raw = handle.read(_MAX_KEY_FILE_BYTES + 1)
     finally:
         os.close(fd)
+    # A key file opened and saved in a Windows editor gains a UTF-8 BOM: not part of the key
+    # (the sealed secret is authenticated with the parsed fields, not these bytes).
+    raw = raw.removeprefix(b"\xef\xbb\xbf")
     try:
         document = parse_json(raw, max_bytes=_MAX_KEY_FILE_BYTES, what=f"key file {path}")
     except InputError:
