@@ -103,6 +103,33 @@ def _first(source: Path, target: Path, count: int) -> Path:
     return target
 
 
+_SPIN = """
+import time
+start = time.perf_counter()
+total = 0
+for i in range(10_000_000):
+    total += i
+print(time.perf_counter() - start)
+"""
+
+
+def machine_speedup(jobs: int) -> float:
+    """What ``jobs`` processes of pure Python get from this machine: ``jobs`` copies of a busy
+    loop at once against one alone. 2.0 on two idle cores; a VM whose two vCPUs share one
+    core's time, or a busy machine, gives less, and no batch can do better than it."""
+
+    def spin(copies: int) -> float:
+        procs = [
+            subprocess.Popen([sys.executable, "-c", _SPIN], stdout=subprocess.PIPE, text=True)
+            for _ in range(copies)
+        ]
+        return max(float(p.communicate()[0]) for p in procs)
+
+    alone = min(spin(1) for _ in range(2))
+    together = min(spin(jobs) for _ in range(2))
+    return jobs * alone / together
+
+
 def measure(stream: Path, count: int, jobs: int) -> dict[str, Any]:
     verify = [sys.executable, "-m", "vcportable", "verify", "--jsonl", "--jobs", str(jobs)]
     verify += ["--at", NOW.isoformat(), "-"]
@@ -146,8 +173,14 @@ def main() -> None:
         )
     middle = next((r for r in rows if r["count"] == 10_000), rows[-1])
     stream = args.workdir / f"credentials-{middle['count']}.jsonl"
+    # one job against `jobs` jobs, alternately and twice (the best of each), in the same minute
     one = measure(stream, middle["count"], 1)
+    again = measure(stream, middle["count"], args.jobs)
+    one = min(one, measure(stream, middle["count"], 1), key=lambda r: r["seconds"])
+    best = min(middle, again, key=lambda r: r["seconds"])
+    rows[rows.index(middle)] = middle = best
     speedup = one["seconds"] / middle["seconds"]
+    machine = machine_speedup(args.jobs)
     drift = rows[-1]["us_per_credential"] / middle["us_per_credential"]
     peak = max(r["peak_rss_mb"] for r in rows)
     table = [
@@ -159,6 +192,7 @@ def main() -> None:
     ]
     table += [
         (f"speed-up, {args.jobs} jobs / 1 ({middle['count']:,})", f"{speedup:.2f}x"),
+        (f"the machine's own, {args.jobs} busy loops / 1", f"{machine:.2f}x"),
         (f"time per credential, {rows[-1]['count']:,} / {middle['count']:,}", f"{drift:.2f}x"),
         ("peak memory of any one process", f"{peak:.0f} MB"),
         ("cores / load average at the end", f"{os.cpu_count()} / {os.getloadavg()[0]:.1f}"),
@@ -172,7 +206,13 @@ def main() -> None:
         {"target": "verify scale: peak memory (issue 12: < 150 MB)", "value": peak,
          "goal": MAX_MB, "unit": " MB", "met": peak < MAX_MB},
     ]  # fmt: skip
-    payload = {"rows": rows, "one_job": one, "targets": targets, "load": os.getloadavg()}
+    payload = {
+        "rows": rows,
+        "one_job": one,
+        "machine_speedup": machine,
+        "targets": targets,
+        "load": os.getloadavg(),
+    }
     print(f"\nsaved {save('verify_scale', payload)}")
 
 
