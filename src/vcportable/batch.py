@@ -126,10 +126,13 @@ def _output(out_dir: Path, key: str, fmt: str) -> Path:
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(private: str, controller: str, key_id: str, cryptosuite: str) -> None:
+def _init_worker(
+    private: str, controller: str, key_id: str, cryptosuite: str, parent: int
+) -> None:
     key = KeyPair.from_multibase_private(private).with_identity(controller, key_id)
     _WORKER["key"], _WORKER["suite"] = key, cryptosuite
-    parent = os.getppid()
+    # The batch's pid comes from the batch itself: a worker that starts after the batch was
+    # killed already has another parent, and must leave at once rather than wait for it.
     threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
 
 
@@ -173,7 +176,7 @@ def _signers(registry: RegistryIssuer, workers: int) -> Iterator[Submit]:
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_init_worker,
-        initargs=(key.to_multibase_private(), key.controller, key.key_id, suite),
+        initargs=(key.to_multibase_private(), key.controller, key.key_id, suite, os.getpid()),
     )
     try:
         yield lambda at, items: pool.submit(_sign_chunk, at, items)
