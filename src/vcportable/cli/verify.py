@@ -425,10 +425,12 @@ def _unreadable_report(message: str) -> VerificationReport:
 
 def _language(options: _Options) -> str | None:
     """The verdict's language: --lang, else the one the trust check speaks (the profile's)."""
+    checks = _verifier_of(options).checks  # built already: cached
+    if options.lang or not checks:  # without a trust list, the trust model is never imported
+        return options.lang
     from ..checks.trust import TrustCheck
 
-    checks = _verifier_of(options).checks  # built already: cached
-    return options.lang or next((c.lang for c in checks if isinstance(c, TrustCheck)), None)
+    return next((c.lang for c in checks if isinstance(c, TrustCheck)), None)
 
 
 def _shown(options: _Options, source: Source, report: VerificationReport) -> str:
