@@ -115,7 +115,7 @@ def verify_parallel(
     """:meth:`Verifier.verify_many` over ``jobs`` processes (default: every core): one report
     per input, in order. ``verifier`` is a picklable factory (each worker builds its verifier
     once: a verifier holds caches and locks, which do not cross processes)."""
-    jobs = jobs or default_jobs()
+    jobs = default_jobs() if jobs is None else jobs
     if jobs == 1:
         return verifier().verify_many(inputs, challenge=challenge, domain=domain)
     return ordered_map(
