@@ -65,7 +65,7 @@ if TYPE_CHECKING:
     "--jobs",
     type=click.IntRange(1, MAX_JOBS),
     metavar="N",
-    help="Worker processes for a batch (default: one per core).",
+    help=f"Worker processes for a batch of {PARALLEL_FROM} inputs or more (default: one per core).",
 )
 @click.option(
     "--at", "at_time", metavar="ISO-TIME", help="Verify as of this instant (default: now)."
