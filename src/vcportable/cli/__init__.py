@@ -9,6 +9,7 @@ Library imports happen inside the commands so that ``vcportable verify`` starts 
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import types
@@ -16,15 +17,33 @@ from typing import Any
 
 import click
 
-from . import registry
 from .io import Unreadable, detect_closed_stdout, flush_stdout, stdout_checked
-from .issue import issue
-from .keys import did, key
-from .present import present
-from .qr import badge, qr
-from .serve import serve
-from .trust import trust, verifier
-from .verify import verify
+
+#: Every command: its name -> "module:attribute" under vcportable.cli. A command's module is
+#: imported only when that command runs (or help lists it), so `vcportable verify` does not
+#: pay for the registry, the server, the wallet or the trust list editor.
+COMMANDS = {
+    "key": "keys:key",
+    "did": "keys:did",
+    "issue": "issue:issue",
+    "present": "present:present",
+    "verify": "verify:verify",
+    "issuer": "registry:issuer",
+    "issue-batch": "registry:issue_batch",
+    "revoke": "registry:revoke",
+    "suspend": "registry:suspend",
+    "reinstate": "registry:reinstate",
+    "renew": "registry:renew",
+    "status": "registry:status",
+    "audit": "registry:audit",
+    "trust": "trust:trust",
+    "verifier": "trust:verifier",
+    "qr": "qr:qr",
+    "badge": "qr:badge",
+    "serve": "serve:serve",
+    "wallet": "wallet:wallet",
+    "request": "wallet:request",
+}
 
 
 def _library_error(exc: Exception) -> click.ClickException:
@@ -39,7 +58,20 @@ def _library_error(exc: Exception) -> click.ClickException:
 
 
 class _Group(click.Group):
-    """Root group: library errors become click errors here, so tests and users see the same."""
+    """Root group: library errors become click errors here, so tests and users see the same;
+    commands are loaded from :data:`COMMANDS` when first needed."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attribute = target.split(":")
+        command = getattr(importlib.import_module(f"{__name__}.{module_name}"), attribute)
+        assert isinstance(command, click.Command)
+        return command
 
     def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
         with stdout_checked():  # --help and --version are printed while parsing
@@ -84,24 +116,6 @@ def cli() -> None:
     """
 
 
-cli.add_command(key)
-cli.add_command(did)
-cli.add_command(issue)
-cli.add_command(present)
-cli.add_command(verify)
-cli.add_command(registry.issuer)
-cli.add_command(registry.issue_batch)
-cli.add_command(registry.revoke)
-cli.add_command(registry.suspend)
-cli.add_command(registry.reinstate)
-cli.add_command(registry.renew)
-cli.add_command(registry.status)
-cli.add_command(registry.audit)
-cli.add_command(trust)
-cli.add_command(verifier)
-cli.add_command(qr)
-cli.add_command(badge)
-cli.add_command(serve)
 
 
 class _NoNetworkClient(types.ModuleType):
@@ -130,7 +144,4 @@ def main() -> None:
         flush_stdout()
 
 
-from .wallet import request, wallet  # noqa: E402 - the worker's and the employer's sides (issue 10)
 
-cli.add_command(wallet)
-cli.add_command(request)
