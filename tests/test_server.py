@@ -599,3 +599,25 @@ def test_bearer_presentations_only_where_the_deployment_allows_them(tmp_path: Pa
     relaxed = create_app(server_config(tmp_path, allow_bearer_credentials=True))
     with AppClient(relaxed) as client:
         assert client.post("/presentations/verify", json=body).status_code == 200
+
+
+def test_no_body_is_larger_than_a_verifier_reads(tmp_path: Path) -> None:
+    """A deployment's larger max_body_bytes does not let a credential past the verifier's own
+    input limit: verifying it (or issuing one that could never be verified, revoked or sent
+    again) is 413 before any JSON-LD work."""
+    from vcportable.codec.json import MAX_INPUT_BYTES
+
+    app = create_app(server_config(tmp_path, max_body_bytes=8 * MAX_INPUT_BYTES))
+    huge = {**sample(), "description": "x" * (2 * MAX_INPUT_BYTES)}
+    with AppClient(app) as client:
+        assert_error(
+            client.post("/credentials/verify", json={"verifiableCredential": huge}),
+            413,
+            "TOO_LARGE",
+        )
+        issued = client.post(
+            "/acme/credentials/issue",
+            json={"credential": huge},
+            headers=bearer(token(app, "acme")),
+        )
+        assert_error(issued, 413, "TOO_LARGE")

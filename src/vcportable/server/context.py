@@ -60,6 +60,10 @@ class Context:
         )
         resolver = OfflineResolver()
         loader = default_loader()
+        self.loader = loader
+        #: Every request body: the configured limit, but never more than a verifier reads (a
+        #: credential over it could be issued, then never verified, revoked or re-sent).
+        self.body_limit = min(self.config.max_body_bytes, policy.max_input_bytes)
         #: Verifies the status lists themselves (they carry no status of their own).
         self._list_verifier = Verifier(loader=loader, resolver=resolver, clock=self.clock)
         self._source = RegistryStatusSource(self.services)

@@ -42,7 +42,7 @@ async def issue(issuer: str, request: Request) -> JSONResponse:
     ctx = context(request)
     service = ctx.service(issuer)
     await authorize(request, "issue", service.name)
-    body = await read_body(request, IssueRequest, ctx.config.max_body_bytes)
+    body = await read_body(request, IssueRequest, ctx.body_limit)
     options = body.options
 
     def work() -> Any:
@@ -72,7 +72,7 @@ async def change_status(request: Request) -> dict[str, Any]:
     issuer is not found (it is not in this issuer's registry)."""
     ctx = context(request)
     service, token = await authorize(request, "status")
-    change = await read_body(request, StatusChange, ctx.config.max_body_bytes)
+    change = await read_body(request, StatusChange, ctx.body_limit)
     record = await blocking(
         lambda: service.change_status(
             change.credentialId, change.action, change.reason, token_id=token.id

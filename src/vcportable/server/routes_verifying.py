@@ -70,17 +70,7 @@ def answer(report: VerificationReport) -> JSONResponse:
     responses=_VERIFY_RESPONSES,
 )
 async def verify_credential(request: Request) -> JSONResponse:
-    ctx = context(request)
-    body = await read_body(request, VerifyCredentialRequest, ctx.config.max_body_bytes)
-    data = unwrap(body.verifiableCredential)
-    verifier = ctx.verifier()
-
-    def work() -> VerificationReport:
-        if isinstance(data, Mapping):
-            return verifier.verify_credential(data)
-        return verifier.verify_token(data)
-
-    return answer(await blocking(work, timeout=ctx.config.request_timeout))
+    return await _verify(request, VerifyCredentialRequest)
 
 
 @router.post(
@@ -90,18 +80,29 @@ async def verify_credential(request: Request) -> JSONResponse:
     responses=_VERIFY_RESPONSES,
 )
 async def verify_presentation(request: Request) -> JSONResponse:
+    return await _verify(request, VerifyPresentationRequest)
+
+
+async def _verify(
+    request: Request, model: type[VerifyCredentialRequest] | type[VerifyPresentationRequest]
+) -> JSONResponse:
+    """Both verify routes: the body within the verifier's own input limit, then the whole
+    pipeline, with the challenge and domain a presentation request names."""
     ctx = context(request)
-    body = await read_body(request, VerifyPresentationRequest, ctx.config.max_body_bytes)
-    data = unwrap(body.verifiablePresentation)
-    options = body.options
+    body = await read_body(request, model, ctx.body_limit)
+    if isinstance(body, VerifyPresentationRequest):
+        data = unwrap(body.verifiablePresentation)
+        challenge, domain = body.options.challenge, body.options.domain
+    else:
+        data, challenge, domain = unwrap(body.verifiableCredential), None, None
     verifier = ctx.verifier()
 
     def work() -> VerificationReport:
-        if isinstance(data, Mapping):
-            return verifier.verify_presentation(
-                data, challenge=options.challenge, domain=options.domain
-            )
-        return verifier.verify_token(data, challenge=options.challenge, domain=options.domain)
+        if isinstance(data, str):
+            return verifier.verify_token(data, challenge=challenge, domain=domain)
+        if isinstance(body, VerifyPresentationRequest):
+            return verifier.verify_presentation(data, challenge=challenge, domain=domain)
+        return verifier.verify_credential(data)
 
     return answer(await blocking(work, timeout=ctx.config.request_timeout))
 
@@ -117,8 +118,8 @@ async def verify_presentation(request: Request) -> JSONResponse:
 )
 async def derive(request: Request) -> dict[str, Any]:
     ctx = context(request)
-    body = await read_body(request, DeriveRequest, ctx.config.max_body_bytes)
-    loader = ctx.verifier().loader
+    body = await read_body(request, DeriveRequest, ctx.body_limit)
+    loader = ctx.loader
 
     def work() -> dict[str, Any]:
         return ecdsa_sd.derive(body.verifiableCredential, body.options.selectivePointers, loader)

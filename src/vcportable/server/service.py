@@ -269,7 +269,7 @@ class IssuerService:
                 if isinstance(origin, _Job):
                     job.result, job.error = origin.result, origin.error
                 elif origin is not None:
-                    self._attempt(job, parse_json(origin.document, what=f"recorded {origin.id}"))
+                    self._attempt(job, _recorded(origin.document, f"recorded {origin.id}"))
         except VcPortableError as exc:  # the registry failed: nothing of this batch is issued
             for job in batch:
                 if not job.committed:
@@ -377,7 +377,7 @@ class IssuerService:
         if not reason or len(reason) > MAX_REASON:
             raise InputError(f"a reason of 1 to {MAX_REASON} characters is required")
         record = self.store.credential(credential_id)
-        recorded = parse_json(record.document, what=f"recorded credential {credential_id}")
+        recorded = _recorded(record.document, f"recorded credential {credential_id}")
         if recorded.get("credentialStatus") is None:
             raise ConflictError(
                 f"{credential_id} was issued without status entries: no verifier could learn "
@@ -485,3 +485,9 @@ def _record(
 
 def _short(value: Any, limit: int = 2048) -> str | None:
     return value[:limit] if isinstance(value, str) else None
+
+
+def _recorded(document: str, what: str) -> Any:
+    """A document this registry recorded: still read strictly, but bounded by its own size,
+    not by the request limit (signing added a status entry to what the request carried)."""
+    return parse_json(document, what=what, max_bytes=len(document.encode()))
