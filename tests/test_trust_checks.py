@@ -271,6 +271,31 @@ def test_alignment_rules(unsigned: dict[str, Any], expected: str) -> None:
     assert outcome(run(unsigned, "riverside")["accreditation"]) == expected
 
 
+@pytest.mark.parametrize(
+    "respelled", [NURSE.replace("urn:", "URN:"), NURSE.replace("urn:vcp", "urn:VCP"), NURSE + "#"]
+)
+def test_a_catalogued_id_cannot_be_respelled_past_the_catalogue(respelled: str) -> None:
+    """The same URN spelled otherwise is still the catalogued nurse, not an uncatalogued
+    achievement judged by the alignments its issuer wrote."""
+    assert outcome(run(_aligned(respelled, "7115.1", "4"), "riverside")["accreditation"]) == (
+        NOT_ACCREDITED
+    )
+
+
+def test_every_subject_counts_for_accreditation() -> None:
+    """A nurse hidden behind covered subjects, or an achievement that is not an object, is
+    never waved through."""
+    unsigned = credential(RIVERSIDE_BUILD, CARPENTER)
+    carpenter = unsigned["credentialSubject"]
+    nurse = credential(RIVERSIDE_BUILD, NURSE)["credentialSubject"]
+    unsigned["credentialSubject"] = [carpenter] * 8 + [{"id": "did:example:x"}, nurse]
+    assert outcome(run(unsigned, "riverside")["accreditation"]) == NOT_ACCREDITED
+    unsigned["credentialSubject"] = [carpenter, {**nurse, "achievement": [nurse["achievement"]]}]
+    assert outcome(run(unsigned, "riverside")["accreditation"]) == NOT_ACCREDITED
+    unsigned["credentialSubject"] = [carpenter, carpenter]
+    assert outcome(run(unsigned, "riverside")["accreditation"]) == OK
+
+
 def test_no_achievement_is_not_accredited() -> None:
     unsigned = credential(RIVERSIDE_BUILD, CARPENTER)
     del unsigned["credentialSubject"]["achievement"]

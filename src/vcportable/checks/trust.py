@@ -26,7 +26,7 @@ from ..i18n import gettext_for, normalize_language, pick_text, pick_value
 from ..keys import PublicKey
 from ..models.report import Check, Code
 from ..trust.acceptance import DEFAULT_GRACE, Freshness, freshness
-from ..trust.model import IssuerStatus, ListedIssuer, TrustList
+from ..trust.model import IssuerStatus, ListedIssuer, TrustList, catalogue_key
 from ..trust.recognition import accreditation_for, issuer_standing, recognition
 from ..trust.scope import Achievement, achievements_of, describe_scope
 from . import SignedView
@@ -290,7 +290,11 @@ class TrustCheck:
         return "; ".join(self._achievement(a, _) for a in achievements)
 
     def _achievement(self, achievement: Achievement, _: Callable[[str], str]) -> str:
-        entry = self._index.catalogue.get(achievement.id) if achievement.id is not None else None
+        entry = (
+            self._index.catalogue.get(catalogue_key(achievement.id))
+            if achievement.id is not None
+            else None
+        )
         name = (
             self._text(entry.name)
             if entry is not None

@@ -287,9 +287,24 @@ class CatalogueEntry(_Model):
     eqf_level: Annotated[int, Field(ge=1, le=8)] | None = None
 
 
+def catalogue_key(identifier: str) -> str:
+    """One spelling per achievement id: a URI's scheme (and a URN's namespace id, RFC 8141)
+    are case-insensitive and an empty fragment adds nothing, so a credential cannot step around
+    the catalogue (and have its own alignments judged instead) by re-spelling a catalogued id."""
+    text = identifier.removesuffix("#")
+    scheme, colon, rest = text.partition(":")
+    if not colon:
+        return text
+    if scheme.lower() == "urn":
+        nid, colon, nss = rest.partition(":")
+        rest = f"{nid.lower()}{colon}{nss}"
+    return f"{scheme.lower()}:{rest}"
+
+
 @dataclass(frozen=True)
 class TrustIndex:
-    """A list's entries by id, built once when the list is parsed."""
+    """A list's entries by id, built once when the list is parsed (the catalogue by
+    :func:`catalogue_key`)."""
 
     municipalities: dict[str, Municipality]
     issuers: dict[str, ListedIssuer]
@@ -332,7 +347,7 @@ class TrustList(_Model):
         index = TrustIndex(
             municipalities={m.id: m for m in self.municipalities},
             issuers={i.id: i for i in self.issuers},
-            catalogue={c.id: c for c in self.catalogue},
+            catalogue={catalogue_key(c.id): c for c in self.catalogue},
             agreements={},
         )
         self._index = index

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
-from .model import CatalogueEntry, Scope, TrustIndex, normalize_code
+from .model import CatalogueEntry, Scope, TrustIndex, catalogue_key, normalize_code
 
 __all__ = ["Achievement", "achievements_of", "covers", "describe_scope"]
 
@@ -114,19 +114,22 @@ def achievements_of(credential: Mapping[str, Any], index: TrustIndex) -> list[Ac
     """The achievements a credential certifies; empty when it names none (or too many)."""
     subjects = credential.get("credentialSubject")
     items = subjects if isinstance(subjects, list) else [subjects]
+    if len(items) > MAX_ACHIEVEMENTS:
+        return []  # too many to judge: nothing is accredited, none is skipped
     found: list[Achievement] = []
-    for subject in items[: MAX_ACHIEVEMENTS + 1]:
-        if not isinstance(subject, dict | Mapping):
+    for subject in items:
+        if not isinstance(subject, Mapping) or "achievement" not in subject:
             continue
-        achievement = subject.get("achievement")
-        if isinstance(achievement, dict | Mapping):
-            found.append(_achievement(achievement, index))
-    return found if len(found) <= MAX_ACHIEVEMENTS else []
+        achievement = subject["achievement"]
+        if not isinstance(achievement, Mapping):
+            return []  # an achievement this check cannot read is never waved through
+        found.append(_achievement(achievement, index))
+    return found
 
 
 def _achievement(data: Mapping[str, Any], index: TrustIndex) -> Achievement:
     achievement_id = data.get("id") if isinstance(data.get("id"), str) else None
-    entry = index.catalogue.get(achievement_id) if achievement_id else None
+    entry = index.catalogue.get(catalogue_key(achievement_id)) if achievement_id else None
     if entry is None:
         stated = frozenset(_alignment_codes(data.get("alignment")))
         types = frozenset(_strings(data.get("achievementType")))
