@@ -330,3 +330,36 @@ def test_a_list_whose_status_leads_back_to_itself_terminates(published: Fixture)
     view = SignedView(credential=published.creds["revoked"], format="di", signers=(), now=NOW)
     assert check.check(view)[0].code is Code.REVOKED
     assert "refers back to itself" in inner[0][0].message
+
+
+def test_an_entry_typed_as_a_list_is_still_read(published: Fixture) -> None:
+    """`"type": ["BitstringStatusListEntry"]` is the same type: a revoked credential must not
+    become a warning by spelling its entry's type as a list."""
+    credential = dict(published.creds["revoked"])
+    credential["credentialStatus"] = [
+        {**entry, "type": [entry["type"]]} for entry in credential["credentialStatus"]
+    ]
+    published.creds["listed"] = credential
+    assert (CheckStatus.FAILED, Code.REVOKED) in codes(published.check("listed"))
+
+
+@pytest.mark.parametrize("ttl", [0, -1, 10**15, 10**20, 1.5, True])
+def test_a_ttl_out_of_range_is_refused_not_a_traceback(ttl: Any) -> None:
+    from vcportable.status.reading import read_list
+
+    url = "https://status.example/1"
+    document = {
+        "id": url,
+        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+        "validFrom": "9999-12-01T00:00:00Z",
+        "credentialSubject": {
+            "type": "BitstringStatusList",
+            "statusPurpose": "revocation",
+            "encodedList": "uH4sIAAAAAAAAA-3BMQEAAADCoPVPbQwfoAAAAAAAAAAAAAAAAAAAAIC3AYbSVKsAQAAA",
+            "ttl": ttl,
+        },
+    }
+    with pytest.raises(InputError, match="ttl"):
+        read_list(document, url)
+    document["credentialSubject"]["ttl"] = 366 * 24 * 3600 * 1000  # the largest, near year 9999
+    assert read_list(document, url).stale_reason(NOW) is None

@@ -29,13 +29,12 @@ from ..errors import InputError
 from ..models.report import Check, CheckStatus, Code
 from ..status.reading import ENTRY_TYPE, EntryError, StatusEntry, StatusList, read_entry, read_list
 from ..status.source import StatusSource
+from .status_entry import MAX_STATUS_ENTRIES
 
 if TYPE_CHECKING:
     from ..models.report import VerificationReport
     from . import SignedView
 
-#: Entries read per credential (each may cost a list verification).
-MAX_ENTRIES = 8
 #: Verified lists kept in memory, by URL (a batch of credentials shares a few lists).
 CACHE_SIZE = 64
 
@@ -70,12 +69,12 @@ class StatusCheck:
         if status is None:
             return [Check.skipped("status", "the credential has no status entry")]
         entries = status if isinstance(status, list) else [status]
-        if not entries or len(entries) > MAX_ENTRIES:
+        if not entries or len(entries) > MAX_STATUS_ENTRIES:
             return [
                 Check.failed(
                     "status",
                     Code.STATUS_ENTRY_INVALID,
-                    f"credentialStatus must hold 1 to {MAX_ENTRIES} entries",
+                    f"credentialStatus must hold 1 to {MAX_STATUS_ENTRIES} entries",
                 )
             ]
         issuer = _issuer_of(view.credential)
@@ -86,7 +85,8 @@ class StatusCheck:
 
     def _one(self, raw: Any, cid: str, issuer: str | None, now: datetime) -> Check:
         kind = raw.get("type") if isinstance(raw, Mapping) else None
-        if isinstance(raw, Mapping) and kind != ENTRY_TYPE:
+        kinds = [kind] if isinstance(kind, str) else kind if isinstance(kind, list) else []
+        if isinstance(raw, Mapping) and ENTRY_TYPE not in kinds:
             return Check.warning(
                 cid, Code.STATUS_NOT_CHECKED, f"status type {kind!r:.60} is not supported"
             )

@@ -11,12 +11,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..codec.urls import is_url
+from ..status.reading import EntryError, read_entry
 
 #: Entries one credential may carry (revocation, suspension, a message list, and some slack).
 MAX_STATUS_ENTRIES = 8
 BITSTRING_ENTRY = "BitstringStatusListEntry"
-#: The largest index a list of the spec's maximum size can hold, with room: 2^32.
-MAX_STATUS_INDEX_DIGITS = 10
 
 
 def status_entry_problems(credential: Mapping[str, Any]) -> list[str]:
@@ -48,23 +47,8 @@ def _entry_problems(entry: Any) -> list[str]:
         problems.append("id must be a URL")
     if BITSTRING_ENTRY not in type_list:
         return problems
-    purpose = entry.get("statusPurpose")
-    if not isinstance(purpose, str) or not purpose:
-        problems.append("statusPurpose must be a non-empty string")
-    index = entry.get("statusListIndex")
-    if (
-        not isinstance(index, str)
-        or not index.isascii()
-        or not index.isdigit()
-        or len(index) > MAX_STATUS_INDEX_DIGITS
-        or (len(index) > 1 and index.startswith("0"))
-    ):
-        problems.append(
-            f"statusListIndex must be a non-negative integer written as a string, not {index!r}"
-        )
-    if not is_url(entry.get("statusListCredential")):
-        problems.append("statusListCredential must be a URL")
-    size = entry.get("statusSize")
-    if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 1):
-        problems.append("statusSize must be a positive integer")
+    try:
+        read_entry(entry)  # the same rules the status check applies when it reads the entry
+    except EntryError as exc:
+        problems.append(str(exc))
     return problems

@@ -43,6 +43,10 @@ class StatusEntry:
         return f"status 0x{value:x}"
 
 
+#: A status list's ``ttl`` is in milliseconds; more than a year means no freshness at all.
+MAX_TTL_MS = 366 * 24 * 3600 * 1000
+
+
 def read_entry(entry: Any) -> StatusEntry:
     """A ``BitstringStatusListEntry``; :class:`EntryError` with the reason otherwise."""
     if not isinstance(entry, Mapping):
@@ -103,12 +107,13 @@ class StatusList:
         """Why this copy no longer tells the current status, or None while it does."""
         if self.valid_until is not None and now > self.valid_until:
             return f"it expired at {self.valid_until.isoformat()}"
-        if (
-            self.ttl is not None
-            and self.valid_from is not None
-            and now > self.valid_from + self.ttl
-        ):
-            return f"it is older than its ttl of {self.ttl} (a fresh copy should be fetched)"
+        if self.ttl is not None and self.valid_from is not None:
+            try:
+                fresh_until = self.valid_from + self.ttl
+            except OverflowError:  # past the calendar's end: never stale by its ttl
+                return None
+            if now > fresh_until:
+                return f"it is older than its ttl of {self.ttl} (a fresh copy should be fetched)"
         return None
 
 
@@ -130,8 +135,11 @@ def read_list(document: Mapping[str, Any], url: str) -> StatusList:
     if not isinstance(encoded, str):
         raise InputError(f"the list at {url} has no encodedList")
     ttl = subject.get("ttl")
-    if ttl is not None and (type(ttl) is not int or ttl <= 0):
-        raise InputError(f"the list at {url} has a ttl that is not a positive integer")
+    if ttl is not None and (type(ttl) is not int or not 0 < ttl <= MAX_TTL_MS):
+        raise InputError(
+            f"the list at {url} has a ttl that is not a whole number of milliseconds "
+            f"from 1 to {MAX_TTL_MS} (a year)"
+        )
     issuer = document.get("issuer")
     issuer_id = issuer.get("id") if isinstance(issuer, Mapping) else issuer
     return StatusList(
