@@ -195,3 +195,32 @@ def test_cli_bake_refuses_what_is_not_json(tmp_path: Path) -> None:
     result = run("badge", "bake", str(cred), "--image", str(image), "--out", str(tmp_path / "o"))
     assert result.exit_code != 0 and "not valid JSON" in result.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_a_damaged_compressed_chunk_is_an_envelope_error() -> None:
+    """A compressed iTXt chunk with bad zlib data, another compression method or bytes after
+    its data: one clear error, never zlib's own exception or a silently shortened credential."""
+    import struct
+    import zlib
+
+    from vcportable.envelope import unbake
+    from vcportable.errors import EnvelopeError
+
+    def png_with(chunk_data: bytes) -> bytes:
+        body = b"iTXt" + chunk_data
+        chunk = struct.pack(">I", len(chunk_data)) + body + struct.pack(">I", zlib.crc32(body))
+        ihdr = b"IHDR" + struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
+        head = struct.pack(">I", 13) + ihdr + struct.pack(">I", zlib.crc32(ihdr))
+        end = struct.pack(">I", 0) + b"IEND" + struct.pack(">I", zlib.crc32(b"IEND"))
+        return b"\x89PNG\r\n\x1a\n" + head + chunk + end
+
+    prefix = b"openbadgecredential\0"
+    good = zlib.compress(b'{"a":1}')
+    for damaged in (
+        prefix + b"\x01\x00\0\0" + b"not zlib",
+        prefix + b"\x01\x07\0\0" + good,
+        prefix + b"\x01\x00\0\0" + good + b"junk",
+    ):
+        with pytest.raises(EnvelopeError):
+            unbake(png_with(damaged))
+    assert unbake(png_with(prefix + b"\x01\x00\0\0" + good)) == '{"a":1}'

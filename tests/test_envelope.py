@@ -416,6 +416,11 @@ def test_too_large_for_any_qr_code() -> None:
         ('{"a": 1, "a": 2}', "duplicate"),
         ({"a": object()}, "not a JSON value"),
         ({1: "a"}, "not a string"),
+        # what could never be decoded, or read by the strict parser
+        ({"a": "\ud800"}, "lone surrogate"),
+        ({"a": math.nan}, "not finite"),
+        ({"a": math.inf}, "not finite"),
+        ({"a": 10**70}, "more than 64 digits"),
     ],
 )
 def test_encode_refuses_what_is_not_json(content: Any, message: str) -> None:
@@ -498,3 +503,21 @@ def test_specification_test_vector_decodes() -> None:
     vector = text.split("<!-- vector:envelope -->", 1)[1].split("```", 2)[1].strip()
     expected = text.split("<!-- vector:json -->", 1)[1].split("```json", 1)[1].split("```")[0]
     assert same(json.loads(decode(vector)), json.loads(expected))
+
+
+@pytest.mark.parametrize("wrappings", [0, 12])
+def test_a_tiny_envelope_cannot_expand_without_bound(wrappings: int) -> None:
+    """Dictionary terms expand a byte to dozens of characters and enveloped tokens re-wrap
+    their contents per level: a text under a hundred characters once decoded to 115 MB in
+    4 s. Decoding stops at the expansion budget instead."""
+    from vcportable.envelope import cbor, open_input
+    from vcportable.envelope.cbor import Simple
+
+    item: Any = [Simple(1)] * 60000
+    for _ in range(wrappings):
+        item = [bytes([9]) + cbor.encode(["x", [[item]]])]
+    packed = brotli.compress(cbor.encode(item), quality=11, lgwin=16)
+    text = "VC:" + base45.b45encode(bytes([1, 1]) + packed).decode()
+    assert len(text) < 120
+    with pytest.raises(EnvelopeError, match="expands to more than"):
+        open_input(text.encode())

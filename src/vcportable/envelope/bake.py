@@ -110,14 +110,21 @@ def _credential_chunk(data: bytes) -> bytes | None:
         return None
     if len(rest) < 2:
         raise EnvelopeError("the PNG's openbadgecredential chunk is damaged")
-    compressed, rest = rest[0], rest[2:]
+    compressed, method, rest = rest[0], rest[1], rest[2:]
     _language, _, rest = rest.partition(b"\0")
     _translated, _, text = rest.partition(b"\0")
     if compressed:
+        if method != 0:
+            raise EnvelopeError("the PNG's openbadgecredential chunk names an unknown compression")
         inflater = zlib.decompressobj()
-        text = inflater.decompress(text, MAX_CREDENTIAL_BYTES + 1)
+        try:
+            text = inflater.decompress(text, MAX_CREDENTIAL_BYTES + 1)
+        except zlib.error:
+            raise EnvelopeError("the compressed openbadgecredential chunk is damaged") from None
         if len(text) > MAX_CREDENTIAL_BYTES or not inflater.eof:
             raise EnvelopeError("the PNG's compressed openbadgecredential chunk is too large")
+        if inflater.unused_data:
+            raise EnvelopeError("the PNG's openbadgecredential chunk has bytes after its data")
     return text
 
 

@@ -15,6 +15,7 @@ unknown contexts, other languages, long texts. Numbers keep their type (``1.0`` 
 
 from __future__ import annotations
 
+import math
 import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -22,7 +23,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from vcportable.codec.base64url import b64url_decode, b64url_encode
-from vcportable.codec.json import MAX_JSON_DEPTH, dumps_compact, parse_json
+from vcportable.codec.json import (
+    MAX_INPUT_BYTES,
+    MAX_INT_DIGITS,
+    MAX_JSON_DEPTH,
+    dumps_compact,
+    parse_json,
+)
 from vcportable.codec.multibase import b58decode, b58encode
 from vcportable.errors import EnvelopeError, InputError
 
@@ -31,7 +38,11 @@ from .cbor import Item, Simple
 from .dictionary import KEY_TERMS, VALUE_TERMS
 
 #: Longest base58btc body written as bytes (base58 costs time quadratic in its length).
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 MAX_BASE58_BYTES: Final = 256
+#: What decoding one envelope may produce, counted over every string and value (a credential
+#: over MAX_INPUT_BYTES would not be read by a verifier anyway).
+MAX_EXPANDED_BYTES: Final = 2 * MAX_INPUT_BYTES
 
 _KEY_INDEX: Final = {term: index for index, term in enumerate(KEY_TERMS)}
 _VALUE_INDEX: Final = {term: index for index, term in enumerate(VALUE_TERMS)}
@@ -174,16 +185,35 @@ def _string_item(text: str) -> Item:
     return text
 
 
-def _string_of(item: bytes, depth: int) -> str:
+class OutputBudget:
+    """What decoding may produce: a few bytes of CBOR name long dictionary terms, and enveloped
+    tokens nest (each level writes its contents again as base64url), so a text of a hundred
+    characters could otherwise expand to hundreds of megabytes. Every string made and every
+    value counts against one budget per envelope."""
+
+    def __init__(self, limit: int = MAX_EXPANDED_BYTES) -> None:
+        self.limit = limit
+        self.remaining = limit
+
+    def spend(self, amount: int) -> None:
+        self.remaining -= amount
+        if self.remaining < 0:
+            raise EnvelopeError(
+                f"the envelope expands to more than {self.limit} bytes: refused before it is "
+                "decoded further"
+            )
+
+
+def _string_of(item: bytes, depth: int, budget: OutputBudget) -> str:
     form = item[0] if item else None
     if form == _FORM_ENVELOPED:
         nested = cbor.decode(item[1:], depth=depth + 1)
         if not isinstance(nested, list) or len(nested) != 2:
             raise EnvelopeError("the envelope holds an enveloped token that is not [type, token]")
-        media = from_item(nested[0], depth + 1)
+        media = from_item(nested[0], depth + 1, budget)
         if not isinstance(media, str) or not _ENVELOPED.fullmatch(f"data:application/{media},x"):
             raise EnvelopeError("the envelope holds an enveloped token of no media type")
-        return f"data:application/{media},{token_from_item(nested[1], depth + 1)}"
+        return f"data:application/{media},{token_from_item(nested[1], depth + 1, budget)}"
     if form is None or not 1 <= form <= len(_FORMS):
         found = "none" if form is None else form
         raise EnvelopeError(f"the envelope holds a string of unknown form ({found})")
@@ -199,8 +229,16 @@ def to_item(value: Any, depth: int = 0) -> Item:
     if depth > MAX_JSON_DEPTH:
         raise EnvelopeError(f"the document nests deeper than {MAX_JSON_DEPTH} levels")
     if isinstance(value, str):
+        if _SURROGATE.search(value):
+            raise EnvelopeError("a string holds a lone surrogate (not JSON text)")
         return _string_item(value)
-    if value is None or isinstance(value, bool | int | float):
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int) and len(str(abs(value))) > MAX_INT_DIGITS:
+        raise EnvelopeError(f"an integer has more than {MAX_INT_DIGITS} digits")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise EnvelopeError("a number is not finite (not JSON)")
+    if isinstance(value, int | float):
         return value
     if isinstance(value, Mapping):
         result: dict[int | str, Item] = {}
@@ -214,16 +252,25 @@ def to_item(value: Any, depth: int = 0) -> Item:
     raise EnvelopeError(f"a {type(value).__name__} is not a JSON value")
 
 
-def from_item(item: Item, depth: int = 0) -> Any:
-    """The JSON value of a CBOR item written by :func:`to_item`."""
+def from_item(item: Item, depth: int = 0, budget: OutputBudget | None = None) -> Any:
+    """The JSON value of a CBOR item written by :func:`to_item`, within ``budget``."""
     if depth > MAX_JSON_DEPTH:
         raise EnvelopeError(f"the envelope nests deeper than {MAX_JSON_DEPTH} levels")
+    budget = budget if budget is not None else OutputBudget()
+    budget.spend(1)
     if isinstance(item, Simple):
-        return _term_for(item)
+        term = _term_for(item)
+        budget.spend(len(term) if isinstance(term, str) else 0)
+        return term
     if isinstance(item, bytes):
-        return _string_of(item, depth)
+        text = _string_of(item, depth, budget)
+        budget.spend(len(text))
+        return text
+    if isinstance(item, str):
+        budget.spend(len(item))
+        return item
     if isinstance(item, list):
-        return [from_item(element, depth + 1) for element in item]
+        return [from_item(element, depth + 1, budget) for element in item]
     if isinstance(item, dict):
         result: dict[str, Any] = {}
         for key, member in item.items():
@@ -233,7 +280,8 @@ def from_item(item: Item, depth: int = 0) -> Any:
                 key = KEY_TERMS[key]
             if key in result:
                 raise EnvelopeError(f"the envelope holds the member {key!r} twice")
-            result[key] = from_item(member, depth + 1)
+            budget.spend(len(key))
+            result[key] = from_item(member, depth + 1, budget)
         return result
     return item
 
@@ -266,14 +314,15 @@ def _segment_item(segment: str) -> Item:
     return raw
 
 
-def token_from_item(item: Item, depth: int = 0) -> str:
-    """The token text of an item written by :func:`token_to_item`."""
+def token_from_item(item: Item, depth: int = 0, budget: OutputBudget | None = None) -> str:
+    """The token text of an item written by :func:`token_to_item`, within ``budget``."""
     if not isinstance(item, list) or not all(isinstance(part, list) for part in item):
         raise EnvelopeError("the envelope's token is not a list of parts")
+    budget = budget if budget is not None else OutputBudget()
     parts = [
-        ".".join(_segment_text(segment, depth + 2) for segment in part)
+        ".".join(_segment_text(segment, depth + 2, budget) for segment in part)
         for part in item
-        if isinstance(part, list)
+        if isinstance(part, list)  # all are (checked above); narrows the type
     ]
     token = "~".join(parts)
     if _TOKEN.fullmatch(token) is None:
@@ -281,11 +330,14 @@ def token_from_item(item: Item, depth: int = 0) -> str:
     return token
 
 
-def _segment_text(item: Item, depth: int) -> str:
+def _segment_text(item: Item, depth: int, budget: OutputBudget) -> str:
     if isinstance(item, str):
-        return item
-    if isinstance(item, bytes):
-        return b64url_encode(item)
-    if isinstance(item, dict | list):
-        return b64url_encode(dumps_compact(from_item(item, depth)))
-    raise EnvelopeError("the envelope's token holds a segment that is neither text nor bytes")
+        text = item
+    elif isinstance(item, bytes):
+        text = b64url_encode(item)
+    elif isinstance(item, dict | list):
+        text = b64url_encode(dumps_compact(from_item(item, depth, budget)))
+    else:
+        raise EnvelopeError("the envelope's token holds a segment that is neither text nor bytes")
+    budget.spend(len(text))
+    return text
