@@ -453,3 +453,11 @@ def test_verdict_of_a_presentation_is_its_worst_credential() -> None:
     assert verdict(presentation).level is VerdictLevel.REJECTED
     empty = VerificationReport.from_checks("presentation", [Check.passed("proof", "ok")])
     assert verdict(empty).level is VerdictLevel.REJECTED
+    # A warning on the presentation itself (a holder allowed to present another's credential)
+    # is not lost behind a fully trusted credential.
+    bearer = Check.warning("holder_binding", Code.HOLDER_NOT_SUBJECT, "not the subject")
+    warned = VerificationReport.from_checks(
+        "presentation", [Check.passed("proof", "ok"), bearer], credentials=[good]
+    )
+    assert verdict(warned).level is VerdictLevel.ACCEPTED_WITH_WARNINGS
+    assert "not the subject" in verdict(warned).reason

@@ -43,6 +43,14 @@ class SignedView:
     now: datetime
 
 
+def issuer_id(credential: Mapping[str, Any]) -> str | None:
+    """The credential's issuer: the string, or an issuer object's ``id``."""
+    issuer = credential.get("issuer")
+    if isinstance(issuer, Mapping):
+        issuer = issuer.get("id")
+    return issuer if isinstance(issuer, str) else None
+
+
 class CredentialCheck(Protocol):
     """One unit of the pipeline after the proofs: ``Verifier(checks=[...])`` runs each."""
 

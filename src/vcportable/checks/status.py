@@ -29,6 +29,7 @@ from ..errors import InputError
 from ..models.report import Check, CheckStatus, Code
 from ..status.reading import ENTRY_TYPE, EntryError, StatusEntry, StatusList, read_entry, read_list
 from ..status.source import StatusSource
+from . import issuer_id
 from .status_entry import MAX_STATUS_ENTRIES
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ class StatusCheck:
                     f"credentialStatus must hold 1 to {MAX_STATUS_ENTRIES} entries",
                 )
             ]
-        issuer = _issuer_of(view.credential)
+        issuer = issuer_id(view.credential)
         return [
             self._one(entry, "status" if len(entries) == 1 else f"status[{n}]", issuer, view.now)
             for n, entry in enumerate(entries)
@@ -175,13 +176,6 @@ def _verdict(cid: str, entry: StatusEntry, found: StatusList, now: datetime) -> 
     if stale:
         return Check.warning(cid, Code.STATUS_STALE, f"{text} (last known status)")
     return Check.passed(cid, text)
-
-
-def _issuer_of(credential: Mapping[str, Any]) -> str | None:
-    issuer = credential.get("issuer")
-    if isinstance(issuer, Mapping):
-        issuer = issuer.get("id")
-    return issuer if isinstance(issuer, str) else None
 
 
 def _document(data: bytes) -> Any:

@@ -29,12 +29,11 @@ from ..trust.acceptance import DEFAULT_GRACE, Freshness, freshness
 from ..trust.model import IssuerStatus, ListedIssuer, TrustList, catalogue_key
 from ..trust.recognition import accreditation_for, issuer_standing, recognition
 from ..trust.scope import Achievement, achievements_of, describe_scope
-from . import SignedView
+from ..trust.verdict import TRUST_CHECK_IDS
+from . import SignedView, issuer_id
 
 __all__ = ["TRUST_CHECK_IDS", "TrustCheck"]
 
-#: The ids of the checks this unit adds (the verdict looks for them).
-TRUST_CHECK_IDS = ("trust_list", "trusted_issuer", "accreditation", "recognition")
 
 
 def _day(instant: datetime) -> str:
@@ -138,16 +137,16 @@ class TrustCheck:
     def _trusted_issuer(
         self, view: SignedView, _: Callable[[str], str]
     ) -> tuple[ListedIssuer | None, Check]:
-        issuer_id = _issuer_id(view.credential)
-        if issuer_id is None:
+        stated = issuer_id(view.credential)
+        if stated is None:
             return None, self._untrusted(_("the credential names no issuer"))
-        issuer = self._index.issuers.get(issuer_id)
+        issuer = self._index.issuers.get(stated)
         if issuer is None:
             return None, self._untrusted(
                 _(
                     "{issuer} is not on the trust list: anyone can sign a credential under any "
                     "name, so nobody vouches for this one"
-                ).format(issuer=issuer_id[:200])
+                ).format(issuer=stated[:200])
             )
         name = self._text(issuer.name)
         listed_keys = self._issuer_keys.get(issuer.id)
@@ -314,13 +313,6 @@ class TrustCheck:
     @staticmethod
     def _untrusted(message: str) -> Check:
         return Check.failed("trusted_issuer", Code.ISSUER_NOT_TRUSTED, message)
-
-
-def _issuer_id(credential: Mapping[str, Any]) -> str | None:
-    issuer = credential.get("issuer")
-    if isinstance(issuer, dict | Mapping):
-        issuer = issuer.get("id")
-    return issuer if isinstance(issuer, str) else None
 
 
 def _issued_at(credential: Mapping[str, Any]) -> datetime | None:

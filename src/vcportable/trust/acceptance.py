@@ -88,14 +88,12 @@ class TrustListCache:
         else:
             pinned = pinned_signed.trust_list()
             trust_list = self._successor(signed, pinned)
-            if trust_list.sequence == pinned.sequence:
-                if signed.payload != pinned_signed.payload:
-                    raise TrustListError(
-                        f"the trust list has sequence {trust_list.sequence}, like the accepted "
-                        "one, but different content: one of them was not published by the "
-                        "governance body as-is"
-                    )
-                return trust_list
+            if trust_list.sequence == pinned.sequence:  # equal payloads returned above
+                raise TrustListError(
+                    f"the trust list has sequence {trust_list.sequence}, like the accepted "
+                    "one, but different content: one of them was not published by the "
+                    "governance body as-is"
+                )
         self.folder.mkdir(parents=True, exist_ok=True)
         text = data.encode("utf-8") if isinstance(data, str) else data
         write_atomic(self.path, text)

@@ -15,9 +15,11 @@ from enum import StrEnum
 from ..i18n import gettext_for
 from ..models.report import Check, CheckStatus, VerificationReport
 
-__all__ = ["Verdict", "VerdictLevel", "verdict"]
+__all__ = ["TRUST_CHECK_IDS", "Verdict", "VerdictLevel", "verdict"]
 
-_TRUST_CHECKS = frozenset({"trust_list", "trusted_issuer", "accreditation", "recognition"})
+#: The ids of the checks the trust check adds (vcportable.checks.trust), which the verdict reads.
+TRUST_CHECK_IDS = ("trust_list", "trusted_issuer", "accreditation", "recognition")
+
 
 
 class VerdictLevel(StrEnum):
@@ -53,9 +55,12 @@ def verdict(report: VerificationReport, lang: str | None = None) -> Verdict:
     own = _credential_verdict(report.checks, _) if report.kind == "credential" else None
     if report.kind != "credential":
         failed = [c for c in report.checks if c.status is CheckStatus.FAILED]
+        warned = [c for c in report.checks if c.status is CheckStatus.WARNING]
         if failed or not report.credentials:
             reason = failed[0].message if failed else _("the presentation holds no credential")
             own = Verdict(VerdictLevel.REJECTED, reason)
+        elif warned:  # e.g. a holder allowed by policy to present another's credential
+            own = Verdict(VerdictLevel.ACCEPTED_WITH_WARNINGS, warned[0].message)
     verdicts = [v for v in [own, *(verdict(sub, lang) for sub in report.credentials)] if v]
     return max(verdicts, key=lambda v: _ORDER[v.level])
 
@@ -63,7 +68,7 @@ def verdict(report: VerificationReport, lang: str | None = None) -> Verdict:
 def _credential_verdict(checks: list[Check], _: Callable[[str], str]) -> Verdict:
     failed = [c for c in checks if c.status is CheckStatus.FAILED]
     if failed:
-        first = next((c for c in failed if c.id not in _TRUST_CHECKS), failed[0])
+        first = next((c for c in failed if c.id not in TRUST_CHECK_IDS), failed[0])
         return Verdict(VerdictLevel.REJECTED, first.message)
     ids = {c.id for c in checks}
     if "trusted_issuer" not in ids:
