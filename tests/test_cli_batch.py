@@ -238,6 +238,8 @@ def test_verify_parallel_gives_the_reports_of_verify_many(credentials: list[str]
     there = [r.to_json_dict() for r in verify_parallel(inputs, factory, jobs=2, chunk_size=4)]
     assert there == here
     assert [r["verified"] for r in here[:8]] == [True] * 6 + [False, False]
+    with pytest.raises(ConfigurationError, match="jobs"):
+        verify_parallel(inputs, factory, jobs=0)  # at the call, before any report is asked for
 
 
 def test_jobs_do_not_change_the_output(credentials: list[str]) -> None:

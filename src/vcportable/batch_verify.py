@@ -71,8 +71,7 @@ def ordered_map(
     or :func:`functools.partial` of them); ``initializer`` runs once in each worker. With one
     job everything runs here, in this process, with no pool at all.
     """
-    if not 1 <= jobs <= MAX_JOBS:
-        raise ConfigurationError(f"jobs must be between 1 and {MAX_JOBS}, not {jobs}")
+    _check_jobs(jobs)
     if chunk_size < 1:
         raise ConfigurationError(f"chunk_size must be at least 1, not {chunk_size}")
     if jobs == 1:
@@ -103,6 +102,11 @@ def ordered_map(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _check_jobs(jobs: int) -> None:
+    if not 1 <= jobs <= MAX_JOBS:
+        raise ConfigurationError(f"jobs must be between 1 and {MAX_JOBS}, not {jobs}")
+
+
 def verify_parallel(
     inputs: Iterable[Input],
     verifier: Callable[[], Verifier],
@@ -116,6 +120,7 @@ def verify_parallel(
     per input, in order. ``verifier`` is a picklable factory (each worker builds its verifier
     once: a verifier holds caches and locks, which do not cross processes)."""
     jobs = default_jobs() if jobs is None else jobs
+    _check_jobs(jobs)  # now, not when the first report is asked for
     if jobs == 1:
         return verifier().verify_many(inputs, challenge=challenge, domain=domain)
     return ordered_map(
