@@ -521,3 +521,19 @@ def test_a_tiny_envelope_cannot_expand_without_bound(wrappings: int) -> None:
     assert len(text) < 120
     with pytest.raises(EnvelopeError, match="expands to more than"):
         open_input(text.encode())
+
+
+@pytest.mark.parametrize("depth", range(56, 67))
+def test_what_encodes_also_decodes_at_any_depth(depth: int) -> None:
+    """A token's payload is counted from the same level when encoding and decoding: an
+    envelope is either refused when made or opens again, never made and then unreadable."""
+    nested: Any = 1
+    for _ in range(depth):
+        nested = [nested]
+    segment = b64url_encode(json.dumps({"a": nested}, separators=(",", ":")).encode())
+    token = f"eyJhbGciOiJFZERTQSJ9.{segment}.c2ln"
+    try:
+        text = encode(token)
+    except EnvelopeError:
+        return
+    assert decode(text) == token

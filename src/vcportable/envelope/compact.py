@@ -170,7 +170,7 @@ _ENVELOPED: Final = re.compile(r"data:application/([a-z0-9.+-]{1,40}),([A-Za-z0-
 _FORM_ENVELOPED: Final = len(_FORMS) + 1
 
 
-def _string_item(text: str) -> Item:
+def _string_item(text: str, depth: int = 0) -> Item:
     index = _VALUE_INDEX.get(text)
     if index is not None:
         return _simple_for(index)
@@ -181,7 +181,9 @@ def _string_item(text: str) -> Item:
     enveloped = _ENVELOPED.fullmatch(text)
     if enveloped is not None:
         media, token = enveloped.groups()
-        return bytes([_FORM_ENVELOPED]) + cbor.encode([_string_item(media), token_to_item(token)])
+        # The decoder reads the token one level down: count the levels the same way.
+        item = [_string_item(media), token_to_item(token, depth + 1)]
+        return bytes([_FORM_ENVELOPED]) + cbor.encode(item)
     return text
 
 
@@ -231,7 +233,7 @@ def to_item(value: Any, depth: int = 0) -> Item:
     if isinstance(value, str):
         if _SURROGATE.search(value):
             raise EnvelopeError("a string holds a lone surrogate (not JSON text)")
-        return _string_item(value)
+        return _string_item(value, depth)
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, int) and len(str(abs(value))) > MAX_INT_DIGITS:
@@ -292,14 +294,18 @@ def from_item(item: Item, depth: int = 0, budget: OutputBudget | None = None) ->
 _TOKEN: Final = re.compile(r"[A-Za-z0-9_\-.~]+")
 
 
-def token_to_item(token: str) -> list[Item]:
-    """Parts separated by ``~``, each a list of segments separated by ``.``."""
+def token_to_item(token: str, depth: int = 0) -> list[Item]:
+    """Parts separated by ``~``, each a list of segments separated by ``.``; a segment's JSON
+    counts its nesting from ``depth`` + 2, as :func:`token_from_item` does."""
     if _TOKEN.fullmatch(token) is None:
         raise EnvelopeError("the text is neither JSON nor a compact token (JWT or SD-JWT)")
-    return [[_segment_item(segment) for segment in part.split(".")] for part in token.split("~")]
+    return [
+        [_segment_item(segment, depth + 2) for segment in part.split(".")]
+        for part in token.split("~")
+    ]
 
 
-def _segment_item(segment: str) -> Item:
+def _segment_item(segment: str, depth: int) -> Item:
     try:
         raw = b64url_decode(segment)
     except InputError:
@@ -310,7 +316,7 @@ def _segment_item(segment: str) -> Item:
         except InputError:
             return raw
         if dumps_compact(value) == raw:
-            return to_item(value)
+            return to_item(value, depth)
     return raw
 
 
