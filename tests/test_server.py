@@ -621,3 +621,37 @@ def test_no_body_is_larger_than_a_verifier_reads(tmp_path: Path) -> None:
             headers=bearer(token(app, "acme")),
         )
         assert_error(issued, 413, "TOO_LARGE")
+
+
+def test_timed_out_work_cannot_pile_up_threads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A verification that outlives its timeout keeps its thread until it ends; beyond the
+    bound of such threads a new request is 503 at once instead of starting another."""
+    import threading
+    import time
+
+    from vcportable.server import context as server_context
+    from vcportable.verifier import Verifier
+
+    release = threading.Event()
+
+    def slow(self: Verifier, credential: Any) -> Any:
+        release.wait(5)
+        raise AssertionError("answered after its timeout")
+
+    monkeypatch.setattr(server_context, "_timed_work", threading.BoundedSemaphore(2))
+    monkeypatch.setattr(Verifier, "verify_credential", slow)
+    app = create_app(server_config(tmp_path, request_timeout=0.05))
+    body = {"verifiableCredential": sample()}
+    try:
+        with AppClient(app) as client:
+            for _ in range(2):  # each times out; its thread goes on
+                assert_error(client.post("/credentials/verify", json=body), 503, "TIMEOUT")
+            busy = client.post("/credentials/verify", json=body)
+            assert_error(busy, 503, "TIMEOUT")
+            assert "busy" in busy.text
+    finally:
+        release.set()
+    time.sleep(0.2)
+    assert server_context._timed_work.acquire(blocking=False)  # the slots came back

@@ -3,6 +3,7 @@ two helpers every route uses (running blocking work off the event loop, and auth
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -92,14 +93,31 @@ def context(request: Request) -> Context:
     return found
 
 
+#: Timed work runs in threads that keep going after their request has been answered 503
+#: (a verification cannot be interrupted); at most this many at once, so that slow requests
+#: cannot pile up threads without bound. A request beyond it is refused at once with 503.
+MAX_TIMED_WORK = 40
+_timed_work = threading.BoundedSemaphore(MAX_TIMED_WORK)
+
+
 async def blocking(work: Callable[[], T], *, timeout: float | None = None) -> T:
     """Run ``work`` in a worker thread; with ``timeout``, answer 503 when it takes longer
     (only for work that writes nothing: the thread finishes on its own)."""
     if timeout is None:
         return await to_thread.run_sync(work)
+    slots = _timed_work
+    if not slots.acquire(blocking=False):
+        raise VcPortableError("the server is busy: try again shortly", code="TIMEOUT")
+
+    def bounded() -> T:
+        try:
+            return work()
+        finally:
+            slots.release()  # when the work ends, answered or abandoned
+
     try:
         with anyio.fail_after(timeout):
-            return await to_thread.run_sync(work, abandon_on_cancel=True)
+            return await to_thread.run_sync(bounded, abandon_on_cancel=True)
     except TimeoutError:
         raise VcPortableError(
             f"the request took longer than {timeout:g} s", code="TIMEOUT"
