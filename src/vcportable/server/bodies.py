@@ -11,10 +11,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..codec.json import parse_json
 from ..errors import InputError
+from ..store.registry import MAX_REASON
+from .service import MAX_ID
 
 M = TypeVar("M", bound=BaseModel)
 MAX_POINTERS = 64
-MAX_ID = 2048
 
 
 class _Body(BaseModel):
@@ -70,7 +71,7 @@ class DeriveRequest(_Body):
 class StatusChange(_Body):
     credentialId: str = Field(min_length=1, max_length=MAX_ID)
     action: Literal["revoke", "suspend", "reinstate"]
-    reason: str = Field(default="changed through the VC-API", min_length=1, max_length=2000)
+    reason: str = Field(default="changed through the VC-API", min_length=1, max_length=MAX_REASON)
 
 
 def _media_type(request: Request) -> str:
