@@ -7,6 +7,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -103,31 +104,45 @@ def test_four_workers_issue_and_revoke_concurrently(running: tuple[str, str, str
     headers = {"Authorization": f"Bearer {text}"}
     outcomes: dict[str, list[int]] = {}
 
-    with httpx.Client(verify=False, timeout=60, headers=headers) as client:
+    # One client per thread: an httpx connection pool shared by dozens of threads can close a
+    # socket that another thread is reading (EBADF), which would test httpcore, not the server.
+    local = threading.local()
+    clients: list[httpx.Client] = []
+    clients_lock = threading.Lock()
 
-        def issue_then_revoke(n: int) -> tuple[str, list[int]]:
-            credential = {**unsigned_sample(), "id": f"urn:uuid:{uuid.uuid4()}"}
-            response = client.post(
-                f"{base}/acme/credentials/issue", json={"credential": credential}
-            )
-            assert response.status_code == 201, response.text
-            issued: dict[str, Any] = response.json()["verifiableCredential"]
-            statuses = []
-            if n % 2 == 0:  # revoke every other one, twice at once: exactly one wins
-                change = {"credentialId": issued["id"], "action": "revoke", "reason": f"r{n}"}
-                with ThreadPoolExecutor(2) as pair:
-                    replies = list(
-                        pair.map(
-                            lambda _: client.post(f"{base}/credentials/status", json=change),
-                            range(2),
-                        )
+    def client() -> httpx.Client:
+        if not hasattr(local, "client"):
+            local.client = httpx.Client(verify=False, timeout=60, headers=headers)
+            with clients_lock:
+                clients.append(local.client)
+        made: httpx.Client = local.client
+        return made
+
+    def issue_then_revoke(n: int) -> tuple[str, list[int]]:
+        credential = {**unsigned_sample(), "id": f"urn:uuid:{uuid.uuid4()}"}
+        response = client().post(f"{base}/acme/credentials/issue", json={"credential": credential})
+        assert response.status_code == 201, response.text
+        issued: dict[str, Any] = response.json()["verifiableCredential"]
+        statuses = []
+        if n % 2 == 0:  # revoke every other one, twice at once: exactly one wins
+            change = {"credentialId": issued["id"], "action": "revoke", "reason": f"r{n}"}
+            with ThreadPoolExecutor(2) as pair:
+                replies = list(
+                    pair.map(
+                        lambda _: client().post(f"{base}/credentials/status", json=change),
+                        range(2),
                     )
-                statuses = sorted(r.status_code for r in replies)
-            return issued["id"], statuses
+                )
+            statuses = sorted(r.status_code for r in replies)
+        return issued["id"], statuses
 
+    try:
         with ThreadPoolExecutor(CLIENTS) as pool:
             for credential_id, statuses in pool.map(issue_then_revoke, range(CREDENTIALS)):
                 outcomes[credential_id] = statuses
+    finally:
+        for each in clients:
+            each.close()
 
     revoked = {cid for cid, statuses in outcomes.items() if statuses}
     assert all(outcomes[cid] == [200, 409] for cid in revoked)
