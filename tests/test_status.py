@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import gzip
 import json
+import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -330,6 +333,42 @@ def test_a_list_whose_status_leads_back_to_itself_terminates(published: Fixture)
     view = SignedView(credential=published.creds["revoked"], format="di", signers=(), now=NOW)
     assert check.check(view)[0].code is Code.REVOKED
     assert "refers back to itself" in inner[0][0].message
+
+
+def test_one_check_shared_by_threads_keeps_each_answer(published: Fixture) -> None:
+    """A server shares one verifier, and so one status check, between its request threads:
+    every credential's answer is the one it gets alone, however the threads interleave."""
+
+    class Slow:
+        """Keeps each list's verification in flight while the other threads ask for it."""
+
+        def verify(self, data: bytes) -> VerificationReport:
+            time.sleep(0.02)
+            return Verifier(clock=FixedClock(NOW)).verify(data)
+
+    def status_of(report: VerificationReport) -> list[tuple[str, CheckStatus, Code]]:
+        return [(c.id, c.status, c.code) for c in report.checks if c.id.startswith("status")]
+
+    def verifier() -> Verifier:
+        check = StatusCheck(StatusDirectory(published.out), Slow())
+        return Verifier(clock=FixedClock(NOW), status=check)
+
+    alone = {name: status_of(verifier().verify_credential(published.creds[name]))
+             for name in ("clean", "revoked", "suspended")}  # fmt: skip
+    assert [c for _, _, c in alone["revoked"]] == [Code.REVOKED, Code.OK]
+    assert [c for _, _, c in alone["suspended"]] == [Code.OK, Code.SUSPENDED]
+    shared = verifier()
+    names = ["clean", "revoked", "suspended"] * 12
+    together = threading.Barrier(len(names))
+
+    def verify(name: str) -> list[tuple[str, CheckStatus, Code]]:
+        together.wait()  # every thread asks at once, before any list is cached
+        return status_of(shared.verify_credential(published.creds[name]))
+
+    with ThreadPoolExecutor(len(names)) as pool:
+        answers = list(pool.map(verify, names))
+    assert answers == [alone[name] for name in names]
+    assert [status_of(shared.verify_credential(published.creds[n])) for n in names] == answers
 
 
 def test_an_entry_typed_as_a_list_is_still_read(published: Fixture) -> None:

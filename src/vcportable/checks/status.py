@@ -18,6 +18,7 @@ issuer, and reads the entry's bits. Every outcome says *when* the status was kno
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import datetime
@@ -51,6 +52,11 @@ class StatusCheck:
 
     ``verifier`` checks the lists' own signatures; give it the same resolver as the one that
     verifies the credentials (a did:web issuer's key comes from the same cache).
+
+    One instance may serve many threads at once (a server shares one per process): the source
+    is asked on every check, so a list that changed is seen at once; the cache of verified lists
+    is keyed by content and locked; the guard against a list leading back to itself is per
+    thread, so one thread's list being verified is not taken for another's loop.
     """
 
     def __init__(self, source: StatusSource, verifier: ListVerifier | None = None) -> None:
@@ -61,9 +67,10 @@ class StatusCheck:
         self.source = source
         self.verifier = verifier
         self._lists: OrderedDict[str, tuple[str, StatusList | str]] = OrderedDict()
-        #: Lists being verified now: a list whose own status entry leads back to a list being
-        #: verified would recurse without end.
-        self._checking: set[str] = set()
+        self._lock = threading.Lock()
+        #: Lists this thread is verifying now: a list whose own status entry leads back to a
+        #: list being verified would recurse without end.
+        self._local = threading.local()
 
     def check(self, view: SignedView) -> list[Check]:
         status = view.credential.get("credentialStatus")
@@ -123,20 +130,23 @@ class StatusCheck:
                 "not checked"
             )
         digest = hashlib.sha256(data).hexdigest()
-        cached = self._lists.get(url)
-        if cached is not None and cached[0] == digest:
-            self._lists.move_to_end(url)
-            return cached[1]
-        if url in self._checking:
+        with self._lock:
+            cached = self._lists.get(url)
+            if cached is not None and cached[0] == digest:
+                self._lists.move_to_end(url)
+                return cached[1]
+        checking: set[str] = self._local.__dict__.setdefault("checking", set())
+        if url in checking:
             return f"the status list {url} refers back to itself: status not checked"
-        self._checking.add(url)
-        try:
+        checking.add(url)
+        try:  # outside the lock: two threads may verify one new list, both get the same result
             result = self._verified(url, data)
         finally:
-            self._checking.discard(url)
-        self._lists[url] = (digest, result)
-        if len(self._lists) > CACHE_SIZE:
-            self._lists.popitem(last=False)
+            checking.discard(url)
+        with self._lock:
+            self._lists[url] = (digest, result)
+            if len(self._lists) > CACHE_SIZE:
+                self._lists.popitem(last=False)
         return result
 
     def _verified(self, url: str, data: bytes) -> StatusList | str:

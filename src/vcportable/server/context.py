@@ -65,21 +65,17 @@ class Context:
         #: Every request body: the configured limit, but never more than a verifier reads (a
         #: credential over it could be issued, then never verified, revoked or re-sent).
         self.body_limit = min(self.config.max_body_bytes, policy.max_input_bytes)
-        #: Verifies the status lists themselves (they carry no status of their own).
-        self._list_verifier = Verifier(loader=loader, resolver=resolver, clock=self.clock)
-        self._source = RegistryStatusSource(self.services)
-        self._verifier_options = {
-            "loader": loader,
-            "resolver": resolver,
-            "clock": self.clock,
-            "policy": policy,
-        }
-
-    def verifier(self) -> Verifier:
-        """A verifier for one request (its status check caches lists per request only, so a
-        revocation is seen by the very next request)."""
-        status = StatusCheck(self._source, self._list_verifier)
-        return Verifier(status=status, **self._verifier_options)  # type: ignore[arg-type]
+        #: One verifier per process, shared by every request's thread (its status check is
+        #: thread-safe and asks the registries on every check, so a revocation is seen by the
+        #: very next request). The lists themselves carry no status: a plain verifier checks them.
+        lists = Verifier(loader=loader, resolver=resolver, clock=self.clock)
+        self.verifier = Verifier(
+            loader=loader,
+            resolver=resolver,
+            clock=self.clock,
+            policy=policy,
+            status=StatusCheck(RegistryStatusSource(self.services), lists),
+        )
 
     def service(self, name: str) -> IssuerService:
         found = self.services.get(name)

@@ -95,7 +95,7 @@ async def _verify(
         challenge, domain = body.options.challenge, body.options.domain
     else:
         data, challenge, domain = unwrap(body.verifiableCredential), None, None
-    verifier = ctx.verifier()
+    verifier = ctx.verifier
 
     def work() -> VerificationReport:
         if isinstance(data, str):
