@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ..codec.json import parse_json
 from ..errors import InputError
 from ..store.registry import MAX_REASON
+from .problems import describe
 from .service import MAX_ID
 
 M = TypeVar("M", bound=BaseModel)
@@ -111,9 +112,7 @@ def shaped(model: type[M], value: Any) -> M:
     try:
         return model.model_validate(value)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or '(body)'}: {e['msg']}" for e in exc.errors()
-        )
+        problems = describe(exc.errors(), whole="(body)")
         raise InputError(f"bad request: {problems}") from None
 
 

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ..errors import ConfigurationError
 from ..proofs.dataintegrity import SIGNING_SUITES
 from ..store.allocation import MIN_LIST_SIZE
+from .problems import describe
 
 #: An issuer's name is a URL path segment: ``/<name>/credentials/issue``.
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -166,10 +167,7 @@ def config_from_dict(raw: dict[str, object], *, base: Path, what: str = "config"
     try:
         config = ServerConfig.model_validate({**server, "issuers": issuers})
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in exc.errors()
-        )
-        raise ConfigurationError(f"{what}: {problems}") from None
+        raise ConfigurationError(f"{what}: {describe(exc.errors(), whole='(root)')}") from None
     return _rebased(config, base)
 
 

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import ConfigurationError, StorageError, VcPortableError
+from .problems import describe
 
 #: Codes with their own status; other input problems are 400.
 STATUS_BY_CODE = {
@@ -96,10 +97,7 @@ def install(app: FastAPI) -> None:
 
     async def validation(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or '(request)'}: {e.get('msg')}"
-            for e in exc.errors()
-        )
+        problems = describe(exc.errors(), whole="(request)", skip=1)
         return error_response(400, "MALFORMED", problems)
 
     async def bug(_request: Request, exc: Exception) -> JSONResponse:
