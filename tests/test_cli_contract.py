@@ -110,6 +110,7 @@ READERS = {
     "badge bake --image": ["badge", "bake", "{signed}", "--image", "{input}", "--out", "{out}"],
     "badge unbake": ["badge", "unbake", "{input}"],
     "trust show": ["trust", "show", "{input}"],
+    "trust convert": ["trust", "convert", "{input}", "{out}"],
 }
 
 
@@ -151,6 +152,7 @@ LIMITS = {
     "badge bake --image": MAX_IMAGE_BYTES,
     "badge unbake": MAX_IMAGE_BYTES,
     "trust show": MAX_LIST_FILE_BYTES,
+    "trust convert": MAX_LIST_FILE_BYTES,
 }
 #: Where a key is expected, a file that is not one is named as such, before any complaint
 #: about its permissions.

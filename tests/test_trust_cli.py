@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,7 @@ from vcportable.clock import FixedClock
 from vcportable.trust.model import parse_trust_list
 from vcportable.trust.signing import sign_trust_list
 from vcportable.trust.verdict import VerdictLevel, verdict
+from vcportable.trust.yaml_file import is_yaml_path, load_yaml
 from vcportable.verifier import Verifier
 
 
@@ -47,8 +50,17 @@ def _keys(boards: list[str]) -> list[str]:
     return [arg for path in boards for arg in ("--governance-key", path)]
 
 
-def test_build_sign_verify_and_show_a_list(tmp_path: Path, boards: list[str]) -> None:
-    listing = str(tmp_path / "list.json")
+def _read(path: str | Path) -> Any:
+    """A list file as the CLI keeps it: JSON, or YAML by its name."""
+    text = Path(path).read_text(encoding="utf-8")
+    if is_yaml_path(str(path)):
+        return load_yaml(text, what=str(path), max_bytes=1 << 20)
+    return json.loads(text)
+
+
+@pytest.mark.parametrize("suffix", [".json", ".yaml"])
+def test_build_sign_verify_and_show_a_list(tmp_path: Path, boards: list[str], suffix: str) -> None:
+    listing = str(tmp_path / f"list{suffix}")
     issuer_key = tmp_path / "issuer.key"
     ISSUER_KEYS[RIVERSIDE_BUILD].save(issuer_key, None)
     steps = [
@@ -157,7 +169,7 @@ def test_build_sign_verify_and_show_a_list(tmp_path: Path, boards: list[str]) ->
         result = run(*step)
         assert result.exit_code == 0, result.output
     assert run("trust", "bump", listing, "--issued", "2026-01-01T00:00:00Z").exit_code == 0
-    data = json.loads(Path(listing).read_text())
+    data = _read(listing)
     assert (data["sequence"], data["nextUpdate"]) == (2, "2026-01-31T00:00:00Z")
     assert data["issuers"][0]["keys"][0]["id"] == RIVERSIDE_BUILD + "#key-1"
     assert data["agreements"][0]["scope"]["alignments"] == ["ESCO:71*"]
@@ -231,6 +243,97 @@ def test_signing_with_a_key_outside_the_governance_is_refused(
         "trust", "sign", str(listing), "--key", str(stranger), "--out", str(tmp_path / "s.json")
     )
     assert result.exit_code == 2 and "not a governance key" in result.output
+
+
+# -- YAML ----------------------------------------------------------------------------------------
+
+
+def test_convert_json_to_yaml_and_back_is_identical_and_signable(
+    tmp_path: Path, boards: list[str]
+) -> None:
+    source = tmp_path / "region.json"
+    source.write_text(json.dumps(region(), indent=2, ensure_ascii=False), encoding="utf-8")
+    as_yaml, back = tmp_path / "region.yaml", tmp_path / "back.json"
+    assert run("trust", "convert", str(source), str(as_yaml)).exit_code == 0
+    assert run("trust", "convert", str(as_yaml), str(back)).exit_code == 0
+    assert _read(back) == _read(as_yaml) == parse_trust_list(region()).to_json_dict()
+    assert "governance:\n" in as_yaml.read_text(encoding="utf-8")  # block YAML, not JSON
+
+    signed_from = {}
+    for name, path in (("yaml", as_yaml), ("json", back)):
+        out = tmp_path / f"signed-{name}.json"
+        result = run("trust", "sign", str(path), *(a for b in boards[:2] for a in ("--key", b)),
+                     "--out", str(out))  # fmt: skip
+        assert result.exit_code == 0, result.output
+        signed_from[name] = json.loads(out.read_text())["payload"]
+    assert signed_from["yaml"] == signed_from["json"]  # the same list is signed either way
+    shown = run("trust", "show", str(as_yaml), "--lang", "es")
+    assert shown.exit_code == 0 and "Municipios" in shown.output
+
+
+def test_editing_a_yaml_list_keeps_it_yaml(tmp_path: Path, boards: list[str]) -> None:
+    listing = tmp_path / "list.yml"
+    init = ["trust", "init", str(listing), "--id", "urn:x", "--name", "en=R", *_keys(boards)]
+    assert run(*init, "--issued", "2026-01-01T00:00:00Z").exit_code == 0
+    add = ["trust", "add-municipality", str(listing), "m", "--name", "en=Yes", "--country", "NO"]
+    assert run(*add).exit_code == 0
+    text = listing.read_text(encoding="utf-8")
+    assert "issued: '2026-01-01T00:00:00Z'" in text and "country: 'NO'" in text  # quoted
+    assert _read(listing)["municipalities"] == [{"id": "m", "name": {"en": "Yes"}, "country": "NO"}]
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda t: t + "sequence: 9\n", "line 19: the key 'sequence' is given twice"),
+        (lambda t: t.replace("sequence: 1", "sequence: &n 1"), "uses an anchor (&n)"),
+        (lambda t: t.replace("sequence: 1", "sequence: !!int 1"), "uses the YAML tag"),
+        (lambda t: t.replace("country: 'NO'", "country: NO"), "'NO' would be read as a YAML bool"),
+        (lambda t: t.replace("sequence: 1", "sequence: 0x1"), "quote it for text"),
+        (lambda t: t.replace("sequence: 1", "sequence: [" * 70 + "]" * 70), "deeper than 64"),
+    ],
+    ids=["duplicate", "anchor", "tag", "norway", "hex", "deep"],
+)
+def test_a_yaml_list_is_read_strictly(
+    tmp_path: Path, boards: list[str], edit: Any, message: str
+) -> None:
+    listing = tmp_path / "list.yaml"
+    init = ["trust", "init", str(listing), "--id", "urn:x", "--name", "en=R", *_keys(boards[:1])]
+    assert run(*init).exit_code == 0
+    assert run("trust", "add-municipality", str(listing), "m", "--name", "en=M",
+               "--country", "NO").exit_code == 0  # fmt: skip
+    listing.write_text(edit(listing.read_text(encoding="utf-8")), encoding="utf-8")
+    result = run("trust", "show", str(listing))
+    assert result.exit_code == 3, result.output
+    assert message in result.output
+
+
+def test_the_yaml_example_of_the_docs_is_a_valid_list(tmp_path: Path) -> None:
+    doc = Path(__file__).resolve().parent.parent / "docs" / "trust-list.md"
+    (example,) = re.findall(r"```yaml\n(.*?)```", doc.read_text(encoding="utf-8"), re.S)
+    listing = tmp_path / "list.yaml"
+    listing.write_text(example, encoding="utf-8")
+    trust_list = parse_trust_list(_read(listing))
+    assert (len(trust_list.issuers), len(trust_list.agreements)) == (1, 1)
+    shown = run("trust", "show", str(listing), "--lang", "fr")
+    assert shown.exit_code == 0 and "Charpentier niveau 2" in shown.output
+
+
+def test_yaml_needs_pyyaml_and_a_signed_list_stays_json(
+    tmp_path: Path, boards: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    listing = tmp_path / "list.json"
+    listing.write_text(json.dumps(region()))
+    signed = tmp_path / "signed.yaml"
+    assert (
+        run("trust", "sign", str(listing), "--key", boards[0], "--out", str(signed)).exit_code == 0
+    )
+    refused = run("trust", "show", str(signed))
+    assert refused.exit_code == 2 and "a signed list is JWS JSON" in refused.output
+    monkeypatch.setitem(sys.modules, "yaml", None)  # import yaml raises ImportError
+    missing = run("trust", "convert", str(listing), str(tmp_path / "list.yaml"))
+    assert missing.exit_code == 2 and "pip install 'vcportable[yaml]'" in missing.output
+    assert run("trust", "show", str(signed)).exit_code == 3
 
 
 # -- the verifier profile and verify's trust options ----------------------------------------------

@@ -2,9 +2,11 @@
 ``vcportable verifier``: an employer saves once which list, keys and municipality to use.
 
 The editing commands change an *unsigned* list file in place (atomically), validating the
-whole list before writing, so a file on disk is always a valid list; the file is plain JSON and
-may also be edited by hand (``trust show`` and ``trust sign`` validate it). ``trust sign``
-writes the signed list (JWS JSON) for publication, or adds a board's signature to one.
+whole list before writing, so a file on disk is always a valid list; the file is plain JSON, or
+YAML when its name ends in ``.yaml``/``.yml`` (read strictly: :mod:`vcportable.trust.yaml_file`),
+and may also be edited by hand (``trust show`` and ``trust sign`` validate it; ``trust convert``
+turns one form into the other). ``trust sign`` writes the signed list (JWS JSON) for
+publication, or adds a board's signature to one.
 
 ``trust_options`` and :func:`trust_setup` give ``vcportable verify`` its trust list options and
 turn them (or the saved verifier profile) into a resolver and the trust check.
@@ -101,18 +103,25 @@ def _anchor(keys: Sequence[str], threshold: int | None) -> GovernanceAnchor:
 
 
 def _read_list(path: str) -> tuple[TrustList, SignedTrustList | None]:
-    """A list file, signed (JWS JSON; signatures not checked here) or not, validated."""
+    """A list file, signed (JWS JSON; signatures not checked here) or not, validated. A
+    ``.yaml``/``.yml`` file is an unsigned list in YAML, read as strictly as JSON."""
     from ..codec.json import parse_json
     from ..errors import InputError
     from ..trust.model import parse_trust_list
     from ..trust.signing import SignedTrustList
+    from ..trust.yaml_file import is_yaml_path, load_yaml
 
     data = read_input(path, MAX_LIST_FILE_BYTES)
     try:
-        value = parse_json(data, max_bytes=MAX_LIST_FILE_BYTES, what=path)
+        if is_yaml_path(path):
+            value = load_yaml(data, max_bytes=MAX_LIST_FILE_BYTES, what=path)
+        else:
+            value = parse_json(data, max_bytes=MAX_LIST_FILE_BYTES, what=path)
     except InputError as exc:
         raise Unreadable(exc.message) from None
     if isinstance(value, dict) and {"payload", "signatures"} <= value.keys():
+        if is_yaml_path(path):
+            raise click.UsageError(f"{path}: a signed list is JWS JSON; keep it in a .json file")
         signed = SignedTrustList.parse(data)
         return signed.trust_list(), signed
     return parse_trust_list(value), None
@@ -126,13 +135,26 @@ def _load_list(path: str) -> TrustList:
     return trust_list
 
 
+def _list_text(trust_list: TrustList, path: str) -> str:
+    """The list as the file ``path`` keeps it: YAML for ``.yaml``/``.yml``, else JSON."""
+    from ..errors import InputError
+    from ..trust.yaml_file import dump_yaml, is_yaml_path
+
+    data = trust_list.to_json_dict()
+    if not is_yaml_path(path):
+        return json.dumps(data, indent=2, ensure_ascii=False)
+    try:
+        return dump_yaml(data).rstrip("\n")
+    except InputError as exc:  # PyYAML is not installed
+        raise click.UsageError(exc.message) from None
+
+
 def _save_list(path: str, data: dict[str, Any], *, force: bool = True) -> TrustList:
     """Validate the whole edited list, then write it in place."""
     from ..trust.model import parse_trust_list
 
     trust_list = parse_trust_list(data)
-    text = json.dumps(trust_list.to_json_dict(), indent=2, ensure_ascii=False)
-    write_output(text, path, force=force, what="trust list")
+    write_output(_list_text(trust_list, path), path, force=force, what="trust list")
     return trust_list
 
 
@@ -637,6 +659,17 @@ def trust_show(file: str, lang: str | None, as_json: bool) -> None:
     if signed:
         head += "\n" + _("(signatures not checked here: use `vcportable trust verify`)")
     echo("\n\n".join([head, *(t.render() for t in summary_tables(trust_list, lang))]))
+
+
+@trust.command("convert")
+@click.argument("source", metavar="IN")
+@click.argument("out", metavar="OUT")
+@click.option("--force", is_flag=True, help="Replace an existing file.")
+def trust_convert(source: str, out: str, force: bool) -> None:
+    """Write the unsigned list IN as OUT, in the format OUT's name gives: YAML for .yaml/.yml,
+    JSON otherwise (- for JSON on stdout). The list is validated on the way."""
+    trust_list = _load_list(source)
+    write_output(_list_text(trust_list, out), out, force=force, what="trust list")
 
 
 # -- the verifier profile and the options of `verify` -------------------------------------------
