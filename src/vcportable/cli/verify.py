@@ -28,7 +28,7 @@ import click
 
 from ..batch_verify import MAX_JOBS
 from .io import EXIT_NOT_VERIFIED, EXIT_UNREADABLE, PATH, Unreadable, echo, label, read_input
-from .trust import trust_options, trust_setup, verdict_line
+from .profile import trust_options, trust_setup, verdict_line
 
 #: JosePolicy.key_binding_max_age in seconds (tests/test_cli_wallet.py keeps the two equal;
 #: the JOSE code is not imported just to print --help).
