@@ -17,6 +17,7 @@ SRC = Path(__file__).resolve().parent.parent / "src" / "vcportable"
 SOURCES = [
     SRC / "checks" / "trust.py",
     SRC / "cli" / "trust.py",
+    SRC / "cli" / "profile.py",
     *sorted((SRC / "trust").glob("*.py")),
 ]
 
