@@ -3,6 +3,7 @@ W3C VC-JOSE-COSE suite runs (`python -m vcportable.server.jose_suite`)."""
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -118,3 +119,43 @@ def test_serve_refuses_a_broken_configuration_before_listening(tmp_path: Path) -
     assert result.exit_code == 3
     assert "missing.json does not exist" in result.output
     assert "Traceback" not in result.output
+
+
+def test_jose_suite_issues_an_sd_jwt_presentation(tmp_path: Path) -> None:
+    """Test 19 of the suite: the presentation itself as a vp+sd-jwt, the named members
+    disclosable; members every verifier must see stay in the clear."""
+    from vcportable.proofs.sdjwt.issue import disclosures_of
+
+    enveloped = {
+        "@context": "https://www.w3.org/ns/credentials/v2",
+        "type": "EnvelopedVerifiableCredential",
+        "id": "data:application/vc+sd-jwt,e30.e30.c2ln~",
+    }
+    presentation = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "holder": "https://example.issuer/vc-jose-cose",
+        "verifiableCredential": [enveloped],
+    }
+    source = tmp_path / "presentation.json"
+    source.write_text(json.dumps(presentation))
+
+    def issue(paths: list[str]) -> Any:
+        out = tmp_path / "out.json"
+        key = str(JOSE / "vm-p384.json")
+        args = ["issue", "--input", str(source), "--key", key, "--feature", "presentation_sdjwt",
+                "--sd", json.dumps(paths), "--output", str(out)]  # fmt: skip
+        assert jose_suite(args) == 0
+        return json.loads(out.read_text())
+
+    issued = issue(["holder", "verifiableCredential[0]"])
+    assert issued["result"] == "success"
+    token = issued["data"]
+    header = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
+    assert header["typ"] == "vp+sd-jwt" and header["cty"] == "vp" and header["alg"] == "ES384"
+    disclosed = {(d.name, json.dumps(d.value)) for d in disclosures_of(token)}
+    assert disclosed == {
+        ("holder", json.dumps(presentation["holder"])),
+        (None, json.dumps(enveloped)),
+    }
+    assert issue(["type"])["result"] == "failure"
