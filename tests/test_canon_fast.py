@@ -1183,3 +1183,62 @@ if __name__ == "__main__":
     if sys.argv[1:] != ["--write-fixture"]:
         sys.exit("usage: python tests/test_canon_fast.py --write-fixture")
     write_fixture()
+
+
+# --------------------------------------------------------------------------------------------
+# The compiled-context snapshot (issue 12: a cold verify without pyld)
+
+
+def _snapshot_corpus() -> list[Path]:
+    from vcportable.canonfast import snapshot
+
+    return [ROOT / folder for folder in snapshot.CORPUS]
+
+
+def test_snapshot_is_what_pyld_computes_today() -> None:
+    """The shipped snapshot is regenerated here, by pyld, and must be identical: it cannot
+    drift from the bundle, pyld or the fast path (fix: python -m vcportable.canonfast.snapshot)."""
+    from vcportable.canonfast import snapshot
+
+    shipped = snapshot.FILE.read_text(encoding="utf-8").splitlines()
+    assert snapshot.build(_snapshot_corpus()) == shipped
+    assert len(shipped) > 5  # the usual sets are there (v2 + OB 3.0.x, v1 + OB 3.0.1...)
+
+
+def test_snapshot_gives_the_same_answers_as_pyld() -> None:
+    """Every corpus document: the same N-Quads (or the same reason to fall back) whether the
+    contexts come from the snapshot or from pyld."""
+    from vcportable.canonfast import snapshot
+    from vcportable.canonfast._context import compiler_for
+
+    recorded, compiled = jsonld.DocumentLoader(), jsonld.DocumentLoader()
+    compiler_for(compiled).use_snapshot = False
+    documents = list(snapshot._documents(_snapshot_corpus()))
+    fast = 0
+    for doc in documents:
+        expected = canonfast.canonize_fast(doc, compiled, compacted=True)
+        assert canonfast.canonize_fast(doc, recorded, compacted=True) == expected
+        assert canonfast.explain(doc, recorded, compacted=True) == canonfast.explain(
+            doc, compiled, compacted=True
+        )
+        fast += expected is not None
+    assert fast > 100
+    assert compiler_for(recorded).sets  # the snapshot was used: no pyld processing needed
+    root = compiler_for(recorded).sets[tuple(_sample()["@context"])][1]
+    assert not isinstance(root, str) and root.raw["_uuid"].startswith("vcportable snapshot")
+
+
+def test_snapshot_is_ignored_when_the_bundle_differs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A set is read back only for the context documents it was made from."""
+    from vcportable.canonfast import snapshot
+
+    urls = tuple(_sample()["@context"])
+    loader = jsonld.DocumentLoader()
+    assert snapshot.recorded(urls, loader) is not None
+    monkeypatch.setattr(loader, "pinned_digest", lambda url: "0" * 64)
+    assert snapshot.recorded(urls, loader) is None
+    assert snapshot.recorded(("https://example.org/unknown",), loader) is None
+
+
+def _sample() -> dict[str, Any]:
+    return json.loads((VECTORS / "credentials" / "sample-unsigned.json").read_text())

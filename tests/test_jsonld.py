@@ -1306,3 +1306,12 @@ if __name__ == "__main__":
     write_strings_fixture(harness)
     write_corpus_fixture(harness)
     print(f"wrote {CANON / 'strings.json'} and {CANON / 'corpus.json'}")
+
+
+def test_keywords_are_pylds() -> None:
+    """The keyword list kept here (so that the fast path does not import pyld) is pyld's."""
+    from pyld.jsonld import KEYWORDS
+
+    from vcportable.jsonld._loader import KEYWORDS as OURS
+
+    assert frozenset(KEYWORDS) == OURS

@@ -1,10 +1,12 @@
 """Compiled active contexts for the fast canonicalization path (see :mod:`vcportable.canonfast`).
 
 Every context set is processed once, by pyld itself, so that term definitions, ``@protected``
-and type- or property-scoped contexts follow pyld exactly. A :class:`Ctx` wraps one pyld active
-context and memoizes what the walk asks of it: key expansions, term definitions, and the
-contexts reached from it (property-scoped ``P``, type-scoped ``T``, embedded ``E``). Everything
-is bounded: context sets per loader (LRU), loaders, contexts per set, memo entries per context.
+and type- or property-scoped contexts follow pyld exactly; for the bundled contexts that work
+was done ahead of time and is read from :mod:`.snapshot`, so pyld is imported only on a miss.
+A :class:`Ctx` wraps one pyld active context and memoizes what the walk asks of it: key
+expansions, term definitions, and the contexts reached from it (property-scoped ``P``,
+type-scoped ``T``, embedded ``E``). Everything is bounded: context sets per loader (LRU),
+loaders, contexts per set, memo entries per context.
 """
 
 from __future__ import annotations
@@ -17,15 +19,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
-from pyld.context_resolver import ContextResolver
-from pyld.jsonld import KEYWORDS as _PYLD_KEYWORDS
-from pyld.jsonld import JsonLdProcessor
+from ..jsonld._loader import KEYWORDS as KEYWORDS
+from ..jsonld._loader import DocumentLoader
 
 Loader = Callable[..., Any]
 """A pyld document loader: ``loader(url, options) -> RemoteDocument`` (vcportable's
 :class:`~vcportable.jsonld.DocumentLoader` is one)."""
 
-KEYWORDS: Final = frozenset(_PYLD_KEYWORDS)
 KEYWORD_LIKE: Final = re.compile(r"^@[a-zA-Z]+$")
 # pyld's own (weak) absolute-IRI test decides how a string expands ...
 _PYLD_ABSOLUTE: Final = re.compile(r"^([A-Za-z][A-Za-z0-9+-.]*|_):[^\s]*$")
@@ -413,7 +413,8 @@ class _Compiler:
         self.loader = loader
         self.vetted: set[str] = set()
         self.lock = threading.RLock()
-        self.processor = JsonLdProcessor()
+        self.use_snapshot = True
+        self._processor: Any = None
         self.resolved = _BoundedDict(128)
         self.max_sets = max_sets
         self.sets: OrderedDict[Any, tuple[_Set, Ctx | str]] = OrderedDict()
@@ -441,7 +442,19 @@ class _Compiler:
         with self.lock:
             _vet_context(local, self.fetch)
 
+    @property
+    def processor(self) -> Any:
+        """pyld's processor, imported on first use (a cold verify of a bundled credential
+        never needs it)."""
+        if self._processor is None:
+            from pyld.jsonld import JsonLdProcessor
+
+            self._processor = JsonLdProcessor()
+        return self._processor
+
     def process(self, active: Any, local: Any, *, override_protected: bool, propagate: bool) -> Any:
+        from pyld.context_resolver import ContextResolver
+
         options = {
             "documentLoader": self.load,
             "base": "",
@@ -471,11 +484,9 @@ class _Compiler:
                 self.sets.move_to_end(key)
         if hit is None:
             owner = _Set()
-            initial = self.processor._get_initial_context({"processingMode": "json-ld-1.1"})
             result: Ctx | str
             try:
-                base = Ctx(self, initial, owner)
-                result = base.with_context("E", local) if local is not None else base
+                result = self._compile(key, local, owner)
             except Unsupported as exc:
                 result = str(exc)
             except Exception as exc:  # e.g. a context the loader does not serve
@@ -488,6 +499,35 @@ class _Compiler:
         if isinstance(hit[1], str):
             raise Unsupported(hit[1])
         return hit[1]
+
+    def _compile(self, key: Any, local: Any, owner: _Set) -> Ctx:
+        recorded = self._recorded(key, owner)
+        if recorded is not None:
+            return recorded
+        initial = self.processor._get_initial_context({"processingMode": "json-ld-1.1"})
+        base = Ctx(self, initial, owner)
+        return base.with_context("E", local) if local is not None else base
+
+    def _recorded(self, key: Any, owner: _Set) -> Ctx | None:
+        """The context set ``key`` from the snapshot, with its memos, if it holds it."""
+        if not (self.use_snapshot and type(key) is tuple and type(self.loader) is DocumentLoader):
+            return None
+        from .snapshot import recorded  # not at the top: `python -m` runs that module
+
+        nodes = recorded(key, self.loader)
+        if nodes is None:
+            return None
+        compiled = [Ctx(self, node.raw, owner) for node in nodes]
+        for ctx, node in zip(compiled, nodes, strict=True):
+            ctx._prev = compiled[node.prev] if node.prev is not None else None
+            for kind, local, child in node.next:
+                ident = local if kind == "E" else id(local)
+                ctx._next[(kind, ident)] = (local, compiled[child])
+            ctx._vocab_compacted.update(node.vocab_compacted)
+            ctx._selected.update(
+                ((iri, shape, datatype), term) for iri, shape, datatype, term in node.selected
+            )
+        return compiled[0]
 
 
 _lock = threading.Lock()

@@ -56,6 +56,8 @@ Deliberate differences from jsonld.js (each an error here, never different outpu
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ._loader import MAX_CONTEXT_BYTES, DocumentLoader, check_contexts, default_loader
 from ._loader import PROCESSED_CONTEXT_CACHE_SIZE as PROCESSED_CONTEXT_CACHE_SIZE
 from ._loader import RESOLVED_CONTEXT_CACHE_SIZE as RESOLVED_CONTEXT_CACHE_SIZE
@@ -67,8 +69,10 @@ from ._numbers import _js_number_to_string as _js_number_to_string
 from ._numbers import _js_to_exponential_15 as _js_to_exponential_15
 from ._rdfc import DEFAULT_BUDGET, CanonicalizationBudget
 from ._rdfc import _Rdfc10 as _Rdfc10
-from ._safe import RdfDirection, canonize
 from ._signed import canonize_signed
+
+if TYPE_CHECKING:
+    from ._safe import RdfDirection, canonize
 
 __all__ = [
     "DEFAULT_BUDGET",
@@ -81,6 +85,18 @@ __all__ = [
     "check_contexts",
     "default_loader",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``canonize`` and ``RdfDirection`` (the full path, built on pyld) are imported on first
+    use: the fast path of a verification never needs pyld, and its import is a third of a cold
+    ``vcportable verify``."""
+    if name in ("canonize", "RdfDirection"):
+        from . import _safe
+
+        return getattr(_safe, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # The modules, in dependency order (no cycles):
 #   _numbers  JavaScript number semantics and JCS (the `canonicalize` package)

@@ -30,9 +30,6 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
-from pyld import jsonld as _pyld
-from pyld.context_resolver import ContextResolver
-
 from ..errors import InlineContextNotAllowed, NotCompactedError
 from ._loader import DocumentLoader
 
@@ -98,6 +95,8 @@ class _Comparer:
         self.expand = expand
 
     def _options(self) -> dict[str, Any]:
+        from pyld.context_resolver import ContextResolver  # only the full path needs pyld
+
         return {
             "base": None,
             "documentLoader": self.loader,
@@ -109,6 +108,8 @@ class _Comparer:
         }
 
     def document(self, document: Mapping[str, Any], expanded: Any, path: str) -> None:
+        from pyld import jsonld as _pyld
+
         context = document.get("@context")
         with self.loader._pyld_lock:
             compacted = _pyld.JsonLdProcessor().compact(

@@ -18,8 +18,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 
-from pyld import jsonld as _pyld
-
 from ..codec.json import parse_json
 from ..errors import CanonicalizationError, ConfigurationError, ContextNotAllowedError, InputError
 from ._numbers import _js_number
@@ -48,6 +46,42 @@ _BCP47: Final = re.compile(r"^[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*\Z")
 _KEYWORD_LIKE: Final = re.compile(r"^@[a-zA-Z]+\Z")
 _FILE_NAME: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 _SHA256_HEX: Final = re.compile(r"^[0-9a-f]{64}\Z")
+
+KEYWORDS: Final = frozenset(
+    {
+        "@base",
+        "@container",
+        "@context",
+        "@default",
+        "@direction",
+        "@embed",
+        "@explicit",
+        "@first",
+        "@graph",
+        "@id",
+        "@import",
+        "@included",
+        "@index",
+        "@json",
+        "@language",
+        "@list",
+        "@nest",
+        "@none",
+        "@omitDefault",
+        "@propagate",
+        "@protected",
+        "@preserve",
+        "@requireAll",
+        "@reverse",
+        "@set",
+        "@type",
+        "@value",
+        "@version",
+        "@vocab",
+    }
+)
+"""pyld's keywords (``pyld.jsonld.KEYWORDS``; tests/test_jsonld.py keeps the two equal), here so
+that the fast path and these checks do not import pyld."""
 
 _CONTEXT_KEYWORDS: Final = frozenset(
     {
@@ -278,6 +312,12 @@ class DocumentLoader:
             return None
         return None
 
+    def pinned_digest(self, url: str) -> str | None:
+        """The SHA-256 the bundle pins for ``url`` (this loader serves it from the bundle, as
+        every loader does: a bundled URL cannot be replaced), or None for any other URL."""
+        pinned = self._bundled.get(url)
+        return pinned.sha256 if pinned is not None else None
+
     def urls(self) -> list[str]:
         """Every URL this loader serves, sorted."""
         return sorted({*self._bundled, *self._files, *self._docs})
@@ -436,12 +476,12 @@ def _check_context_definition(ctx: Mapping[str, Any]) -> None:
     for term, definition in ctx.items():
         if term in _CONTEXT_KEYWORDS:
             continue
-        if _KEYWORD_LIKE.match(term) and not _pyld._is_keyword(term):
+        if _KEYWORD_LIKE.match(term) and term not in KEYWORDS:
             raise CanonicalizationError(
                 f"reserved term {term!r} in a @context (terms like @foo are dropped)"
             )
         iri = definition.get("@id") if isinstance(definition, dict) else definition
-        if isinstance(iri, str) and _KEYWORD_LIKE.match(iri) and not _pyld._is_keyword(iri):
+        if isinstance(iri, str) and _KEYWORD_LIKE.match(iri) and iri not in KEYWORDS:
             raise CanonicalizationError(f"reserved @id value {iri!r} for term {term!r}")
         reverse = definition.get("@reverse") if isinstance(definition, dict) else None
         if isinstance(reverse, str) and _KEYWORD_LIKE.match(reverse):

@@ -14,7 +14,6 @@ from typing import Any
 from .. import canonfast as _canonfast  # imports this package's submodules only
 from ._loader import DocumentLoader
 from ._rdfc import DEFAULT_BUDGET, CanonicalizationBudget
-from ._safe import canonize
 
 
 def canonize_signed(
@@ -39,4 +38,6 @@ def canonize_signed(
         text = _canonfast.canonize_fast(document, loader, compacted=True, budget=budget)
         if text is not None:
             return text
+    from ._safe import canonize  # pyld: imported only when the fast path declines
+
     return canonize(document, loader, compacted=True, budget=budget)
