@@ -34,7 +34,12 @@ from vcportable.codec.digests import (
 )
 from vcportable.codec.urls import is_url
 from vcportable.errors import ConfigurationError
-from vcportable.models.datamodel import check_data_model, check_related_resources
+from vcportable.models.datamodel import (
+    _check_ids,
+    _ids_are_urls,
+    check_data_model,
+    check_related_resources,
+)
 
 HERE = Path(__file__).parent / "vectors" / "credentials"
 V2 = "https://www.w3.org/ns/credentials/v2"
@@ -126,7 +131,6 @@ def test_valid_documents_have_no_problems(doc: dict[str, Any], kind: Any) -> Non
 
 
 # -- each MUST rule, broken -----------------------------------------------------------------
-
 
 
 def changed(base: dict[str, Any], path: tuple[str | int, ...], value: object) -> dict[str, Any]:
@@ -567,6 +571,18 @@ def test_never_raises_on_valid_ish_documents(doc: dict[str, Any], data: bytes | 
     for kind in ("credential", "presentation"):
         assert _shape_ok(check_data_model(doc, kind=kind))  # type: ignore[arg-type]
     assert _shape_ok(check_related_resources(doc, lambda url: data))
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    valid_ish() | json_values.filter(lambda value: isinstance(value, dict)),
+    st.sampled_from([(), ("verifiableCredential",)]),
+)
+def test_quick_id_pass_agrees_with_the_walk(doc: dict[str, Any], skip: tuple[str, ...]) -> None:
+    """The path-free pass that spares valid documents the walk decides exactly as the walk."""
+    problems: list[tuple[str, str]] = []
+    _check_ids(doc, problems, skip=skip)
+    assert _ids_are_urls(doc, skip) == (not problems)
 
 
 def test_deep_nesting_does_not_exhaust_the_stack() -> None:

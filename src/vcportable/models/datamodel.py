@@ -80,7 +80,9 @@ def check_data_model(doc: object, *, kind: Kind = "credential") -> list[Problem]
         _check_credential(doc, version, problems)
     else:
         _check_presentation(doc, version, problems)
-    _check_ids(doc, problems, skip=("verifiableCredential",) if kind == "presentation" else ())
+    skip = ("verifiableCredential",) if kind == "presentation" else ()
+    if not _ids_are_urls(doc, skip):
+        _check_ids(doc, problems, skip=skip)
     return problems
 
 
@@ -303,6 +305,9 @@ def _check_presentation(doc: dict[Any, Any], version: int, out: list[Problem]) -
             out.append((path, f"must be a verifiable credential object, got {_json_type(item)}"))
 
 
+_ID_KEYS: Final = ("id", "@id")
+_CONTAINERS: Final = (dict, list)
+
 # A path as a chain of (parent, key) links: O(1) to extend, rendered only for a problem.
 _Trail = tuple[Any, str | int] | None
 
@@ -316,10 +321,39 @@ def _render(trail: _Trail) -> str:
     return "".join(pieces).removeprefix(".")
 
 
+def _ids_are_urls(doc: dict[Any, Any], skip: tuple[str, ...]) -> bool:
+    """Whether every ``id`` is one URL: the rule of :func:`_check_ids` without the paths, which
+    only a document that breaks it needs (then :func:`_check_ids` finds where, in order)."""
+    stack: list[object] = [
+        value
+        for key, value in doc.items()
+        if key != "@context" and key not in skip and isinstance(value, _CONTAINERS)
+    ]
+    for name in _ID_KEYS:
+        if name in doc and not is_url(doc[name]):
+            return False
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for name in _ID_KEYS:
+                if name in node and not is_url(node[name]):
+                    return False
+            if "@context" in node:
+                stack += [
+                    v for k, v in node.items() if k != "@context" and isinstance(v, _CONTAINERS)
+                ]
+            else:
+                stack += [v for v in node.values() if isinstance(v, _CONTAINERS)]
+        elif isinstance(node, list):
+            stack += [v for v in node if isinstance(v, _CONTAINERS)]
+    return True
+
+
 def _check_ids(doc: dict[Any, Any], out: list[Problem], *, skip: tuple[str, ...]) -> None:
     """Every ``id`` in the document must be one URL (VC 2.0 section 4.4), contexts aside.
 
-    Iterative and linear in the size of the document, whatever its depth.
+    Iterative and linear in the size of the document, whatever its depth; only objects and
+    arrays are visited (a path link is made for those alone), in document order.
     """
     stack: list[tuple[object, _Trail]] = [(doc, None)]
     while stack:
@@ -329,18 +363,23 @@ def _check_ids(doc: dict[Any, Any], out: list[Problem], *, skip: tuple[str, ...]
             for key, value in node.items():
                 if key == "@context" or (trail is None and key in skip):
                     continue
-                here = (trail, str(key))
-                if key in ("id", "@id"):
-                    problem = url_problem(value)
-                    if isinstance(value, list):
-                        problem = f"must be a single URL, got {_json_type(value)}"
+                if key in _ID_KEYS:
+                    problem = (
+                        f"must be a single URL, got {_json_type(value)}"
+                        if isinstance(value, list)
+                        else url_problem(value)
+                    )
                     if problem:
-                        out.append((_render(here), problem))
-                    continue
-                children.append((value, here))
+                        out.append((_render((trail, key)), problem))
+                elif isinstance(value, _CONTAINERS):
+                    children.append((value, (trail, key if type(key) is str else str(key))))
             stack.extend(reversed(children))
         elif isinstance(node, list):
-            stack.extend((node[i], (trail, i)) for i in range(len(node) - 1, -1, -1))
+            stack.extend(
+                (node[i], (trail, i))
+                for i in range(len(node) - 1, -1, -1)
+                if isinstance(node[i], _CONTAINERS)
+            )
 
 
 def check_related_resources(doc: object, fetch: Callable[[str], bytes | None]) -> list[Problem]:
