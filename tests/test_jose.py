@@ -23,7 +23,7 @@ from vcportable.errors import ConfigurationError, InputError
 from vcportable.keys import KeyPair, KeyType
 from vcportable.models.report import Code
 from vcportable.proofs import jose, tokens
-from vcportable.proofs.jose.jws import JosePolicy, TokenRequest
+from vcportable.proofs.jose.jws import HeaderMemo, JosePolicy, Rejection, TokenRequest
 from vcportable.proofs.jose.keys import ALGS_WITH_NIST_CURVES, ControllerDocuments
 
 VECTORS = Path(__file__).parent / "vectors" / "jose"
@@ -641,3 +641,30 @@ def test_verification_never_raises_on_a_mutated_token(index: int, char: str) -> 
     mutated = TOKEN[:index] + char + TOKEN[index + 1 :]
     result = verify(mutated)
     assert result.verified is (mutated == TOKEN)
+
+
+# -- the memo of decoded headers ---------------------------------------------------------------
+
+
+def test_header_memo_hands_out_copies_and_keeps_no_refusal() -> None:
+    memo = HeaderMemo(size=2)
+    segment = b64(b'{"alg":"EdDSA","typ":"vc+jwt"}')
+    first = memo.decode(segment, 2048, what="token", check_id="parse")
+    first["alg"] = "none"
+    assert memo.decode(segment, 2048, what="token", check_id="parse")["alg"] == "EdDSA"
+    # A header read under a larger limit is refused under a smaller one.
+    with pytest.raises(Rejection) as refused:
+        memo.decode(segment, 8, what="token", check_id="parse")
+    assert refused.value.check.code is Code.TOO_LARGE
+    duplicate = b64(b'{"alg":"EdDSA","alg":"ES256"}')
+    for _ in range(2):
+        with pytest.raises(Rejection):
+            memo.decode(duplicate, 2048, what="token", check_id="parse")
+    # Bounded, and a header with a non-string value is never kept (it could be altered).
+    for index in range(5):
+        memo.decode(b64(json.dumps({"alg": "EdDSA", "n": str(index)}).encode()), 2048,
+                    what="token", check_id="parse")  # fmt: skip
+    assert len(memo._entries) <= 2
+    nested = b64(b'{"alg":"EdDSA","crit":["x"]}')
+    memo.decode(nested, 2048, what="token", check_id="parse")["crit"].append("y")
+    assert memo.decode(nested, 2048, what="token", check_id="parse")["crit"] == ["x"]

@@ -12,7 +12,7 @@ the clock.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final, Protocol
@@ -65,6 +65,9 @@ REGISTERED_CLAIMS: Final = frozenset(
 
 Resolver = DidResolver | KeySource
 
+# Checks whose message never varies: built once (a Check is immutable).
+_CLAIMS_AGREE: Final = Check.passed("claims", "JWT claims agree with the document")
+
 
 @dataclass(frozen=True)
 class JoseResult:
@@ -112,20 +115,15 @@ class JoseResult:
         else:
             # What the credential states, then the JWT claims for what it leaves out.
             out.update(credential_facts(doc))
-            fallbacks = {
-                "issuer": _str(claims.get("iss")),
-                "credential_id": _str(claims.get("jti")),
-                "valid_from": iso_date(claims.get("nbf")),
-                "valid_until": iso_date(claims.get("exp")),
-            }
             if self.format == "dc+sd-jwt":  # SD-JWT VC: the display metadata sits apart
                 metadata = doc.get("credential")
                 name = metadata.get("name") if isinstance(metadata, Mapping) else None
-                fallbacks["name"] = _str(name)
                 out.pop("name", None)
-            for key, value in fallbacks.items():
-                if key not in out and value:
-                    out[key] = value
+                _fill(out, "name", _str, name)
+            _fill(out, "issuer", _str, claims.get("iss"))
+            _fill(out, "credential_id", _str, claims.get("jti"))
+            _fill(out, "valid_from", iso_date, claims.get("nbf"))
+            _fill(out, "valid_until", iso_date, claims.get("exp"))
         return out
 
     def to_report(
@@ -179,6 +177,14 @@ def _str(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _fill(out: dict[str, str], key: str, read: Callable[[Any], str | None], value: Any) -> None:
+    """``out[key]`` from a JWT claim, when the credential left it out (read only then)."""
+    if key not in out and value is not None:
+        text = read(value)
+        if text:
+            out[key] = text
+
+
 def id_of(value: Any) -> str | None:
     """``issuer``/``holder``: a string, or an object with a string ``id``."""
     if isinstance(value, Mapping):
@@ -189,8 +195,10 @@ def id_of(value: Any) -> str | None:
 def iso_date(value: Any) -> str | None:
     """A NumericDate as an XSD date-time (whole seconds, ``Z``), or None."""
     number = numeric_date(value)
-    if number is None:
-        return None
+    return None if number is None else _iso_seconds(number)
+
+
+def _iso_seconds(number: float) -> str | None:
     try:
         instant = datetime.fromtimestamp(math.floor(number), UTC)
     except (OverflowError, OSError, ValueError):
@@ -201,8 +209,12 @@ def iso_date(value: Any) -> str | None:
 def date_matches(claims: Mapping[str, Any], claim: str, value: Any) -> bool | None:
     """Whether NumericDate ``claim`` equals XSD date-time ``value`` (to the second)."""
     number = numeric_date(claims.get(claim))
+    if number is None:
+        return None
+    if isinstance(value, str) and value == _iso_seconds(number):
+        return True  # the form an issuer writes both in: the same instant, without a parse
     instant = parse_datetime_stamp(value)
-    if number is None or instant is None:
+    if instant is None:
         return None
     return math.floor(number) == epoch(instant)
 
@@ -337,7 +349,7 @@ def consistency_checks(
                 problems.append(
                     Check.failed("claims", Code.CLAIM_MISMATCH, f"{claim} differs from {prop}")
                 )
-    return problems or [Check.passed("claims", "JWT claims agree with the document")]
+    return problems or [_CLAIMS_AGREE]
 
 
 def token_validity(

@@ -83,6 +83,7 @@ __all__ = [
 
 VC_V2_CONTEXT: Final = "https://www.w3.org/ns/credentials/v2"
 _MEDIA_TYPES: Final = {"vc+jwt", "vc+sd-jwt", "dc+sd-jwt"}
+_PARSED: Final = Check.passed("parse", "well-formed compact JWS")
 
 
 # --------------------------------------------------------------------------------------------
@@ -145,7 +146,7 @@ def _verify_jwt(
     checks: list[Check] = []
     try:
         jws = parse_compact(token.strip(), policy, what=what)
-        checks.append(Check.passed("parse", "well-formed compact JWS"))
+        checks.append(_PARSED)
         check_header(jws.header, policy, typs=accepted(policy, fmt), what=what)
         checks.append(Check.passed("jose_header", f"{fmt}, {jws.header['alg']}"))
         claims = jws.payload
@@ -207,7 +208,7 @@ def verify_vc_jwt_1_1(
                 "jose_header", Code.TYP_MISMATCH, "VC-JWT 1.1 tokens are not accepted by policy"
             )
         jws = parse_compact(token.strip(), policy, what="credential token")
-        checks.append(Check.passed("parse", "well-formed compact JWS"))
+        checks.append(_PARSED)
         check_header(
             jws.header, policy, typs=frozenset({"jwt"}), what="VC-JWT 1.1 token", typ_optional=True
         )

@@ -30,6 +30,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Any, Final
 
 from vcportable.clock import format_datetime
@@ -50,6 +51,7 @@ __all__ = [
     "DEFAULT_POLICY",
     "DEFAULT_REQUEST",
     "CompactJws",
+    "HeaderMemo",
     "JosePolicy",
     "Rejection",
     "TokenRequest",
@@ -127,8 +129,9 @@ class JosePolicy:
     def algs_for(self, key_type: str) -> frozenset[str]:
         return self.allowed_algs.get(key_type, frozenset())
 
-    @property
+    @cached_property
     def all_algs(self) -> frozenset[str]:
+        """Every algorithm allowed for some key type (computed once per policy)."""
         return frozenset().union(*self.allowed_algs.values())
 
 
@@ -240,12 +243,43 @@ def split_compact(token: str, policy: JosePolicy, *, what: str, check_id: str) -
     return parts
 
 
+class HeaderMemo:
+    """Decoded headers of recent tokens, by their base64url segment and size limit.
+
+    Every token of one issuer carries the same header, and a token's header is read twice (by
+    the dispatch on its ``typ``, then by its verifier). Only headers whose values are all
+    strings are kept (handed out as copies, so no caller can alter another's); refusals are
+    never kept, so every refusal is decided afresh. Bounded: emptied when full.
+    """
+
+    __slots__ = ("_entries", "_size")
+
+    def __init__(self, size: int = 64) -> None:
+        self._entries: dict[tuple[str, int], dict[str, Any]] = {}
+        self._size = size
+
+    def decode(self, segment: str, max_bytes: int, *, what: str, check_id: str) -> dict[str, Any]:
+        key = (segment, max_bytes)
+        known = self._entries.get(key)
+        if known is not None:
+            return dict(known)
+        raw = decode_segment(segment, what=f"{what} header", max_bytes=max_bytes, check_id=check_id)
+        header: dict[str, Any] = decode_json(
+            raw, what=f"{what} header", max_depth=4, check_id=check_id
+        )
+        if all(type(value) is str for value in header.values()):
+            if len(self._entries) >= self._size:
+                self._entries.clear()
+            self._entries[key] = dict(header)
+        return header
+
+
+_HEADERS: Final = HeaderMemo()
+
+
 def decode_header(segment: str, policy: JosePolicy, *, what: str, check_id: str) -> dict[str, Any]:
-    raw = decode_segment(
-        segment, what=f"{what} header", max_bytes=policy.max_header_bytes, check_id=check_id
-    )
-    header: dict[str, Any] = decode_json(raw, what=f"{what} header", max_depth=4, check_id=check_id)
-    return header
+    """A token's header (strict base64url and JSON, within the policy's size limit)."""
+    return _HEADERS.decode(segment, policy.max_header_bytes, what=what, check_id=check_id)
 
 
 def parse_compact(
