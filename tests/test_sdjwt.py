@@ -17,8 +17,9 @@ from vcportable.errors import ConfigurationError, InputError
 from vcportable.keys import KeyPair, KeyType
 from vcportable.models.report import Code
 from vcportable.proofs import jose, sdjwt
-from vcportable.proofs.jose.jws import JosePolicy, TokenRequest
+from vcportable.proofs.jose.jws import JosePolicy, Rejection, TokenRequest
 from vcportable.proofs.jose.keys import ALGS_WITH_NIST_CURVES, ControllerDocuments
+from vcportable.proofs.sdjwt.disclosures import apply_disclosures
 
 HERE = Path(__file__).parent / "vectors"
 HOLDER = KeyPair.from_private_bytes(KeyType.P256, bytes(range(2, 34)))
@@ -524,9 +525,7 @@ def test_bad_key_binding_for_a_credential_without_cnf() -> None:
     unbound = sdjwt.issue_sd_jwt(credential(), ISSUER, now=NOW)
     good = bound(issued(), [])
     kb = good.rsplit("~", 1)[1]
-    assert_fails(
-        verify_kb(sdjwt.present_sd_jwt(unbound, []) + kb), Code.KEY_BINDING_INVALID
-    )
+    assert_fails(verify_kb(sdjwt.present_sd_jwt(unbound, []) + kb), Code.KEY_BINDING_INVALID)
 
 
 def forge_sd(payload: dict[str, Any], disclosures: list[str], typ: str = "vc+sd-jwt") -> str:
@@ -671,3 +670,26 @@ def test_verification_never_raises_on_a_mutated_sd_jwt(index: int, char: str) ->
     mutated = PRESENTED[:index] + char + PRESENTED[index + 1 :]
     result = verify_kb(mutated)
     assert result.verified is (mutated == PRESENTED)
+
+
+@pytest.mark.parametrize(
+    ("payload", "too_deep"),
+    [
+        ({"a": {"b": 1}}, False),
+        ({"a": {"b": {"c": 1}}}, True),  # a plain value one level past the limit
+        ({"a": [[1]]}, True),
+        ({"a": [1, "x"]}, False),
+        ({"a": {"b": {}}}, False),  # an empty object at the limit holds nothing deeper
+    ],
+)
+def test_disclosed_claims_are_held_to_the_depth_limit(
+    payload: dict[str, Any], too_deep: bool
+) -> None:
+    """Every value is within ``max_json_depth`` path segments, plain values included."""
+    policy = JosePolicy(max_json_depth=2)
+    if not too_deep:
+        assert apply_disclosures(payload, [], "sha-256", policy) == (payload, [])
+        return
+    with pytest.raises(Rejection) as refused:
+        apply_disclosures(payload, [], "sha-256", policy)
+    assert refused.value.check.code is Code.TOO_DEEP

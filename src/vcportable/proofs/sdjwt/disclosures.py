@@ -180,6 +180,9 @@ def encode_disclosure(salt: str, name: str | None, value: Any) -> str:
     return b64url_encode(dumps_compact(content))
 
 
+_CONTAINERS: Final = (dict, list)
+
+
 class _Unpacker:
     """Replaces digests by disclosed claims (RFC 9901 §7.1 step 3), strictly, and remembers where
     each disclosure landed. Raises :class:`Rejection` on the first violation."""
@@ -216,7 +219,13 @@ class _Unpacker:
         return value
 
     def _object(self, value: dict[str, Any], where: tuple[Segment, ...]) -> dict[str, Any]:
-        out = {k: self.unpack(v, (*where, k)) for k, v in value.items() if k != SD}
+        # A plain value within the depth limit is kept as is: no path is built for it.
+        shallow = len(where) < self.max_depth
+        out = {
+            k: v if shallow and not isinstance(v, _CONTAINERS) else self.unpack(v, (*where, k))
+            for k, v in value.items()
+            if k != SD
+        }
         digests = value.get(SD, [])
         if not isinstance(digests, list):
             raise Rejection(
@@ -245,6 +254,7 @@ class _Unpacker:
 
     def _array(self, value: list[Any], where: tuple[Segment, ...]) -> list[Any]:
         out: list[Any] = []
+        shallow = len(where) < self.max_depth
         for element in value:
             if isinstance(element, dict) and ELLIPSIS in element and len(element) == 1:
                 disclosure = self._digest(element[ELLIPSIS], where)
@@ -259,6 +269,8 @@ class _Unpacker:
                 path = (*where, len(out))
                 self.paths[disclosure.digest] = path
                 out.append(self.unpack(disclosure.value, path))
+            elif shallow and not isinstance(element, _CONTAINERS):
+                out.append(element)
             else:
                 out.append(self.unpack(element, (*where, len(out))))
         return out
