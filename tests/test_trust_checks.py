@@ -25,6 +25,7 @@ from fixtures.trust_region import (
     region,
 )
 from vcportable.checks import SignedView, Signer
+from vcportable.checks import trust as trust_check
 from vcportable.checks.trust import TrustCheck
 from vcportable.clock import FixedClock
 from vcportable.dids import OfflineResolver, did_key_document
@@ -53,12 +54,17 @@ def run(
     key: KeyPair | None = None,
     lang: str = "en",
 ) -> dict[str, Check]:
+    checks = TrustCheck(TRUST_LIST, municipality=municipality, lang=lang).check(
+        signed_view(unsigned, now, key)
+    )
+    return {c.id: c for c in checks}
+
+
+def signed_view(unsigned: dict[str, Any], now: datetime, key: KeyPair | None = None) -> SignedView:
     issuer = unsigned["issuer"]["id"]
     signing_key = key or ISSUER_KEYS[issuer]
     signer = Signer(signing_key.key_id, issuer, signing_key.public_key)
-    view = SignedView(unsigned, "di", (signer,), now)
-    checks = TrustCheck(TRUST_LIST, municipality=municipality, lang=lang).check(view)
-    return {c.id: c for c in checks}
+    return SignedView(unsigned, "di", (signer,), now)
 
 
 def outcome(check: Check) -> str:
@@ -243,6 +249,25 @@ def test_issuer_scope_municipality_and_dates(
     checks = run(unsigned, municipality, now=now)
     got = tuple(outcome(checks[i]) for i in ("trusted_issuer", "accreditation", "recognition"))
     assert got == expected, [checks[i].message for i in checks]
+
+
+@pytest.mark.parametrize("bound", [None, 1])
+def test_a_check_kept_across_verifications_answers_as_a_fresh_one(
+    bound: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A check keeps what does not depend on the time (per issuer and achievements, and the
+    wording per day of issuance): over the whole table, in both orders, each kept instance
+    says word for word what a fresh one says, also when its memory is full at every step."""
+    if bound is not None:
+        monkeypatch.setattr(trust_check, "MAX_JUDGEMENTS", bound)
+        monkeypatch.setattr(trust_check, "MAX_DAYS", bound)
+    kept = {row[4]: TrustCheck(TRUST_LIST, municipality=row[4]) for row in TABLE}
+    for _, issuer, achievement, valid_from, municipality, now, _ in [*TABLE, *TABLE[::-1]]:
+        view = signed_view(
+            credential(issuer, achievement, valid_from=f"{valid_from}T00:00:00Z"), now
+        )
+        fresh = TrustCheck(TRUST_LIST, municipality=municipality).check(view)
+        assert kept[municipality].check(view) == fresh
 
 
 def _aligned(achievement_id: str, code: str, level: str | None) -> dict[str, Any]:

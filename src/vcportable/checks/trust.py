@@ -16,9 +16,10 @@ it, and adds four checks to the report, with messages in the employer's language
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Final, NamedTuple
 
 from ..codec.dates import parse_xsd_datetime
 from ..errors import ConfigurationError
@@ -26,14 +27,49 @@ from ..i18n import gettext_for, normalize_language, pick_text, pick_value
 from ..keys import PublicKey
 from ..models.report import Check, Code
 from ..trust.acceptance import DEFAULT_GRACE, Freshness, freshness
-from ..trust.model import IssuerStatus, ListedIssuer, TrustList, catalogue_key
-from ..trust.recognition import accreditation_for, issuer_standing, recognition
+from ..trust.model import Agreement, IssuerStatus, ListedIssuer, TrustList, catalogue_key
+from ..trust.recognition import (
+    RecognitionResult,
+    accreditation_for,
+    covering_agreements,
+    issuer_standing,
+    recognition,
+)
 from ..trust.scope import Achievement, achievements_of, describe_scope
 from ..trust.verdict import TRUST_CHECK_IDS
 from . import SignedView, issuer_id
 
 __all__ = ["TRUST_CHECK_IDS", "TrustCheck"]
 
+#: How many (issuer, achievements) judgements a check keeps; past it, it starts afresh (a
+#: stream of distinct credentials costs recomputation, never memory).
+MAX_JUDGEMENTS: Final = 4096
+#: Days of issuance whose wording a check keeps per issuer (likewise).
+MAX_DAYS: Final = 366
+
+
+class _Listed(NamedTuple):
+    """A listed issuer as the check reads it on every verification: its keys, its names in
+    the check's language, and the passed check by day of issuance (credentials come in
+    cohorts: one wording per issuer and day)."""
+
+    keys: frozenset[PublicKey]
+    name: str
+    municipality: str
+    passed: dict[str, Check]
+
+
+@dataclass
+class _Judgement:
+    """What one issuer's credentials for one set of achievements get, whatever the time: the
+    wording of the achievements, the accreditation check, the agreements that cover them, and
+    the recognition check for each outcome met so far (by the id of the agreement in force,
+    or None)."""
+
+    what: str
+    accreditation: Check
+    covering: tuple[Agreement, ...] | None
+    recognition: dict[str | None, Check] = field(default_factory=dict)
 
 
 def _day(instant: datetime) -> str:
@@ -71,7 +107,8 @@ class TrustCheck:
         # Derived once, not on every verification (the checks must stay within 10% of one).
         self._freshness_checks: dict[Freshness, Check] = {}
         self._names: dict[int, str] = {}
-        self._issuer_keys: dict[str, frozenset[PublicKey]] = {}
+        self._issuers: dict[str, _Listed] = {}
+        self._judgements: dict[Hashable, _Judgement] = {}
 
     def check(self, view: SignedView) -> list[Check]:
         _ = self._gettext
@@ -85,10 +122,9 @@ class TrustCheck:
                 Check.skipped("accreditation", reason),
                 Check.skipped("recognition", reason),
             ]
-        achievements = achievements_of(view.credential, self._index)
-        what = self._achievements(achievements, _) if achievements else "-"
-        checks.append(self._accreditation(issuer, achievements, what, _))
-        checks.append(self._recognition(issuer, achievements, what, view.now, _))
+        judgement = self._judgement(issuer, achievements_of(view.credential, self._index), _)
+        checks.append(judgement.accreditation)
+        checks.append(self._recognition(issuer, judgement, view.now, _))
         return checks
 
     # -- the four checks --------------------------------------------------------------------
@@ -148,22 +184,18 @@ class TrustCheck:
                     "name, so nobody vouches for this one"
                 ).format(issuer=stated[:200])
             )
-        name = self._text(issuer.name)
-        listed_keys = self._issuer_keys.get(issuer.id)
-        if listed_keys is None:
-            listed_keys = frozenset(key.public_key for key in issuer.keys)
-            self._issuer_keys[issuer.id] = listed_keys
-        if not any(signer.public_key in listed_keys for signer in view.signers):
+        listed = self._listed(issuer)
+        if not any(signer.public_key in listed.keys for signer in view.signers):
             return None, self._untrusted(
                 _(
                     "the credential was signed with a key that the trust list does not list "
                     "for {name} ({issuer}): it may be a forgery under that name"
-                ).format(name=name, issuer=issuer.id)
+                ).format(name=listed.name, issuer=issuer.id)
             )
         issued_at = _issued_at(view.credential) or view.now
         standing = issuer_standing(issuer, issued_at)
         event = standing.event
-        facts = {"name": name, "issued": _day(issued_at)}
+        facts = {"name": listed.name, "issued": _day(issued_at)}
         if not standing.trusted:
             if event is None:
                 message = _(
@@ -183,13 +215,29 @@ class TrustCheck:
             if event is not None:
                 facts |= {"status": self._status(event.status, _), "since": _day(event.from_)}
             return None, self._untrusted(message.format(**facts))
-        municipality = self._index.municipalities.get(issuer.municipality)
-        assert municipality is not None  # the model checks every reference
-        message = _(
-            "{name} ({municipality}) is on the trust list and was active when the "
-            "credential was issued ({issued})"
-        ).format(municipality=self._text(municipality.name), **facts)
-        return issuer, Check.passed("trusted_issuer", message)
+        passed = listed.passed.get(facts["issued"])
+        if passed is None:
+            if len(listed.passed) >= MAX_DAYS:
+                listed.passed.clear()
+            message = _(
+                "{name} ({municipality}) is on the trust list and was active when the "
+                "credential was issued ({issued})"
+            ).format(municipality=listed.municipality, **facts)
+            passed = listed.passed[facts["issued"]] = Check.passed("trusted_issuer", message)
+        return issuer, passed
+
+    def _listed(self, issuer: ListedIssuer) -> _Listed:
+        listed = self._issuers.get(issuer.id)
+        if listed is None:
+            municipality = self._index.municipalities.get(issuer.municipality)
+            assert municipality is not None  # the model checks every reference
+            listed = self._issuers[issuer.id] = _Listed(
+                frozenset(key.public_key for key in issuer.keys),
+                self._text(issuer.name),
+                self._text(municipality.name),
+                {},
+            )
+        return listed
 
     def _accreditation(
         self,
@@ -222,12 +270,51 @@ class TrustCheck:
             _("{name} is accredited for {achievement}").format(name=name, achievement=what),
         )
 
+    def _judgement(
+        self, issuer: ListedIssuer, achievements: list[Achievement], _: Callable[[str], str]
+    ) -> _Judgement:
+        """The time-independent part of accreditation and recognition, kept per issuer and
+        achievements (the same few pairs come back on every verification)."""
+        key = (issuer.id, *(self._achievement_key(a) for a in achievements))
+        judgement = self._judgements.get(key)
+        if judgement is None:
+            if len(self._judgements) >= MAX_JUDGEMENTS:
+                self._judgements.clear()
+            what = self._achievements(achievements, _) if achievements else "-"
+            judgement = self._judgements[key] = _Judgement(
+                what,
+                self._accreditation(issuer, achievements, what, _),
+                covering_agreements(self._index, self.municipality, issuer, achievements),
+            )
+        return judgement
+
+    def _achievement_key(self, achievement: Achievement) -> Hashable:
+        """All that the wording and the scope matching read of an achievement."""
+        a = achievement
+        name = None if a.catalogued else pick_value(a.name, self.lang)
+        return (a.id, a.types, a.codes, a.eqf_level, a.catalogued, name)
+
     def _recognition(
         self,
         issuer: ListedIssuer,
-        achievements: list[Achievement],
-        what: str,
+        judgement: _Judgement,
         now: datetime,
+        _: Callable[[str], str],
+    ) -> Check:
+        result = recognition(judgement.covering, now)
+        outcome = result.agreement.id if result.agreement is not None else None
+        check = judgement.recognition.get(outcome)
+        if check is None:
+            check = judgement.recognition[outcome] = self._recognition_check(
+                issuer, result, judgement.what, _
+            )
+        return check
+
+    def _recognition_check(
+        self,
+        issuer: ListedIssuer,
+        result: RecognitionResult,
+        what: str,
         _: Callable[[str], str],
     ) -> Check:
         here = self._index.municipalities.get(self.municipality)
@@ -238,7 +325,6 @@ class TrustCheck:
             "there": self._text(there.name),
             "achievement": what,
         }
-        result = recognition(self._index, self.municipality, issuer, achievements, now)
         if result.same_municipality:
             return Check.passed(
                 "recognition",

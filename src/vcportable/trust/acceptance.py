@@ -26,6 +26,8 @@ from .signing import MAX_SIGNED_LIST_BYTES, GovernanceAnchor, SignedTrustList
 __all__ = ["DEFAULT_GRACE", "Freshness", "TrustListCache", "anchor_of", "freshness"]
 
 DEFAULT_GRACE: Final = timedelta(days=7)
+#: How far a verifier's clock may lag the list's ``issued`` before it is "not yet issued".
+CLOCK_SKEW: Final = timedelta(minutes=5)
 
 
 class Freshness(StrEnum):
@@ -39,7 +41,7 @@ class Freshness(StrEnum):
 
 
 def freshness(trust_list: TrustList, now: datetime, grace: timedelta = DEFAULT_GRACE) -> Freshness:
-    if now < trust_list.issued - timedelta(minutes=5):
+    if now < trust_list.issued - CLOCK_SKEW:
         return Freshness.NOT_YET_ISSUED
     if now <= trust_list.next_update:
         return Freshness.FRESH

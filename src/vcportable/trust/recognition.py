@@ -20,6 +20,7 @@ __all__ = [
     "IssuerStanding",
     "RecognitionResult",
     "accreditation_for",
+    "covering_agreements",
     "issuer_standing",
     "recognition",
 ]
@@ -66,25 +67,33 @@ class RecognitionResult:
         return self.same_municipality or self.agreement is not None
 
 
-def recognition(
+def covering_agreements(
     index: TrustIndex,
     recognising: str,
     issuer: ListedIssuer,
     achievements: Sequence[Achievement],
-    now: datetime,
-) -> RecognitionResult:
+) -> tuple[Agreement, ...] | None:
+    """The agreements of ``recognising`` that name the issuer and cover every achievement, in
+    force or not (None: the issuer is of ``recognising`` itself). Nothing here depends on the
+    time, so a verifier can keep it per issuer and achievement."""
     if issuer.municipality == recognising:
+        return None
+    return tuple(
+        agreement
+        for agreement in index.agreements.get(recognising, ())
+        if _names(agreement, issuer)
+        and all(covers(agreement.scope, a, index) for a in achievements)
+    )
+
+
+def recognition(covering: tuple[Agreement, ...] | None, now: datetime) -> RecognitionResult:
+    """Recognised when the issuer is local or one of ``covering`` is in force at ``now``."""
+    if covering is None:
         return RecognitionResult(same_municipality=True)
-    not_in_force = []
-    for agreement in index.agreements.get(recognising, ()):
-        if not _names(agreement, issuer):
-            continue
-        if not all(covers(agreement.scope, a, index) for a in achievements):
-            continue
+    for agreement in covering:
         if agreement.in_force(now):
             return RecognitionResult(agreement=agreement)
-        not_in_force.append(agreement)
-    return RecognitionResult(not_in_force=tuple(not_in_force))
+    return RecognitionResult(not_in_force=covering)
 
 
 def _names(agreement: Agreement, issuer: ListedIssuer) -> bool:

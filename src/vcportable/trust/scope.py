@@ -139,12 +139,11 @@ def _achievement(data: Mapping[str, Any], index: TrustIndex) -> Achievement:
     assert achievement_id is not None
     codes, level, types_or_none = _catalogued(entry, index)
     # Only the stated level still counts (the higher one wins); codes come from the catalogue.
-    stated_level = _eqf_level(c for c in _alignment_codes(data.get("alignment")) if c[:4] == "EQF:")
-    levels = [x for x in (level, stated_level) if x is not None]
+    stated_level = _eqf_level(_alignment_codes(data.get("alignment")))
+    if level is None or (stated_level is not None and stated_level > level):
+        level = stated_level
     types = types_or_none or frozenset(_strings(data.get("achievementType")))
-    return Achievement(
-        achievement_id, types, codes, max(levels, default=None), data.get("name"), True
-    )
+    return Achievement(achievement_id, types, codes, level, data.get("name"), True)
 
 
 def _catalogued(
