@@ -4,6 +4,7 @@ JSON-LD paths must now refuse the same inputs."""
 
 from __future__ import annotations
 
+import binascii
 import contextlib
 import json
 import re
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jose_fixtures import ISSUER, NOW, b64, badge
@@ -206,6 +207,30 @@ def test_base64url_one_string_one_meaning(value: str) -> None:
     except InputError:
         return
     assert b64url_encode(data) == value
+
+
+def _reference_b64url_decode(value: str) -> bytes | str:
+    """The decoder as it was before pybase64 (a regex and binascii): the bytes, or the message."""
+    if re.fullmatch(r"[A-Za-z0-9_-]*", value) is None:
+        return "x is not base64url (only A-Z a-z 0-9 - _ are allowed, without padding)"
+    rest = len(value) % 4
+    if rest == 1:
+        return "x is not base64url (no encoding is 4n+1 characters long)"
+    if rest and value[-1] not in {2: "AQgw", 3: "AEIMQUYcgkosw048"}[rest]:
+        return "x is not canonical base64url (unused bits of its end are set)"
+    padded = value.encode("ascii").translate(bytes.maketrans(b"-_", b"+/")) + b"=" * (-rest % 4)
+    return binascii.a2b_base64(padded, strict_mode=True)
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet="AQRgwz09-_+/=\n é\x00", max_size=12) | st.text(max_size=12))
+def test_base64url_decodes_as_the_reference(value: str) -> None:
+    """The same bytes or the same message as the regex-and-binascii decoder it replaced."""
+    try:
+        got: bytes | str = b64url_decode(value, what="x")
+    except InputError as exc:
+        got = exc.message
+    assert got == _reference_b64url_decode(value)
 
 
 # -- base58btc and multibase ------------------------------------------------------------------

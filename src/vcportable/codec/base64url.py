@@ -5,20 +5,26 @@ Decoding is strict so that one string has one meaning: only ``A-Z a-z 0-9 - _``,
 no whitespace, and the unused low bits of the last character must be zero (otherwise ``QQ`` and
 ``QR`` would both decode to ``A``, and a signed token could be re-spelled without breaking its
 signature).
+
+Decoding runs in pybase64's SIMD decoder (a 6 MB signed trust list: 1 ms instead of 35): it
+validates the alphabet itself, and takes ``+`` and ``/`` as well as ``-`` and ``_``, so those
+(and ``=``) are refused before it; :func:`_problem` says why a value is refused.
 """
 
 from __future__ import annotations
 
 import binascii
+import contextlib
 import re
 from typing import Final
+
+import pybase64
 
 from vcportable.errors import InputError
 
 __all__ = ["b64url_decode", "b64url_encode"]
 
 _ALPHABET: Final = re.compile(r"[A-Za-z0-9_-]*")
-_TO_STANDARD: Final = bytes.maketrans(b"-_", b"+/")
 _FROM_STANDARD: Final = bytes.maketrans(b"+/", b"-_")
 # The last character of a canonical encoding when 2 (3) characters end it: 4 (2) unused bits.
 _CANONICAL_LAST: Final = {2: frozenset("AQgw"), 3: frozenset("AEIMQUYcgkosw048")}
@@ -36,14 +42,23 @@ def b64url_decode(value: str, *, what: str = "value", max_bytes: int | None = No
         raise InputError(f"{what} must be a base64url string, got {type(value).__name__}")
     if max_bytes is not None and len(value) > (max_bytes * 4 + 2) // 3:
         raise InputError(f"{what} is larger than the limit of {max_bytes} bytes", code="TOO_LARGE")
-    if _ALPHABET.fullmatch(value) is None:
-        raise InputError(
-            f"{what} is not base64url (only A-Z a-z 0-9 - _ are allowed, without padding)"
-        )
     rest = len(value) % 4
+    if (
+        rest != 1
+        and "+" not in value
+        and "/" not in value
+        and "=" not in value
+        and (not rest or value[-1] in _CANONICAL_LAST[rest])
+    ):
+        with contextlib.suppress(ValueError):  # a character outside the alphabet
+            return pybase64.b64decode(value + "=" * (-rest % 4), altchars="-_", validate=True)
+    raise InputError(f"{what} {_problem(value, rest)}")
+
+
+def _problem(value: str, rest: int) -> str:
+    """The first rule a refused ``value`` breaks, as a phrase."""
+    if _ALPHABET.fullmatch(value) is None:
+        return "is not base64url (only A-Z a-z 0-9 - _ are allowed, without padding)"
     if rest == 1:
-        raise InputError(f"{what} is not base64url (no encoding is 4n+1 characters long)")
-    if rest and value[-1] not in _CANONICAL_LAST[rest]:
-        raise InputError(f"{what} is not canonical base64url (unused bits of its end are set)")
-    padded = value.encode("ascii").translate(_TO_STANDARD) + b"=" * (-rest % 4)
-    return binascii.a2b_base64(padded, strict_mode=True)
+        return "is not base64url (no encoding is 4n+1 characters long)"
+    return "is not canonical base64url (unused bits of its end are set)"
