@@ -80,6 +80,9 @@ BAD_LISTS = [
     ("status out of order", lambda d: _issuer(d, 2)["status"].reverse(), "date order"),
     ("unknown member", lambda d: d.update(extra=1), "extra"),
     ("negative sequence", lambda d: d.update(sequence=-1), "sequence"),
+    # One spelling per member: the Python name is not a second one (a list holding both
+    # ``nextUpdate`` and ``next_update`` would otherwise say two things).
+    ("snake_case name", lambda d: d.update(next_update=d.pop("nextUpdate")), "next_update"),
 ]
 
 

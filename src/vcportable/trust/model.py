@@ -88,11 +88,12 @@ LocalizedText = Annotated[dict[LanguageTag, Text], Field(min_length=1, max_lengt
 
 
 class _Model(BaseModel):
+    # Members by their JSON (camelCase) names only: one spelling per member, and a field
+    # looked up under one name (not two, on each of a large list's hundred thousand objects).
     model_config = ConfigDict(
         extra="forbid",
         frozen=True,
         alias_generator=to_camel,
-        populate_by_name=True,
         str_strip_whitespace=False,
     )
 
