@@ -338,14 +338,13 @@ def _ids_are_urls(doc: dict[Any, Any], skip: tuple[str, ...]) -> bool:
             for name in _ID_KEYS:
                 if name in node and not is_url(node[name]):
                     return False
-            if "@context" in node:
-                stack += [
-                    v for k, v in node.items() if k != "@context" and isinstance(v, _CONTAINERS)
-                ]
-            else:
-                stack += [v for v in node.values() if isinstance(v, _CONTAINERS)]
+            for key, value in node.items():
+                if isinstance(value, _CONTAINERS) and key != "@context":
+                    stack.append(value)
         elif isinstance(node, list):
-            stack += [v for v in node if isinstance(v, _CONTAINERS)]
+            for value in node:
+                if isinstance(value, _CONTAINERS):
+                    stack.append(value)
     return True
 
 
