@@ -205,6 +205,31 @@ def test_presentation_verify_answers_400_for_an_unsigned_presentation(client: Ap
     assert response.json()["verified"] is False
 
 
+def test_the_answer_holds_the_report_as_the_library_writes_it(client: AppClient, app: Any) -> None:
+    """The server writes the report field by field (fast); it must be ``to_json_dict`` exactly,
+    for a verified credential, a failing one and a presentation with an enclosed credential."""
+    from vcportable.server.routes_verifying import answer
+
+    credential = issue(client, app)
+    tampered = {**credential, "name": "changed after signing"}
+    presentation = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "verifiableCredential": [credential],
+    }
+    verifier = app.state.context.verifier
+    reports = [
+        verifier.verify_credential(credential),
+        verifier.verify_credential(tampered),
+        verifier.verify_presentation(presentation),
+    ]
+    assert reports[2].credentials
+    for report in reports:
+        response = answer(report)
+        assert response.status_code == (200 if report.verified else 400)
+        assert json.loads(response.body)["report"] == report.to_json_dict()
+
+
 # -- status --------------------------------------------------------------------------------------
 
 

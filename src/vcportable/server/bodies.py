@@ -39,7 +39,7 @@ class IssueOptions(_Body):
 
 class IssueRequest(_Body):
     credential: dict[str, Any]
-    options: IssueOptions = IssueOptions()
+    options: IssueOptions = Field(default_factory=IssueOptions)  # a shared default is deep-copied
 
 
 class VerifyOptions(_Body):
@@ -52,12 +52,12 @@ class VerifyOptions(_Body):
 class VerifyCredentialRequest(_Body):
     #: A credential object; a token travels as an ``EnvelopedVerifiableCredential``.
     verifiableCredential: dict[str, Any]
-    options: VerifyOptions = VerifyOptions()
+    options: VerifyOptions = Field(default_factory=VerifyOptions)  # a shared default is deep-copied
 
 
 class VerifyPresentationRequest(_Body):
     verifiablePresentation: dict[str, Any]
-    options: VerifyOptions = VerifyOptions()
+    options: VerifyOptions = Field(default_factory=VerifyOptions)  # a shared default is deep-copied
 
 
 class DeriveOptions(_Body):
@@ -66,7 +66,7 @@ class DeriveOptions(_Body):
 
 class DeriveRequest(_Body):
     verifiableCredential: dict[str, Any]
-    options: DeriveOptions = DeriveOptions()
+    options: DeriveOptions = Field(default_factory=DeriveOptions)  # a shared default is deep-copied
 
 
 class StatusChange(_Body):

@@ -6,11 +6,13 @@ and the full report, as the VC-API and its test suites expect; 200 with ``verifi
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from dataclasses import fields, is_dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 
 from ..models.report import CheckStatus, VerificationReport
 from ..proofs.dataintegrity import ecdsa_sd
@@ -50,7 +52,8 @@ def unwrap(value: Mapping[str, Any]) -> Mapping[str, Any] | str:
     return value
 
 
-def answer(report: VerificationReport) -> JSONResponse:
+def answer(report: VerificationReport) -> Response:
+    """The VC-API answer, as JSON bytes made in the verifying thread (not on the event loop)."""
     checks = [c.id for c in report.checks if c.status is CheckStatus.PASSED]
     warnings = [c for c in report.checks if c.status is CheckStatus.WARNING]
     body = {
@@ -58,9 +61,22 @@ def answer(report: VerificationReport) -> JSONResponse:
         "checks": checks,
         "warnings": [f"{c.code.value}: {c.message}" for c in warnings],
         "errors": [f"{c.code.value}: {c.message}" for c in report.failures],
-        "report": report.to_json_dict(),
+        "report": report,
     }
-    return JSONResponse(body, status_code=200 if report.verified else 400)
+    return Response(
+        json.dumps(body, default=_fields, ensure_ascii=False, separators=(",", ":")).encode(),
+        status_code=200 if report.verified else 400,
+        media_type="application/json",
+    )
+
+
+def _fields(value: object) -> dict[str, Any]:
+    """A report's dataclasses as ``to_json_dict`` writes them (absent fields left out), field by
+    field as json walks them: ``dataclasses.asdict`` deep-copies every value first, which took
+    0.4 ms of a 1 ms verification."""
+    if not is_dataclass(value) or isinstance(value, type):
+        raise TypeError(f"{type(value).__name__} is not JSON")
+    return {f.name: v for f in fields(value) if (v := getattr(value, f.name)) is not None}
 
 
 @router.post(
@@ -69,7 +85,7 @@ def answer(report: VerificationReport) -> JSONResponse:
     openapi_extra=openapi_body(VerifyCredentialRequest),
     responses=_VERIFY_RESPONSES,
 )
-async def verify_credential(request: Request) -> JSONResponse:
+async def verify_credential(request: Request) -> Response:
     return await _verify(request, VerifyCredentialRequest)
 
 
@@ -79,13 +95,13 @@ async def verify_credential(request: Request) -> JSONResponse:
     openapi_extra=openapi_body(VerifyPresentationRequest),
     responses=_VERIFY_RESPONSES,
 )
-async def verify_presentation(request: Request) -> JSONResponse:
+async def verify_presentation(request: Request) -> Response:
     return await _verify(request, VerifyPresentationRequest)
 
 
 async def _verify(
     request: Request, model: type[VerifyCredentialRequest] | type[VerifyPresentationRequest]
-) -> JSONResponse:
+) -> Response:
     """Both verify routes: the body within the verifier's own input limit, then the whole
     pipeline, with the challenge and domain a presentation request names."""
     ctx = context(request)
@@ -97,14 +113,14 @@ async def _verify(
         data, challenge, domain = unwrap(body.verifiableCredential), None, None
     verifier = ctx.verifier
 
-    def work() -> VerificationReport:
+    def work() -> Response:
         if isinstance(data, str):
-            return verifier.verify_token(data, challenge=challenge, domain=domain)
+            return answer(verifier.verify_token(data, challenge=challenge, domain=domain))
         if isinstance(body, VerifyPresentationRequest):
-            return verifier.verify_presentation(data, challenge=challenge, domain=domain)
-        return verifier.verify_credential(data)
+            return answer(verifier.verify_presentation(data, challenge=challenge, domain=domain))
+        return answer(verifier.verify_credential(data))
 
-    return answer(await blocking(work, timeout=ctx.config.request_timeout))
+    return await blocking(work, timeout=ctx.config.request_timeout)
 
 
 @router.post(
