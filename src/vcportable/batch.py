@@ -1,46 +1,53 @@
 """Batch issuance from a roster: validate everything, then record, sign and write, resumably.
 
 Pass one reads the whole roster (streaming) and collects every problem with its line: bad
-fields, duplicate keys, subjects that fail the profile, keys already issued with other data.
-Nothing is issued if there is one, unless the caller skips bad rows.
+fields, duplicate keys, subjects that fail the profile (checked by the worker processes, in
+parallel), keys already issued with other data. Nothing is issued if there is one, unless the
+caller skips bad rows.
 
 Pass two goes chunk by chunk. A chunk's credentials are allocated and recorded in one
-transaction; then worker processes sign them while the next chunk is recorded, and threads
-write the files (each atomically; the batch syncs them to disk once, at its end) while the
-workers sign. A row whose key is already in the registry is not issued again: its file is
-written from the record if it is missing or does not hold the recorded credential, which is how
-a run killed at any point (or cut by a power failure) resumes.
+transaction; only after that commit do the worker processes sign them and write their files
+(each atomically: complete or absent; the batch syncs them to disk once, at its end), while the
+next chunk is recorded. A row whose key is already in the registry is not issued again: its file
+is written from the record if it is missing or does not hold the recorded credential, which is
+how a run killed at any point (or cut by a power failure) resumes. Pass two re-reads the roster
+and refuses a row that is not the one pass one validated (the file changed in between).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import multiprocessing
 import os
 import threading
 import time
+from array import array
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .clock import FixedClock, parse_datetime
 from .codec.base64url import b64url_decode
 from .codec.json import MAX_INPUT_BYTES, parse_json
 from .errors import CredentialInvalidError, InputError, StorageError
-from .fileutil import write_atomic
+from .fileutil import sync_filesystem, write_atomic
 from .issuer import Issuer
 from .keys import KeyPair
-from .registry_issuer import Format, RegistryIssuer, Subject, sign_document
+from .registry_issuer import Format, RegistryIssuer, Subject, draft_credential, sign_document
 from .roster import Problem, RosterRow, read_roster
-from .store import CredentialRecord
+from .store import CredentialRecord, IssuerProfile
 
-#: Rows recorded per transaction (and signed per worker task).
+#: Rows recorded per transaction (and checked or signed per worker task).
 CHUNK = 128
 #: Problems kept and reported (a roster of the wrong file would list every line).
 MAX_PROBLEMS = 1000
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -54,83 +61,77 @@ class BatchResult:
 @dataclass
 class Validation:
     rows: int
+    #: The first :data:`MAX_PROBLEMS` problems, in line order.
     problems: list[Problem]
+    #: Every bad line, also past :data:`MAX_PROBLEMS` (none of them is issued).
     bad_lines: set[int]
+    #: 16 bytes per good row, in order (see :func:`_row_digest`): pass two issues only rows
+    #: that pass one validated.
+    digests: bytes
 
 
-def validate(
-    registry: RegistryIssuer, roster: Path, achievement: Mapping[str, Any], fmt: Format
-) -> Validation:
-    """Pass one: every problem of the roster, each with its line."""
-    problems: list[Problem] = []
-    seen: dict[str, int] = {}
-    pending: list[RosterRow] = []
-    rows = 0
-    now = registry.now()
+def _row_digest(row: RosterRow) -> bytes:
+    return hashlib.sha256(f"{row.line}\x1f{row.digest()}".encode()).digest()[:16]
 
-    def note(problem: Problem) -> None:
-        if len(problems) < MAX_PROBLEMS:
-            problems.append(problem)
 
-    def against_registry() -> None:
-        with registry.store.transaction() as connection:
-            found = registry.store.by_row_keys(
-                connection, str(achievement["id"]), [r.key for r in pending]
-            )
-        for row in pending:
-            old = found.get(row.key)
-            if old is not None and (old.row_hash != row.digest() or old.format != fmt):
-                note(
-                    Problem(
-                        row.line,
-                        f"key {row.key} was issued before ({old.id}) with other data or "
-                        "format; use a new key, or `vcportable renew`",
-                    )
+# -- the work done in worker processes ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What a worker needs: the key to sign with, and the profile and achievement to check
+    drafts against."""
+
+    key: KeyPair
+    cryptosuite: str
+    profile: IssuerProfile
+    achievement: Mapping[str, Any]
+
+    def check(self, now: str, rows: list[RosterRow]) -> list[Problem]:
+        """The problems of each row's draft credential (Open Badges profile, data model)."""
+        problems = []
+        for row in rows:
+            try:
+                draft_credential(
+                    self.profile,
+                    self.achievement,
+                    Subject(row.name, row.subject_id),
+                    valid_from=row.valid_from or now,
+                    valid_until=row.valid_until,
                 )
-        pending.clear()
+            except CredentialInvalidError as exc:
+                problems += [
+                    Problem(row.line, f"{path or '(credential)'}: {message}")
+                    for path, message in exc.problems
+                ]
+        return problems
 
-    for item in read_roster(roster):
-        if isinstance(item, Problem):
-            note(item)
-            continue
-        rows += 1
-        if item.key in seen:
-            note(Problem(item.line, f"key {item.key} is already used on line {seen[item.key]}"))
-            continue
-        seen[item.key] = item.line
-        try:
-            registry.draft(
-                achievement,
-                Subject(item.name, item.subject_id),
-                valid_from=item.valid_from or now,
-                valid_until=item.valid_until,
-            )
-        except CredentialInvalidError as exc:
-            for path, message in exc.problems:
-                note(Problem(item.line, f"{path or '(credential)'}: {message}"))
-            continue
-        pending.append(item)
-        if len(pending) >= CHUNK:
-            against_registry()
-    if pending:
-        against_registry()
-    return Validation(rows, problems, {p.line for p in problems})
+    def sign_and_write(self, at: str, items: list[tuple[str, str, str]]) -> int:
+        """Sign recorded credentials ``(document, format, path)`` and write each to its path;
+        the proofs say ``at``, the time they were recorded. Call only after the commit that
+        recorded them."""
+        issuer = Issuer(
+            self.key, cryptosuite=self.cryptosuite, clock=FixedClock(parse_datetime(at))
+        )
+        for document, fmt, path in items:
+            _write(Path(path), sign_document(issuer, document, fmt, validated=True))
+        return len(items)
 
 
-def _output(out_dir: Path, key: str, fmt: str) -> Path:
-    return out_dir / f"{key}.{'jwt' if fmt == 'jwt' else 'json'}"
-
-
-# -- worker processes ------------------------------------------------------------------------
-
-_WORKER: dict[str, Any] = {}
+_JOB: list[_Job] = []  # the worker process's job, set by _init_worker
 
 
 def _init_worker(
-    private: str, controller: str, key_id: str, cryptosuite: str, parent: int
+    private: str,
+    controller: str,
+    key_id: str,
+    cryptosuite: str,
+    profile: IssuerProfile,
+    achievement: Mapping[str, Any],
+    parent: int,
 ) -> None:
     key = KeyPair.from_multibase_private(private).with_identity(controller, key_id)
-    _WORKER["key"], _WORKER["suite"] = key, cryptosuite
+    _JOB.append(_Job(key, cryptosuite, profile, achievement))
     # The batch's pid comes from the batch itself: a worker that starts after the batch was
     # killed already has another parent, and must leave at once rather than wait for it.
     threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
@@ -145,46 +146,183 @@ def _exit_with(parent: int) -> None:
     os._exit(1)
 
 
-def _sign_with(key: KeyPair, suite: str, at: str, items: list[tuple[str, str]]) -> list[str]:
-    """Sign recorded credentials; the proofs say ``at``, the time they were recorded."""
-    issuer = Issuer(key, cryptosuite=suite, clock=FixedClock(parse_datetime(at)))
-    return [sign_document(issuer, document, fmt, validated=True) for document, fmt in items]
+def _check(now: str, rows: list[RosterRow]) -> list[Problem]:
+    return _JOB[0].check(now, rows)
 
 
-def _sign_chunk(at: str, items: list[tuple[str, str]]) -> list[str]:
-    return _sign_with(_WORKER["key"], _WORKER["suite"], at, items)
+def _sign_and_write(at: str, items: list[tuple[str, str, str]]) -> int:
+    return _JOB[0].sign_and_write(at, items)
 
 
-Submit = Callable[[str, list[tuple[str, str]]], "Future[list[str]]"]
+class Workers:
+    """The processes a batch checks and signs with (spawned: forking a process with threads is
+    unsafe), one per core by default; for one worker, the calling process does the work."""
+
+    def __init__(self, registry: RegistryIssuer, achievement_id: str, workers: int | None = None):
+        self.registry = registry
+        self.achievement_id = achievement_id
+        self.achievement = registry.store.achievement(achievement_id)
+        self.count = workers if workers is not None else (os.cpu_count() or 1)
+        key, suite = registry.issuer.key, registry.issuer.cryptosuite
+        self._here = _Job(key, suite, registry.profile, self.achievement)
+        self._pool: ProcessPoolExecutor | None = None
+        if self.count > 1:
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.count,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_init_worker,
+                initargs=(
+                    key.to_multibase_private(),
+                    key.controller,
+                    key.key_id,
+                    suite,
+                    registry.profile,
+                    self.achievement,
+                    os.getpid(),
+                ),
+            )
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def check(self, now: str, rows: list[RosterRow]) -> Future[list[Problem]]:
+        if self._pool is None:
+            return _done(self._here.check(now, rows))
+        return self._pool.submit(_check, now, rows)
+
+    def sign_and_write(self, at: str, items: list[tuple[str, str, str]]) -> Future[int]:
+        if self._pool is None:
+            return _done(self._here.sign_and_write(at, items))
+        return self._pool.submit(_sign_and_write, at, items)
 
 
-@contextlib.contextmanager
-def _signers(registry: RegistryIssuer, workers: int) -> Iterator[Submit]:
-    """Where chunks are signed: worker processes (spawned: forking a process with threads is
-    unsafe), or the calling process for one worker."""
-    key, suite = registry.issuer.key, registry.issuer.cryptosuite
-    if workers <= 1:
+def _done(value: T) -> Future[T]:
+    future: Future[T] = Future()
+    future.set_result(value)
+    return future
 
-        def here(at: str, items: list[tuple[str, str]]) -> Future[list[str]]:
-            future: Future[list[str]] = Future()
-            future.set_result(_sign_with(key, suite, at, items))
-            return future
 
-        yield here
-        return
-    pool = ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_init_worker,
-        initargs=(key.to_multibase_private(), key.controller, key.key_id, suite, os.getpid()),
-    )
+def _result(future: Future[T]) -> T:
     try:
-        yield lambda at, items: pool.submit(_sign_chunk, at, items)
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        return future.result()
+    except BrokenProcessPool:
+        raise StorageError(
+            "a worker process of the batch died (out of memory, or killed); every recorded "
+            "credential is kept: run the batch again to finish it"
+        ) from None
 
 
-def _chunks(rows: Iterable[RosterRow], size: int) -> Iterator[list[RosterRow]]:
+# -- pass one ----------------------------------------------------------------------------------
+
+
+def validate(
+    registry: RegistryIssuer,
+    roster: Path,
+    achievement: Mapping[str, Any],
+    fmt: Format,
+    *,
+    workers: Workers | None = None,
+) -> Validation:
+    """Pass one: every problem of the roster, each with its line (``workers``: check the
+    drafts in those processes; by default in this one)."""
+    if workers is None:
+        with Workers(registry, str(achievement["id"]), 1) as own:
+            return validate(registry, roster, achievement, fmt, workers=own)
+    pool = workers
+    problems: list[Problem] = []
+    bad_lines: set[int] = set()
+    seen: dict[str, int] = {}
+    lines, digests = array("L"), bytearray()
+    pending: list[RosterRow] = []
+    checks: deque[Future[list[Problem]]] = deque()
+    rows = 0
+    now = registry.now()
+
+    def note(found: list[Problem]) -> None:
+        bad_lines.update(p.line for p in found)
+        problems.extend(found[: MAX_PROBLEMS - len(problems)])
+
+    def flush() -> None:
+        checks.append(pool.check(now, pending[:]))
+        note(_against_registry(registry, str(achievement["id"]), fmt, pending))
+        for row in pending:
+            lines.append(row.line)
+            digests.extend(_row_digest(row))
+        pending.clear()
+        while len(checks) > 2 * pool.count:
+            note(_result(checks.popleft()))
+
+    for item in read_roster(roster):
+        if isinstance(item, Problem):
+            note([item])
+            continue
+        rows += 1
+        if item.key in seen:
+            note([Problem(item.line, f"key {item.key} is already used on line {seen[item.key]}")])
+            continue
+        seen[item.key] = item.line
+        pending.append(item)
+        if len(pending) >= CHUNK:
+            flush()
+    if pending:
+        flush()
+    while checks:
+        note(_result(checks.popleft()))
+    good = b"".join(
+        digests[16 * n : 16 * n + 16] for n, line in enumerate(lines) if line not in bad_lines
+    )
+    problems.sort(key=lambda p: p.line)
+    return Validation(rows, problems, bad_lines, good)
+
+
+def _against_registry(
+    registry: RegistryIssuer, achievement_id: str, fmt: Format, rows: list[RosterRow]
+) -> list[Problem]:
+    """Rows whose key was issued before with other data or in another format."""
+    with registry.store.transaction() as connection:
+        found = registry.store.by_row_keys(connection, achievement_id, [r.key for r in rows])
+    return [
+        Problem(
+            row.line,
+            f"key {row.key} was issued before ({old.id}) with other data or format; use a new "
+            "key, or `vcportable renew`",
+        )
+        for row in rows
+        if (old := found.get(row.key)) is not None
+        and (old.row_hash != row.digest() or old.format != fmt)
+    ]
+
+
+# -- pass two ----------------------------------------------------------------------------------
+
+
+def _output(out_dir: Path, key: str, fmt: str) -> Path:
+    return out_dir / f"{key}.{'jwt' if fmt == 'jwt' else 'json'}"
+
+
+def _validated_rows(roster: Path, checked: Validation) -> Iterator[RosterRow]:
+    """The good rows again, each the row pass one validated, or :class:`InputError`."""
+    changed = InputError(f"{roster} changed since it was checked; nothing more was issued")
+    count = 0
+    for row in read_roster(roster):
+        if not isinstance(row, RosterRow) or row.line in checked.bad_lines:
+            continue
+        if checked.digests[16 * count : 16 * count + 16] != _row_digest(row):
+            raise changed
+        count += 1
+        yield row
+    if 16 * count != len(checked.digests):
+        raise changed
+
+
+def _chunks(rows: Iterator[RosterRow], size: int) -> Iterator[list[RosterRow]]:
     chunk: list[RosterRow] = []
     for row in rows:
         chunk.append(row)
@@ -203,13 +341,29 @@ def issue_batch(
     *,
     fmt: Format = "di",
     skip_invalid: bool = False,
-    workers: int | None = None,
+    workers: int | Workers | None = None,
     progress: Callable[[int], None] = lambda done: None,
     validation: Validation | None = None,
 ) -> BatchResult:
-    """Issue one credential per valid roster row into ``out_dir`` (see the module docs)."""
-    achievement = registry.store.achievement(achievement_id)
-    checked = validation or validate(registry, roster, achievement, fmt)
+    """Issue one credential per valid roster row into ``out_dir`` (see the module docs).
+
+    ``workers``: a count of processes (default: one per core), or :class:`Workers` already
+    started (the CLI validates with them first)."""
+    if not isinstance(workers, Workers):
+        with Workers(registry, achievement_id, workers) as own:
+            return issue_batch(
+                registry,
+                roster,
+                achievement_id,
+                out_dir,
+                fmt=fmt,
+                skip_invalid=skip_invalid,
+                workers=own,
+                progress=progress,
+                validation=validation,
+            )
+    achievement = workers.achievement
+    checked = validation or validate(registry, roster, achievement, fmt, workers=workers)
     if checked.problems and not skip_invalid:
         raise CredentialInvalidError([(f"line {p.line}", p.message) for p in checked.problems])
     try:
@@ -218,51 +372,37 @@ def issue_batch(
         raise StorageError(f"cannot create {out_dir}: {exc.strerror or exc}") from None
     _remove_leftovers(out_dir)
     result = BatchResult(skipped=list(checked.problems))
-    good = (
-        r
-        for r in read_roster(roster)
-        if isinstance(r, RosterRow) and r.line not in checked.bad_lines
-    )
-    workers = workers if workers is not None else (os.cpu_count() or 1)
-    in_flight: deque[tuple[list[Path], Future[list[str]]]] = deque()
-    writes: deque[Future[None]] = deque()
+    in_flight: deque[Future[int]] = deque()
 
-    def finish_one(writers: ThreadPoolExecutor) -> None:
-        paths, future = in_flight.popleft()
-        for path, text in zip(paths, future.result(), strict=True):
-            writes.append(writers.submit(_write, path, text))
-        while len(writes) > 4 * CHUNK:
-            writes.popleft().result()
-        progress(len(paths))
+    def finish_one() -> None:
+        progress(_result(in_flight.popleft()))
 
-    with ThreadPoolExecutor(max_workers=4) as writers, _signers(registry, workers) as submit:
-        for chunk in _chunks(good, CHUNK):
-            at = registry.now()
-            records, done_before = _record_chunk(registry, achievement, chunk, fmt, at)
-            todo: list[CredentialRecord] = []
-            for record in done_before:
-                path = _output(out_dir, record.row_key or record.id, record.format)
-                if _intact(path, record):
-                    result.already += 1
-                else:
-                    todo.append(record)
-                    result.restored += 1
-            result.issued += len(records)
-            todo += records
-            if done_before and len(todo) < len(chunk):
-                progress(len(chunk) - len(todo))
-            if todo:
-                paths = [_output(out_dir, r.row_key or r.id, r.format) for r in todo]
-                items = [(r.document, r.format) for r in todo]
-                in_flight.append((paths, submit(at, items)))
-            while len(in_flight) > max(2, workers * 2):
-                finish_one(writers)
-        while in_flight:
-            finish_one(writers)
-        while writes:
-            writes.popleft().result()
+    for chunk in _chunks(_validated_rows(roster, checked), CHUNK):
+        at = registry.now()
+        records, done_before = _record_chunk(registry, achievement, chunk, fmt, at)
+        todo: list[CredentialRecord] = []
+        for record in done_before:
+            if _intact(_output(out_dir, record.row_key or record.id, record.format), record):
+                result.already += 1
+            else:
+                todo.append(record)
+                result.restored += 1
+        result.issued += len(records)
+        todo += records
+        if len(todo) < len(chunk):
+            progress(len(chunk) - len(todo))
+        if todo:
+            items = [
+                (r.document, r.format, str(_output(out_dir, r.row_key or r.id, r.format)))
+                for r in todo
+            ]
+            in_flight.append(workers.sign_and_write(at, items))
+        while len(in_flight) > 2 * workers.count:
+            finish_one()
+    while in_flight:
+        finish_one()
     if result.issued or result.restored:
-        os.sync()  # once for the whole batch (see _write)
+        sync_filesystem(out_dir)  # once for the whole batch (see _write)
     return result
 
 

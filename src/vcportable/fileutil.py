@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import tempfile
 from pathlib import Path
@@ -51,3 +52,20 @@ def _sync_folder(folder: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def sync_filesystem(folder: Path) -> None:
+    """Flush the file system that holds ``folder`` (Linux ``syncfs``): one call for thousands
+    of files written with ``sync=False``, without flushing every other file system the way
+    ``os.sync``, the fallback, does."""
+    try:
+        syncfs = ctypes.CDLL(None, use_errno=True).syncfs
+        fd = os.open(folder, os.O_RDONLY)
+    except (OSError, AttributeError):
+        os.sync()
+        return
+    try:
+        if syncfs(fd) != 0:
+            os.sync()
+    finally:
+        os.close(fd)

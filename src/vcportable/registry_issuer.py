@@ -89,6 +89,31 @@ def build_credential(
     return document
 
 
+def draft_credential(
+    profile: IssuerProfile,
+    achievement: Mapping[str, Any],
+    subject: Subject,
+    *,
+    valid_from: str,
+    valid_until: str | None,
+) -> dict[str, Any]:
+    """A credential as it would be issued (placeholder id and index), validated: raises
+    :class:`~vcportable.errors.CredentialInvalidError` naming every problem. A free function
+    so that batch worker processes check rows with the profile they were given."""
+    document = build_credential(
+        profile,
+        achievement,
+        subject,
+        credential_id="urn:uuid:00000000-0000-4000-8000-000000000000",
+        valid_from=valid_from,
+        valid_until=valid_until,
+        list_id=1,
+        index=0,
+    )
+    validate_credential(document)
+    return document
+
+
 @dataclass(frozen=True)
 class Issued:
     record: CredentialRecord
@@ -120,20 +145,10 @@ class RegistryIssuer:
         valid_from: str,
         valid_until: str | None,
     ) -> dict[str, Any]:
-        """A credential as it would be issued (placeholder id and index), validated: raises
-        :class:`~vcportable.errors.CredentialInvalidError` naming every problem."""
-        document = build_credential(
-            self.profile,
-            achievement,
-            subject,
-            credential_id="urn:uuid:00000000-0000-4000-8000-000000000000",
-            valid_from=valid_from,
-            valid_until=valid_until,
-            list_id=1,
-            index=0,
+        """:func:`draft_credential` with this registry's profile."""
+        return draft_credential(
+            self.profile, achievement, subject, valid_from=valid_from, valid_until=valid_until
         )
-        validate_credential(document)
-        return document
 
     def new_records(
         self,

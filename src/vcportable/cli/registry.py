@@ -299,46 +299,48 @@ def issue_batch(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
+    from ..batch import Workers, validate
     from ..batch import issue_batch as run_batch
-    from ..batch import validate
 
     roster_path = _readable(roster)
     registry = _registry(db, passphrase_env)
     try:
         achievement_id = _achievement(registry.store, achievement)
-        checked = validate(registry, roster_path, registry.store.achievement(achievement_id), fmt)
-        for problem in checked.problems:
-            click.echo(f"{roster}: {problem}", err=True)
-        if checked.problems and not skip_invalid:
-            click.echo(
-                f"Error: {len(checked.bad_lines)} bad row(s); nothing was issued (fix them, or "
-                "issue the others with --skip-invalid)",
-                err=True,
-            )
-            raise SystemExit(EXIT_NOT_VERIFIED)
-        good = checked.rows - len(checked.bad_lines)
-        console = Console(stderr=True)
-        with Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=console,
-            transient=not console.is_terminal,
-        ) as bar:
-            task = bar.add_task("issuing", total=good)
-            advance: Callable[[int], None] = lambda n: bar.advance(task, n)  # noqa: E731
-            result = run_batch(
-                registry,
-                roster_path,
-                achievement_id,
-                _output_folder(out_dir),
-                fmt=fmt,
-                skip_invalid=skip_invalid,
-                workers=workers,
-                progress=advance,
-                validation=checked,
-            )
+        # The same worker processes check every row, then sign: started once.
+        with Workers(registry, achievement_id, workers) as pool:
+            checked = validate(registry, roster_path, pool.achievement, fmt, workers=pool)
+            for problem in checked.problems:
+                click.echo(f"{roster}: {problem}", err=True)
+            if checked.problems and not skip_invalid:
+                click.echo(
+                    f"Error: {len(checked.bad_lines)} bad row(s); nothing was issued (fix "
+                    "them, or issue the others with --skip-invalid)",
+                    err=True,
+                )
+                raise SystemExit(EXIT_NOT_VERIFIED)
+            good = checked.rows - len(checked.bad_lines)
+            console = Console(stderr=True)
+            with Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=console,
+                transient=not console.is_terminal,
+            ) as bar:
+                task = bar.add_task("issuing", total=good)
+                advance: Callable[[int], None] = lambda n: bar.advance(task, n)  # noqa: E731
+                result = run_batch(
+                    registry,
+                    roster_path,
+                    achievement_id,
+                    _output_folder(out_dir),
+                    fmt=fmt,
+                    skip_invalid=skip_invalid,
+                    workers=pool,
+                    progress=advance,
+                    validation=checked,
+                )
     finally:
         registry.store.close()
     click.echo(
