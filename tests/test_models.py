@@ -210,6 +210,8 @@ def test_schema_is_shipped_and_in_step_with_the_code() -> None:
     target_type = defs["Alignment"]["properties"]["targetType"]["anyOf"]
     assert target_type[0] == {"enum": list(cred.ALIGNMENT_TARGET_TYPES)}
     assert defs["Achievement"]["properties"]["inLanguage"]["pattern"] == cred.LANGUAGE_PATTERN
+    language = defs["LanguageValue"]["properties"]["@language"]["pattern"]
+    assert language == cred.VALUE_LANGUAGE_PATTERN
 
 
 # -- the profile's rules: pydantic names the path, the JSON Schema agrees ------------------
@@ -229,6 +231,11 @@ def drop(obj: dict[str, Any], *keys: str) -> dict[str, Any]:
 
 
 ACH = ("credentialSubject", "achievement")
+ACH_PATH = ".".join(ACH)
+#: VC 2.0 language value objects (section 11.1).
+EN = {"@value": "Carpenter", "@language": "en"}
+FR = {"@value": "Charpentier", "@language": "fr"}
+AR = {"@value": "نجار", "@language": "ar"}
 OB_CONTEXTS = [
     "https://www.w3.org/ns/credentials/v2",
     "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
@@ -395,7 +402,19 @@ INVALID: list[tuple[str, Any, str]] = [
     ("id-relative", (("id",), "credentials/3732"), "id"),
     ("name-missing", (("name",), DELETE), "name"),
     ("name-null", (("name",), None), "name"),
-    ("name-language-map", (("name",), {"@value": "Carpenter", "@language": "en"}), "name"),
+    ("name-language-map", (("name",), {"en": "Carpenter", "es": "Carpintero"}), "name"),
+    ("name-value-no-language", (("name",), {"@value": "Carpenter"}), "name"),
+    ("name-value-extra-member", (("name",), {**EN, "@type": "xsd:string"}), "name"),
+    ("name-value-bad-tag", (("name",), {"@value": "Carpenter", "@language": "EN_us"}), "name"),
+    ("name-value-uppercase", (("name",), {"@value": "Carpenter", "@language": "en-GB"}), "name"),
+    ("name-value-empty", (("name",), {"@value": "", "@language": "en"}), "name"),
+    ("name-value-direction", (("name",), {**EN, "@direction": "up"}), "name"),
+    ("name-values-empty", (("name",), []), "name"),
+    ("name-values-string", (("name",), ["Carpenter"]), "name"),
+    ("name-values-too-many", (("name",), [EN] * 33), "name"),
+    ("name-too-long", (("name",), "x" * 10_001), "name"),
+    ("achievement-name-empty", ((ACH + ("name",), ""),), ACH_PATH + ".name"),
+    ("narrative-number", ((ACH + ("criteria", "narrative"), 3),), ACH_PATH + ".criteria.narrative"),
     ("description-null", (("description",), None), "description"),
     ("issuer-number", (("issuer",), 42), "issuer"),
     ("issuer-not-url", (("issuer",), "Vocational Board"), "issuer"),
@@ -550,6 +569,11 @@ VALID_VARIANTS: list[tuple[str, tuple[Edit, ...]]] = [
     ("validFrom-offset-fraction", ((("validFrom",), "2025-03-01T08:00:00.123+02:00"),)),
     ("validUntil-midnight", ((("validUntil",), "2030-03-01T24:00:00Z"),)),
     ("description", ((("description",), ""),)),
+    ("name-language-value", ((("name",), EN),)),
+    ("name-languages", ((("name",), [EN, FR, {**AR, "@direction": "rtl"}]),)),
+    ("achievement-languages", ((ACH + ("name",), [EN, FR]), (ACH + ("description",), [FR]))),
+    ("narrative-language", ((ACH + ("criteria", "narrative"), FR),)),
+    ("issuer-name-languages", ((("issuer", "name"), [EN, FR]), (("issuer", "description"), AR))),
 ]
 
 

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from PIL import ImageFont
     from PIL.Image import Image
 
+    from .models.report import VerificationReport
+
 CardFormat = Literal["png", "html"]
 
 #: The card's labels in each language (picked like every other text: exact tag, primary
@@ -73,6 +75,19 @@ class CardText:
     issuer: str | None
     valid_from: str | None
     valid_until: str | None
+
+    @classmethod
+    def from_report(cls, report: VerificationReport) -> CardText:
+        """What a credential's report states (pass it through
+        :func:`~vcportable.models.facts.in_language` first for the card's language)."""
+        achievement = report.achievement.name if report.achievement is not None else None
+        return cls(
+            holder=report.subject_name,
+            achievement=achievement or report.name,
+            issuer=report.issuer_name or report.issuer,
+            valid_from=report.valid_from,
+            valid_until=report.valid_until,
+        )
 
 
 def label(key: str, lang: str | None) -> str:

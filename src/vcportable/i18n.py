@@ -20,6 +20,7 @@ __all__ = [
     "DEFAULT_LANGUAGE",
     "LANGUAGES",
     "gettext_for",
+    "language_texts",
     "normalize_language",
     "pick_text",
     "pick_value",
@@ -71,19 +72,24 @@ def pick_text(texts: Mapping[str, str], lang: str | None) -> str:
     return next(iter(texts.values()), "")
 
 
-def pick_value(value: Any, lang: str | None) -> str | None:
-    """A credential's text as signed: a string, a language value object
-    (``{"@value": ..., "@language": ...}``) or a list of them; None when there is no text."""
+def language_texts(value: Any) -> dict[str, str]:
+    """A credential's text as signed (a string, a VC 2.0 language value object
+    ``{"@value": ..., "@language": ...}``, or a list of such objects) as ``{tag: text}``; a
+    text without a language has the tag ``""``. Empty texts and other shapes (a list of
+    strings is several values, not one text) are left out."""
     if isinstance(value, str):
-        return value
+        return {"": value} if value else {}
     items = value[:_MAX_VALUES] if isinstance(value, list) else [value]
     texts: dict[str, str] = {}
     for item in items:
-        if isinstance(item, str):
-            texts.setdefault("", item)
-        elif isinstance(item, Mapping) and isinstance(item.get("@value"), str):
+        if isinstance(item, Mapping) and isinstance(item.get("@value"), str) and item["@value"]:
             tag = item.get("@language")
             texts.setdefault(tag if isinstance(tag, str) else "", item["@value"])
-    if not texts:
-        return None
-    return pick_text(texts, lang)
+    return texts
+
+
+def pick_value(value: Any, lang: str | None) -> str | None:
+    """A credential's text as signed (see :func:`language_texts`) in ``lang``, picked like
+    every other text; None when there is no text."""
+    texts = language_texts(value)
+    return pick_text(texts, lang) if texts else None

@@ -434,8 +434,12 @@ def _language(options: _Options) -> str | None:
 
 
 def _shown(options: _Options, source: Source, report: VerificationReport) -> str:
-    """One JSON line, or the verdict for a person (a panel on a terminal, text in a pipe)."""
+    """One JSON line, or the verdict for a person (a panel on a terminal, text in a pipe),
+    the credential's texts in the verdict's language when it gives several."""
+    from ..models.facts import in_language
+
     lang = _language(options)
+    report = in_language(report, lang)
     if options.as_json:
         import json
 

@@ -212,7 +212,11 @@ def wallet_list(wallet: Wallet) -> None:
 
 @wallet.command("show")
 @click.argument("id_", metavar="ID")
-@click.option("--lang", help="Language of the verdict (en, es, fr, de).")
+@click.option(
+    "--lang",
+    help="Language of the verdict (en, es, fr, de) and of the credential's texts it gives in "
+    "several languages.",
+)
 @click.option("--raw", is_flag=True, help="Print the credential exactly as signed instead.")
 @did_web_cache_option
 @wallet_option
@@ -224,10 +228,11 @@ def wallet_show(
     if raw:
         echo(stored.content)
         return
+    from ..models.facts import in_language
     from .render import render_report
     from .trust import verdict_line
 
-    report = _verifier(did_web_cache).verify(stored.content)
+    report = in_language(_verifier(did_web_cache).verify(stored.content), lang)
     echo(verdict_line(report, lang))
     echo(render_report(stored.id, report))
 
@@ -491,7 +496,11 @@ def _say_to_whom(stored: StoredCredential, challenge: str | None, domain: str | 
 @wallet.command("card")
 @click.argument("id_", metavar="ID")
 @click.option("--out", required=True, metavar="FILE.png|FILE.html", type=PATH, help="The card.")
-@click.option("--lang", help="Language of the card's labels (en, es, fr, de).")
+@click.option(
+    "--lang",
+    help="Language of the card's labels (en, es, fr, de) and of the credential's texts it "
+    "gives in several languages.",
+)
 @click.option(
     "--ec", type=EC_CHOICE, default="M", show_default=True,
     help="QR error correction (Q or H for a card that may get scratched).",
@@ -503,20 +512,15 @@ def wallet_card(id_: str, out: str, lang: str | None, ec: str, force: bool, wall
     the issuer and the validity, as a PNG (for a phone) or a printable HTML page."""
     from ..card import CardText, render_card
     from ..envelope import encode, qr_version
+    from ..models.facts import in_language
 
     formats = {".png": "png", ".html": "html", ".htm": "html"}
     fmt = formats.get(Path(out).suffix.lower())
     if fmt is None:
         raise click.BadParameter("must end in .png or .html", param_hint="--out")
     stored = wallet.get(id_)
-    summary = stored.summary
-    text = CardText(
-        holder=summary.subject_name,
-        achievement=summary.achievement or summary.name,
-        issuer=summary.issuer_name or summary.issuer,
-        valid_from=summary.valid_from,
-        valid_until=summary.valid_until,
-    )
+    # The facts of the credential as signed, read again (offline) for their languages.
+    text = CardText.from_report(in_language(_verifier(None).verify(stored.content), lang))
     envelope = encode(stored.content)
     click.echo(
         f"QR version {qr_version(envelope, ec=ec.upper())} at error correction {ec.upper()}",

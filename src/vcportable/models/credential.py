@@ -65,6 +65,15 @@ OB_CONTEXT_PATTERN: Final = (
 EXT_PATTERN: Final = r"^ext:[A-Za-z0-9._-]+$"
 #: BCP 47 language tags as OB 3.0 constrains ``inLanguage``.
 LANGUAGE_PATTERN: Final = r"^[a-z]{2,4}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?$"
+#: The ``@language`` of a language value object: a BCP 47 tag as :data:`LANGUAGE_PATTERN`, in
+#: lowercase, as JSON-LD compaction writes it (a signed credential must be in compacted form).
+VALUE_LANGUAGE_PATTERN: Final = r"^[a-z]{2,4}(-[a-z]{4})?(-([a-z]{2}|[0-9]{3}))?$"
+#: Bounds of display text: characters of one text, languages of one property.
+MAX_TEXT_CHARS: Final = 10_000
+MAX_LANGUAGES: Final = 32
+#: The members a VC 2.0 language value object may have (section 11.1), and its directions.
+LANGUAGE_VALUE_MEMBERS: Final = ("@value", "@language", "@direction")
+DIRECTIONS: Final = ("ltr", "rtl")
 #: A compact JWS (``endorsementJwt``).
 COMPACT_JWS_PATTERN: Final = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+$"
 
@@ -95,6 +104,9 @@ PROFILE_CREDENTIAL_TYPES: Final = ("OpenBadgeCredential", "AchievementCredential
 
 _OB_CONTEXT_RE: Final = re.compile(OB_CONTEXT_PATTERN)
 _EXT_RE: Final = re.compile(EXT_PATTERN)
+_LANGUAGE_RE: Final = re.compile(LANGUAGE_PATTERN)
+_VALUE_LANGUAGE_RE: Final = re.compile(VALUE_LANGUAGE_PATTERN)
+_ANY_CASE_LANGUAGE_RE: Final = re.compile(LANGUAGE_PATTERN, re.IGNORECASE)
 
 
 # --------------------------------------------------------------------------------------------
@@ -160,10 +172,91 @@ NonEmptyStr = Annotated[str, Field(min_length=1)]
 AchievementType = Annotated[str, _enumerated(ACHIEVEMENT_TYPES, "achievementType")]
 AlignmentTargetType = Annotated[str, _enumerated(ALIGNMENT_TARGET_TYPES, "targetType")]
 IdentifierType = Annotated[str, _enumerated(IDENTIFIER_TYPES, "identityType")]
-LanguageCode = Annotated[
-    str, _matching(re.compile(LANGUAGE_PATTERN), "a language code such as 'en' or 'pt-BR'")
-]
+LanguageCode = Annotated[str, _matching(_LANGUAGE_RE, "a language code such as 'en' or 'pt-BR'")]
 CompactJws = Annotated[str, _matching(re.compile(COMPACT_JWS_PATTERN), "a compact JWS")]
+
+
+_TEXT_FORMS: Final = (
+    "must be a string, a language value object with @value and @language, or a non-empty "
+    "array of language value objects"
+)
+
+
+def _text_value(value: object, where: str, *, empty: bool = False) -> None:
+    if not isinstance(value, str):
+        raise _fail("text", f"{where}must be a string")
+    if not value and not empty:
+        raise _fail("text", f"{where}must not be empty")
+    if len(value) > MAX_TEXT_CHARS:
+        raise _fail("text", f"{where}must be at most {MAX_TEXT_CHARS} characters")
+
+
+def _language_value(item: object, where: str) -> str:
+    """Checks one language value object; returns its language tag."""
+    if not isinstance(item, dict):
+        forms = "must be a language value object" if where else _TEXT_FORMS
+        raise _fail("text", f"{where}{forms}")
+    if "@value" not in item and all(_ANY_CASE_LANGUAGE_RE.fullmatch(str(key)) for key in item):
+        raise _fail(
+            "text",
+            f"{where}is a language map, which needs a context of its own: write an array of "
+            "language value objects (@value, @language) instead",
+        )
+    unknown = sorted(str(key) for key in item if key not in LANGUAGE_VALUE_MEMBERS)
+    if unknown:
+        raise _fail(
+            "text",
+            f"{where}a language value object has only @value, @language and @direction, "
+            f"not {unknown[0][:40]!r}",
+        )
+    _text_value(item.get("@value"), f"{where}@value ")
+    language = item.get("@language")
+    if not isinstance(language, str) or _ANY_CASE_LANGUAGE_RE.fullmatch(language) is None:
+        raise _fail("text", f"{where}@language must be a language code such as 'en' or 'pt-br'")
+    if _VALUE_LANGUAGE_RE.fullmatch(language) is None:
+        raise _fail(
+            "text",
+            f"{where}@language must be in lowercase ({language.lower()!r}): JSON-LD writes "
+            "language tags so, and a signed credential must be in that compacted form",
+        )
+    if "@direction" in item and item["@direction"] not in DIRECTIONS:
+        raise _fail("text", f"{where}@direction must be 'ltr' or 'rtl'")
+    return language
+
+
+def _language_text(value: object) -> object:
+    """VC 2.0 section 11.1: a string, a language value object, or an array of them with one
+    entry per language."""
+    if isinstance(value, str):
+        _text_value(value, "", empty=True)  # "" stays allowed where a string was
+        return value
+    if not isinstance(value, list):
+        _language_value(value, "")
+        return value
+    if not value or len(value) > MAX_LANGUAGES:
+        raise _fail("text", f"must be an array of 1 to {MAX_LANGUAGES} language value objects")
+    seen: set[str] = set()
+    for index, item in enumerate(value):
+        language = _language_value(item, f"entry {index}: ")
+        if language in seen:
+            raise _fail("text", f"entry {index}: a second text in the language {language!r}")
+        seen.add(language)
+    return value
+
+
+def _not_empty(value: object) -> object:
+    if value == "":
+        raise _fail("text", "must not be empty")
+    return value
+
+
+#: Display text (names, descriptions, narratives): a plain string, or the same text in
+#: several languages as VC 2.0 language value objects.
+LanguageText = Annotated[
+    str | dict[str, str] | list[dict[str, str]], PlainValidator(_language_text)
+]
+#: Display text that must say something (the names and the achievement's description).
+RequiredText = Annotated[LanguageText, AfterValidator(_not_empty)]
 
 
 def _number(value: object) -> float:
@@ -303,7 +396,7 @@ class Criteria(_Node):
     """What a learner must do to earn the achievement: a narrative, a page (``id``), or both."""
 
     id: Opt[Url] = None
-    narrative: Opt[str] = None
+    narrative: Opt[LanguageText] = None
 
     @model_validator(mode="after")
     def _needs_content(self) -> Criteria:
@@ -340,10 +433,10 @@ class Profile(_Node):
 
     id: Url
     type: Annotated[list[str], _type_list("Profile")]
-    name: Opt[str] = None
+    name: Opt[LanguageText] = None
     url: Opt[Url] = None
     phone: Opt[str] = None
-    description: Opt[str] = None
+    description: Opt[LanguageText] = None
     email: Opt[str] = None
     image: Opt[Image] = None
     address: Opt[dict[str, Any]] = None
@@ -359,8 +452,8 @@ class Achievement(_Node):
 
     id: Url
     type: Annotated[list[str], _type_list("Achievement")]
-    name: NonEmptyStr
-    description: NonEmptyStr
+    name: RequiredText
+    description: RequiredText
     criteria: Criteria
     achievementType: Opt[AchievementType] = None
     alignment: Opt[list[Alignment]] = None
@@ -482,8 +575,8 @@ class OpenBadgeCredential(_Envelope):
     )
     id: Url
     type: Annotated[list[str], _type_list("VerifiableCredential", one_of=PROFILE_CREDENTIAL_TYPES)]
-    name: NonEmptyStr
-    description: Opt[str] = None
+    name: RequiredText
+    description: Opt[LanguageText] = None
     image: Opt[Image] = None
     issuer: Annotated[
         Annotated[Url, Tag("<url>")] | Annotated[Profile, Tag("<object>")],

@@ -4,13 +4,25 @@ Read from an Open Badges 3.0 ``credentialSubject``: the achievement (name, descr
 criteria), the level achieved, its alignments to frameworks such as ESCO and EQF, and the
 evidence. Only what the credential states, as strings: a field it does not carry is left out,
 never filled in; a value of the wrong shape is ignored rather than guessed at.
+
+A text the credential gives in several languages (VC 2.0 language value objects) is kept in
+English, else in the first language given, and every language is kept in the record's
+``languages``; :func:`in_language` shows a report in the reader's language.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from ..i18n import language_texts, pick_text
+
+if TYPE_CHECKING:
+    from .report import VerificationReport
+
+#: Each text a credential gives in several languages: field name -> {language tag: text}.
+Languages = dict[str, dict[str, str]]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -35,6 +47,7 @@ class AchievementFact:
     criteria: str | None = None
     level: str | None = None
     alignments: list[AlignmentFact] | None = None
+    languages: Languages | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,10 +58,51 @@ class EvidenceFact:
     name: str | None = None
     description: str | None = None
     narrative: str | None = None
+    languages: Languages | None = None
 
 
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
+
+
+def stated_texts(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of a fact record from texts as signed (field -> value): each text as a
+    string in English or the first language given, plus ``languages`` for those given in
+    several; a field without text is left out."""
+    found: dict[str, Any] = {}
+    languages: Languages = {}
+    for field, value in values.items():
+        texts = language_texts(value)
+        if texts:
+            found[field] = pick_text(texts, None)
+            if len(texts) > 1:
+                languages[field] = texts
+    if languages:
+        found["languages"] = languages
+    return found
+
+
+_Record = TypeVar("_Record", "VerificationReport", AchievementFact, EvidenceFact)
+
+
+def _picked(record: _Record, lang: str | None) -> _Record:
+    if not record.languages:
+        return record
+    texts: dict[str, Any] = {f: pick_text(given, lang) for f, given in record.languages.items()}
+    return replace(record, **texts)
+
+
+def in_language(report: VerificationReport, lang: str | None) -> VerificationReport:
+    """``report`` with every text its credential (or an enclosed one) gives in several
+    languages shown in ``lang``: the exact tag, its primary language (``pt-BR`` -> ``pt``),
+    English, then the first given. Texts in one form only stay as they are."""
+    evidence = [_picked(e, lang) for e in report.evidence] if report.evidence else None
+    return replace(
+        _picked(report, lang),
+        achievement=_picked(report.achievement, lang) if report.achievement else None,
+        evidence=evidence,
+        credentials=[in_language(sub, lang) for sub in report.credentials],
+    )
 
 
 def _items(value: Any) -> list[Mapping[str, Any]]:
@@ -77,14 +131,17 @@ def achievement_of(subject: Mapping[str, Any]) -> AchievementFact | None:
         )
         for a in _items(achievement.get("alignment"))
     ]
+    texts = {
+        "name": achievement.get("name"),
+        "description": achievement.get("description"),
+        "criteria": criteria.get("narrative") if isinstance(criteria, Mapping) else None,
+    }
     return AchievementFact(
         id=_text(achievement.get("id")),
-        name=_text(achievement.get("name")),
-        description=_text(achievement.get("description")),
         achievement_type=_text(achievement.get("achievementType")),
-        criteria=_text(criteria.get("narrative")) if isinstance(criteria, Mapping) else None,
         level=_level(subject, achievement),
         alignments=[a for a in alignments if a != AlignmentFact()] or None,
+        **stated_texts(texts),
     )
 
 
@@ -107,9 +164,7 @@ def evidence_of(credential: Mapping[str, Any]) -> list[EvidenceFact] | None:
     found = [
         EvidenceFact(
             id=_text(item.get("id")),
-            name=_text(item.get("name")),
-            description=_text(item.get("description")),
-            narrative=_text(item.get("narrative")),
+            **stated_texts({key: item.get(key) for key in ("name", "description", "narrative")}),
         )
         for item in _items(credential.get("evidence"))
     ]

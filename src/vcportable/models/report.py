@@ -13,7 +13,15 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any, TypedDict
 
-from .facts import AchievementFact, EvidenceFact, achievement_of, evidence_of, single_subject
+from .facts import (
+    AchievementFact,
+    EvidenceFact,
+    Languages,
+    achievement_of,
+    evidence_of,
+    single_subject,
+    stated_texts,
+)
 
 
 class CheckStatus(StrEnum):
@@ -156,6 +164,9 @@ class VerificationReport:
     credentials: list[VerificationReport] = field(default_factory=list)
     #: SD-JWT: each selectively disclosable claim the holder revealed, with its value.
     disclosed: list[DisclosedClaim] | None = None
+    #: ``name``, ``issuer_name``, ``subject_name`` when the credential gives them in several
+    #: languages (those fields hold the English one, else the first): see :func:`.facts.in_language`.
+    languages: Languages | None = None
 
     @classmethod
     def from_checks(cls, kind: str, checks: list[Check], **fields: Any) -> VerificationReport:
@@ -203,15 +214,18 @@ def credential_facts(credential: Mapping[str, Any]) -> dict[str, Any]:
     subject = single_subject(credential) or {}
     facts: dict[str, Any] = {
         "issuer": issuer_object.get("id") if issuer_object else issuer,
-        "issuer_name": issuer_object.get("name"),
         "credential_id": credential.get("id"),
-        "name": credential.get("name"),
         "valid_from": start,
         "valid_until": end,
         "subject": subject.get("id"),
-        "subject_name": subject.get("name"),
     }
     found: dict[str, Any] = {k: v for k, v in facts.items() if isinstance(v, str)}
+    texts = {
+        "name": credential.get("name"),
+        "issuer_name": issuer_object.get("name"),
+        "subject_name": subject.get("name"),
+    }
+    found.update(stated_texts(texts))
     certified = {"achievement": achievement_of(subject), "evidence": evidence_of(credential)}
     found.update((k, v) for k, v in certified.items() if v is not None)
     return found
