@@ -23,6 +23,7 @@ from vcportable.errors import (
     InvalidSignature,
 )
 from vcportable.keys import KeyPair, KeyType, PublicKey
+from vcportable.models.report import Code
 from vcportable.policy import VerificationPolicy
 from vcportable.proofs import dataintegrity as di
 from vcportable.proofs.dataintegrity import ecdsa_sd as sd
@@ -430,14 +431,78 @@ def test_nothing_to_disclose_is_an_input_error(issuer: KeyPair) -> None:
 
 @pytest.mark.parametrize("key_type", [KeyType.ED25519, KeyType.P384])
 def test_issuing_needs_a_key_the_suite_takes(issuer: KeyPair, key_type: KeyType) -> None:
-    """P-384 base proofs (SHA-384 HMAC and hashes) are not implemented: refused, not guessed."""
-    with pytest.raises(ConfigurationError, match="needs a p256 key"):
+    """The Recommendation defines ecdsa-sd-2023 for P-256 only; the refusal says where."""
+    with pytest.raises(ConfigurationError, match="needs a p256 key") as refused:
         sd.add_base_proof(
             _credential(issuer),
             KeyPair.generate(key_type),
             created=parse_datetime("2026-01-02T00:00:00Z"),
             loader=LOADER,
         )
+    assert "vc-di-ecdsa 1.0 section 3.5.8 parseDerivedProofValue" in str(refused.value)
+
+
+# -- P-384: what the specification fixes ---------------------------------------------------------
+# vc-di-ecdsa 1.0 section 3.5.8: "a byte array of length 64; a byte array of length 36 [sic: the
+# vectors' P-256 Multikey is 35]; an array of byte arrays, each of length 64; a map of integers
+# to byte arrays, each of length 32; and an array of integers"; section 3.6.2: the HMAC key
+# "MUST be the same length as the digest size"; section 3.6.5: the proof-scoped key is "a
+# locally generated P-256 ECDSA key pair" signing with ES256.
+
+
+def test_the_vectors_are_p256_with_a_sha256_hmac() -> None:
+    """The official ecdsa-sd-2023 vectors have no P-384 case to test against."""
+    for pair in ("baseKeyPair", "proofKeyPair"):
+        key = PublicKey.from_multibase(MATERIAL[pair]["publicKeyMultibase"])
+        assert key.type is KeyType.P256
+    assert len(HMAC_KEY) == hashlib.sha256().digest_size
+
+
+def test_what_we_issue_has_the_sizes_the_spec_fixes(base: dict[str, Any]) -> None:
+    header, parts = _proof_value_parts(base["proof"]["proofValue"])
+    assert header == b"\xd9\x5d\x00"
+    base_signature, proof_key, hmac_key, signatures, _ = parts
+    assert len(base_signature) == 64 and len(hmac_key) == 32
+    assert proof_key[:2] == b"\x80\x24" and len(proof_key) == 35  # p256-pub + compressed
+    assert {len(s) for s in signatures} == {64}
+    derived = sd.derive(base, ["/credentialSubject/name"], LOADER)
+    header, parts = _proof_value_parts(derived["proof"]["proofValue"])
+    assert header == b"\xd9\x5d\x01"
+    assert len(parts[0]) == 64 and {len(v) for v in parts[3].values()} == {32}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        # what a P-384 issuer would write: a 96-byte base signature, HMAC-SHA-384 labels
+        lambda h, p: _with_parts(h, [p[0] + bytes(32), *p[1:]]),
+        lambda h, p: _with_parts(h, [*p[:3], {k: v + bytes(16) for k, v in p[3].items()}, p[4]]),
+    ],
+    ids=["p384-base-signature", "sha384-labels"],
+)
+def test_p384_sized_derived_proofs_are_malformed(
+    base: dict[str, Any], issuer: KeyPair, change: Any
+) -> None:
+    derived = _tampered(base, change)
+    with pytest.raises(InputError, match="of (64|32) bytes"):
+        sd.verify_derived(derived, derived["proof"], issuer.public_key, LOADER)
+    report = OWN_VERIFIER.verify(derived)
+    assert Code.MALFORMED in report.codes()
+
+
+def test_a_p384_issuer_key_is_refused_with_the_spec_section(base: dict[str, Any]) -> None:
+    """A derived credential whose verification method is a P-384 key: the key lookup succeeds,
+    the suite refuses the key type, and says why."""
+    p384 = KeyPair.generate(KeyType.P384)
+    derived = sd.derive(base, ["/credentialSubject/name"], LOADER)
+    derived["issuer"] = p384.controller
+    derived["proof"]["verificationMethod"] = p384.key_id
+    report = OWN_VERIFIER.verify(derived)
+    method = next(c for c in report.checks if c.id == "verification_method")
+    assert method.code is Code.KEY_TYPE_MISMATCH
+    assert "ecdsa-sd-2023 needs a p256 key" in method.message
+    assert "section 3.5.8" in method.message
+    assert not report.verified
 
 
 def test_a_json_value_that_is_not_a_node_is_refused(issuer: KeyPair) -> None:

@@ -61,7 +61,7 @@ _BASE_HEADER: Final = b"\xd9\x5d\x00"
 _DERIVED_HEADER: Final = b"\xd9\x5d\x01"
 _HMAC_KEY_BYTES: Final = 32
 # Raw r||s P-256 signatures: the issuer's and those of the proof-scoped key (this suite takes
-# P-256 issuer keys only).
+# P-256 issuer keys only: suites.SD_P256_ONLY).
 _SIGNATURE_BYTES: Final = 64
 _PROOF_KEY_BYTES: Final = 35  # p256-pub multicodec prefix + compressed point
 

@@ -149,7 +149,7 @@ def _verify_one(
                 f"verification_method{suffix}",
                 Code.KEY_TYPE_MISMATCH,
                 f"{suite.name} needs a {suite.key_type.value} key; {vm_id} is "
-                f"{method.public_key.type.value}",
+                f"{method.public_key.type.value}{suite.key_rule_note}",
             )
         )
     budget = policy.canonicalization_budget or jsonld.DEFAULT_BUDGET

@@ -15,7 +15,7 @@ import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 import rfc8785
 
@@ -94,6 +94,9 @@ class Cryptosuite:
     proof_carries_context: bool = False
     #: Key types accepted besides ``key_type`` (the ECDSA suites also take P-384 keys).
     other_key_types: tuple[KeyType, ...] = ()
+    #: Why the suite takes no other key type, where its specification decides it: quoted
+    #: whenever a key of another type is refused.
+    key_rule: str = ""
     #: A suite whose proof value is not one signature over :meth:`hash_data` (ecdsa-sd-2023)
     #: makes and checks it itself.
     create_value: ValueCreator | None = None
@@ -101,6 +104,11 @@ class Cryptosuite:
 
     def accepts(self, key_type: KeyType) -> bool:
         return key_type is self.key_type or key_type in self.other_key_types
+
+    @property
+    def key_rule_note(self) -> str:
+        """`` (key_rule)`` for the end of a refusal, or nothing."""
+        return f" ({self.key_rule})" if self.key_rule else ""
 
     def hash_data(
         self,
@@ -139,6 +147,15 @@ def _sd_check(
     verify_derived(document, proof, key, loader)
 
 
+#: W3C Data Integrity ECDSA Cryptosuites v1.0 (Recommendation, 15 May 2025) instantiates
+#: ecdsa-sd-2023 for P-256 only: an HMAC "i.e., SHA-256 for a P-256 curve", a P-256
+#: proof-scoped key, and a derived proof value whose sizes a P-384 proof would break.
+SD_P256_ONLY: Final = (
+    "W3C vc-di-ecdsa 1.0 section 3.5.8 parseDerivedProofValue requires a 64-byte base "
+    "signature and 32-byte HMAC labels: this suite is P-256 with SHA-256 only, unlike "
+    "ecdsa-rdfc-2019 and ecdsa-jcs-2019, which also take P-384"
+)
+
 SUITES: dict[tuple[str, str | None], Cryptosuite] = {
     (s.proof_type, s.name if s.proof_type == DATA_INTEGRITY_PROOF else None): s
     for s in (
@@ -172,6 +189,7 @@ SUITES: dict[tuple[str, str | None], Cryptosuite] = {
             canonize_rdfc,
             create_value=_sd_create,
             check_value=_sd_check,
+            key_rule=SD_P256_ONLY,
         ),
         # Legacy suite: verified for credentials already in the field, never produced.
         Cryptosuite(
@@ -309,7 +327,8 @@ def proof_options(
     not fit ``suite`` or the document already has a proof."""
     if not suite.accepts(key.type):
         raise ConfigurationError(
-            f"cryptosuite {suite.name} needs a {suite.key_type.value} key, not {key.type.value}"
+            f"cryptosuite {suite.name} needs a {suite.key_type.value} key, not "
+            f"{key.type.value}{suite.key_rule_note}"
         )
     if "proof" in document:
         raise ConfigurationError("the document already has a proof; proof sets are not produced")
