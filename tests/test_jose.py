@@ -6,23 +6,26 @@ import base64
 import hashlib
 import hmac
 import json
+import math
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from jwcrypto import jwk as jwcrypto_jwk
 from jwcrypto import jws as jwcrypto_jws
 
 from jose_fixtures import ISSUER, NOW, RESOLVER, assert_fails, b64, badge, codes, verify
+from vcportable.codec.dates import parse_datetime_stamp
 from vcportable.dids import OfflineResolver
 from vcportable.errors import ConfigurationError, InputError
 from vcportable.keys import KeyPair, KeyType
 from vcportable.models.report import Code
 from vcportable.proofs import jose, tokens
+from vcportable.proofs.jose.checks import date_matches
 from vcportable.proofs.jose.jws import HeaderMemo, JosePolicy, Rejection, TokenRequest
 from vcportable.proofs.jose.keys import ALGS_WITH_NIST_CURVES, ControllerDocuments
 
@@ -668,3 +671,31 @@ def test_header_memo_hands_out_copies_and_keeps_no_refusal() -> None:
     nested = b64(b'{"alg":"EdDSA","crit":["x"]}')
     memo.decode(nested, 2048, what="token", check_id="parse")["crit"].append("y")
     assert memo.decode(nested, 2048, what="token", check_id="parse")["crit"] == ["x"]
+
+
+# -- a NumericDate against the credential's date -----------------------------------------------
+
+_STAMPS = st.datetimes(
+    min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(UTC)
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.integers(-70_000_000_000, 260_000_000_000) | st.floats(-1e12, 1e12),
+    _STAMPS.map(lambda d: d.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    | _STAMPS.map(lambda d: d.isoformat())
+    | _STAMPS.map(lambda d: d.astimezone(timezone(timedelta(hours=5))).isoformat())
+    | st.text(max_size=25),
+    st.booleans(),
+)
+def test_date_matches_decides_as_the_parse_does(number: float, text: str, same: bool) -> None:
+    """The text comparison that spares a parse answers exactly as the parse would."""
+    if same:  # the claim and the date name the same second, as an issuer writes them
+        instant = parse_datetime_stamp(text)
+        assume(instant is not None)
+        number = instant.timestamp()
+    claims = {"nbf": number}
+    parsed = parse_datetime_stamp(text)
+    expected = None if parsed is None else math.floor(number) == math.floor(parsed.timestamp())
+    assert date_matches(claims, "nbf", text) is expected

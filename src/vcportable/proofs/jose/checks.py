@@ -12,6 +12,7 @@ the clock.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -195,10 +196,8 @@ def id_of(value: Any) -> str | None:
 def iso_date(value: Any) -> str | None:
     """A NumericDate as an XSD date-time (whole seconds, ``Z``), or None."""
     number = numeric_date(value)
-    return None if number is None else _iso_seconds(number)
-
-
-def _iso_seconds(number: float) -> str | None:
+    if number is None:
+        return None
     try:
         instant = datetime.fromtimestamp(math.floor(number), UTC)
     except (OverflowError, OSError, ValueError):
@@ -206,12 +205,22 @@ def _iso_seconds(number: float) -> str | None:
     return format_datetime(instant)
 
 
+def _utc_text(number: float) -> str | None:
+    """``number`` as ``YYYY-MM-DDTHH:MM:SSZ`` for the years 1000 to 9999 (None otherwise):
+    compared for equality only, so any other spelling of an instant is left to the full parse."""
+    try:
+        text = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(math.floor(number)))
+    except (OverflowError, OSError, ValueError):
+        return None
+    return text if len(text) == 20 else None
+
+
 def date_matches(claims: Mapping[str, Any], claim: str, value: Any) -> bool | None:
     """Whether NumericDate ``claim`` equals XSD date-time ``value`` (to the second)."""
     number = numeric_date(claims.get(claim))
     if number is None:
         return None
-    if isinstance(value, str) and value == _iso_seconds(number):
+    if isinstance(value, str) and value == _utc_text(number):
         return True  # the form an issuer writes both in: the same instant, without a parse
     instant = parse_datetime_stamp(value)
     if instant is None:
