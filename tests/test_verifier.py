@@ -80,9 +80,7 @@ def test_signed_credential_verifies(signed: dict[str, Any], issuer_key: KeyPair)
 )
 def test_every_suite_round_trips(suite: str, key_type: KeyType) -> None:
     key = KeyPair.generate(key_type)
-    signed = Issuer(key, cryptosuite=suite, clock=CLOCK).issue(
-        unsigned_sample()
-    )
+    signed = Issuer(key, cryptosuite=suite, clock=CLOCK).issue(unsigned_sample())
     assert signed["proof"]["cryptosuite"] == suite
     assert _verify(signed).verified
     tampered = copy.deepcopy(signed)
@@ -377,23 +375,27 @@ def test_unsigned_presentation(signed: dict[str, Any]) -> None:
 # -- relatedResource digests ------------------------------------------------------------------
 
 
-def _with_related(issuer_key: KeyPair, related: list[dict[str, Any]]) -> dict[str, Any]:
+def _with_related(
+    issuer_key: KeyPair, related: list[dict[str, Any]], secure: Any = Issuer.issue
+) -> Any:
     unsigned = unsigned_sample()
     unsigned["relatedResource"] = related
-    return Issuer(issuer_key, clock=CLOCK).issue(unsigned)
+    return secure(Issuer(issuer_key, clock=CLOCK), unsigned)
 
 
-def test_related_resource_digest_of_bundled_context(issuer_key: KeyPair) -> None:
+@pytest.mark.parametrize("secure", [Issuer.issue, Issuer.issue_jwt], ids=["di", "vc+jwt"])
+def test_related_resource_digest_of_bundled_context(issuer_key: KeyPair, secure: Any) -> None:
+    """Whatever secures the credential: the pipeline after the proofs is the same."""
     from vcportable import jsonld
     from vcportable.codec.digests import digest_sri
 
     url = "https://www.w3.org/ns/credentials/v2"
     data = jsonld.default_loader().raw_bytes(url)
     assert data is not None
-    good = _with_related(issuer_key, [{"id": url, "digestSRI": digest_sri(data)}])
+    good = _with_related(issuer_key, [{"id": url, "digestSRI": digest_sri(data)}], secure)
     report = _verify(good)
     assert report.verified and _check(report, "related_resources").status is CheckStatus.PASSED
-    bad = _with_related(issuer_key, [{"id": url, "digestSRI": digest_sri(b"something else")}])
+    bad = _with_related(issuer_key, [{"id": url, "digestSRI": digest_sri(b"other")}], secure)
     _fails_with(bad, Code.RELATED_RESOURCE_MISMATCH)
 
 
@@ -614,8 +616,10 @@ def test_envelope_text_and_qr_image_verify_like_the_document(signed: dict[str, A
         ("hello world", Code.MALFORMED),
         (b"\x89PNG\r\n\x1a\n" + b"\0" * 64, Code.ENVELOPE_INVALID),
         ("VC:not-base45!", Code.ENVELOPE_INVALID),
-        ("HC1:6BFOXN%TS3DH0YOJ58S S-W5HDC *M0II5XHC9B5G2+$N IOP-IA%NFQGRJPC%OQHIZC4.OI1RM8ZA",
-         Code.ENVELOPE_INVALID),
+        (
+            "HC1:6BFOXN%TS3DH0YOJ58S S-W5HDC *M0II5XHC9B5G2+$N IOP-IA%NFQGRJPC%OQHIZC4.OI1RM8ZA",
+            Code.ENVELOPE_INVALID,
+        ),
     ],
 )
 def test_what_is_neither_document_token_nor_envelope(data: str | bytes, code: Code) -> None:
@@ -637,9 +641,7 @@ def test_verify_many_streams_reports_in_order(signed: dict[str, Any]) -> None:
 
 
 def test_proof_created_in_the_future_is_refused(issuer_key: KeyPair) -> None:
-    ahead = Issuer(issuer_key, clock=FixedClock(NOW + timedelta(days=2))).issue(
-        unsigned_sample()
-    )
+    ahead = Issuer(issuer_key, clock=FixedClock(NOW + timedelta(days=2))).issue(unsigned_sample())
     report = _verify(ahead)
     assert not report.verified
     assert _check(report, "proof_dates").code is Code.PROOF_NOT_YET_VALID

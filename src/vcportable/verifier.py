@@ -1,22 +1,23 @@
-"""The verifier: the pipeline parse -> proofs -> checks -> report.
+"""The verifier: the pipeline parse -> dispatch -> proofs -> checks -> report.
 
 Verification never raises for a bad credential: each step becomes a :class:`Check` in a
 :class:`VerificationReport`. Exceptions escape only for misuse of the API (a wrong argument
 type), never for anything inside the input.
 
-The proofs establish who signed (:mod:`vcportable.proofs.dataintegrity` for Data Integrity,
-:mod:`vcportable.proofs.tokens` for tokens); every later check reads a
-:class:`~vcportable.checks.SignedView` of what the signature covers.
+:mod:`vcportable.proofs.dispatch` tells the input's format and picks its
+:class:`~vcportable.proofs.base.ProofVerifier` (Data Integrity for JSON-LD, the token verifier
+for JWTs and SD-JWTs), which establishes who signed what; every later check reads a
+:class:`~vcportable.checks.SignedView` of what the signature covers, whatever the format.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import jsonld
-from .checks import CredentialCheck, SignedView, Signer
+from .checks import CredentialCheck, SignedView
 from .checks.holder import Presented, holder_binding
 from .checks.status_entry import status_entry_problems
 from .clock import Clock, SystemClock
@@ -25,27 +26,13 @@ from .codec.json import parse_json
 from .dids import DidResolver, OfflineResolver
 from .errors import ContextNotAllowedError, InputError
 from .models.datamodel import check_data_model, check_related_resources
-from .models.report import Check, Code, VerificationReport, credential_facts, validity_period
+from .models.report import Check, Code, VerificationReport, validity_period
 from .policy import VerificationPolicy
-from .proofs import dataintegrity as di
-from .proofs.dataintegrity import ProofRequest, binding_check, code_of, verify_proof_set
-from .proofs.dispatch import InputFormat, detect
-
-if TYPE_CHECKING:
-    from .proofs.jose import JoseResult
+from .proofs.base import ProofContext, ProofRequest, ProofResult, ProofVerifier
+from .proofs.dataintegrity import code_of
+from .proofs.dispatch import InputFormat, detect, proof_verifier
 
 __all__ = ["VerificationPolicy", "Verifier", "verify"]
-
-VC_TYPE = "VerifiableCredential"
-VP_TYPE = "VerifiablePresentation"
-#: Token formats whose document follows the VC data model (a ``dc+sd-jwt`` does not).
-_VCDM_FORMATS = frozenset({"vc+jwt", "vp+jwt", "vc+sd-jwt", "vc-jwt-1.1"})
-
-
-def _types(document: Mapping[str, Any]) -> list[str]:
-    value = document.get("type", [])
-    values = [value] if isinstance(value, str) else value
-    return [t for t in values if isinstance(t, str)] if isinstance(values, list) else []
 
 
 class Verifier:
@@ -53,8 +40,10 @@ class Verifier:
 
     Everything that varies is injected: the JSON-LD document loader (bundled contexts only by
     default), the DID resolver (did:key and did:jwk, and did:web from a local cache), the clock,
-    the policy, the status source and the further credential checks (trust list, recognition),
-    each run on what the signature covers.
+    the policy, the status source, the further credential checks (trust list, recognition),
+    each run on what the signature covers, and, for another proof format or implementation,
+    the proof verifier of an input format (``proof_verifiers``; the defaults come from
+    :func:`~vcportable.proofs.dispatch.proof_verifier`).
     """
 
     def __init__(
@@ -66,6 +55,7 @@ class Verifier:
         policy: VerificationPolicy | None = None,
         status: CredentialCheck | None = None,
         checks: Sequence[CredentialCheck] = (),
+        proof_verifiers: Mapping[InputFormat, ProofVerifier] | None = None,
     ) -> None:
         self.loader = loader or jsonld.default_loader()
         self.resolver = resolver or OfflineResolver()
@@ -73,6 +63,7 @@ class Verifier:
         self.policy = policy or VerificationPolicy()
         self.status = status
         self.checks = tuple(checks)
+        self.proof_verifiers = dict(proof_verifiers or {})
 
     # -- entry points ---------------------------------------------------------------------
 
@@ -86,38 +77,10 @@ class Verifier:
         """Verify a credential or presentation: a parsed document, JSON text or bytes, a
         compact JWT / SD-JWT (its ``typ`` header names its format), or a QR envelope (its text,
         a photo of its QR code, or a badge it is baked into)."""
-        if isinstance(data, Mapping):
-            document: Any = data
-        else:
-            form = detect(data)
-            if form is InputFormat.ENVELOPE:
-                opened = self._open_envelope(data)
-                if isinstance(opened, VerificationReport):
-                    return opened
-                data, form = opened, detect(opened)
-                if form is InputFormat.ENVELOPE:
-                    return _unreadable(Code.ENVELOPE_INVALID, "the QR envelope holds no credential")
-            if form is InputFormat.TOKEN:
-                token = _as_text(data)
-                if token is None:
-                    return _unreadable(Code.MALFORMED, "the token is not UTF-8 text")
-                return self.verify_token(token.strip(), challenge=challenge, domain=domain)
-            try:
-                document = parse_json(
-                    data,
-                    max_bytes=self.policy.max_input_bytes,
-                    max_depth=self.policy.max_json_depth,
-                )
-            except InputError as exc:
-                return _unreadable(code_of(exc), exc.message)
-        if not isinstance(document, Mapping):
-            return VerificationReport.from_checks(
-                "unknown",
-                [Check.failed("parse", Code.MALFORMED, "input must be a JSON object")],
-            )
-        if VP_TYPE in _types(document):
-            return self.verify_presentation(document, challenge=challenge, domain=domain)
-        return self.verify_credential(document)
+        read = self._read(data)
+        if isinstance(read, VerificationReport):
+            return read
+        return self._verify(*read, ProofRequest(challenge, domain))
 
     def verify_many(
         self,
@@ -130,6 +93,66 @@ class Verifier:
         verified in constant memory (the caller decides what to keep)."""
         for data in inputs:
             yield self.verify(data, challenge=challenge, domain=domain)
+
+    def verify_credential(self, credential: Mapping[str, Any]) -> VerificationReport:
+        """Every check of one JSON-LD credential (Data Integrity secured), whatever its
+        ``type`` says."""
+        return self._verify(InputFormat.JSON, credential, ProofRequest(kind="credential"))
+
+    def verify_presentation(
+        self,
+        presentation: Mapping[str, Any],
+        *,
+        challenge: str | None = None,
+        domain: str | None = None,
+    ) -> VerificationReport:
+        """The presentation's own checks, and a report for each credential it encloses.
+
+        ``challenge`` and ``domain`` are what *this verifier* asked for; when given, the proof
+        must carry exactly them. The holder must be the subject of every enclosed credential
+        unless the policy allows bearer credentials.
+        """
+        request = ProofRequest(challenge, domain, kind="presentation")
+        return self._verify(InputFormat.JSON, presentation, request)
+
+    def verify_token(
+        self, token: str, *, challenge: str | None = None, domain: str | None = None
+    ) -> VerificationReport:
+        """A ``vc+jwt`` / ``vp+jwt`` / SD-JWT / VC-JWT 1.1 token; ``challenge`` and ``domain``
+        are the nonce and audience this verifier asked a presentation or key binding for."""
+        return self._verify(InputFormat.TOKEN, token, ProofRequest(challenge, domain))
+
+    # -- the pipeline -----------------------------------------------------------------------
+
+    def _read(
+        self, data: bytes | str | Mapping[str, Any]
+    ) -> tuple[InputFormat, Any] | VerificationReport:
+        """Parse: the input's format and what its proof verifier reads (a JSON object, a
+        token's text), or the report of input that cannot be read."""
+        if isinstance(data, Mapping):
+            return InputFormat.JSON, data
+        form = detect(data)
+        if form is InputFormat.ENVELOPE:
+            opened = self._open_envelope(data)
+            if isinstance(opened, VerificationReport):
+                return opened
+            data, form = opened, detect(opened)
+            if form is InputFormat.ENVELOPE:
+                return _unreadable(Code.ENVELOPE_INVALID, "the QR envelope holds no credential")
+        if form is InputFormat.TOKEN:
+            token = _as_text(data)
+            if token is None:
+                return _unreadable(Code.MALFORMED, "the token is not UTF-8 text")
+            return form, token.strip()
+        try:
+            document = parse_json(
+                data, max_bytes=self.policy.max_input_bytes, max_depth=self.policy.max_json_depth
+            )
+        except InputError as exc:
+            return _unreadable(code_of(exc), exc.message)
+        if not isinstance(document, Mapping):
+            return _unreadable(Code.MALFORMED, "input must be a JSON object")
+        return form, document
 
     def _open_envelope(self, data: bytes | str) -> bytes | str | VerificationReport:
         """The credential inside a QR envelope, photo or baked badge; a report when there is
@@ -150,167 +173,66 @@ class Verifier:
         if opened is None:
             return _unreadable(
                 Code.MALFORMED,
-                "not a JSON document, a compact token, a QR envelope, a QR image or a baked "
-                "badge",
+                "not a JSON document, a compact token, a QR envelope, a QR image or a baked badge",
             )
         return opened
 
-    def verify_credential(self, credential: Mapping[str, Any]) -> VerificationReport:
-        """Every check of one credential (Data Integrity secured)."""
-        report, _ = self._credential(credential, self.clock.now())
-        return report
-
-    def _credential(
-        self, credential: Mapping[str, Any], now: datetime
-    ) -> tuple[VerificationReport, list[Signer]]:
-        checks = [Check.passed("parse", "well-formed JSON object")]
-        checks.append(self._data_model(credential, "credential"))
-        facts = credential_facts(credential)
-        proofs = verify_proof_set(
-            credential,
-            ProofRequest("assertionMethod"),
-            loader=self.loader,
-            resolver=self.resolver,
-            policy=self.policy,
-            now=now,
-        )
-        checks += proofs.checks
-        checks.append(
-            binding_check(
-                "issuer_binding",
-                proofs.signers,
-                facts.get("issuer"),
-                who="issuer",
-                code=Code.ISSUER_KEY_MISMATCH,
-                relaxed=not self.policy.require_issuer_binding,
-            )
-        )
-        checks += self._related_resources(credential)
-        checks += self._credential_checks(SignedView(credential, "di", tuple(proofs.signers), now))
-        report = VerificationReport.from_checks("credential", checks, format="di", **facts)
-        return report, proofs.signers
-
-    def verify_presentation(
-        self,
-        presentation: Mapping[str, Any],
-        *,
-        challenge: str | None = None,
-        domain: str | None = None,
-    ) -> VerificationReport:
-        """The presentation's own checks, and a report for each credential it encloses.
-
-        ``challenge`` and ``domain`` are what *this verifier* asked for; when given, the proof
-        must carry exactly them. The holder must be the subject of every enclosed credential
-        unless the policy allows bearer credentials.
-        """
+    def _verify(self, form: InputFormat, data: Any, request: ProofRequest) -> VerificationReport:
+        """Dispatch to the format's proof verifier, then the checks of what it found."""
         now = self.clock.now()
-        checks = [Check.passed("parse", "well-formed JSON object")]
-        checks.append(self._data_model(presentation, "presentation"))
-        holder = presentation.get("holder")
-        if isinstance(holder, Mapping):
-            holder = holder.get("id")
-        holder_id = holder if isinstance(holder, str) else None
-        holder_keys = []
-        if di.proofs_of(presentation) or self.policy.require_presentation_proof:
-            proofs = verify_proof_set(
-                presentation,
-                ProofRequest("authentication", challenge, domain),
-                loader=self.loader,
-                resolver=self.resolver,
-                policy=self.policy,
-                now=now,
-            )
-            checks += proofs.checks
-            if holder_id is None:
-                # The data model makes holder optional: nobody is then authenticated as the
-                # holder, and holder_binding below decides what that means for the credentials.
-                checks.append(Check.skipped("holder_key", "the presentation names no holder"))
-            else:
+        context = ProofContext(self.loader, self.resolver, self.policy, now)
+        result = proof_verifier(form, self.proof_verifiers).verify(data, request, context)
+        return self._report(result, now)
+
+    def _report(self, result: ProofResult, now: datetime) -> VerificationReport:
+        """The proofs' checks and those of what they signed, in reading order: an embedded
+        proof's document was read before its proofs, an enveloping proof's only after. A
+        credential then gets its related resources, validity, status and further checks; a
+        presentation, the binding of its credentials to its holder."""
+        checks = list(result.checks)
+        document = result.document
+        if document is not None:
+            read = self._document_checks(document, result)
+            checks = [*read, *checks] if result.embedded else [*checks, *read]
+            if result.kind == "credential":
+                view = SignedView(document, result.format or "unknown", result.signers, now)
+                checks += self._credential_checks(view)
+            elif result.kind == "presentation":
+                keys = [s.public_key for s in result.signers if s.controller == result.holder]
                 checks.append(
-                    binding_check(
-                        "holder_key",
-                        proofs.signers,
-                        holder_id,
-                        who="holder",
-                        code=Code.HOLDER_KEY_MISMATCH,
+                    holder_binding(
+                        result.holder,
+                        keys,
+                        [Presented(e.document, e.claims) for e in result.enclosed],
+                        allow_bearer=self.policy.allow_bearer_credentials,
                     )
                 )
-            holder_keys = [s.public_key for s in proofs.signers if s.controller == holder_id]
-        else:
-            checks.append(Check.skipped("proof", "unsigned presentation allowed by policy"))
-        enclosed = presentation.get("verifiableCredential", [])
-        items = enclosed if isinstance(enclosed, list) else [enclosed]
-        reports = [
-            self._credential(item, now)[0]
-            if isinstance(item, Mapping)
-            else VerificationReport.from_checks(
-                "credential",
-                [Check.failed("parse", Code.MALFORMED, "enclosed credential is not an object")],
-            )
-            for item in items
-        ]
-        checks.append(
-            holder_binding(
-                holder_id if holder_keys else None,
-                holder_keys,
-                [Presented(i if isinstance(i, Mapping) else None) for i in items],
-                allow_bearer=self.policy.allow_bearer_credentials,
-            )
-        )
         return VerificationReport.from_checks(
-            "presentation", checks, format="di", credentials=reports, holder=holder_id
+            result.kind,
+            checks,
+            format=result.format,
+            credentials=[self._report(e, now) for e in result.enclosed],
+            **result.facts,
         )
-
-    def verify_token(
-        self, token: str, *, challenge: str | None = None, domain: str | None = None
-    ) -> VerificationReport:
-        """A ``vc+jwt`` / ``vp+jwt`` / SD-JWT / VC-JWT 1.1 token; ``challenge`` and ``domain``
-        are the nonce and audience this verifier asked a presentation or key binding for."""
-        from .proofs.jose import DEFAULT_POLICY, TokenRequest
-        from .proofs.tokens import verify_token
-
-        request = TokenRequest(self.policy.clock_skew, nonce=challenge, aud=domain)
-        now = self.clock.now()
-        result = verify_token(
-            token,
-            resolver=self.resolver,
-            now=now,
-            policy=self.policy.jose or DEFAULT_POLICY,
-            request=request,
-        )
-        return self._jose_report(result, now)
-
-    def _jose_report(self, result: JoseResult, now: datetime) -> VerificationReport:
-        """The token's own checks plus the checks the JSON-LD path runs too: data model,
-        contexts, and for a credential its validity, status and further checks (not for
-        ``dc+sd-jwt``, whose claims follow no VC data model)."""
-        extra: list[Check] = []
-        document = result.document
-        if document is not None and result.format in _VCDM_FORMATS:
-            extra.append(self._data_model(document, result.kind))
-            extra.append(self._contexts(document))
-        if document is not None and result.kind == "credential" and result.format != "unknown":
-            signers = (result.signer,) if result.signer is not None and result.verified else ()
-            extra += self._credential_checks(SignedView(document, result.format, signers, now))
-        enclosed = [self._jose_report(sub, now) for sub in result.credentials]
-        if result.kind == "presentation" and document is not None:
-            holder = result.signer
-            extra.append(
-                holder_binding(
-                    holder.controller if holder is not None else None,
-                    [holder.public_key] if holder is not None else [],
-                    [Presented(sub.document, sub.claims) for sub in result.credentials],
-                    allow_bearer=self.policy.allow_bearer_credentials,
-                )
-            )
-        return result.to_report(extra, credentials=enclosed)
 
     # -- checks -----------------------------------------------------------------------------
 
+    def _document_checks(self, document: Mapping[str, Any], result: ProofResult) -> list[Check]:
+        """How the signed document reads: parsed (an embedded proof's document is the JSON
+        input), following the VC data model, with bundled contexts only (an enveloping proof
+        does not canonicalize, so it never read them)."""
+        parsed = [Check.passed("parse", "well-formed JSON object")] if result.embedded else []
+        if not result.vc_data_model:
+            return parsed
+        model = [*parsed, self._data_model(document, result.kind)]
+        return model if result.embedded else [*model, self._contexts(document)]
+
     def _credential_checks(self, view: SignedView) -> list[Check]:
-        """What every credential gets after its proofs, whatever secures it: validity, status,
-        then the injected checks (trust list, recognition)."""
-        checks = [self._validity(view.credential, view.now), *self._status(view)]
+        """What every credential gets after its proofs, whatever secures it: the digests of
+        its related resources (VC data model credentials), validity, status, then the injected
+        checks (trust list, recognition)."""
+        checks = [*self._related_resources(view.credential)]
+        checks += [self._validity(view.credential, view.now), *self._status(view)]
         for unit in self.checks:
             checks += unit.check(view)
         return checks

@@ -1,4 +1,5 @@
-"""The one place that tells what kind of input a verifier was given.
+"""The one place that tells what kind of input a verifier was given, and which
+:class:`~vcportable.proofs.base.ProofVerifier` verifies it.
 
 Nothing else guesses: a JSON document goes to Data Integrity, a compact token to the JOSE
 family (whose ``typ`` header then names the exact format, never the content), and anything
@@ -9,7 +10,12 @@ hands back the credential exactly as it was signed.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .base import ProofVerifier
 
 #: The characters of a compact JWS or SD-JWT: base64url segments, '.' and '~'.
 _TOKEN = re.compile(rb"[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-.~]*")
@@ -37,3 +43,23 @@ def detect(data: bytes | str) -> InputFormat:
 def is_sd_jwt(token: str) -> bool:
     """An SD-JWT (issuer JWT, disclosures and optional key binding joined by '~')."""
     return "~" in token
+
+
+def proof_verifier(
+    form: InputFormat, chosen: Mapping[InputFormat, ProofVerifier] | None = None
+) -> ProofVerifier:
+    """The proof verifier of ``form``: the caller's choice in ``chosen``, else Data Integrity
+    for JSON and :class:`~vcportable.proofs.tokens.TokenVerifier` for tokens (imported only
+    when a token comes: JSON never pays for the JOSE modules). An envelope is opened first; it
+    has no proof verifier of its own (ValueError)."""
+    if chosen is not None and form in chosen:
+        return chosen[form]
+    if form is InputFormat.JSON:
+        from .dataintegrity import DataIntegrityVerifier
+
+        return DataIntegrityVerifier()
+    if form is InputFormat.TOKEN:
+        from .tokens import TokenVerifier
+
+        return TokenVerifier()
+    raise ValueError(f"no proof verifier for {form.value} input: open the envelope first")

@@ -1,5 +1,6 @@
-"""Compact tokens of every kind: the one dispatch on a token's declared type, and the
-verification of the credentials a presentation encloses.
+"""Compact tokens of every kind: their :class:`~vcportable.proofs.base.ProofVerifier`
+(:class:`TokenVerifier`), the one dispatch on a token's declared type, and the verification of
+the credentials a presentation encloses.
 
 This module sits above the two token families (:mod:`vcportable.proofs.jose` for ``vc+jwt``,
 ``vp+jwt`` and VC-JWT 1.1; :mod:`vcportable.proofs.sdjwt` for SD-JWT), so neither imports the
@@ -26,7 +27,8 @@ from datetime import datetime
 from functools import partial
 from typing import Any, Final
 
-from vcportable.models.report import Check, Code
+from vcportable.models.report import Check, Code, DisclosedClaim
+from vcportable.proofs.base import ProofContext, ProofRequest, ProofResult
 from vcportable.proofs.dispatch import is_sd_jwt
 from vcportable.proofs.jose.checks import JoseResult, Resolver
 from vcportable.proofs.jose.credentials import verify_vc_jwt, verify_vc_jwt_1_1, verify_vp_jwt
@@ -43,11 +45,57 @@ from vcportable.proofs.jose.jws import (
 )
 from vcportable.proofs.sdjwt.verify import verify_sd_jwt
 
-__all__ = ["verify_enclosed", "verify_token"]
+__all__ = ["TokenVerifier", "verify_enclosed", "verify_token"]
 
 _DATA_URL: Final = re.compile(
     r"data:application/(vc\+jwt|vc\+sd-jwt|dc\+sd-jwt),([A-Za-z0-9_.~-]+)"
 )
+#: Token formats whose document follows the VC data model (a ``dc+sd-jwt`` does not).
+_VCDM_FORMATS: Final = frozenset({"vc+jwt", "vp+jwt", "vc+sd-jwt", "vc-jwt-1.1"})
+
+
+class TokenVerifier:
+    """A compact token of any supported type (:func:`verify_token`), as a proof verifier: the
+    request's challenge and domain are the nonce and audience asked of a presentation or key
+    binding, the policy's clock skew and JOSE limits apply."""
+
+    def verify(self, data: Any, request: ProofRequest, context: ProofContext) -> ProofResult:
+        if not isinstance(data, str):
+            return _result(_unreadable("the token is not text", Code.MALFORMED))
+        policy = context.policy
+        result = verify_token(
+            data,
+            resolver=context.resolver,
+            now=context.now,
+            policy=policy.jose or DEFAULT_POLICY,
+            request=TokenRequest(policy.clock_skew, nonce=request.challenge, aud=request.domain),
+        )
+        return _result(result)
+
+
+def _result(token: JoseResult) -> ProofResult:
+    """A token's result in the shape of every proof format. A credential token's signer counts
+    for the later checks only when every check of the token passed (its time window and claims
+    included); a presentation's signer authenticates its holder once its signature verified."""
+    signer = token.signer
+    counts = signer is not None and (token.kind == "presentation" or token.verified)
+    disclosed = [
+        DisclosedClaim(path=path, value=token.disclosed_values.get(path))
+        for path in token.disclosed
+    ]
+    return ProofResult(
+        token.kind,
+        token.format,
+        tuple(token.checks),
+        token.document,
+        token.claims,
+        signers=(signer,) if counts and signer is not None else (),
+        holder=signer.controller if signer is not None and token.kind == "presentation" else None,
+        enclosed=tuple(_result(sub) for sub in token.credentials),
+        embedded=False,
+        vc_data_model=token.format in _VCDM_FORMATS,
+        facts={**token.summary(), "disclosed": disclosed or None},
+    )
 
 
 def verify_token(
@@ -168,14 +216,14 @@ def verify_enclosed(
         )
         if not isinstance(types, list) or "EnvelopedVerifiableCredential" not in types:
             results.append(
-                _unsupported(
+                _unreadable(
                     f"{where} is not an EnvelopedVerifiableCredential: credentials in a "
                     "JOSE presentation must be enveloped (secured) tokens"
                 )
             )
         elif match is None:
             results.append(
-                _unsupported(
+                _unreadable(
                     f"{where} id is not a data: URL of a vc+jwt, vc+sd-jwt or dc+sd-jwt "
                     "token (COSE and other envelopes are not supported)"
                 )
@@ -208,8 +256,6 @@ def verify_enclosed(
     return results, Check.passed("credentials", f"{len(results)} enclosed credential(s) verified")
 
 
-def _unsupported(message: str) -> JoseResult:
-    """An enclosed credential that is not a token this module can verify."""
-    return JoseResult(
-        "unknown", "credential", [Check.failed("parse", Code.UNSUPPORTED_FORMAT, message)]
-    )
+def _unreadable(message: str, code: Code = Code.UNSUPPORTED_FORMAT) -> JoseResult:
+    """Input that is not a token this module can verify."""
+    return JoseResult("unknown", "credential", [Check.failed("parse", code, message)])

@@ -1,6 +1,7 @@
 """W3C Data Integrity: the cryptosuites (:mod:`.suites`), verifying a document's proof set or
-chain (:mod:`.proof_set`), and the selective-disclosure suite ``ecdsa-sd-2023``
-(:mod:`.ecdsa_sd`, with :mod:`.ecdsa_sd_select` and :mod:`.nquads`).
+chain (:mod:`.proof_set`), the :class:`~vcportable.proofs.base.ProofVerifier` of JSON-LD
+credentials and presentations (:mod:`.proof_verifier`), and the selective-disclosure suite
+``ecdsa-sd-2023`` (:mod:`.ecdsa_sd`, with :mod:`.ecdsa_sd_select` and :mod:`.nquads`).
 
 Callers use this package as ``from vcportable.proofs import dataintegrity as di``.
 """
@@ -8,12 +9,12 @@ Callers use this package as ``from vcportable.proofs import dataintegrity as di`
 from __future__ import annotations
 
 from .proof_set import (
-    ProofRequest,
     ProofSetResult,
     binding_check,
     code_of,
     verify_proof_set,
 )
+from .proof_verifier import DataIntegrityVerifier
 from .suites import (
     DATA_INTEGRITY_PROOF,
     DEFAULT_CRYPTOSUITE,
@@ -38,7 +39,7 @@ __all__ = [
     "SIGNING_SUITES",
     "SUITES",
     "Cryptosuite",
-    "ProofRequest",
+    "DataIntegrityVerifier",
     "ProofSetResult",
     "add_proof",
     "binding_check",

@@ -17,7 +17,7 @@ from typing import Any
 from ... import jsonld
 from ...checks import Signer
 from ...codec.dates import parse_datetime_stamp
-from ...dids import MAX_DID_LENGTH, DidResolver, find_method
+from ...dids import MAX_DID_LENGTH, find_method
 from ...errors import (
     CanonicalizationError,
     ContextNotAllowedError,
@@ -28,6 +28,7 @@ from ...errors import (
 )
 from ...models.report import Check, CheckStatus, Code
 from ...policy import VerificationPolicy
+from ..base import ProofContext, ProofRequest
 from . import suites as di
 
 
@@ -47,26 +48,12 @@ def code_of(error: VcPortableError) -> Code:
         return Code.MALFORMED
 
 
-@dataclass(frozen=True)
-class ProofRequest:
-    """What the verifier asks of the proofs: their purpose, and for a presentation the
-    challenge and domain it issued (None: not asked)."""
-
-    purpose: str
-    challenge: str | None = None
-    domain: str | None = None
-
-
 def verify_proof_set(
-    document: Mapping[str, Any],
-    request: ProofRequest,
-    *,
-    loader: jsonld.DocumentLoader,
-    resolver: DidResolver,
-    policy: VerificationPolicy,
-    now: datetime,
+    document: Mapping[str, Any], purpose: str, request: ProofRequest, context: ProofContext
 ) -> ProofSetResult:
-    """Check every proof of ``document``; never raises for anything inside it."""
+    """Check every proof of ``document`` for ``purpose`` ("assertionMethod" for a credential,
+    "authentication" for a presentation); never raises for anything inside it."""
+    policy = context.policy
     proofs = di.proofs_of(document)
     result = ProofSetResult()
     if not proofs:
@@ -83,22 +70,21 @@ def verify_proof_set(
         return result
     for index, proof in enumerate(proofs):
         suffix = f"[{index}]" if len(proofs) > 1 else ""
-        _verify_one(document, proof, request, suffix, loader, resolver, policy, now, result)
+        _verify_one(document, proof, purpose, request, suffix, context, result)
     return result
 
 
 def _verify_one(
     document: Mapping[str, Any],
     proof: Any,
+    purpose: str,
     request: ProofRequest,
     suffix: str,
-    loader: jsonld.DocumentLoader,
-    resolver: DidResolver,
-    policy: VerificationPolicy,
-    now: datetime,
+    context: ProofContext,
     result: ProofSetResult,
 ) -> None:
     pid = f"proof{suffix}"
+    policy = context.policy
     checks = result.checks
     if not isinstance(proof, Mapping):
         checks.append(Check.failed(pid, Code.MALFORMED, "proof is not an object"))
@@ -117,9 +103,9 @@ def _verify_one(
             )
         )
         return
-    purpose_ok = _purpose(proof, request.purpose, suffix, checks)
-    checks += _challenge_domain(proof, request, suffix)
-    checks += _proof_dates(proof, suffix, now, policy)
+    purpose_ok = _purpose(proof, purpose, suffix, checks)
+    checks += _challenge_domain(proof, purpose, request, suffix)
+    checks += _proof_dates(proof, suffix, context.now, policy)
     vm_id = proof.get("verificationMethod")
     if isinstance(vm_id, Mapping):
         vm_id = vm_id.get("id")
@@ -129,8 +115,8 @@ def _verify_one(
         # One lookup for every proof format: the key must be published in its controller's
         # own document and listed there under the proof's purpose (a method's `controller`
         # field naming someone else proves nothing).
-        controller = resolver.resolve(vm_id.partition("#")[0])
-        method = find_method(controller, vm_id, request.purpose)
+        controller = context.resolver.resolve(vm_id.partition("#")[0])
+        method = find_method(controller, vm_id, purpose)
     except ResolutionError as exc:
         checks.append(Check.failed(f"verification_method{suffix}", code_of(exc), exc.message))
         checks.append(Check.skipped(pid, "signature not checked: no key"))
@@ -140,7 +126,7 @@ def _verify_one(
         checks.append(
             Check.passed(
                 f"verification_method{suffix}",
-                f"{vm_id} is authorized for {request.purpose} by {controller.id}",
+                f"{vm_id} is authorized for {purpose} by {controller.id}",
             )
         )
     else:
@@ -153,7 +139,7 @@ def _verify_one(
             )
         )
     budget = policy.canonicalization_budget or jsonld.DEFAULT_BUDGET
-    signature = _signature(document, proof, suite, method.public_key, pid, loader, budget)
+    signature = _signature(document, proof, suite, method.public_key, pid, context.loader, budget)
     checks.append(signature)
     if signature.status is CheckStatus.PASSED and method_ok and purpose_ok:
         result.signers.append(Signer(vm_id, controller.id, method.public_key))
@@ -198,11 +184,11 @@ def _signature(
 
 
 def _challenge_domain(
-    proof: Mapping[str, Any], request: ProofRequest, suffix: str
+    proof: Mapping[str, Any], purpose: str, request: ProofRequest, suffix: str
 ) -> list[Check]:
     checks = []
     challenge, domain = request.challenge, request.domain
-    if challenge is None and request.purpose == "authentication":
+    if challenge is None and purpose == "authentication":
         checks.append(
             Check.warning(
                 f"challenge{suffix}",
