@@ -273,8 +273,12 @@ def test_digital_bazaar_verifies_them(tmp_path: Path) -> None:
     import subprocess
 
     harness = require_harness()
+    unsigned = multilingual(unsigned_sample())
+    unsigned["credentialSubject"]["achievement"]["name"].append(
+        text("نجار", "ar", **{"@direction": "rtl"})
+    )
     path = tmp_path / "signed.json"
-    path.write_text(json.dumps(_secured("eddsa-rdfc-2022"), ensure_ascii=False))
+    path.write_text(json.dumps(Issuer(KeyPair.generate()).issue(unsigned), ensure_ascii=False))
     proc = subprocess.run(
         ["node", "verify.mjs", str(path)], cwd=harness, capture_output=True, text=True, timeout=120
     )
