@@ -11,12 +11,14 @@ from typing import Any
 import pytest
 
 from registry_fixtures import db_url  # noqa: F401  (fixture)
+from vcportable import batch
 from vcportable.batch import issue_batch, validate
 from vcportable.clock import FixedClock, format_datetime
 from vcportable.errors import (
     ConfigurationError,
     ConflictError,
     CredentialInvalidError,
+    InputError,
     StorageError,
 )
 from vcportable.issuer import Issuer
@@ -290,3 +292,68 @@ def test_a_torn_output_file_is_written_again(registry: RegistryIssuer, tmp_path:
     assert verified((out / "w1.json").read_text())
     w2 = json.loads((out / "w2.json").read_text())
     assert registry.store.credential(w2["id"]).row_key == "w2"
+
+
+def test_a_batch_killed_after_a_commit_resumes_with_the_recorded_credentials(
+    registry: RegistryIssuer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = "".join(f"k{n},Worker {n},did:example:{n}\n" for n in range(7))
+    roster = write(tmp_path / "r.csv", "key,name,subject_id\n" + rows)
+    out = tmp_path / "out"
+    monkeypatch.setattr("vcportable.batch.CHUNK", 3)
+    written: list[str] = []
+    real_write = batch._write
+
+    def dies_after_four(path: Path, text: str) -> None:
+        if len(written) == 4:  # the second chunk is recorded, its files half written
+            raise StorageError("killed")
+        written.append(path.name)
+        real_write(path, text)
+
+    monkeypatch.setattr("vcportable.batch._write", dies_after_four)
+    with pytest.raises(StorageError, match="killed"):
+        issue_batch(registry, roster, ACHIEVEMENT_ID, out, workers=1)
+    recorded = {
+        r: registry.store.credential(json.loads((out / r).read_text())["id"]) for r in written
+    }
+    assert registry.store.count() == 6 and len(written) == 4
+    monkeypatch.setattr("vcportable.batch._write", real_write)
+    again = issue_batch(registry, roster, ACHIEVEMENT_ID, out, workers=1)
+    assert (again.issued, again.already, again.restored) == (1, 4, 2)
+    assert registry.store.count() == 7
+    with registry.store.transaction() as connection:
+        assert audit.verify_chain(connection).intact
+    for name, record in recorded.items():
+        assert json.loads((out / name).read_text())["id"] == record.id
+    for n in range(7):
+        document = json.loads((out / f"k{n}.json").read_text())
+        record = registry.store.credential(document["id"])
+        assert record.row_key == f"k{n}" and verified(json.dumps(document))
+        index = document["credentialStatus"][0]["statusListIndex"]
+        assert int(index) == record.status_index
+
+
+def test_a_roster_changed_between_the_passes_is_refused(
+    registry: RegistryIssuer, tmp_path: Path
+) -> None:
+    roster = write(tmp_path / "roster.csv", ROSTER)
+    checked = validate(registry, roster, achievement(), "di")
+    write(roster, ROSTER.replace("Ben Okafor,did:example:ben", "Ben Okafor,"))
+    with pytest.raises(InputError, match="changed since it was checked"):
+        issue_batch(
+            registry, roster, ACHIEVEMENT_ID, tmp_path / "out", validation=checked, workers=1
+        )
+    assert registry.store.count() == 0
+
+
+def test_bad_rows_past_the_reported_problems_are_not_issued(
+    registry: RegistryIssuer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("vcportable.batch.MAX_PROBLEMS", 1)
+    content = "key,name,subject_id\nw1,,did:ex:a\nw2,B,did:ex:b\nw3,C,\nw4,D,did:ex:d\n"
+    roster = write(tmp_path / "r.csv", content)  # line 2 is reported; line 4 (no subject) not
+    result = issue_batch(
+        registry, roster, ACHIEVEMENT_ID, tmp_path / "out", workers=1, skip_invalid=True
+    )
+    assert [p.line for p in result.skipped] == [2] and result.issued == 2
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["w2.json", "w4.json"]
