@@ -9,6 +9,8 @@ key file).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .document import PURPOSES, ControllerDocument, VerificationMethod, find_method
 from .methods import (
     DID_CONTEXT,
@@ -19,8 +21,10 @@ from .methods import (
     did_web_from_url,
     did_web_segments,
 )
-from .publish import did_document_for_key_file
 from .resolver import MAX_DID_LENGTH, MAX_DOCUMENT_BYTES, DidResolver, OfflineResolver
+
+if TYPE_CHECKING:
+    from .publish import did_document_for_key_file
 
 __all__ = [
     "DID_CONTEXT",
@@ -40,3 +44,13 @@ __all__ = [
     "did_web_segments",
     "find_method",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """:func:`did_document_for_key_file` imports the key file's module on first use: resolving
+    a DID to verify a credential needs none of it."""
+    if name != "did_document_for_key_file":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from .publish import did_document_for_key_file
+
+    return did_document_for_key_file

@@ -8,17 +8,33 @@ file format at rest).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .curves import KeyType
-from .keyfile import (
-    MIN_PASSPHRASE_LENGTH,
-    KeyFileInfo,
-    PreviousKey,
-    check_new_passphrase,
-    key_file_is_encrypted,
-    passphrase_from_env,
-    read_key_file_info,
-)
 from .material import KeyPair, PublicKey
+
+if TYPE_CHECKING:
+    from .keyfile import (
+        MIN_PASSPHRASE_LENGTH,
+        KeyFileInfo,
+        PreviousKey,
+        check_new_passphrase,
+        key_file_is_encrypted,
+        passphrase_from_env,
+        read_key_file_info,
+    )
+
+_KEYFILE_NAMES = frozenset(
+    {
+        "MIN_PASSPHRASE_LENGTH",
+        "KeyFileInfo",
+        "PreviousKey",
+        "check_new_passphrase",
+        "key_file_is_encrypted",
+        "passphrase_from_env",
+        "read_key_file_info",
+    }
+)
 
 __all__ = [
     "MIN_PASSPHRASE_LENGTH",
@@ -32,3 +48,13 @@ __all__ = [
     "passphrase_from_env",
     "read_key_file_info",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """The key file's names import :mod:`.keyfile` (scrypt, AES-GCM, file writing) on first
+    use: verifying a credential needs none of it."""
+    if name not in _KEYFILE_NAMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from . import keyfile
+
+    return getattr(keyfile, name)

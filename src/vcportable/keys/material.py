@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidSignature as _CryptoInvalidSignature
 from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric.utils import (
     decode_dss_signature,
@@ -32,6 +31,9 @@ from vcportable.errors import InputError, InvalidKeyError, InvalidSignature
 from . import ed25519 as strict
 from .curves import CURVES, Curve, KeyType, curve_of_ec
 from .jwk import read_jwk, write_jwk
+
+# cryptography's serialization package (it imports SSH, DH, DSA and RSA) is imported by the
+# functions that encode or decode keys: verifying with a key needs none of it.
 
 if TYPE_CHECKING:
     from .keyfile import PreviousKey
@@ -93,6 +95,8 @@ def _load_public(key_type: KeyType, raw: bytes) -> _PublicKeyObject:
 
 
 def _compressed(key: ec.EllipticCurvePublicKey) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
     return key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.CompressedPoint)
 
 
@@ -183,12 +187,16 @@ class PublicKey:
 
     def to_pem(self) -> str:
         """SubjectPublicKeyInfo PEM, for tools that read no Multikey or JWK."""
+        from cryptography.hazmat.primitives import serialization
+
         return self._key.public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         ).decode("ascii")
 
 
 def _public_of(private: _PrivateKeyObject) -> PublicKey:
+    from cryptography.hazmat.primitives import serialization
+
     if isinstance(private, ed25519.Ed25519PrivateKey):
         raw = private.public_key().public_bytes(
             serialization.Encoding.Raw, serialization.PublicFormat.Raw
@@ -293,6 +301,8 @@ class KeyPair:
         return cls(private, controller=controller, key_id=key_id)
 
     def _private_bytes(self) -> bytes:
+        from cryptography.hazmat.primitives import serialization
+
         if isinstance(self._private, ed25519.Ed25519PrivateKey):
             return self._private.private_bytes(
                 serialization.Encoding.Raw,
@@ -334,6 +344,8 @@ class KeyPair:
 
         Other key types (RSA, DSA, secp256k1, X25519, Ed448...) are refused by name.
         """
+        from cryptography.hazmat.primitives import serialization
+
         if len(data) > _MAX_PEM_BYTES:
             raise InputError("PEM is too large to be one private key")
         labels = [line for line in data.splitlines() if line.startswith(b"-----BEGIN ")]
@@ -364,6 +376,8 @@ class KeyPair:
     def to_pem(self, passphrase: bytes | None) -> str:
         """PKCS#8 PEM, encrypted under ``passphrase`` (the format's own, PBKDF2-based
         encryption: weaker than a key file, so keep exported files short-lived)."""
+        from cryptography.hazmat.primitives import serialization
+
         encryption: serialization.KeySerializationEncryption = (
             serialization.NoEncryption()
             if passphrase is None
