@@ -9,8 +9,6 @@ characters, BOM) and the line and paragraph separators U+2028/U+2029 are shown a
 
 from __future__ import annotations
 
-import unicodedata
-
 _UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
 
 
@@ -18,6 +16,8 @@ def safe(text: str) -> str:
     """``text`` with every unsafe character shown as a visible escape."""
     if text.isprintable():
         return text
+    import unicodedata  # a shared library: loaded only for text that needs it
+
     return "".join(
         f"\\u{ord(c):04x}" if unicodedata.category(c) in _UNSAFE_CATEGORIES else c for c in text
     )

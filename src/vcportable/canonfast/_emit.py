@@ -16,7 +16,6 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterator
-from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
 from typing import Any, Final
 
 from ..jsonld._numbers import _jcs  # the full path's JCS, as jsonld.js writes it
@@ -50,7 +49,7 @@ _XSD_INTEGER: Final = f"{_XSD}integer"
 _XSD_DOUBLE: Final = f"{_XSD}double"
 
 _ASTRAL: Final = re.compile("[\U00010000-\U0010ffff]")
-_HIGH_BMP: Final = re.compile("[\ue000-\uffff]")
+_HIGH_BMP: Final = "[\ue000-\uffff]"  # slow to compile, and needed only with _ASTRAL
 
 # rdf-canonize 5 (lib/NQuads.js) literal escaping: ECHARs, else \\uXXXX with upper-case hex.
 _NEEDS_ESCAPE: Final = re.compile(r'[\x00-\x1f\x7f"\\]')
@@ -78,6 +77,8 @@ def _check_language(tag: Any) -> str:
 def _canonical_double(value: float) -> str:
     if abs(value) < 1e-6:
         raise Unsupported("tiny double")  # String(v) has no '.', jsonld.js calls it an integer
+    from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext  # doubles only
+
     exact = Decimal(value)
     with localcontext() as context:
         context.prec = 16
@@ -657,7 +658,7 @@ def _checked(text: str) -> str:
             text.encode("utf-8")
         except UnicodeEncodeError:
             raise Unsupported("lone surrogate") from None
-        if _ASTRAL.search(text) and _HIGH_BMP.search(text):
+        if _ASTRAL.search(text) and re.search(_HIGH_BMP, text):
             raise Unsupported("UTF-16 and code point orders differ")
     return text
 

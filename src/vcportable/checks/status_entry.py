@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..codec.urls import is_url
-from ..status.reading import EntryError, read_entry
 
 #: Entries one credential may carry (revocation, suspension, a message list, and some slack).
 MAX_STATUS_ENTRIES = 8
@@ -38,8 +37,10 @@ def _entry_problems(entry: Any) -> list[str]:
         return ["must be an object"]
     types = entry.get("type")
     type_list = [types] if isinstance(types, str) else types
-    if not isinstance(type_list, list) or not type_list or not all(
-        isinstance(t, str) for t in type_list
+    if (
+        not isinstance(type_list, list)
+        or not type_list
+        or not all(isinstance(t, str) for t in type_list)
     ):
         return ["type must be a string or a list of strings"]
     problems = []
@@ -47,6 +48,8 @@ def _entry_problems(entry: Any) -> list[str]:
         problems.append("id must be a URL")
     if BITSTRING_ENTRY not in type_list:
         return problems
+    from ..status.reading import EntryError, read_entry  # status lists: only for such an entry
+
     try:
         read_entry(entry)  # the same rules the status check applies when it reads the entry
     except EntryError as exc:

@@ -116,8 +116,6 @@ def cli() -> None:
     """
 
 
-
-
 class _NoNetworkClient(types.ModuleType):
     """Stands in for an HTTP client library inside the CLI process: any use is an ImportError."""
 
@@ -142,6 +140,3 @@ def main() -> None:
         cli(prog_name="vcportable")
     finally:
         flush_stdout()
-
-
-

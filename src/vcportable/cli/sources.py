@@ -14,7 +14,6 @@ as before.
 
 from __future__ import annotations
 
-import glob
 import json
 import os
 import re
@@ -76,6 +75,8 @@ def _is_dir(name: str) -> bool:
 
 def _glob(pattern: str, recursive: bool) -> Iterator[Source]:
     """A pattern the shell did not expand (quoted, or on Windows); ``**`` spans folders."""
+    import glob  # only for a pattern
+
     matches = sorted(glob.iglob(pattern, recursive=True))
     if not matches:
         yield Source(pattern, error=f"no file matches {label(pattern)}")

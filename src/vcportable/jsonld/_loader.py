@@ -7,6 +7,7 @@ See the :mod:`vcportable.jsonld` docstring for the user folder format.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import re
 import threading
@@ -14,7 +15,6 @@ from collections import OrderedDict
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 
@@ -109,10 +109,20 @@ class _Pinned:
     sha256: str | None
 
 
+def _bundle_file(name: str) -> bytes:
+    """A file of the bundle. The package is plain files (pyproject ships it as package data), so
+    its folder is read directly: ``importlib.resources`` imports tempfile, shutil, zipfile and
+    the compressors, which a cold ``verify`` (it reads the manifest) would pay for nothing."""
+    bundle = importlib.import_module(_BUNDLE_PACKAGE).__file__
+    if bundle is None:
+        raise OSError(f"{_BUNDLE_PACKAGE} is not a folder of files")
+    return Path(bundle).with_name(name).read_bytes()
+
+
 @lru_cache(maxsize=1)
 def _bundle_manifest() -> dict[str, _Pinned]:
     try:
-        raw = resources.files(_BUNDLE_PACKAGE).joinpath(_MANIFEST).read_bytes()
+        raw = _bundle_file(_MANIFEST)
         entries = _parse_manifest(parse_json(raw, what=_MANIFEST), require_digest=True)
     except (OSError, ValueError, InputError) as exc:
         raise ConfigurationError(
@@ -134,7 +144,7 @@ def _load_bundled(url: str, pinned: _Pinned) -> dict[str, Any]:
         doc = _bundle_docs.get(url)
         if doc is None:
             try:
-                data = resources.files(_BUNDLE_PACKAGE).joinpath(pinned.file).read_bytes()
+                data = _bundle_file(pinned.file)
             except OSError as exc:
                 raise ConfigurationError(
                     f"bundled JSON-LD context {url} ({pinned.file}) cannot be read: {exc}; "
@@ -303,7 +313,7 @@ class DocumentLoader:
         try:
             pinned = self._bundled.get(url)
             if pinned is not None:
-                return resources.files(_BUNDLE_PACKAGE).joinpath(pinned.file).read_bytes()
+                return _bundle_file(pinned.file)
             user = self._files.get(url)
             if user is not None:
                 with user.path.open("rb") as handle:

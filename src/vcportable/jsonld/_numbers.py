@@ -117,7 +117,8 @@ def _js_to_fixed_0(x: float) -> str:
 _JS_STR_WHITESPACE: Final = (
     "\t\n\x0b\x0c\r \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 )
-_JS_FLOAT_PREFIX: Final = re.compile(
+# Patterns of rare paths are compiled on first use (re keeps them): not by every cold start.
+_JS_FLOAT_PREFIX: Final = (
     r"[" + _JS_STR_WHITESPACE + r"]*([+-]?(?:Infinity|(?:[0-9]+\.?[0-9]*|\.[0-9]+)"
     r"(?:[eE][+-]?[0-9]+)?))"
 )
@@ -125,7 +126,7 @@ _JS_FLOAT_PREFIX: Final = re.compile(
 
 def _js_parse_float(text: str) -> float:
     """ECMAScript parseFloat."""
-    match = _JS_FLOAT_PREFIX.match(text)
+    match = re.match(_JS_FLOAT_PREFIX, text)
     if match is None:
         return float("nan")
     return float(match.group(1).replace("Infinity", "inf"))
@@ -140,7 +141,7 @@ _JSON_STRING_ESCAPES: Final = {
     0x22: '\\"',
     0x5C: "\\\\",
 }
-_JSON_STRING_SPECIAL: Final = re.compile('[\x00-\x1f"\\\\\ud800-\udfff]')
+_JSON_STRING_SPECIAL: Final = '[\x00-\x1f"\\\\\ud800-\udfff]'
 
 
 def _json_string_escape(match: re.Match[str]) -> str:
@@ -163,7 +164,7 @@ def _jcs(value: Any) -> str:
     if isinstance(value, int | float):
         return _js_number_to_string(_js_number(value))
     if isinstance(value, str):
-        return '"' + _JSON_STRING_SPECIAL.sub(_json_string_escape, value) + '"'
+        return '"' + re.sub(_JSON_STRING_SPECIAL, _json_string_escape, value) + '"'
     if isinstance(value, list | tuple):
         return "[" + ",".join(_jcs(item) for item in value) + "]"
     if isinstance(value, Mapping):

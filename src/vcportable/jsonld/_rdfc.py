@@ -23,7 +23,6 @@ _XSD_STRING: Final = _XSD + "string"
 _XSD_DOUBLE: Final = _XSD + "double"
 _XSD_INTEGER: Final = _XSD + "integer"
 
-_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 _ASTRAL: Final = re.compile("[\U00010000-\U0010ffff]")
 
 
@@ -58,10 +57,13 @@ def _escape_iri(value: str) -> str:
 
 
 def _refuse_surrogates(value: str) -> str:
-    if _SURROGATE.search(value) is not None:
-        raise CanonicalizationError(
-            "a string contains an unpaired UTF-16 surrogate; it cannot be signed as UTF-8"
-        )
+    if not value.isascii():
+        try:
+            value.encode("utf-8")  # fails on a surrogate only (no regex compiled at start-up)
+        except UnicodeEncodeError:
+            raise CanonicalizationError(
+                "a string contains an unpaired UTF-16 surrogate; it cannot be signed as UTF-8"
+            ) from None
     return value
 
 
