@@ -600,6 +600,52 @@ def test_concurrent_requests_are_recorded_in_batches_each_with_its_own_answer(
         assert verify_chain(connection).intact
 
 
+def test_a_retry_while_its_first_batch_commits_gets_the_same_answer(app: Any) -> None:
+    """The next batch is signed while one commits: a retry (or a clash) of an id in the batch
+    still committing waits for that batch and takes its answer, not a 409 of its own."""
+    import threading
+    import time
+
+    from vcportable.errors import ConflictError
+
+    service = app.state.context.services["acme"]
+    record_all = service._record_all
+    committing, go_on = threading.Event(), threading.Event()
+
+    def slow(signed: Any) -> None:
+        committing.set()
+        go_on.wait(10)
+        record_all(signed)
+
+    service._record_all = slow
+    credential = sample()
+    answers: dict[str, Any] = {}
+
+    def issue(name: str, document: dict[str, Any]) -> None:
+        try:
+            answers[name] = service.issue(document)
+        except ConflictError as exc:
+            answers[name] = exc
+
+    first = threading.Thread(target=issue, args=("first", credential))
+    first.start()
+    assert committing.wait(10)
+    others = [
+        threading.Thread(target=issue, args=("retry", credential)),
+        threading.Thread(target=issue, args=("clash", {**credential, "name": "Other"})),
+    ]
+    for thread in others:
+        thread.start()
+    time.sleep(0.3)  # both are read and classified while the first batch is still committing
+    assert not answers
+    go_on.set()
+    for thread in [first, *others]:
+        thread.join(10)
+    assert answers["retry"] == answers["first"]
+    assert isinstance(answers["clash"], ConflictError)
+    assert service.store.count() == 1
+
+
 def test_bearer_presentations_only_where_the_deployment_allows_them(tmp_path: Path) -> None:
     """A stranger's presentation of a worker's credential is 400 (HOLDER_NOT_SUBJECT) unless the
     server's configuration says its credentials are bearer credentials."""

@@ -21,7 +21,7 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -158,6 +158,9 @@ class IssuerService:
         self._queue = threading.Condition()
         self._pending: list[_Job] = []
         self._leading = False
+        #: Signed jobs of the batch being recorded, by credential id.
+        self._in_flight: dict[str, _Job] = {}
+        self._recording = threading.Lock()
         self._reserve: list[tuple[int, int]] = []
         self._reserve_lock = threading.Lock()
 
@@ -218,7 +221,10 @@ class IssuerService:
     # Group commit: a registry write ends with a durable commit (an fsync) and the audit chain
     # takes one writer at a time, so committing each credential on its own caps issuing at one
     # commit per credential. Concurrent requests of a process queue up; whichever waiting
-    # thread is free leads: it signs a batch, records it in one transaction, and hands over.
+    # thread is free leads: it signs a batch, and hands the lead over as soon as it may record
+    # the batch in one transaction, so that the next batch is signed while this one commits
+    # (on PostgreSQL a commit took half of the time, with the CPU idle). Batches are recorded
+    # one at a time, in the order they were signed.
 
     def _submit(self, job: _Job) -> None:
         with self._queue:
@@ -231,16 +237,27 @@ class IssuerService:
                 batch = self._pending[:MAX_BATCH]
                 del self._pending[:MAX_BATCH]
                 self._queue.release()
+                handed = threading.Lock()  # taken once, when the lead is handed over
+
+                def hand_over(handed: threading.Lock = handed) -> None:
+                    if handed.acquire(blocking=False):  # then another thread may lead
+                        with self._queue:
+                            self._leading = False
+                            self._queue.notify_all()
+
                 try:
-                    self._run(batch)
+                    self._run(batch, hand_over)
                 finally:
+                    hand_over()
                     self._queue.acquire()
-                    self._leading = False
                     self._queue.notify_all()
 
-    def _run(self, batch: list[_Job]) -> None:
-        """Sign and record ``batch``; each job ends with its result or its own error."""
+    def _run(self, batch: list[_Job], hand_over: Callable[[], None]) -> None:
+        """Sign and record ``batch``; each job ends with its result or its own error. A job
+        whose id is in a batch still being recorded takes that job's answer (or its 409)."""
         try:
+            with self._queue:
+                in_flight = dict(self._in_flight)  # before reading the registry: see below
             with self.store.transaction() as connection:
                 known = self._recorded(connection, [job.document["id"] for job in batch])
             fresh: list[_Job] = []
@@ -248,7 +265,9 @@ class IssuerService:
             for job in batch:
                 credential_id = job.document["id"]
                 found = known.get(credential_id)
-                earlier = first.get(credential_id)
+                # A batch that committed after the registry was read left in_flight after its
+                # commit, so it is in the copy taken before the read, or in the registry.
+                earlier = first.get(credential_id) or in_flight.get(credential_id)
                 recorded_hash = (
                     found.row_hash if found else earlier.request_hash if earlier else None
                 )
@@ -263,17 +282,28 @@ class IssuerService:
                     )
                 else:
                     job.retry_of = found or earlier
-            self._record_all(self._sign_fresh(fresh))
-            for job in batch:  # retries: the recorded claims, signed again
-                origin = job.retry_of
-                if isinstance(origin, _Job):
-                    job.result, job.error = origin.result, origin.error
-                elif origin is not None:
-                    self._attempt(job, _recorded(origin.document, f"recorded {origin.id}"))
-        except VcPortableError as exc:  # the registry failed: nothing of this batch is issued
-            for job in batch:
-                if not job.committed:
-                    job.result, job.error = None, exc
+            signed = self._sign_fresh(fresh)
+            with self._queue:
+                self._in_flight.update((job.document["id"], job) for job in fresh)
+            with self._recording:  # the batch before this one has been recorded and answered
+                hand_over()
+                try:
+                    self._record_all(signed)
+                    for job in batch:  # retries: the recorded claims, signed again
+                        origin = job.retry_of
+                        if isinstance(origin, _Job):
+                            job.result, job.error = origin.result, origin.error
+                        elif origin is not None:
+                            document = _recorded(origin.document, f"recorded {origin.id}")
+                            self._attempt(job, document)
+                except VcPortableError as exc:
+                    _fail(batch, exc)  # before the next batch may read these jobs' answers
+                finally:
+                    with self._queue:
+                        for job in fresh:
+                            self._in_flight.pop(job.document["id"], None)
+        except VcPortableError as exc:
+            _fail(batch, exc)
         finally:
             for job in batch:
                 job.finished = True
@@ -452,6 +482,13 @@ class IssuerService:
 
     def ping(self) -> None:
         self._version()
+
+
+def _fail(batch: list[_Job], exc: VcPortableError) -> None:
+    """The registry failed: nothing of ``batch`` that is not committed is issued."""
+    for job in batch:
+        if not job.committed:
+            job.result, job.error = None, exc
 
 
 def _record(
