@@ -38,6 +38,18 @@ def test_reference_signed_fixture_verifies() -> None:
     assert report.issuer == key["did"]
 
 
+def test_reference_signed_language_values_verify() -> None:
+    """Names in two languages with BCP 47 tags in their usual case (``ar-EG``, ``en-US``) and a
+    right-to-left direction, signed by the harness: compaction would lower-case the tags, and
+    language tags ignore case, so the credential is in compacted form and verifies."""
+    fixture = Path(__file__).parent / "fixtures" / "harness-signed-language-values.json"
+    signed = json.loads(fixture.read_text("utf-8"))
+    report = Verifier(clock=CLOCK).verify(signed)
+    assert report.verified, report.failures
+    assert report.achievement is not None
+    assert report.achievement.name == "Carpenter"
+
+
 def test_reference_key_derives_the_same_did() -> None:
     key = load_json("interop/reference-key.json")
     pair = KeyPair.from_private_bytes(KeyType.ED25519, bytes.fromhex(key["seedHex"]))

@@ -140,6 +140,8 @@ class _Comparer:
         for key, value in original.items():
             if key == "@context" and root:
                 continue
+            if key == "@language" and isinstance(value, str) and value.lower() == compacted[key]:
+                continue  # BCP 47 tags ignore case; expansion lower-cases them before signing
             self.value(value, compacted[key], _join(path, key))
 
     def value(self, original: Any, compacted: Any, path: str, *, unwrap: bool = True) -> None:

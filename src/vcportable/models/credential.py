@@ -66,8 +66,8 @@ EXT_PATTERN: Final = r"^ext:[A-Za-z0-9._-]+$"
 #: BCP 47 language tags as OB 3.0 constrains ``inLanguage``.
 LANGUAGE_PATTERN: Final = r"^[a-z]{2,4}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?$"
 #: The ``@language`` of a language value object: a BCP 47 tag as :data:`LANGUAGE_PATTERN`, in
-#: lowercase, as JSON-LD compaction writes it (a signed credential must be in compacted form).
-VALUE_LANGUAGE_PATTERN: Final = r"^[a-z]{2,4}(-[a-z]{4})?(-([a-z]{2}|[0-9]{3}))?$"
+#: any case (BCP 47 tags ignore case; JSON-LD expansion lower-cases them before signing).
+VALUE_LANGUAGE_PATTERN: Final = r"^[A-Za-z]{2,4}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?$"
 #: Bounds of display text: characters of one text, languages of one property.
 MAX_TEXT_CHARS: Final = 10_000
 MAX_LANGUAGES: Final = 32
@@ -106,7 +106,6 @@ _OB_CONTEXT_RE: Final = re.compile(OB_CONTEXT_PATTERN)
 _EXT_RE: Final = re.compile(EXT_PATTERN)
 _LANGUAGE_RE: Final = re.compile(LANGUAGE_PATTERN)
 _VALUE_LANGUAGE_RE: Final = re.compile(VALUE_LANGUAGE_PATTERN)
-_ANY_CASE_LANGUAGE_RE: Final = re.compile(LANGUAGE_PATTERN, re.IGNORECASE)
 
 
 # --------------------------------------------------------------------------------------------
@@ -196,7 +195,7 @@ def _language_value(item: object, where: str) -> str:
     if not isinstance(item, dict):
         forms = "must be a language value object" if where else _TEXT_FORMS
         raise _fail("text", f"{where}{forms}")
-    if "@value" not in item and all(_ANY_CASE_LANGUAGE_RE.fullmatch(str(key)) for key in item):
+    if "@value" not in item and all(_VALUE_LANGUAGE_RE.fullmatch(str(key)) for key in item):
         raise _fail(
             "text",
             f"{where}is a language map, which needs a context of its own: write an array of "
@@ -211,14 +210,8 @@ def _language_value(item: object, where: str) -> str:
         )
     _text_value(item.get("@value"), f"{where}@value ")
     language = item.get("@language")
-    if not isinstance(language, str) or _ANY_CASE_LANGUAGE_RE.fullmatch(language) is None:
-        raise _fail("text", f"{where}@language must be a language code such as 'en' or 'pt-br'")
-    if _VALUE_LANGUAGE_RE.fullmatch(language) is None:
-        raise _fail(
-            "text",
-            f"{where}@language must be in lowercase ({language.lower()!r}): JSON-LD writes "
-            "language tags so, and a signed credential must be in that compacted form",
-        )
+    if not isinstance(language, str) or _VALUE_LANGUAGE_RE.fullmatch(language) is None:
+        raise _fail("text", f"{where}@language must be a language code such as 'en' or 'pt-BR'")
     if "@direction" in item and item["@direction"] not in DIRECTIONS:
         raise _fail("text", f"{where}@direction must be 'ltr' or 'rtl'")
     return language
@@ -237,7 +230,7 @@ def _language_text(value: object) -> object:
         raise _fail("text", f"must be an array of 1 to {MAX_LANGUAGES} language value objects")
     seen: set[str] = set()
     for index, item in enumerate(value):
-        language = _language_value(item, f"entry {index}: ")
+        language = _language_value(item, f"entry {index}: ").lower()
         if language in seen:
             raise _fail("text", f"entry {index}: a second text in the language {language!r}")
         seen.add(language)
