@@ -229,8 +229,8 @@ class Verifier:
 
     def _credential_checks(self, view: SignedView) -> list[Check]:
         """What every credential gets after its proofs, whatever secures it: the digests of
-        its related resources (VC data model credentials), validity, status, then the injected
-        checks (trust list, recognition)."""
+        its related resources, validity, status, then the injected checks (trust list,
+        recognition)."""
         checks = [*self._related_resources(view.credential)]
         checks += [self._validity(view.credential, view.now), *self._status(view)]
         for unit in self.checks:

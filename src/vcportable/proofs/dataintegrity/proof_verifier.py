@@ -30,9 +30,9 @@ def _types(document: Mapping[str, Any]) -> list[str]:
     return [t for t in values if isinstance(t, str)] if isinstance(values, list) else []
 
 
-def _not_an_object(what: str) -> ProofResult:
+def _not_an_object(what: str, kind: str = "credential") -> ProofResult:
     return ProofResult(
-        "credential", None, (Check.failed("parse", Code.MALFORMED, f"{what} is not an object"),)
+        kind, None, (Check.failed("parse", Code.MALFORMED, f"{what} is not an object"),)
     )
 
 
@@ -42,7 +42,7 @@ class DataIntegrityVerifier:
 
     def verify(self, data: Any, request: ProofRequest, context: ProofContext) -> ProofResult:
         if not isinstance(data, Mapping):
-            return _not_an_object("the document")
+            return _not_an_object("the document", request.kind or "credential")
         kind = request.kind or ("presentation" if VP_TYPE in _types(data) else "credential")
         if kind == "presentation":
             return self._presentation(data, request, context)
