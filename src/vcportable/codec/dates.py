@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Final
 
 from vcportable.codec.describe import json_type, show
@@ -62,6 +63,8 @@ DIGITALBAZAAR_DATE_RE: Final = re.compile(
 _DAY: Final = timedelta(days=1)
 _MAX_DATE_CHARS: Final = 64  # no real timestamp is longer; keeps the regex and integers small
 _EXAMPLE: Final = "2025-03-01T00:00:00Z"
+#: Distinct date strings whose reading is remembered (see :func:`_read_text`).
+_MEMO_SIZE: Final = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,14 +83,29 @@ class XsdDateTime:
         return (self.instant.replace(microsecond=0), self.fraction)
 
 
+def _not_a_date(value: str, require_timezone: bool) -> str:
+    kind = "XSD dateTimeStamp" if require_timezone else "XSD dateTime"
+    return f"must be an {kind} such as {_EXAMPLE} (got {show(value)})"
+
+
 def _read(value: object, require_timezone: bool) -> XsdDateTime | str:
     """The parsed date-time, or why ``value`` is not one (a phrase: "must be ...")."""
     if not isinstance(value, str):
         return f"must be a date-time string such as {_EXAMPLE}, got {json_type(value)}"
-    match = _XSD_DATETIME_RE.fullmatch(value) if len(value) <= _MAX_DATE_CHARS else None
+    if len(value) > _MAX_DATE_CHARS:
+        return _not_a_date(value, require_timezone)
+    return _read_text(str(value), require_timezone)  # str(): a plain string as the memo key
+
+
+@lru_cache(maxsize=_MEMO_SIZE)
+def _read_text(value: str, require_timezone: bool) -> XsdDateTime | str:
+    """:func:`_read` of a short string, remembered: one verification reads the same
+    ``validFrom``/``validUntil`` in several checks (data model, claims, validity), and a batch
+    repeats them. Pure (its answers are immutable), bounded in entries and, by
+    ``_MAX_DATE_CHARS``, in the size of each key."""
+    match = _XSD_DATETIME_RE.fullmatch(value)
     if match is None:
-        kind = "XSD dateTimeStamp" if require_timezone else "XSD dateTime"
-        return f"must be an {kind} such as {_EXAMPLE} (got {show(value)})"
+        return _not_a_date(value, require_timezone)
     tz = match["tz"]
     if require_timezone and tz is None:
         return (
