@@ -109,9 +109,14 @@ class DisclosedClaim(TypedDict):
     value: Any
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Check:
-    """One step of verification and its outcome."""
+    """One step of verification and its outcome.
+
+    Immutable, so that one instance can be shared (module constants of fixed checks). A whole
+    verification builds ten or more: the helpers below fill the slots directly, at half the
+    cost of the frozen ``__init__`` (which looks ``object.__setattr__`` up once per field).
+    """
 
     id: str
     status: CheckStatus
@@ -120,19 +125,41 @@ class Check:
 
     @classmethod
     def passed(cls, id: str, message: str) -> Check:
-        return cls(id=id, status=CheckStatus.PASSED, code=Code.OK, message=message)
+        return _check(cls, id, _PASSED, _OK, message)
 
     @classmethod
     def failed(cls, id: str, code: Code, message: str) -> Check:
-        return cls(id=id, status=CheckStatus.FAILED, code=code, message=message)
+        return _check(cls, id, _FAILED, code, message)
 
     @classmethod
     def warning(cls, id: str, code: Code, message: str) -> Check:
-        return cls(id=id, status=CheckStatus.WARNING, code=code, message=message)
+        return _check(cls, id, _WARNING, code, message)
 
     @classmethod
     def skipped(cls, id: str, message: str, code: Code = Code.OK) -> Check:
-        return cls(id=id, status=CheckStatus.SKIPPED, code=code, message=message)
+        return _check(cls, id, _SKIPPED, code, message)
+
+
+_PASSED, _FAILED, _WARNING, _SKIPPED = (
+    CheckStatus.PASSED,
+    CheckStatus.FAILED,
+    CheckStatus.WARNING,
+    CheckStatus.SKIPPED,
+)
+_OK = Code.OK
+_new = object.__new__
+_set = object.__setattr__
+
+
+def _check(cls: type[Check], id: str, status: CheckStatus, code: Code, message: str) -> Check:
+    """A :class:`Check` with its four slots set, as its ``__init__`` would (no validation
+    there either)."""
+    check = _new(cls)
+    _set(check, "id", id)
+    _set(check, "status", status)
+    _set(check, "code", code)
+    _set(check, "message", message)
+    return check
 
 
 @dataclass(kw_only=True)
@@ -165,7 +192,8 @@ class VerificationReport:
     #: SD-JWT: each selectively disclosable claim the holder revealed, with its value.
     disclosed: list[DisclosedClaim] | None = None
     #: ``name``, ``issuer_name``, ``subject_name`` when the credential gives them in several
-    #: languages (those fields hold the English one, else the first): see :func:`.facts.in_language`.
+    #: languages (those fields hold the English one, else the first): see
+    #: :func:`.facts.in_language`.
     languages: Languages | None = None
 
     @classmethod
