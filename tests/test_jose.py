@@ -26,8 +26,21 @@ from vcportable.keys import KeyPair, KeyType
 from vcportable.models.report import Code
 from vcportable.proofs import jose, tokens
 from vcportable.proofs.jose.checks import date_matches
-from vcportable.proofs.jose.jws import HeaderMemo, JosePolicy, Rejection, TokenRequest
-from vcportable.proofs.jose.keys import ALGS_WITH_NIST_CURVES, ControllerDocuments
+from vcportable.proofs.jose.jws import (
+    HeaderMemo,
+    JosePolicy,
+    Rejection,
+    TokenRequest,
+    check_header,
+    parse_compact,
+    verify_signature,
+)
+from vcportable.proofs.jose.keys import (
+    ALGS_WITH_NIST_CURVES,
+    ControllerDocuments,
+    JoseKey,
+    ResolvedKey,
+)
 
 VECTORS = Path(__file__).parent / "vectors" / "jose"
 ISSUER_P256 = KeyPair.from_private_bytes(KeyType.P256, bytes(range(1, 33)))
@@ -699,3 +712,127 @@ def test_date_matches_decides_as_the_parse_does(number: float, text: str, same: 
     parsed = parse_datetime_stamp(text)
     expected = None if parsed is None else math.floor(number) == math.floor(parsed.timestamp())
     assert date_matches(claims, "nbf", text) is expected
+
+
+# -- the signature check against jwcrypto's --------------------------------------------------
+#
+# Our JWS path never builds a jwcrypto object: PublicKey.verify calls cryptography on the exact
+# signing input. It must accept exactly the tokens jwcrypto accepts, except where it is
+# stricter on purpose (the last tests below: signature lengths, non-canonical Ed25519 R).
+
+_SIGNERS = {
+    "EdDSA": KeyPair.from_private_bytes(KeyType.ED25519, bytes(range(4, 36))),
+    "ES256": KeyPair.from_private_bytes(KeyType.P256, bytes(range(5, 37))),
+    "ES384": KeyPair.from_private_bytes(KeyType.P384, bytes(range(6, 54))),
+}
+_OTHERS = {
+    "EdDSA": KeyPair.from_private_bytes(KeyType.ED25519, bytes(range(7, 39))),
+    "ES256": KeyPair.from_private_bytes(KeyType.P256, bytes(range(8, 40))),
+    "ES384": KeyPair.from_private_bytes(KeyType.P384, bytes(range(9, 57))),
+}
+
+
+def ours_accepts(token: str, key: KeyPair) -> bool:
+    """Our header policy and signature check, in the order every token verifier runs them."""
+    resolved = ResolvedKey(key.key_id, key.controller, JoseKey(key.public_key))
+    policy = JosePolicy(allowed_algs=ALGS_WITH_NIST_CURVES)
+    try:
+        jws = parse_compact(token, policy)
+        check_header(jws.header, policy, typs=frozenset({"vc+jwt"}))
+        verify_signature(jws, resolved, policy)
+    except Rejection:
+        return False
+    return True
+
+
+def jwcrypto_accepts(token: str, key: KeyPair) -> bool:
+    checker = jwcrypto_jws.JWS()
+    try:
+        checker.deserialize(token)
+        checker.verify(jwcrypto_jwk.JWK(**key.public_key.to_jwk()))
+    except Exception:  # noqa: BLE001 - any refusal of jwcrypto's, whatever its class
+        return False
+    return True
+
+
+def _flip(segment: str, index: int, bit: int) -> str:
+    raw = bytearray(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    if raw:
+        raw[index % len(raw)] ^= 1 << bit
+    return b64(bytes(raw))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(sorted(_SIGNERS)),
+    # Integers JSON parsers read alike: the strict parser's refusals are tested on their own.
+    st.dictionaries(
+        st.sampled_from(["sub", "jti", "n", "x"]),
+        st.text(max_size=8) | st.integers(-(2**53), 2**53),
+    ),
+    st.sampled_from(["none", "header", "payload", "signature", "other key", "other alg"]),
+    st.integers(0, 200),
+    st.integers(0, 7),
+)
+def test_signature_decisions_match_jwcrypto(
+    alg: str, claims: dict[str, Any], change: str, index: int, bit: int
+) -> None:
+    key = _SIGNERS[alg]
+    header = {"alg": alg, "typ": "vc+jwt", "kid": key.key_id}
+    if change == "other alg":  # signed by the key, but naming another key type's algorithm
+        header["alg"] = "ES256" if alg == "EdDSA" else "EdDSA"
+    head, body, sig = forge(header, claims, key).split(".")
+    if change in ("header", "payload", "signature"):
+        parts = {"header": head, "payload": body, "signature": sig}
+        parts[change] = _flip(parts[change], index, bit)
+        head, body, sig = parts["header"], parts["payload"], parts["signature"]
+    token = f"{head}.{body}.{sig}"
+    verifier = _OTHERS[alg] if change == "other key" else key
+    ours = ours_accepts(token, verifier)
+    assert ours is jwcrypto_accepts(token, verifier)
+    assert ours is (change == "none")
+
+
+def _high_s(signature: bytes, key: KeyPair) -> bytes:
+    curve = key.public_key.curve
+    r, s = signature[: curve.size], int.from_bytes(signature[curve.size :], "big")
+    return r + (curve.order - s).to_bytes(curve.size, "big")
+
+
+@pytest.mark.parametrize("alg", ["ES256", "ES384"])
+def test_ecdsa_high_s_is_accepted_as_jwcrypto_does(alg: str) -> None:
+    """ECDSA has no canonical S in JOSE (RFC 7518 §3.4): (r, n - s) verifies in jwcrypto and
+    OpenSSL, and here; a token is not an identifier, so this malleability is harmless."""
+    key = _SIGNERS[alg]
+    head, body, sig = forge({"alg": alg, "typ": "vc+jwt"}, {"n": 1}, key).split(".")
+    signature = base64.urlsafe_b64decode(sig + "=" * (-len(sig) % 4))
+    token = f"{head}.{body}.{b64(_high_s(signature, key))}"
+    assert ours_accepts(token, key) and jwcrypto_accepts(token, key)
+
+
+@pytest.mark.parametrize("alg", ["ES256", "ES384"])
+def test_ecdsa_signature_of_another_length_is_refused_where_jwcrypto_takes_it(alg: str) -> None:
+    """Stricter than jwcrypto: r||s must be exactly twice the curve's size (RFC 7518 §3.4);
+    jwcrypto splits any length in half, so zero-padded halves verify there."""
+    key = _SIGNERS[alg]
+    size = key.public_key.curve.size
+    head, body, sig = forge({"alg": alg, "typ": "vc+jwt"}, {"n": 1}, key).split(".")
+    signature = base64.urlsafe_b64decode(sig + "=" * (-len(sig) % 4))
+    padded = b"\0" + signature[:size] + b"\0" + signature[size:]
+    token = f"{head}.{body}.{b64(padded)}"
+    assert jwcrypto_accepts(token, key) and not ours_accepts(token, key)
+
+
+def test_ed25519_non_canonical_signature_is_refused() -> None:
+    """S >= L is refused by both (RFC 8032 §5.1.7); an R whose y is not below p is refused
+    here before OpenSSL is asked."""
+    key = _SIGNERS["EdDSA"]
+    head, body, sig = forge({"alg": "EdDSA", "typ": "vc+jwt"}, {"n": 1}, key).split(".")
+    signature = base64.urlsafe_b64decode(sig + "=" * (-len(sig) % 4))
+    order = 2**252 + 27742317777372353535851937790883648493
+    s_plus_l = (int.from_bytes(signature[32:], "little") + order).to_bytes(32, "little")
+    token = f"{head}.{body}.{b64(signature[:32] + s_plus_l)}"
+    assert not ours_accepts(token, key) and not jwcrypto_accepts(token, key)
+    big_r = (2**255 - 19 + 1).to_bytes(32, "little")  # y = p + 1: y = 1 encoded non-canonically
+    token = f"{head}.{body}.{b64(big_r + signature[32:])}"
+    assert not ours_accepts(token, key)
