@@ -71,20 +71,33 @@ def _credential() -> dict[str, Any]:
 # -- in-process baselines (one process per server worker) --------------------------------------
 
 
-def _verify_rate(args: tuple[dict[str, Any], float]) -> float:
+def _measured(fn: Callable[[], Any], seconds: float) -> tuple[float, float]:
+    """Operations per second, and CPU milliseconds per operation."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    rate = ops_per_second(fn, seconds=seconds)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return rate, cpu / (rate * wall) * 1000
+
+
+def _verify_rate(args: tuple[dict[str, Any], float]) -> tuple[float, float]:
     signed, seconds = args
     verifier = Verifier()
-    return ops_per_second(lambda: verifier.verify(signed), seconds=seconds)
+    return _measured(lambda: verifier.verify(signed), seconds)
 
 
-def _sign_rate(args: tuple[Path, float]) -> float:
+def _sign_rate(args: tuple[Path, float]) -> tuple[float, float]:
     key_path, seconds = args
     issuer = Issuer(KeyPair.load(key_path, None))
-    return ops_per_second(lambda: issuer.issue(_credential()), seconds=seconds)
+    return _measured(lambda: issuer.issue(_credential()), seconds)
 
 
-def in_process(pool: Pool, fn: Any, arg: Any, processes: int) -> float:
-    return float(sum(pool.map(fn, [arg] * processes)))
+def in_process(pool: Pool, fn: Any, arg: Any, processes: int) -> dict[str, float]:
+    """The summed rate of ``processes`` processes, and their CPU milliseconds per operation."""
+    found = pool.map(fn, [arg] * processes)
+    return {
+        "rps": float(sum(rate for rate, _ in found)),
+        "cpu_ms": statistics.mean(cpu for _, cpu in found),
+    }
 
 
 # -- load --------------------------------------------------------------------------------------
@@ -132,6 +145,29 @@ class Connection:
         self.sock.close()
 
 
+def tree_cpu_seconds(root: int) -> float:
+    """CPU seconds (user + system) of ``root`` and every process below it, from /proc: what the
+    server spent, whatever else shares the machine."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    tree, grown = {root}, True
+    while grown:
+        below = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= below
+        grown = bool(below)
+    return sum(times.get(pid, 0.0) for pid in tree)
+
+
 def closed_loop(
     port: int,
     path: str,
@@ -139,9 +175,11 @@ def closed_loop(
     seconds: float,
     clients: int,
     headers: dict[str, str],
+    server_pid: int,
 ) -> dict[str, float]:
     """``clients`` connections sending back to back: requests per second, answers that were
-    not 2xx, and the client's CPU milliseconds per request."""
+    not 2xx, and the client's and the server's (``server_pid`` and below) CPU milliseconds per
+    request."""
     connections = [Connection(port, headers) for _ in range(clients)]
     counts = [0] * clients
     errors = [0] * clients
@@ -155,11 +193,13 @@ def closed_loop(
             counts[n] += 1
 
     cpu = resource.getrusage(resource.RUSAGE_SELF)
+    server_cpu = tree_cpu_seconds(server_pid)
     start = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
         list(pool.map(client, range(clients)))
     elapsed = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_SELF)
+    server_used = tree_cpu_seconds(server_pid) - server_cpu
     for http in connections:
         http.close()
     used = (after.ru_utime + after.ru_stime) - (cpu.ru_utime + cpu.ru_stime)
@@ -168,6 +208,7 @@ def closed_loop(
         "rps": sum(counts) / elapsed,
         "errors": sum(errors),
         "client_cpu_ms": used / done * 1000,
+        "server_cpu_ms": server_used / done * 1000,
     }
 
 
@@ -279,9 +320,15 @@ def main() -> None:
                     pool, _verify_rate, (signed, seconds), args.workers
                 )
                 found["verify"] = closed_loop(
-                    port, "/credentials/verify", lambda: verify_body, seconds, args.clients, {}
+                    port,
+                    "/credentials/verify",
+                    lambda: verify_body,
+                    seconds,
+                    args.clients,
+                    {},
+                    process.pid,
                 )
-                half = found["verify_in_process"] / 2
+                half = found["verify_in_process"]["rps"] / 2
                 found["p99_ms_at_half_rate"] = _p99(
                     paced(port, verify_body, half, seconds, args.clients)
                 )
@@ -296,6 +343,7 @@ def main() -> None:
                         seconds,
                         args.clients,
                         {"Authorization": f"Bearer {text}"},
+                        process.pid,
                     )
                 rounds.append(found)
         finally:
@@ -306,11 +354,26 @@ def main() -> None:
     def median(key: str, field: str | None = None) -> float | None:
         return _median([r[key][field] if field else r[key] for r in rounds if key in r])
 
-    def ratio(key: str, base: str) -> float | None:
-        return _median([r[key]["rps"] / r[base] for r in rounds if key in r])
+    def ratio(key: str, base: str, field: str = "rps") -> float | None:
+        """Throughput against the baseline; for ``cpu_ms``, the baseline's CPU per operation
+        against the server's (the same efficiency, less moved by other jobs' load)."""
+        if field == "rps":
+            return _median([r[key]["rps"] / r[base]["rps"] for r in rounds if key in r])
+        return _median([r[base]["cpu_ms"] / r[key]["server_cpu_ms"] for r in rounds if key in r])
 
     verify_ratio = ratio("verify", "verify_in_process")
     p99 = median("p99_ms_at_half_rate")
+    measures = {"verify": "verify_in_process", **{f"issue_{n}": "sign_in_process" for n in tokens}}
+    summary = {
+        key: {
+            "rps": median(key, "rps"),
+            "ratio": ratio(key, base),
+            "server_cpu_ms": median(key, "server_cpu_ms"),
+            "cpu_ratio": ratio(key, base, "cpu_ms"),
+            "client_cpu_ms": median(key, "client_cpu_ms"),
+        }
+        for key, base in measures.items()
+    }
     result: dict[str, Any] = {
         "workers": args.workers,
         "clients": args.clients,
@@ -318,45 +381,43 @@ def main() -> None:
         "rounds": rounds,
         "load_average_before": load_before,
         "load_average_after": load_after,
-        "verify": {
-            "in_process": median("verify_in_process"),
-            "server": median("verify", "rps"),
-            "ratio": verify_ratio,
-            "p99_ms_at_half_rate": p99,
-            "client_cpu_ms": median("verify", "client_cpu_ms"),
+        "in_process": {
+            base: {"rps": median(base, "rps"), "cpu_ms": median(base, "cpu_ms")}
+            for base in ("verify_in_process", "sign_in_process")
         },
-        "issue": {
-            "in_process_sign": median("sign_in_process"),
-            **{
-                name: {"rps": median(f"issue_{name}", "rps"),
-                       "ratio": ratio(f"issue_{name}", "sign_in_process")}
-                for name in tokens
-            },
-        },
-    }  # fmt: skip
-    rows = [
-        (f"verify in process ({args.workers} processes)", f"{median('verify_in_process'):8.0f} /s"),
-        (
-            f"verify via server ({args.workers} workers)",
-            f"{median('verify', 'rps'):8.0f} /s  ({verify_ratio:.0%})",
-        ),
-        ("verify p99 at half the in-process rate", f"{p99:8.1f} ms" if p99 else "n/a"),
-        ("client CPU per verify request", f"{median('verify', 'client_cpu_ms'):8.2f} ms"),
-        (f"Issuer.issue in process ({args.workers} processes)",
-         f"{median('sign_in_process'):8.0f} /s"),
-    ]  # fmt: skip
-    for name in tokens:
-        label = "SQLite" if name == "sqlite" else "PostgreSQL"
+        "server": summary,
+        "p99_ms_at_half_rate": p99,
+    }
+    rows = []
+    for key, base in measures.items():
+        what = "verify" if key == "verify" else "issue + status"
+        where = {"verify": "", "issue_sqlite": ", SQLite", "issue_pg": ", PostgreSQL"}[key]
+        found = summary[key]
+        rows += (
+            [
+                (
+                    f"{'Verifier.verify' if key == 'verify' else 'Issuer.issue'} in process "
+                    f"({args.workers} processes)",
+                    f"{median(base, 'rps'):6.0f} /s  {median(base, 'cpu_ms'):5.2f} ms CPU",
+                ),
+            ]
+            if key in ("verify", "issue_sqlite")
+            else []
+        )
         rows.append(
             (
-                f"issue + status via server, {label}",
-                f"{median(f'issue_{name}', 'rps'):8.0f} /s  "
-                f"({ratio(f'issue_{name}', 'sign_in_process'):.0%})",
+                f"{what} via server{where}",
+                f"{found['rps']:6.0f} /s  {found['server_cpu_ms']:5.2f} ms CPU  "
+                f"({found['ratio']:.0%} of the rate, {found['cpu_ratio']:.0%} of the CPU "
+                "efficiency)",
             )
         )
+        if key == "verify":
+            rows.append(("verify p99 at half the in-process rate", f"{p99:6.1f} ms"))
+    rows.append(("client CPU per verify request", f"{summary['verify']['client_cpu_ms']:6.2f} ms"))
     rows.append(("load average before / after", f"{load_before[0]:.2f} / {load_after[0]:.2f}"))
     print_table(f"VC-API server (median of {args.rounds} rounds)", rows)
-    pg_ratio = result["issue"].get("pg", {}).get("ratio")
+    pg_ratio = summary.get("issue_pg", {}).get("ratio")
     targets = [
         {"target": "server verify vs in-process Verifier (issue 13: >= 60%)",
          "value": (verify_ratio or 0) * 100, "goal": 60.0, "unit": "%",
