@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final, Protocol
@@ -26,8 +26,6 @@ from vcportable.models.report import (
     Check,
     CheckStatus,
     Code,
-    DisclosedClaim,
-    VerificationReport,
     credential_facts,
 )
 from vcportable.proofs.jose.jws import (
@@ -126,29 +124,6 @@ class JoseResult:
             _fill(out, "valid_from", iso_date, claims.get("nbf"))
             _fill(out, "valid_until", iso_date, claims.get("exp"))
         return out
-
-    def to_report(
-        self,
-        extra_checks: Sequence[Check] = (),
-        credentials: Sequence[VerificationReport] | None = None,
-    ) -> VerificationReport:
-        """A :class:`VerificationReport` of these checks (plus ``extra_checks``, e.g. the
-        verifier's data model and status checks), with the enclosed credentials' reports
-        (``credentials``, or by default their own :meth:`to_report`)."""
-        if credentials is None:
-            credentials = [c.to_report() for c in self.credentials]
-        return VerificationReport.from_checks(
-            self.kind,
-            [*self.checks, *extra_checks],
-            credentials=list(credentials),
-            format=self.format,
-            disclosed=[
-                DisclosedClaim(path=path, value=self.disclosed_values.get(path))
-                for path in self.disclosed
-            ]
-            or None,
-            **self.summary(),
-        )
 
 
 class EnclosedVerifier(Protocol):
