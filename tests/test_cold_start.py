@@ -21,7 +21,7 @@ HEAVY = ("pyld", "jwcrypto", "pydantic")
 
 #: What the warm path of a Data Integrity verify once imported and no longer does: each is
 #: needed only elsewhere (key files, DID publishing, status lists, encoding keys, shell
-#: patterns, doubles, unprintable text, progress bars, package resources in zip files).
+#: patterns, doubles, unprintable text, progress bars, package resources in zip files, JCS).
 NOT_ON_THE_WARM_PATH = (
     "vcportable.keys.keyfile",
     "vcportable.dids.publish",
@@ -35,6 +35,7 @@ NOT_ON_THE_WARM_PATH = (
     "importlib.resources",
     "zipfile",
     "tempfile",
+    "rfc8785",
 )
 
 _MARK = "-- modules --"

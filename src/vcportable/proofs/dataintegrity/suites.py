@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, Protocol
 
-import rfc8785
-
 from ... import jsonld
 from ...clock import format_datetime
 from ...codec.multibase import multibase_decode, multibase_encode
@@ -74,6 +72,8 @@ def _jcs(
     """JCS of the JSON itself (linear work: ``budget`` is not needed)."""
     # JCS suites still refuse contexts that are not bundled: the document is JSON-LD.
     jsonld.check_contexts(document, loader)
+    import rfc8785  # only the JCS suites need it: not imported on a cold RDFC verify
+
     try:
         return bytes(rfc8785.dumps(document))
     except (rfc8785.CanonicalizationError, UnicodeEncodeError) as exc:
