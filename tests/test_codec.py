@@ -11,6 +11,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 
 from jose_fixtures import ISSUER, NOW, b64, badge
 from vcportable.clock import FixedClock
+from vcportable.codec import json as codec_json
 from vcportable.codec.base64url import b64url_decode, b64url_encode
 from vcportable.codec.dates import (
     DATETIME_STAMP_PATTERN,
@@ -63,7 +65,9 @@ def test_duplicate_member_is_named_with_its_path() -> None:
     assert 'at $[1]["a b"]' in refused('[0, {"a b": {"k": 1, "k": 1}}]')
 
 
-@pytest.mark.parametrize("number", ["1e999", "-1e999", "1E400", "123456789e9999"])
+@pytest.mark.parametrize(
+    "number", ["1e999", "-1e999", "1E400", "123456789e9999", " " * 500 + "-0.5e+400"]
+)
 def test_numbers_that_overflow_to_infinity(number: str) -> None:
     assert "overflows to infinity at $.n" in refused(f'{{"n": {number}}}')
 
@@ -172,6 +176,122 @@ def test_every_json_value_round_trips(value: Any) -> None:
 def test_anything_is_json_or_an_input_error(data: bytes | str) -> None:
     with contextlib.suppress(InputError):
         parse_json(data)
+
+
+# The fast road (jiter) against the strict parser it stands in for: texts built to break each
+# rule, in every spot, read the same (the same value, or the same refusal) on either road.
+
+_numbers = st.one_of(
+    st.integers(-(10**70), 10**70).map(str),
+    st.floats(allow_nan=False, allow_infinity=False).map(repr),
+    st.from_regex(r"-?(0|[1-9][0-9]{0,3})(\.[0-9]{1,20})?([eE][-+]?[0-9]{1,4})?", fullmatch=True),
+    st.sampled_from(
+        ["1e999", "-1E+400", "1e-400", "1e0308", "9" * 64, "-" + "9" * 65, "1" + "0" * 300 + ".5",
+         "0." + "0" * 400 + "1e400", "1.7976931348623157e308", "1.7976931348623159e308",
+         "2.5e-324", "0.1000000000000000055511151231257827", "-0", "-0.0"]
+    ),
+)  # fmt: skip
+_strings = st.one_of(
+    st.text(max_size=6).map(json.dumps),
+    st.text(max_size=6).map(lambda t: json.dumps(t, ensure_ascii=False)),
+    st.sampled_from(['"\\ud83d\\ude00"', '"[[[["', '"]]]"', '"{}"', '", 1e999"', '"1e999"',
+                     '"a\\"b"', '"\\\\"', '"e0400"', '"\\u0000"']),
+)  # fmt: skip
+#: Not JSON, or JSON that a rule refuses (besides the numbers above).
+_odd = st.sampled_from(
+    ["NaN", "Infinity", "-Infinity", "01", "1.", ".5", "-", "+1", "1e", "0x10", "tru", "nul",
+     '"\\ud800"', '"x\\udc00"', '"\\ude00\\ud83d"', '"\\x"', '"\t"', "\ufeff1", "\x0c1", "\xa01"]
+)  # fmt: skip
+_scalars = st.one_of(_numbers, _strings, st.sampled_from(["true", "false", "null"]))
+_keys = st.sampled_from(['"a"', '"b"', '"\\u0061"']) | _strings
+_space = st.sampled_from(["", "", "", " ", "\n", "\r\n\t"])
+
+
+def _document(
+    scalars: st.SearchStrategy[str], keys: st.SearchStrategy[str]
+) -> st.SearchStrategy[str]:
+    def containers(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+        items = st.lists(st.tuples(_space, inner), max_size=4)
+        members = st.lists(st.tuples(keys, _space, inner), max_size=4)
+        return items.map(lambda xs: "[" + ",".join(w + x for w, x in xs) + "]") | members.map(
+            lambda kvs: "{" + ",".join(f"{k}:{w}{v}" for k, w, v in kvs) + "}"
+        )
+
+    return st.recursive(scalars, containers, max_leaves=24)
+
+
+_texts = st.tuples(
+    st.sampled_from(["", "", "", "", "", " ", "\ufeff"]),
+    _document(_scalars, _keys) | _document(_scalars | _odd, _keys | _odd),
+    st.sampled_from(["", "", "", "", "", "", " ", ",", "]", "}", " 1", "[", "\x00"]),
+).map("".join)
+
+
+def _read(data: bytes | str, **limits: Any) -> str | tuple[str, str]:
+    """The value's repr (so that 1 and 1.0, 0.0 and -0.0 differ), or the refusal."""
+    try:
+        return repr(parse_json(data, **limits))
+    except InputError as exc:
+        return (exc.code, exc.message)
+
+
+def _strict(data: bytes | str, **limits: Any) -> str | tuple[str, str]:
+    """:func:`_read` by the strict parser alone."""
+    with mock.patch.object(codec_json, "_fast_parse", return_value=None):
+        return _read(data, **limits)
+
+
+@settings(max_examples=600)
+@given(
+    _texts,
+    st.sampled_from(["str", "bytes", "bytes+junk"]),
+    st.sampled_from([{}, {}, {"max_depth": 0}, {"max_depth": 2}, {"max_depth": 3},
+                     {"max_int_digits": 3}, {"max_int_digits": 20}]),
+)  # fmt: skip
+def test_the_fast_road_reads_every_text_as_the_strict_parser(
+    text: str, form: str, limits: dict[str, int]
+) -> None:
+    raw = text.encode("utf-8", "surrogatepass")
+    if form == "bytes+junk":
+        raw = raw[: len(raw) // 2] + b"\xff\xed\xa0\x80" + raw[len(raw) // 2 :]
+    data = text if form == "str" else raw
+    got = _read(data, **limits)
+    assert got == _strict(data, **limits)
+    fast = codec_json._fast_parse(
+        raw, limits.get("max_depth", MAX_JSON_DEPTH), limits.get("max_int_digits", MAX_INT_DIGITS)
+    )
+    if fast is not None:  # taken only for what the strict parser accepts, with the same value
+        assert repr(fast[0]) == got
+
+
+@pytest.mark.parametrize("depth", [1, 2, 63, 64, 65, 200, 201, 202])
+@pytest.mark.parametrize("innermost", ["", "0", "{}", '{"a": []}'])
+def test_the_fast_road_keeps_the_depth_limit_exactly(depth: int, innermost: str) -> None:
+    text = "[" * depth + innermost + "]" * depth
+    nesting = depth + {"": 0, "0": 0, "{}": 1, '{"a": []}': 2}[innermost]
+    got = _read(text)
+    assert got == _strict(text)
+    assert (got[0] == "TOO_DEEP") == (nesting > MAX_JSON_DEPTH)
+
+
+@pytest.mark.parametrize("text", ["1, 2", "[1],[2]", "1],[2", "{}],[{}", "[]] , [[]", " ", ""])
+@pytest.mark.parametrize("max_depth", [0, 1, 2])
+def test_the_wraps_do_not_make_json_of_what_is_not(text: str, max_depth: int) -> None:
+    assert _read(text, max_depth=max_depth)[0] in ("MALFORMED", "TOO_DEEP")
+    assert codec_json._fast_parse(text.encode(), max_depth, MAX_INT_DIGITS) is None
+
+
+def test_everyday_documents_take_the_fast_road() -> None:
+    sample = Path(__file__).parent / "vectors" / "interop" / "sample-unsigned.json"
+    for raw in (sample.read_bytes(), json.dumps([json.loads(sample.read_bytes())] * 20).encode()):
+        assert codec_json._fast_parse(raw, MAX_JSON_DEPTH, MAX_INT_DIGITS) is not None
+    assert codec_json._jiter_nesting_holds()
+    # an exponent-like run in a key or a hash is not a number: no detour for it
+    assert codec_json._fast_parse(b'{"k": "z3e4567", "n": 1e10}', 64, 64) == (
+        {"k": "z3e4567", "n": 1e10},
+    )
+    for detour in (b'{"n": 1e100}', b'{"n": "x, 1e100"}', b"[" + b"1" * 65 + b"]"):
+        assert codec_json._fast_parse(detour, 64, 64) is None
 
 
 # -- base64url --------------------------------------------------------------------------------

@@ -7,6 +7,13 @@ signature cover one value and a check read another. So every such input is refus
 rules of RFC 7493), and every size is bounded before work is done. The C decoder does the
 scanning; its hooks refuse what it would otherwise accept, and only on failure does a slower walk
 find the JSON path to name in the message.
+
+Most texts take a faster road first: jiter (pydantic's Rust parser) refuses duplicate members,
+``NaN``/``Infinity``, lone surrogates and bad UTF-8 itself, without a Python call per object.
+What it would let through is ruled out before it runs: a byte scan sends any text that may hold
+a long integer or an overflowing float to the strict parser, and brackets wrapped around the
+text make jiter's fixed nesting limit enforce ``max_depth``. Whatever jiter refuses, the strict
+parser parses again, so a refusal reads the same on either road.
 """
 
 from __future__ import annotations
@@ -15,8 +22,10 @@ import json
 import math
 import re
 import sys
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any, Final
+
+import jiter
 
 from vcportable.errors import ConfigurationError, InputError
 
@@ -101,6 +110,7 @@ def parse_json(
     ``NaN``/``Infinity``, numbers that overflow a double, integers longer than
     ``max_int_digits``, lone surrogates, or anything that is not JSON (``MALFORMED``).
     """
+    decoder = _decoder(max_int_digits)  # also checks the bound
     if isinstance(data, str):
         try:
             raw = data.encode("utf-8")
@@ -115,6 +125,9 @@ def parse_json(
         raise InputError(
             f"{what} is {len(raw)} bytes, over the limit of {max_bytes}", code="TOO_LARGE"
         )
+    fast = _fast_parse(raw, max_depth, max_int_digits)
+    if fast is not None:
+        return fast[0]
     if isinstance(data, bytes):
         try:
             text = data.decode("utf-8")
@@ -127,7 +140,7 @@ def parse_json(
     if not text or text.isspace():
         raise InputError(f"{what} is empty")
     try:
-        value = _decoder(max_int_digits).decode(text)
+        value = decoder.decode(text)
     except _Refused as refused:
         raise InputError(f"{what}: {_locate(text, max_int_digits, str(refused))}") from None
     except json.JSONDecodeError as exc:
@@ -144,6 +157,83 @@ def parse_json(
         problem = "lone UTF-16 surrogate (not Unicode text)"
         raise InputError(f"{what}: {_locate(text, max_int_digits, problem)}")
     return value
+
+
+# --------------------------------------------------------------------------------------------
+# The fast road: jiter, for texts in which it cannot accept what the rules refuse.
+
+#: How deep jiter nests: a value inside more arrays and objects than this is refused. Its own
+#: constant, not an API: :func:`_jiter_nesting_holds` checks it before it is relied on.
+_JITER_NESTING: Final = 200
+#: Digits read as ``0``; ``E``, ``+`` and ``-`` as ``e`` (so ``1e+400`` and ``-1E-400`` show
+#: ``e000`` like ``1e400``); ``{`` as ``[``: the shape of numbers and nesting, whatever the digits
+#: (a table lookup per byte, the quickest scan Python has).
+_SHAPE: Final = bytes.maketrans(b"123456789E+-{", b"000000000eee[")
+
+
+def _fast_parse(raw: bytes, max_depth: int, max_int_digits: int) -> tuple[Any] | None:
+    """``(value,)`` when jiter parses ``raw`` and no rule can refuse it; None when the strict
+    parser must decide (jiter refuses it, or it may break a rule jiter does not know)."""
+    shape = raw.translate(_SHAPE)
+    if max_depth > _JITER_NESTING or _numbers_to_check(shape, max_int_digits):
+        return None
+    # Wrapped in arrays so that jiter's limit is ours: a text nesting max_depth deep is then
+    # _JITER_NESTING + 1 deep, and its deepest values (if any) are past jiter's limit. A text
+    # with no more brackets than max_depth needs no wraps (nor the copy they take).
+    wraps = 0
+    if shape.count(b"[") > max_depth:
+        if not _jiter_nesting_holds():
+            return None
+        wraps = _JITER_NESTING + 1 - max_depth
+    try:
+        value = jiter.from_json(
+            b"".join((b"[" * wraps, raw, b"]" * wraps)) if wraps else raw,
+            allow_inf_nan=False, catch_duplicate_keys=True, cache_mode="keys",
+        )  # fmt: skip
+    except ValueError:
+        return None
+    for _ in range(wraps):
+        # One value in each wrap, or the text was not one JSON value (``1, 2`` or ``1],[2``).
+        if len(value) != 1:
+            return None
+        value = value[0]
+    return (value,)
+
+
+def _numbers_to_check(shape: bytes, max_int_digits: int) -> bool:
+    """Whether the text may hold an integer over ``max_int_digits`` digits or a float that
+    overflows, which jiter reads as a long int or as infinity. A float overflows only with 210
+    digits before its point or 3 in its exponent (its value is below 10 ** (digits +
+    exponent)), so a run of digits, or such an exponent after what may be a mantissa, is looked
+    for. Text in strings may look the same: then the strict parser decides, which only costs
+    time."""
+    run = min(max_int_digits, 200) + 1
+    if b"0" * run in shape:
+        return True
+    at = shape.find(b"e000")
+    while at != -1:
+        # What precedes it, less what a mantissa is made of, must end where a value may start.
+        # A mantissa is under 2 * run long (a longer one holds a run found above), so the
+        # window holds what precedes it, or is left empty (then it is checked too).
+        before = shape[max(0, at - 2 * run - 2) : at].rstrip(b"0.e").rstrip(b" \t\r\n")
+        if not before or before[-1] in b"[:,":
+            return True
+        at = shape.find(b"e000", at + 1)
+    return False
+
+
+@cache
+def _jiter_nesting_holds() -> bool:
+    """Whether jiter refuses exactly past :data:`_JITER_NESTING` (checked once)."""
+
+    def parses(levels: int) -> bool:
+        try:
+            jiter.from_json(b"[" * levels + b"0" + b"]" * levels)
+        except ValueError:
+            return False
+        return True
+
+    return parses(_JITER_NESTING) and not parses(_JITER_NESTING + 1)
 
 
 def dumps_compact(value: Any) -> bytes:
