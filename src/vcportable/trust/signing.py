@@ -67,7 +67,7 @@ class GovernanceAnchor:
 @dataclass(frozen=True)
 class _Signature:
     key: PublicKey | None  # None: the kid is not a key we can read
-    signing_input: bytes
+    protected: str
     signature: bytes
 
 
@@ -106,18 +106,21 @@ class SignedTrustList:
         if not isinstance(encoded, str):
             raise TrustListError("the signed trust list's payload is not a base64url string")
         payload = _decode(encoded, "payload")
-        signatures = tuple(_signature(entry, encoded, n) for n, entry in enumerate(raw, 1))
+        signatures = tuple(_signature(entry, n) for n, entry in enumerate(raw, 1))
         return cls(payload, encoded, signatures, tuple(raw))
 
     def valid_signers(self, keys: Sequence[PublicKey]) -> set[PublicKey]:
         """The distinct keys among ``keys`` whose signature verifies (each counts once)."""
         wanted = set(keys)
         found: set[PublicKey] = set()
+        # The signing input is '<protected>.<payload>': the payload (megabytes) is encoded
+        # once, and each input is built only for a signature that is checked.
+        payload = self.encoded_payload.encode("ascii")
         for entry in self.signatures:
             if entry.key is None or entry.key not in wanted or entry.key in found:
                 continue
             try:
-                entry.key.verify(entry.signature, entry.signing_input)
+                entry.key.verify(entry.signature, b".".join((entry.protected.encode(), payload)))
             except InvalidSignature:
                 continue
             found.add(entry.key)
@@ -211,7 +214,7 @@ def _decode(value: str, what: str) -> bytes:
         raise TrustListError(exc.message) from None
 
 
-def _signature(entry: Any, encoded_payload: str, number: int) -> _Signature:
+def _signature(entry: Any, number: int) -> _Signature:
     where = f"signature {number}"
     if not isinstance(entry, dict) or set(entry) != {"protected", "signature"}:
         raise TrustListError(
@@ -238,6 +241,4 @@ def _signature(entry: Any, encoded_payload: str, number: int) -> _Signature:
         key = None
     if key is not None and header["alg"] != key.jws_alg:
         raise TrustListError(f"{where}: alg {header['alg']!r} does not fit its {key.type} key")
-    return _Signature(
-        key, f"{protected}.{encoded_payload}".encode("ascii"), _decode(signature, where)
-    )
+    return _Signature(key, protected, _decode(signature, where))
