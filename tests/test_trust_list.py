@@ -61,6 +61,13 @@ BAD_LISTS = [
         "nobody.example",
     ),
     ("duplicate issuer", lambda d: d["issuers"].append(_issuer(d)), "duplicate id"),
+    (
+        "catalogue id spelt twice",
+        lambda d: d["catalogue"].append(
+            {**d["catalogue"][0], "id": "URN" + d["catalogue"][0]["id"][3:]}
+        ),
+        "duplicate catalogue id",
+    ),
     ("threshold above keys", lambda d: d["governance"].update(threshold=4), "threshold 4"),
     ("naive date", lambda d: d.update(issued="2026-01-01T00:00:00"), "timezone"),
     ("nextUpdate before issued", lambda d: d.update(nextUpdate="2025-01-01T00:00:00Z"), "after"),

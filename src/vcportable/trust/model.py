@@ -30,6 +30,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic.alias_generators import to_camel
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from ..errors import InputError, TrustListError
 from ..keys import PublicKey
@@ -87,15 +88,13 @@ FrameworkCode = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9._-]{1,64}:\S
 LocalizedText = Annotated[dict[LanguageTag, Text], Field(min_length=1, max_length=32)]
 
 
+# Members by their JSON (camelCase) names only: one spelling per member, and a field looked up
+# under one name (not two, on each of a large list's hundred thousand objects).
+_CONFIG: Final = ConfigDict(extra="forbid", alias_generator=to_camel, str_strip_whitespace=False)
+
+
 class _Model(BaseModel):
-    # Members by their JSON (camelCase) names only: one spelling per member, and a field
-    # looked up under one name (not two, on each of a large list's hundred thousand objects).
-    model_config = ConfigDict(
-        extra="forbid",
-        frozen=True,
-        alias_generator=to_camel,
-        str_strip_whitespace=False,
-    )
+    model_config = ConfigDict(frozen=True, **_CONFIG)
 
 
 class _KeyHolder(_Model):
@@ -276,7 +275,10 @@ class Agreement(_Model):
         return self.from_ <= instant and (self.until is None or instant < self.until)
 
 
-class CatalogueEntry(_Model):
+# A (pydantic) dataclass, not a model: a list holds up to 100,000 of them, and a slotted
+# dataclass validates in two thirds of a model's time, with the same fields and constraints.
+@pydantic_dataclass(frozen=True, slots=True, config=_CONFIG)
+class CatalogueEntry:
     """An achievement as the region names it, in several languages."""
 
     id: Identifier
@@ -335,7 +337,7 @@ class TrustList(_Model):
 
     _index: TrustIndex = PrivateAttr()
 
-    @field_validator("issuers", "municipalities", "agreements", "catalogue", mode="after")
+    @field_validator("issuers", "municipalities", "agreements", mode="after")
     @classmethod
     def _unique_ids(cls, items: tuple[Any, ...]) -> tuple[Any, ...]:
         _unique((item.id for item in items), "id")
@@ -345,10 +347,15 @@ class TrustList(_Model):
     def _build_index(self) -> TrustList:
         if self.next_update <= self.issued:
             raise ValueError("nextUpdate must be after issued")
+        catalogue = {catalogue_key(entry.id): entry for entry in self.catalogue}
+        if len(catalogue) < len(self.catalogue):
+            # Unique as the checks look ids up: two spellings of one id would otherwise leave
+            # the entry a credential is judged by to the order of the list.
+            _unique((catalogue_key(entry.id) for entry in self.catalogue), "catalogue id")
         index = TrustIndex(
             municipalities={m.id: m for m in self.municipalities},
             issuers={i.id: i for i in self.issuers},
-            catalogue={catalogue_key(c.id): c for c in self.catalogue},
+            catalogue=catalogue,
             agreements={},
         )
         self._index = index
