@@ -107,13 +107,14 @@ class Connection:
     """One keep-alive HTTPS connection that posts ready-made bodies and reads the status and
     body: a few microseconds of Python per request, where httpx took about 0.8 ms of CPU."""
 
-    def __init__(self, port: int, headers: dict[str, str]) -> None:
-        context = ssl.create_default_context()
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-        raw = socket.create_connection(("127.0.0.1", port))
-        raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.sock = context.wrap_socket(raw)
+    def __init__(self, port: int, headers: dict[str, str], *, tls: bool = True) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if tls:
+            context = ssl.create_default_context()
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+            self.sock = context.wrap_socket(self.sock)
         self.head = "".join(f"{k}: {v}\r\n" for k, v in headers.items()).encode()
         self.buffer = b""
 
@@ -176,11 +177,12 @@ def closed_loop(
     clients: int,
     headers: dict[str, str],
     server_pid: int,
+    tls: bool,
 ) -> dict[str, float]:
     """``clients`` connections sending back to back: requests per second, answers that were
     not 2xx, and the client's and the server's (``server_pid`` and below) CPU milliseconds per
     request."""
-    connections = [Connection(port, headers) for _ in range(clients)]
+    connections = [Connection(port, headers, tls=tls) for _ in range(clients)]
     counts = [0] * clients
     errors = [0] * clients
     stop = time.perf_counter() + seconds
@@ -212,7 +214,9 @@ def closed_loop(
     }
 
 
-def paced(port: int, body: bytes, rate: float, seconds: float, clients: int) -> list[float]:
+def paced(
+    port: int, body: bytes, rate: float, seconds: float, clients: int, tls: bool
+) -> list[float]:
     """Latencies (s) of verify requests started at ``rate`` per second, spread over clients."""
     interval = clients / rate
     latencies: list[float] = []
@@ -220,7 +224,7 @@ def paced(port: int, body: bytes, rate: float, seconds: float, clients: int) -> 
     end = time.perf_counter() + seconds
 
     def client(n: int) -> None:
-        http = Connection(port, {})
+        http = Connection(port, {}, tls=tls)
         http.post("/credentials/verify", body)  # connect before timing
         due = time.perf_counter() + n * interval / clients
         while due < end:
@@ -252,14 +256,14 @@ def _issue_bodies() -> Callable[[], bytes]:
 
 
 def serve(
-    folder: Path, workers: int, pg: str | None
+    folder: Path, workers: int, pg: str | None, tls: bool
 ) -> tuple[subprocess.Popen[bytes], int, dict[str, str]]:
     port = _free_port()
     KeyPair.generate(KeyType.ED25519).save(folder / "issuer.json", None)
     self_signed_certificate(folder / "cert.pem", folder / "key.pem", now=datetime.now(UTC))
+    transport = 'tls_cert = "cert.pem"\ntls_key = "key.pem"' if tls else "insecure_http = true"
     lines = [
-        f'[server]\nport = {port}\ntls_cert = "cert.pem"\ntls_key = "key.pem"\n'
-        f'log_level = "warning"\nworkers = {workers}\n',
+        f'[server]\nport = {port}\n{transport}\nlog_level = "warning"\nworkers = {workers}\n',
         '[[issuers]]\nname = "sqlite"\nkey = "issuer.json"\nstatus = true\n',
     ]
     if pg:
@@ -276,7 +280,7 @@ def serve(
         [sys.executable, "-m", "vcportable", "serve", "--config", str(folder / "server.toml")],
         env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
     )
-    base = f"https://127.0.0.1:{port}"
+    base = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -299,6 +303,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument(
+        "--plain-http",
+        action="store_true",
+        help="serve without TLS (insecure_http: TLS ends at a proxy in front), to see its cost",
+    )
     parser.add_argument("--pg", default=os.environ.get("VCPORTABLE_TEST_PG_URL", PG_DEFAULT))
     args = parser.parse_args()
     seconds = max(args.seconds, 2.0)
@@ -310,7 +319,7 @@ def main() -> None:
         multiprocessing.get_context("spawn").Pool(args.workers) as pool,
     ):
         folder = Path(tmp)
-        process, port, tokens = serve(folder, args.workers, pg)
+        process, port, tokens = serve(folder, args.workers, pg, not args.plain_http)
         try:
             signed = Issuer(KeyPair.load(folder / "issuer.json", None)).issue(_credential())
             verify_body = json.dumps({"verifiableCredential": signed}).encode()
@@ -327,10 +336,11 @@ def main() -> None:
                     args.clients,
                     {},
                     process.pid,
+                    not args.plain_http,
                 )
                 half = found["verify_in_process"]["rps"] / 2
                 found["p99_ms_at_half_rate"] = _p99(
-                    paced(port, verify_body, half, seconds, args.clients)
+                    paced(port, verify_body, half, seconds, args.clients, not args.plain_http)
                 )
                 found["sign_in_process"] = in_process(
                     pool, _sign_rate, (folder / "issuer.json", seconds), args.workers
@@ -344,6 +354,7 @@ def main() -> None:
                         args.clients,
                         {"Authorization": f"Bearer {text}"},
                         process.pid,
+                        not args.plain_http,
                     )
                 rounds.append(found)
         finally:
