@@ -1,18 +1,27 @@
 """Trust list speed (issue 9): loading a large signed list, and what the trust checks add to a
-Data Integrity verification, measured in one run.
+Data Integrity verification.
 
     python benchmarks/trust.py [--seconds 1.0] [--issuers 1000] [--catalogue 10000]
 
 Targets: a signed list of 1,000 issuers and 10,000 catalogue entries is verified and loaded in
 under 100 ms; the trust checks (with issuer binding through the list) add at most 10% to the
 verification of an eddsa-rdfc-2022 credential. Prints a table, writes results/trust.json.
+
+Both are CPU time (other processes on the machine do not count). The check's share is measured
+in a fresh process of its own (``--part overhead``, started by this one), in rounds that
+alternate between the verifier without and with the checks: loading the list fifteen times
+first leaves the heap and the caches in a state that doubled the check's cost, which is not
+what a verifier that loaded its list once sees.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import statistics
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -177,21 +186,11 @@ def paired_times(
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=1.0, help="time per measurement")
-    parser.add_argument("--issuers", type=int, default=1000)
-    parser.add_argument("--catalogue", type=int, default=10000)
-    args = parser.parse_args()
-
-    built, issuer_key = large_list(args.issuers, args.catalogue)
-    boards = built["boards"]
+def overhead(issuers: int, catalogue: int, seconds: float) -> tuple[float, float]:
+    """Median CPU ms of a verification without and with the trust checks, on a list of that
+    size (see the module docstring for why this runs in a process of its own)."""
+    built, issuer_key = large_list(issuers, catalogue)
     trust_list = parse_trust_list(built["list"])
-    signed = sign_trust_list(trust_list, boards[:2])
-    anchor = GovernanceAnchor(tuple(b.public_key for b in boards), 2)
-    times = load_times(signed, anchor)
-    load_ms = statistics.median(times)
-
     signed_credential = Issuer(issuer_key, clock=CLOCK).issue(credential(issuer_key.controller))
     # The baseline binds the same issuer without the list (its controller document given as a
     # did:web-style document would be; here: the list's resolver with no trust check), so the
@@ -206,9 +205,36 @@ def main() -> None:
     report = trusted.verify(signed_credential)
     assert report.verified, report.failures
     assert {c.id for c in report.checks} >= {"trusted_issuer", "accreditation", "recognition"}
-    without_ms, with_ms = paired_times(plain, trusted, signed_credential, args.seconds)
+    return paired_times(plain, trusted, signed_credential, seconds)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=1.0, help="time per measurement")
+    parser.add_argument("--issuers", type=int, default=1000)
+    parser.add_argument("--catalogue", type=int, default=10000)
+    parser.add_argument(
+        "--part", choices=["all", "overhead"], default="all", help=argparse.SUPPRESS
+    )
+    args = parser.parse_args()
+    sizes = ["--issuers", str(args.issuers), "--catalogue", str(args.catalogue)]
+    if args.part == "overhead":
+        print(json.dumps(overhead(args.issuers, args.catalogue, args.seconds)))
+        return
+    child = subprocess.run(
+        [sys.executable, __file__, "--part", "overhead", "--seconds", str(args.seconds), *sizes],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    without_ms, with_ms = json.loads(child.stdout)
+
+    built, _ = large_list(args.issuers, args.catalogue)
+    boards = built["boards"]
+    signed = sign_trust_list(parse_trust_list(built["list"]), boards[:2])
+    anchor = GovernanceAnchor(tuple(b.public_key for b in boards), 2)
+    times = load_times(signed, anchor)
+    load_ms = statistics.median(times)
     without, with_trust = 1000 / without_ms, 1000 / with_ms
-    overhead = with_ms / without_ms - 1
+    overhead_share = with_ms / without_ms - 1
     result = {
         "issuers": args.issuers,
         "catalogue": args.catalogue,
@@ -217,7 +243,7 @@ def main() -> None:
         "load_ms_all": times,
         "verify_per_s_without_trust": without,
         "verify_per_s_with_trust": with_trust,
-        "trust_overhead": overhead,
+        "trust_overhead": overhead_share,
         # Rows in the shape benchmarks/run.py prints (target, value, goal, unit, met).
         "targets": [
             {
@@ -230,10 +256,10 @@ def main() -> None:
             },
             {
                 "target": "trust checks added to an eddsa-rdfc-2022 verify (issue 9: <= 10%)",
-                "value": overhead * 100,
+                "value": overhead_share * 100,
                 "goal": 10.0,
                 "unit": "%",
-                "met": overhead <= 0.10,
+                "met": overhead_share <= 0.10,
             },
         ],
     }
@@ -245,8 +271,8 @@ def main() -> None:
             ("target: load", "< 100 ms " + ("met" if load_ms < 100 else "MISSED")),
             ("eddsa-rdfc-2022 verify, no trust check", f"{without_ms:.3f} ms ({without:.0f}/s)"),
             ("eddsa-rdfc-2022 verify + trust checks", f"{with_ms:.3f} ms ({with_trust:.0f}/s)"),
-            ("trust checks add", f"{overhead * 100:.1f} %"),
-            ("target: overhead", "<= 10 % " + ("met" if overhead <= 0.10 else "MISSED")),
+            ("trust checks add (in a process of their own)", f"{overhead_share * 100:.1f} %"),
+            ("target: overhead", "<= 10 % " + ("met" if overhead_share <= 0.10 else "MISSED")),
         ],
     )
     print(f"\nsaved {save('trust', result)}")
