@@ -271,4 +271,4 @@ def test_freshness_around_next_update_and_grace(offset: timedelta, expected: Fre
 def test_model_is_immutable() -> None:
     trust_list: TrustList = parse_trust_list(region())
     with pytest.raises(ValueError, match="frozen"):
-        trust_list.sequence = 9  # type: ignore[misc]
+        trust_list.sequence = 9
