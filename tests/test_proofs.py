@@ -226,7 +226,7 @@ def _signed_by_issuer(document: dict[str, Any], **fields: Any) -> ProofResult:
 
 def test_a_third_implementation_gets_the_same_checks() -> None:
     document = _secured("data integrity")
-    plugged = _Recording(_signed_by_issuer(document, embedded=False))
+    plugged = _Recording(_signed_by_issuer(document, embedded=False, answers_challenge=True))
     verifier = Verifier(clock=CLOCK, proof_verifiers={InputFormat.TOKEN: plugged})
     report = verifier.verify("aGVhZA.Ym9keQ.c2ln", challenge="c", domain="d")
     assert report.verified, report.failures
@@ -238,6 +238,17 @@ def test_a_third_implementation_gets_the_same_checks() -> None:
     assert data == "aGVhZA.Ym9keQ.c2ln"
     assert request == ProofRequest("c", "d")
     assert context.now == NOW and context.policy is verifier.policy
+
+
+def test_a_challenge_no_proof_answers_fails_whatever_the_format() -> None:
+    """A credential shown alone could be anyone's copy: asked a challenge, only a holder's
+    proof answers it, and a plugged format that has none fails like the built-in ones."""
+    plugged = _Recording(_signed_by_issuer(_secured("data integrity"), embedded=False))
+    verifier = Verifier(clock=CLOCK, proof_verifiers={InputFormat.TOKEN: plugged})
+    assert verifier.verify("aGVhZA.Ym9keQ.c2ln").verified
+    for asked in ({"challenge": "c"}, {"domain": "d"}):
+        report = verifier.verify("aGVhZA.Ym9keQ.c2ln", **asked)
+        assert [c.code for c in report.failures] == [Code.CHALLENGE_MISMATCH]
 
 
 def test_a_third_implementation_s_embedded_document_reads_first() -> None:

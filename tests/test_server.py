@@ -16,6 +16,7 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 
 from conftest import unsigned_sample
 from vcportable.keys import KeyPair, KeyType
+from vcportable.proofs import jose
 from vcportable.server import create_app
 from vcportable.server.config import config_from_dict
 from vcportable.server.tokens import create_token
@@ -161,6 +162,35 @@ def test_jwt_format_comes_back_enveloped_and_verifies(client: AppClient, app: An
     assert credential["type"] == "EnvelopedVerifiableCredential"
     assert credential["id"].startswith("data:application/vc+jwt,ey")
     assert verify(client, credential).status_code == 200
+
+
+def test_a_credential_token_is_no_presentation(client: AppClient, app: Any) -> None:
+    """Anyone's copy of a credential token, enveloped as a presentation with the verifier's
+    challenge, is refused: each route verifies its own kind, whatever the token's typ says, and
+    a credential answers no challenge."""
+    credential = issue(client, app, "other", format="jwt")
+    token = credential["id"].partition(",")[2]
+    as_presentation = {
+        "type": ["EnvelopedVerifiablePresentation"],
+        "id": f"data:application/vp+jwt,{token}",
+    }
+    response = client.post(
+        "/presentations/verify",
+        json={"verifiablePresentation": as_presentation, "options": {"challenge": "fresh-1"}},
+    )
+    assert response.status_code == 400
+    assert response.json()["verified"] is False
+    assert "TYP_MISMATCH" in response.text
+    presentation = jose.issue_vp_jwt(
+        [token], KeyPair.generate(), now=datetime.now(UTC), nonce="fresh-1"
+    )
+    as_credential = {
+        "type": ["EnvelopedVerifiableCredential"],
+        "id": f"data:application/vc+jwt,{presentation}",
+    }
+    response = verify(client, as_credential)
+    assert response.status_code == 400
+    assert "TYP_MISMATCH" in response.text
 
 
 def test_a_retry_gets_the_same_credential_and_other_content_under_its_id_is_409(

@@ -321,6 +321,37 @@ def test_presentation_with_challenge(signed: dict[str, Any], holder_key: KeyPair
     assert Code.DOMAIN_MISMATCH in wrong.codes()
 
 
+@pytest.mark.parametrize("form", ["data integrity", "vc+jwt", "sd-jwt without key binding"])
+def test_a_credential_answers_no_challenge(form: str) -> None:
+    """Anyone may hold a copy of a credential: asked a challenge or a domain, only a holder's
+    proof (a presentation, an SD-JWT key binding) answers it, in every format."""
+    issuer = Issuer(KeyPair.generate())
+    secured: Any = {
+        "data integrity": lambda: issuer.issue(unsigned_sample()),
+        "vc+jwt": lambda: issuer.issue_jwt(unsigned_sample()),
+        "sd-jwt without key binding": lambda: issuer.issue_sd_jwt(
+            unsigned_sample(), disclosable=["credentialSubject.achievement"]
+        ),
+    }[form]()
+    verifier = Verifier()  # the issuer signs now
+    assert verifier.verify(secured).verified
+    for asked in ({"challenge": "c-1"}, {"domain": "employer.example"}):
+        report = verifier.verify(secured, **asked)
+        assert [c.code for c in report.failures] == [Code.CHALLENGE_MISMATCH], asked
+
+
+def test_a_token_of_the_other_kind_is_refused(holder_key: KeyPair) -> None:
+    from vcportable.proofs import jose
+
+    credential = Issuer(KeyPair.generate()).issue_jwt(unsigned_sample())
+    presentation = jose.issue_vp_jwt([credential], holder_key, now=datetime.now(UTC))
+    verifier = Verifier()  # the issuer signs now
+    assert verifier.verify_token(credential, kind="credential").verified
+    for token, kind in ((credential, "presentation"), (presentation, "credential")):
+        report = verifier.verify_token(token, kind=kind)  # type: ignore[arg-type]
+        assert Code.TYP_MISMATCH in report.codes() and not report.verified
+
+
 def test_presentation_reports_bad_enclosed_credential(
     signed: dict[str, Any], holder_key: KeyPair
 ) -> None:

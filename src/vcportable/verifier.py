@@ -13,6 +13,7 @@ for JWTs and SD-JWTs), which establishes who signed what; every later check read
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -28,7 +29,7 @@ from .errors import ContextNotAllowedError, InputError
 from .models.datamodel import check_data_model, check_related_resources
 from .models.report import Check, Code, VerificationReport, validity_period
 from .policy import VerificationPolicy
-from .proofs.base import ProofContext, ProofRequest, ProofResult, ProofVerifier
+from .proofs.base import Kind, ProofContext, ProofRequest, ProofResult, ProofVerifier
 from .proofs.dataintegrity import code_of
 from .proofs.dispatch import InputFormat, detect, proof_verifier
 
@@ -116,11 +117,17 @@ class Verifier:
         return self._verify(InputFormat.JSON, presentation, request)
 
     def verify_token(
-        self, token: str, *, challenge: str | None = None, domain: str | None = None
+        self,
+        token: str,
+        *,
+        challenge: str | None = None,
+        domain: str | None = None,
+        kind: Kind | None = None,
     ) -> VerificationReport:
         """A ``vc+jwt`` / ``vp+jwt`` / SD-JWT / VC-JWT 1.1 token; ``challenge`` and ``domain``
-        are the nonce and audience this verifier asked a presentation or key binding for."""
-        return self._verify(InputFormat.TOKEN, token, ProofRequest(challenge, domain))
+        are the nonce and audience this verifier asked a presentation or key binding for;
+        ``kind``, what the caller expects (a token of the other kind fails)."""
+        return self._verify(InputFormat.TOKEN, token, ProofRequest(challenge, domain, kind))
 
     # -- the pipeline -----------------------------------------------------------------------
 
@@ -182,7 +189,10 @@ class Verifier:
         now = self.clock.now()
         context = ProofContext(self.loader, self.resolver, self.policy, now)
         result = proof_verifier(form, self.proof_verifiers).verify(data, request, context)
-        return self._report(result, now)
+        asked = _request_checks(request, result)
+        return self._report(
+            replace(result, checks=(*result.checks, *asked)) if asked else result, now
+        )
 
     def _report(self, result: ProofResult, now: datetime) -> VerificationReport:
         """The proofs' checks and those of what they signed, in reading order: an embedded
@@ -310,6 +320,35 @@ class Verifier:
                 "revocation status not checked: no status list is available offline",
             )
         ]
+
+
+def _request_checks(request: ProofRequest, result: ProofResult) -> list[Check]:
+    """What the caller asked, which no proof format may leave unanswered: the kind it expects
+    (a VC-API route knows; a token says its own), and a challenge or domain, which only a
+    holder's proof answers: a credential shown alone could be anyone's copy."""
+    if result.kind not in ("credential", "presentation"):
+        return []  # unreadable: its own checks say why
+    if request.kind is not None and result.kind != request.kind:
+        return [
+            Check.failed(
+                "kind",
+                Code.TYP_MISMATCH,
+                f"a {result.kind} was given where a {request.kind} is expected",
+            )
+        ]
+    if (
+        request.challenge is not None or request.domain is not None
+    ) and not result.answers_challenge:
+        return [
+            Check.failed(
+                "challenge",
+                Code.CHALLENGE_MISMATCH,
+                f"a challenge or domain was asked, and this {result.kind} answers none: only "
+                "a presentation signed by the holder (or an SD-JWT with key binding) proves "
+                "it is fresh",
+            )
+        ]
+    return []
 
 
 def _unreadable(code: Code, message: str) -> VerificationReport:

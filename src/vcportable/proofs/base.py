@@ -82,6 +82,9 @@ class ProofResult:
     embedded: bool = True
     #: Whether the document follows the VC data model (an SD-JWT VC, ``dc+sd-jwt``, does not).
     vc_data_model: bool = True
+    #: Whether a holder's proof answered the request's challenge and domain (a presentation's
+    #: verified proof, an SD-JWT's key binding): a credential alone answers none.
+    answers_challenge: bool = False
     #: Fields of the report (issuer, name, validity, holder, disclosed claims...).
     facts: Mapping[str, Any] = field(default_factory=dict)
 

@@ -27,7 +27,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any, Final
 
-from vcportable.models.report import Check, Code, DisclosedClaim
+from vcportable.models.report import Check, CheckStatus, Code, DisclosedClaim
 from vcportable.proofs.base import ProofContext, ProofRequest, ProofResult
 from vcportable.proofs.dispatch import is_sd_jwt
 from vcportable.proofs.jose.checks import JoseResult, Resolver
@@ -94,6 +94,8 @@ def _result(token: JoseResult) -> ProofResult:
         enclosed=tuple(_result(sub) for sub in token.credentials),
         embedded=False,
         vc_data_model=token.format in _VCDM_FORMATS,
+        answers_challenge=token.kind == "presentation"
+        or any(c.id == "key_binding" and c.status is CheckStatus.PASSED for c in token.checks),
         facts={**token.summary(), "disclosed": disclosed or None},
     )
 

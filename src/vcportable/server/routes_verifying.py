@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from ..models.report import CheckStatus, VerificationReport
+from ..proofs.base import Kind
 from ..proofs.dataintegrity import ecdsa_sd
 from .bodies import (
     DeriveRequest,
@@ -112,11 +113,15 @@ async def _verify(
     else:
         data, challenge, domain = unwrap(body.verifiableCredential), None, None
     verifier = ctx.verifier
+    presentation = isinstance(body, VerifyPresentationRequest)
 
     def work() -> Response:
-        if isinstance(data, str):
-            return answer(verifier.verify_token(data, challenge=challenge, domain=domain))
-        if isinstance(body, VerifyPresentationRequest):
+        if isinstance(data, str):  # each route verifies its own kind, whatever a token says
+            kind: Kind = "presentation" if presentation else "credential"
+            return answer(
+                verifier.verify_token(data, challenge=challenge, domain=domain, kind=kind)
+            )
+        if presentation:
             return answer(verifier.verify_presentation(data, challenge=challenge, domain=domain))
         return answer(verifier.verify_credential(data))
 

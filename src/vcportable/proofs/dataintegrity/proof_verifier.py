@@ -77,7 +77,8 @@ class DataIntegrityVerifier:
         holder_id = holder if isinstance(holder, str) else None
         checks: list[Check] = []
         signers: tuple[Signer, ...] = ()
-        if proofs_of(presentation) or context.policy.require_presentation_proof:
+        proved = bool(proofs_of(presentation) or context.policy.require_presentation_proof)
+        if proved:
             proofs = verify_proof_set(presentation, "authentication", request, context)
             checks += proofs.checks
             if holder_id is None:
@@ -114,5 +115,6 @@ class DataIntegrityVerifier:
                 else _not_an_object("enclosed credential")
                 for item in items
             ),
+            answers_challenge=proved,
             facts={"holder": holder_id},
         )
