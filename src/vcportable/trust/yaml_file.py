@@ -139,6 +139,13 @@ class _Builder:
 
     def _key(self, event: Any, mapping: dict[str, Any]) -> str:
         key: str = event.value
+        if not event.style and (
+            _is_json_scalar(key)
+            or self._resolver.resolve(self._yaml.ScalarNode, key, (True, False)) != _STR
+        ):  # '<<' (a merge), 'null', 'yes', '1', '2024-01-01': not text to other YAML tools
+            raise self._refuse(
+                event, f"the key {key[:60]!r} is not text to every YAML reader: quote it"
+            )
         if key in mapping:
             raise self._refuse(event, f"the key {key[:60]!r} is given twice")
         return key
