@@ -281,3 +281,18 @@ def test_digital_bazaar_verifies_them(tmp_path: Path) -> None:
         ["node", "verify.mjs", str(path)], cwd=harness, capture_output=True, text=True, timeout=120
     )
     assert json.loads(proc.stdout)["verified"] is True, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize(("tag", "verified"), [("KO", True), ("\u212ao", False)])
+def test_a_tag_re_spelled_verifies_only_in_another_ascii_case(tag: str, verified: bool) -> None:
+    """``KO`` is the signed ``ko`` in another case; the Kelvin sign lower-cases to ``k`` too,
+    but ``\u212ao`` is another spelling that was never signed."""
+    unsigned = multilingual(unsigned_sample())
+    achievement = unsigned["credentialSubject"]["achievement"]
+    achievement["name"] = [*achievement["name"], text("목수", "ko")]
+    signed = Issuer(KeyPair.generate()).issue(unsigned)
+    signed["credentialSubject"]["achievement"]["name"][-1]["@language"] = tag
+    report = Verifier().verify(signed)
+    assert report.verified is verified, report.failures
+    if not verified:
+        assert [c.code.value for c in report.failures] == ["NOT_COMPACTED"]

@@ -31,7 +31,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
 from ..errors import InlineContextNotAllowed, NotCompactedError
-from ._loader import DocumentLoader
+from ._loader import _BCP47, DocumentLoader
 
 Expand = Callable[[Any], Any]
 """Expands a (sub-)document as the full path does (pyld in safe mode)."""
@@ -140,7 +140,7 @@ class _Comparer:
         for key, value in original.items():
             if key == "@context" and root:
                 continue
-            if key == "@language" and isinstance(value, str) and value.lower() == compacted[key]:
+            if key == "@language" and _same_tag(value, compacted[key]):
                 continue  # BCP 47 tags ignore case; expansion lower-cases them before signing
             self.value(value, compacted[key], _join(path, key))
 
@@ -167,6 +167,18 @@ class _Comparer:
 
     def subdocument(self, document: Mapping[str, Any], path: str) -> None:
         self.document(document, self.expand(document), path)
+
+
+def _same_tag(written: Any, compacted: Any) -> bool:
+    """Whether ``written`` is the language tag compaction gives as ``compacted`` in another
+    ASCII case (``ar-EG`` for ``ar-eg``); a letter that lower-cases into ASCII from elsewhere
+    (the Kelvin sign into ``k``) is another spelling, never the tag that was signed."""
+    return (
+        isinstance(written, str)
+        and written.isascii()
+        and _BCP47.match(written) is not None
+        and written.lower() == compacted
+    )
 
 
 def _join(path: str, key: str) -> str:
