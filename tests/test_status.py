@@ -152,6 +152,28 @@ def test_reinstated_after_republish(published: Fixture) -> None:
     assert codes(published.check("suspended")) == [(CheckStatus.PASSED, Code.OK)] * 2
 
 
+class _Clock:
+    def __init__(self, now: datetime) -> None:
+        self.time = now
+
+    def now(self) -> datetime:
+        return self.time
+
+
+def test_a_list_that_does_not_verify_yet_is_not_kept(published: Fixture) -> None:
+    """A verifier whose clock lags the publisher's sees the list's proof created in the future;
+    once its time has come, the same StatusCheck (a server shares one) reads the list: a kept
+    refusal would hide the revocation for as long as the list's bytes stayed the same."""
+    clock = _Clock(NOW - timedelta(minutes=2))
+    shared = StatusCheck(StatusDirectory(published.out), Verifier(clock=clock))
+    expected = [(CheckStatus.WARNING, Code.STATUS_NOT_CHECKED), (CheckStatus.FAILED, Code.REVOKED)]
+    for at, (status, code) in zip((clock.time, NOW + timedelta(hours=1)), expected, strict=True):
+        clock.time = at
+        view = SignedView(credential=published.creds["revoked"], format="di", signers=(), now=at)
+        check = shared.check(view)[0]  # the revocation entry
+        assert (check.status, check.code) == (status, code), check.message
+
+
 def test_jwt_lists(published: Fixture, tmp_path: Path) -> None:
     folder = tmp_path / "jwt"
     publish(published.registry.store, published.registry.issuer, folder, fmt="jwt")

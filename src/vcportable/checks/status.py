@@ -66,7 +66,7 @@ class StatusCheck:
             verifier = Verifier()
         self.source = source
         self.verifier = verifier
-        self._lists: OrderedDict[str, tuple[str, StatusList | str]] = OrderedDict()
+        self._lists: OrderedDict[str, tuple[str, StatusList]] = OrderedDict()
         self._lock = threading.Lock()
         #: Lists this thread is verifying now: a list whose own status entry leads back to a
         #: list being verified would recurse without end.
@@ -122,7 +122,8 @@ class StatusCheck:
         return _verdict(cid, entry, found, now)
 
     def _list(self, url: str) -> StatusList | str:
-        """The verified list at ``url``, or why there is none (cached by content)."""
+        """The verified list at ``url``, or why there is none (a verified list is cached by
+        content)."""
         data = self.source.load(url)
         if data is None:
             return (
@@ -143,6 +144,11 @@ class StatusCheck:
             result = self._verified(url, data)
         finally:
             checking.discard(url)
+        if isinstance(result, str):
+            # Not kept: why a list does not verify may depend on the time (a proof created
+            # ahead of this clock), and a kept refusal would hide a revocation for as long as
+            # the list's bytes stay the same.
+            return result
         with self._lock:
             self._lists[url] = (digest, result)
             if len(self._lists) > CACHE_SIZE:
