@@ -113,8 +113,8 @@ def _attempt(
         return None, str(exc)
     except RecursionError:
         return None, "nesting too deep"
-    except Exception as exc:  # pyld errors, unknown contexts...: the full path reports them
-        return None, f"error: {type(exc).__name__}"
+    except Exception as error:  # pyld errors, unknown contexts...: the full path reports them
+        return None, f"error: {type(error).__name__}"
 
 
 # --------------------------------------------------------------------------------------------

@@ -392,18 +392,23 @@ def _vet_context(value: Any, fetch: Callable[[str], None]) -> None:
             raise Unsupported("unusual @context value")
 
 
-class _BoundedDict(OrderedDict[str, Any]):
-    """The shared cache handed to pyld's ContextResolver, bounded (LRU on insertion)."""
+class _BoundedDict:
+    """The shared cache handed to pyld's ContextResolver, bounded (LRU on insertion). It wraps
+    an OrderedDict rather than subclassing it (mypyc cannot compile such a subclass): pyld calls
+    ``get`` and ``[key] = value`` only."""
 
     def __init__(self, maxsize: int) -> None:
-        super().__init__()
         self.maxsize = maxsize
+        self._items: OrderedDict[str, Any] = OrderedDict()
+
+    def get(self, key: str) -> Any:
+        return self._items.get(key)
 
     def __setitem__(self, key: str, value: Any) -> None:
-        super().__setitem__(key, value)
-        self.move_to_end(key)
-        while len(self) > self.maxsize:
-            self.popitem(last=False)
+        self._items[key] = value
+        self._items.move_to_end(key)
+        while len(self._items) > self.maxsize:
+            self._items.popitem(last=False)
 
 
 class _Compiler:
@@ -489,8 +494,8 @@ class _Compiler:
                 result = self._compile(key, local, owner)
             except Unsupported as exc:
                 result = str(exc)
-            except Exception as exc:  # e.g. a context the loader does not serve
-                result = f"context: {type(exc).__name__}"
+            except Exception as error:  # e.g. a context the loader does not serve
+                result = f"context: {type(error).__name__}"
             hit = (owner, result)
             with self.lock:
                 self.sets[key] = hit

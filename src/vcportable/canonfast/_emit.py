@@ -91,19 +91,23 @@ def _canonical_double(value: float) -> str:
 
 
 def _number(value: int | float, datatype: str | None) -> tuple[str, str, Any]:
-    """(lexical form, datatype, comparison key of the JSON value) of a JSON number."""
+    """(lexical form, datatype, comparison key of the JSON value) of a JSON number.
+
+    Integers are compared as integers: exact in Python, and where mypyc compiles this module
+    too (it would convert an int to a double where a float is compared)."""
     if isinstance(value, float):
         if not math.isfinite(value):
             raise Unsupported("non-finite number")
         if not value.is_integer():
             return _canonical_double(value), datatype or _XSD_DOUBLE, ("n", value)
-    if abs(value) >= 1e21:
+    integral = int(value)
+    if abs(integral) >= 10**21:
         raise Unsupported("number beyond 1e21")  # a double in JavaScript
-    if isinstance(value, int) and abs(value) >= _MAX_SAFE_INTEGER and float(value) != value:
+    if abs(integral) >= _MAX_SAFE_INTEGER and int(float(integral)) != integral:
         raise Unsupported("integer JavaScript cannot represent")
     if datatype == _XSD_DOUBLE:
         return _canonical_double(float(value)), datatype, ("n", float(value))
-    return str(int(value)), datatype or _XSD_INTEGER, ("n", float(value))
+    return str(integral), datatype or _XSD_INTEGER, ("n", float(value))
 
 
 def _check_json(value: Any) -> int:
@@ -167,7 +171,7 @@ def _literal(value: Any, datatype: str | None, language: str | None) -> tuple[st
     ``{"@value": "a", "@type": xsd:string}`` are two values, written as two equal lines.
     """
     if datatype is None and language is None and type(value) is str:  # the usual case
-        identity = ("s", value, None, None)
+        identity: tuple[Any, ...] = ("s", value, None, None)
         return f'"{_escape(value)}"', (identity, identity)
     if datatype is not None and not IRI.match(datatype):
         raise Unsupported("unusual datatype")
