@@ -122,7 +122,7 @@ def _attempt(
 
 
 def canonize_fast(
-    document: dict[str, Any],
+    document: object,
     loader: Loader,
     *,
     compacted: bool = False,
@@ -145,7 +145,7 @@ def canonize_fast(
     return result
 
 
-def explain(document: dict[str, Any], loader: Loader, *, compacted: bool = False) -> str | None:
+def explain(document: object, loader: Loader, *, compacted: bool = False) -> str | None:
     """Why :func:`canonize_fast` falls back for ``document`` (``None`` when it does not)."""
     return _attempt(document, loader, compacted)[1]
 
