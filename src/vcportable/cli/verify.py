@@ -443,11 +443,13 @@ def _shown(options: _Options, source: Source, report: VerificationReport) -> str
     if options.as_json:
         import json
 
+        from ..models.report import json_fields
         from ..trust.verdict import verdict
 
         answer = verdict(report, lang).to_json_dict()
         where = {"input": source.name} | ({"line": source.line} if source.name == "-" else {})
-        return json.dumps({**where, "verdict": answer, **report.to_json_dict()})
+        line = {**where, "verdict": answer, **json_fields(report)}
+        return json.dumps(line, default=json_fields)
     from .render import render_panel, render_report
 
     name = source.shown

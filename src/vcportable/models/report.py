@@ -8,8 +8,9 @@ and a cold ``vcportable verify`` should not pay for importing a validation libra
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from enum import StrEnum
 from typing import Any, TypedDict
 
@@ -217,12 +218,19 @@ class VerificationReport:
         return found
 
     def to_json_dict(self) -> dict[str, Any]:
-        """JSON-ready form: enums as their values, absent fields left out."""
-        return asdict(self, dict_factory=_without_none)
+        """JSON-ready form: enums as their values, absent fields left out (what
+        ``json.dumps(report, default=json_fields)`` writes)."""
+        loaded: dict[str, Any] = json.loads(json.dumps(self, default=json_fields))
+        return loaded
 
 
-def _without_none(items: list[tuple[str, Any]]) -> dict[str, Any]:
-    return {k: v.value if isinstance(v, StrEnum) else v for k, v in items if v is not None}
+def json_fields(value: object) -> dict[str, Any]:
+    """The ``default`` of ``json.dumps`` for reports: a dataclass field by field, absent fields
+    left out (json writes an enum member as its value), with no copy of the values first, as
+    ``dataclasses.asdict`` makes: a server answers with it straight from the report."""
+    if not is_dataclass(value) or isinstance(value, type):
+        raise TypeError(f"{type(value).__name__} is not JSON")
+    return {f.name: v for f in fields(value) if (v := getattr(value, f.name)) is not None}
 
 
 def validity_period(credential: Mapping[str, Any]) -> tuple[Any, Any]:

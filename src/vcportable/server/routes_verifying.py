@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import fields, is_dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from ..models.report import CheckStatus, VerificationReport
+from ..models.report import CheckStatus, VerificationReport, json_fields
 from ..proofs.base import Kind
 from ..proofs.dataintegrity import ecdsa_sd
 from .bodies import (
@@ -65,19 +64,10 @@ def answer(report: VerificationReport) -> Response:
         "report": report,
     }
     return Response(
-        json.dumps(body, default=_fields, ensure_ascii=False, separators=(",", ":")).encode(),
+        json.dumps(body, default=json_fields, ensure_ascii=False, separators=(",", ":")).encode(),
         status_code=200 if report.verified else 400,
         media_type="application/json",
     )
-
-
-def _fields(value: object) -> dict[str, Any]:
-    """A report's dataclasses as ``to_json_dict`` writes them (absent fields left out), field by
-    field as json walks them: ``dataclasses.asdict`` deep-copies every value first, which took
-    0.4 ms of a 1 ms verification."""
-    if not is_dataclass(value) or isinstance(value, type):
-        raise TypeError(f"{type(value).__name__} is not JSON")
-    return {f.name: v for f in fields(value) if (v := getattr(value, f.name)) is not None}
 
 
 @router.post(
