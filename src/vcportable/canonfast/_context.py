@@ -21,6 +21,7 @@ from typing import Any, Final
 
 from ..jsonld._loader import KEYWORDS as KEYWORDS
 from ..jsonld._loader import DocumentLoader
+from ._cache_info import CacheInfo as CacheInfo
 
 Loader = Callable[..., Any]
 """A pyld document loader: ``loader(url, options) -> RemoteDocument`` (vcportable's
@@ -551,17 +552,6 @@ def compiler_for(loader: Loader) -> _Compiler:
         while len(_compilers) > _MAX_LOADERS:
             _compilers.popitem(last=False)
         return compiler
-
-
-@dataclass(frozen=True)
-class CacheInfo:
-    """Size of the compiled-context cache (bounded: see :func:`set_cache_size`)."""
-
-    loaders: int
-    context_sets: int
-    compiled_contexts: int
-    max_context_sets_per_loader: int
-    max_loaders: int
 
 
 def cache_info() -> CacheInfo:
