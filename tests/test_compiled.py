@@ -10,9 +10,11 @@ tests accept either build.
 from __future__ import annotations
 
 import ast
+import copy
 import importlib
 import json
 import os
+import pickle
 import subprocess
 import sys
 from importlib.machinery import EXTENSION_SUFFIXES
@@ -72,6 +74,13 @@ def test_no_compiled_module_is_older_than_its_source() -> None:
             if imported.parent == source.parent and newer:
                 stale.append(module)
     assert not stale, f"compiled before their source last changed (run make): {stale}"
+
+
+def test_what_the_compiled_modules_hand_out_can_be_pickled_and_copied() -> None:
+    """A frozen dataclass compiled by mypyc cannot be (instances are rebuilt by assignment)."""
+    info = canonfast.cache_info()
+    assert pickle.loads(pickle.dumps(info)) == info
+    assert copy.deepcopy(info) == info
 
 
 def _documents() -> list[Any]:
