@@ -37,16 +37,35 @@ lint: $(VENV)/.stamp-test
 typecheck: $(VENV)/.stamp-test
 	$(VENV)/bin/mypy
 
+# COMPILE=1 builds the canonicalization fast path with mypyc (setup.py, VCPORTABLE_COMPILE):
+# `make COMPILE=1 test` tests and `make COMPILE=1 bench` measures what a compiled install runs
+# (docs/performance.md). The default is pure Python; either build removes the other's traces
+# (an extension left in src/ would shadow its .py source).
+COMPILE ?= 0
+SOURCES = setup.py $(shell find src -name '*.py')
+BUILD := $(VENV)/.stamp-build-$(COMPILE)
+
+$(VENV)/.stamp-build-0: $(VENV)/.stamp-test
+	find src -name '*.so' -delete
+	rm -f $(VENV)/.stamp-build-1
+	touch $@
+
+$(VENV)/.stamp-build-1: $(VENV)/.stamp-test $(SOURCES)
+	rm -f $(VENV)/.stamp-build-0
+	VCPORTABLE_COMPILE=1 $(PIP) install -q --no-deps -e .
+	touch $@
+
 # The fast run, then the slow ones (big differential canonicalization, server scale-out) and
 # the Digital Bazaar harness, so that no test runs twice.
-unit: $(VENV)/.stamp-test interop
-	VCPORTABLE_INTEROP_DIR=$(abspath $(INTEROP_DIR)) $(PY) -m pytest -q -m "not slow and not node"
-	VCPORTABLE_INTEROP_DIR=$(abspath $(INTEROP_DIR)) $(PY) -m pytest -q -m "slow or node"
+unit: $(BUILD) interop
+	VCPORTABLE_COMPILE=$(COMPILE) VCPORTABLE_INTEROP_DIR=$(abspath $(INTEROP_DIR)) $(PY) -m pytest -q -m "not slow and not node"
+	VCPORTABLE_COMPILE=$(COMPILE) VCPORTABLE_INTEROP_DIR=$(abspath $(INTEROP_DIR)) $(PY) -m pytest -q -m "slow or node"
 
 test: lint typecheck unit
 
-bench: $(VENV)/.stamp-test interop
+bench: $(BUILD) interop
 	VCPORTABLE_INTEROP_DIR=$(abspath $(INTEROP_DIR)) $(PY) benchmarks/run.py --seconds 2
 
 clean:
 	rm -rf $(VENV) .cache build dist .pytest_cache .mypy_cache .ruff_cache
+	find src -name '*.so' -delete
