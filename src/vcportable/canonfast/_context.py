@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
+from ..jsonld._loader import BCP47 as BCP47
 from ..jsonld._loader import KEYWORDS as KEYWORDS
 from ..jsonld._loader import DocumentLoader
 from ._cache_info import CacheInfo as CacheInfo
@@ -33,7 +34,6 @@ _PYLD_ABSOLUTE: Final = re.compile(r"^([A-Za-z][A-Za-z0-9+-.]*|_):[^\s]*$")
 # ... and the result must also be an IRI that every implementation writes the same way:
 # printable ASCII without <>"{}|^`\ and spaces, so no escaping and no whitespace disagreements.
 IRI: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[!#-;=?-\[\]_a-z~]*\Z")
-BCP47: Final = re.compile(r"[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*\Z")  # jsonld.js REGEX_BCP47
 
 _MAX_MEMO: Final = 4096  # memoized expansions per compiled context
 _MAX_TRANSITIONS: Final = 256  # memoized scoped-context transitions per compiled context

@@ -31,7 +31,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
 from ..errors import InlineContextNotAllowed, NotCompactedError
-from ._loader import _BCP47, DocumentLoader
+from ._loader import BCP47, DocumentLoader
 
 Expand = Callable[[Any], Any]
 """Expands a (sub-)document as the full path does (pyld in safe mode)."""
@@ -176,7 +176,7 @@ def _same_tag(written: Any, compacted: Any) -> bool:
     return (
         isinstance(written, str)
         and written.isascii()
-        and _BCP47.match(written) is not None
+        and BCP47.match(written) is not None
         and written.lower() == compacted
     )
 

@@ -42,7 +42,7 @@ _WHITESPACE: Final = (
     "\t\n\x0b\x0c\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 )
 _ABSOLUTE_IRI: Final = re.compile(r"^([A-Za-z][A-Za-z0-9+-.]*|_):[^" + _WHITESPACE + r"]*\Z")
-_BCP47: Final = re.compile(r"^[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*\Z")
+BCP47: Final = re.compile(r"^[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*\Z")  # jsonld.js REGEX_BCP47
 _KEYWORD_LIKE: Final = re.compile(r"^@[a-zA-Z]+\Z")
 _FILE_NAME: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 _SHA256_HEX: Final = re.compile(r"^[0-9a-f]{64}\Z")
@@ -479,7 +479,7 @@ def _check_context_definition(ctx: Mapping[str, Any]) -> None:
             "@import in a JSON-LD context is not supported by vcportable (safe mode)"
         )
     language = ctx.get("@language")
-    if isinstance(language, str) and not _BCP47.match(language):
+    if isinstance(language, str) and not BCP47.match(language):
         raise CanonicalizationError(
             f"invalid @language value {language!r} in a @context (not BCP47)"
         )

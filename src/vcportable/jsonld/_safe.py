@@ -12,7 +12,7 @@ from pyld.context_resolver import ContextResolver
 
 from ..errors import CanonicalizationError, VcPortableError
 from ._compacted import check_compacted, refuse_inline_vocab
-from ._loader import _ABSOLUTE_IRI, _BCP47, DocumentLoader, _BoundedCache, _walk_contexts
+from ._loader import _ABSOLUTE_IRI, BCP47, DocumentLoader, _BoundedCache, _walk_contexts
 from ._numbers import (
     _jcs,
     _js_canonical_double,
@@ -255,7 +255,7 @@ class _SafeProcessor(_pyld.JsonLdProcessor):  # type: ignore[misc]
             value = item["@value"]
             datatype = item.get("@type")
             language = item.get("@language")
-            if language is not None and not (isinstance(language, str) and _BCP47.match(language)):
+            if language is not None and not (isinstance(language, str) and BCP47.match(language)):
                 raise CanonicalizationError(f"invalid @language value {language!r} (not BCP47)")
             if "@direction" in item and self._rdf_direction is None and datatype != "@json":
                 raise CanonicalizationError(
