@@ -574,3 +574,15 @@ def test_a_holder_checks_a_received_credential_by_disclosing_everything(
     altered = copy.deepcopy(base)
     altered["credentialSubject"]["name"] = "John Doe"
     assert not OWN_VERIFIER.verify(sd.derive(altered, [""], LOADER)).verified
+
+
+def test_the_policy_budget_bounds_a_derived_proof_check(base: dict[str, Any]) -> None:
+    """ecdsa-sd-2023 checks its proof itself, and canonicalizes within the policy's budget as
+    every other suite does: below what the credential needs, CANONICALIZATION_TOO_COMPLEX."""
+    derived = sd.derive(base, ["/credentialSubject/name"], LOADER)
+    tight = VerificationPolicy(canonicalization_budget=jsonld.CanonicalizationBudget(max_values=5))
+    report = Verifier(loader=LOADER, clock=OWN_VERIFIER.clock, policy=tight).verify(derived)
+    assert not report.verified
+    proof = next(c for c in report.checks if c.id == "proof")
+    assert proof.code is Code.CANONICALIZATION_TOO_COMPLEX
+    assert OWN_VERIFIER.verify(derived).verified

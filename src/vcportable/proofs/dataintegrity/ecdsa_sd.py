@@ -266,9 +266,13 @@ def _multikey(key: PublicKey) -> bytes:
 
 
 def _proof_hash(
-    document: Mapping[str, Any], proof: Mapping[str, Any], loader: jsonld.DocumentLoader
+    document: Mapping[str, Any],
+    proof: Mapping[str, Any],
+    loader: jsonld.DocumentLoader,
+    budget: jsonld.CanonicalizationBudget = jsonld.DEFAULT_BUDGET,
 ) -> bytes:
-    return hashlib.sha256(canonize_rdfc(di.proof_configuration(document, proof), loader)).digest()
+    config = di.proof_configuration(document, proof)
+    return hashlib.sha256(canonize_rdfc(config, loader, budget=budget)).digest()
 
 
 def _sign_base(
@@ -437,8 +441,10 @@ def verify_derived(
     proof: Mapping[str, Any],
     public_key: PublicKey,
     loader: jsonld.DocumentLoader,
+    budget: jsonld.CanonicalizationBudget = jsonld.DEFAULT_BUDGET,
 ) -> None:
-    """Check a derived proof with the issuer's ``public_key``.
+    """Check a derived proof with the issuer's ``public_key``, canonicalizing within
+    ``budget``.
 
     Raises InvalidSignature when any signature fails, InputError for a malformed or base proof
     value, and the JSON-LD errors when the document cannot be canonicalized.
@@ -448,7 +454,7 @@ def verify_derived(
     if proof_key.type is not KeyType.P256:
         raise InputError("the proof-scoped key of an ecdsa-sd-2023 proof must be P-256")
     unsecured = di.unsecured_document(document, proof)
-    quads = quads_of(canonize_rdfc(unsecured, loader).decode("utf-8"))
+    quads = quads_of(canonize_rdfc(unsecured, loader, budget=budget).decode("utf-8"))
     labels = {f"c14n{n}": "u" + b64url_encode(label) for n, label in value.label_map.items()}
     nquads = relabel(quads, labels)
     if value.mandatory_indexes and value.mandatory_indexes[-1] >= len(nquads):
@@ -461,7 +467,7 @@ def verify_derived(
     mandatory_hash = hashlib.sha256("".join(mandatory).encode()).digest()
     public_key.verify(
         value.base_signature,
-        _proof_hash(document, proof, loader) + value.public_key + mandatory_hash,
+        _proof_hash(document, proof, loader, budget) + value.public_key + mandatory_hash,
     )
     for signature, line in zip(value.signatures, optional, strict=True):
         proof_key.verify(signature, line.encode())

@@ -42,9 +42,17 @@ class Canonicalizer(Protocol):
 
 #: (unsecured document, proof options, key, loader) -> proofValue
 ValueCreator = Callable[[dict[str, Any], dict[str, Any], KeyPair, "jsonld.DocumentLoader"], str]
-#: (secured document, proof, key, loader) -> None, raising as :func:`verify_signature` does
+#: (secured document, proof, key, loader, budget) -> None, raising as
+#: :func:`verify_signature` does
 ValueChecker = Callable[
-    [Mapping[str, Any], Mapping[str, Any], PublicKey, "jsonld.DocumentLoader"], None
+    [
+        Mapping[str, Any],
+        Mapping[str, Any],
+        PublicKey,
+        "jsonld.DocumentLoader",
+        "jsonld.CanonicalizationBudget",
+    ],
+    None,
 ]
 
 
@@ -141,10 +149,11 @@ def _sd_check(
     proof: Mapping[str, Any],
     key: PublicKey,
     loader: jsonld.DocumentLoader,
+    budget: jsonld.CanonicalizationBudget,
 ) -> None:
     from .ecdsa_sd import verify_derived
 
-    verify_derived(document, proof, key, loader)
+    verify_derived(document, proof, key, loader, budget)
 
 
 #: W3C Data Integrity ECDSA Cryptosuites v1.0 (Recommendation, 15 May 2025) instantiates
@@ -365,7 +374,7 @@ def verify_signature(
     if not suite.accepts(public_key.type):
         raise InvalidSignature("key type does not match the cryptosuite")
     if suite.check_value is not None:
-        suite.check_value(document, proof, public_key, loader)
+        suite.check_value(document, proof, public_key, loader, budget)
         return
     signature = decode_signature(proof.get("proofValue"))
     unsecured = unsecured_document(document, proof)
