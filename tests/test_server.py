@@ -292,6 +292,33 @@ def test_revoke_then_verify_fails_and_the_list_changes_its_etag(
     assert any(e.startswith("REVOKED") for e in result.json()["errors"])
 
 
+def test_an_unchanged_list_is_signed_again_once_its_copy_ages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A list nobody revokes from must still be re-signed, or it would be served past its
+    validUntil: the cached copy lives LIST_REFRESH_SECONDS, whatever the registry's version."""
+    from vcportable.server import service as service_module
+
+    class Clock:
+        instant = datetime(2026, 1, 1, tzinfo=UTC)
+
+        def now(self) -> datetime:
+            return self.instant
+
+    clock = Clock()
+    app = create_app(server_config(tmp_path), clock=clock)
+    with AppClient(app) as client:
+        credential = issue(client, app)
+        path = credential["credentialStatus"][0]["statusListCredential"].removeprefix(BASE)
+        first = client.get(path).json()
+        clock.instant += timedelta(hours=1)
+        assert client.get(path).json() == first  # the cached copy, while it is young
+        monkeypatch.setattr(service_module, "LIST_REFRESH_SECONDS", 0.0)
+        again = client.get(path).json()
+        assert again["validFrom"] != first["validFrom"]
+        assert again["validFrom"].startswith("2026-01-01T01:00:00")
+
+
 def test_suspend_and_reinstate(client: AppClient, app: Any) -> None:
     credential = issue(client, app)
     headers = bearer(token(app, "acme", ("status",)))

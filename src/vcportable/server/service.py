@@ -432,16 +432,21 @@ class IssuerService:
             raise StorageError(f"no status purpose {purpose!r}", code="NOT_FOUND")
         version = self._version()
         key = (list_id, purpose)
-        cached = self._lists.get(key)
-        if (
-            cached is not None
-            and cached.version == version
-            and time.monotonic() - cached.made < LIST_REFRESH_SECONDS
-        ):
+
+        def fresh() -> SignedList | None:
+            cached = self._lists.get(key)
+            if (
+                cached is not None
+                and cached.version == version
+                and time.monotonic() - cached.made < LIST_REFRESH_SECONDS
+            ):
+                return cached
+            return None
+
+        if (cached := fresh()) is not None:
             return cached
         with self._lock:  # one rendering at a time per process; the others reuse it
-            cached = self._lists.get(key)
-            if cached is not None and cached.version == version:
+            if (cached := fresh()) is not None:
                 return cached
             info = {i.id: i for i in self.store.status_lists()}.get(list_id)
             if info is None:
