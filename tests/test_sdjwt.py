@@ -651,6 +651,24 @@ def test_bad_token_type_confusion_between_jwt_and_sd_jwt() -> None:
     assert_fails(result, Code.TYP_MISMATCH)
 
 
+def test_a_vp_sd_jwt_needs_a_verifier_of_what_it_encloses_and_never_raises() -> None:
+    """The token names its own type: a vp+sd-jwt handed to verify_sd_jwt without ``enclosed``
+    is a failed check, not an exception; verify_token verifies it with what it encloses."""
+    presentation = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "holder": ISSUER.controller,
+        "verifiableCredential": [],
+    }
+    token = sdjwt.sd_jwt_from_claims(presentation, ISSUER, disclosable=[], typ="vp+sd-jwt")
+    result = sdjwt.verify_sd_jwt(token, resolver=RESOLVER, now=NOW)
+    assert_fails(result, Code.TYP_MISMATCH)
+    assert "vp+sd-jwt" in result.failures[0].message
+    result = verify(token)
+    assert result.verified, result.failures
+    assert result.kind == "presentation" and result.format == "vp+sd-jwt"
+
+
 def test_bad_tampered_issuer_jwt() -> None:
     token = issued()
     jwt, rest = token.split("~", 1)

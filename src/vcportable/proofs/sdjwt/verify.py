@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Final
 
-from vcportable.errors import ConfigurationError, InputError
+from vcportable.errors import InputError
 from vcportable.models.report import Check, Code
 from vcportable.proofs.jose.checks import (
     EnclosedVerifier,
@@ -70,7 +70,12 @@ def verify_sd_jwt(
     typs: frozenset[str] | None = None,
     enclosed: EnclosedVerifier | None = None,
 ) -> JoseResult:
-    """Verify an SD-JWT (``vc+sd-jwt``, ``dc+sd-jwt`` or ``vp+sd-jwt``; ``typs`` narrows it).
+    """Verify an SD-JWT (``vc+sd-jwt``, ``dc+sd-jwt``, and ``vp+sd-jwt`` when given
+    ``enclosed`` to verify what a presentation encloses; ``typs`` narrows them).
+
+    Without ``enclosed`` a ``vp+sd-jwt`` fails with ``TYP_MISMATCH``: which type a token is
+    comes from the token, so it must never turn into an exception.
+    :func:`vcportable.proofs.tokens.verify_token` verifies every type.
 
     ``result.document`` is the credential with the disclosed claims (``dc+sd-jwt``: the claims);
     ``result.disclosed`` lists the paths the holder revealed. Key binding is required only if
@@ -80,6 +85,8 @@ def verify_sd_jwt(
     request.check_against(policy)
     checks: list[Check] = []
     allowed = (typs if typs is not None else SD_TYPS) & policy.accepted_typs
+    if enclosed is None:
+        allowed -= {"vp+sd-jwt"}
     fmt = "sd-jwt"
     kind = "credential"
     try:
@@ -127,10 +134,7 @@ def verify_sd_jwt(
     credentials: list[JoseResult] = []
     if kind == "presentation":
         checks += nonce_aud_checks(claims, request)
-        if enclosed is None:
-            raise ConfigurationError(
-                "verifying a presentation needs a verifier of what it encloses"
-            )
+        assert enclosed is not None  # vp+sd-jwt is not an allowed type without it
         credentials, check = enclosed(
             document, resolver=resolver, now=now, policy=policy, request=request
         )
