@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from ..errors import VcPortableError
 from .context import blocking, context
 from .errors import documented
+from .service import parse_list_name
 
 router = APIRouter()
 
@@ -33,10 +34,10 @@ def _cached(request: Request, body: bytes, etag: str, max_age: int, media: str) 
 async def status_list(issuer: str, list_name: str, request: Request) -> Response:
     ctx = context(request)
     service = ctx.service(issuer)
-    list_id, _, purpose = list_name.partition("-")  # as status.entries.list_url names it
-    if not list_id.isdigit() or len(list_id) > 9 or purpose not in ("revocation", "suspension"):
+    named = parse_list_name(list_name)
+    if named is None:
         raise VcPortableError(f"no status list {list_name!r}", code="NOT_FOUND")
-    signed = await blocking(lambda: service.status_list(int(list_id), purpose))
+    signed = await blocking(lambda: service.status_list(*named))
     return _cached(
         request, signed.body, signed.etag, ctx.config.status_max_age, "application/vc+ld+json"
     )

@@ -475,11 +475,11 @@ class IssuerService:
         base = self.profile.status_base_url.rstrip("/") + "/"
         if not url.startswith(base):
             return None
-        list_part, _, purpose = url[len(base) :].partition("-")
-        if not list_part.isdigit() or purpose not in PURPOSES or len(list_part) > 9:
+        named = parse_list_name(url[len(base) :])
+        if named is None:
             return None
         try:
-            return self.status_list(int(list_part), purpose)
+            return self.status_list(*named)
         except StorageError as exc:
             if exc.code == "NOT_FOUND":
                 return None
@@ -487,6 +487,15 @@ class IssuerService:
 
     def ping(self) -> None:
         self._version()
+
+
+def parse_list_name(name: str) -> tuple[int, str] | None:
+    """``(list id, purpose)`` of a list's last path segment, as
+    :func:`~vcportable.status.entries.list_url` names it (``3-revocation``); else None."""
+    list_part, _, purpose = name.partition("-")
+    if not list_part.isdigit() or len(list_part) > 9 or purpose not in PURPOSES:
+        return None
+    return int(list_part), purpose
 
 
 def _fail(batch: list[_Job], exc: VcPortableError) -> None:
