@@ -106,7 +106,6 @@ class TrustCheck:
         self._gettext = gettext_for(self.lang)
         # Derived once, not on every verification (the checks must stay within 10% of one).
         self._freshness_checks: dict[Freshness, Check] = {}
-        self._names: dict[int, str] = {}
         self._issuers: dict[str, _Listed] = {}
         self._judgements: dict[Hashable, _Judgement] = {}
 
@@ -365,11 +364,9 @@ class TrustCheck:
     # -- wording ----------------------------------------------------------------------------
 
     def _text(self, texts: Mapping[str, str]) -> str:
-        """A name in the verifier's language (the list is immutable: cached by identity)."""
-        name = self._names.get(id(texts))
-        if name is None:
-            name = self._names[id(texts)] = pick_text(texts, self.lang)
-        return name
+        """A name in the verifier's language (only worded once per issuer, judgement or day:
+        no cache of its own)."""
+        return pick_text(texts, self.lang)
 
     def _achievements(self, achievements: list[Achievement], _: Callable[[str], str]) -> str:
         return "; ".join(self._achievement(a, _) for a in achievements)
