@@ -71,6 +71,23 @@ def test_refusals_name_the_line_and_the_fix(text: str | bytes, message: str) -> 
     assert caught.value.code == "MALFORMED"
 
 
+@pytest.mark.parametrize("text", ['a: "\\ud800"\n', '"\\udfff": 1\n', 'a: "\\uD83D\\uDE00"\n'])
+@pytest.mark.parametrize("libyaml", [True, False], ids=["libyaml", "pure-python"])
+def test_surrogate_escapes_are_refused_by_either_reader(
+    text: str, libyaml: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """libyaml refuses them; PyYAML's own reader would hand out lone surrogates, which the
+    strict JSON parser refuses: both readers must refuse them alike."""
+    yaml = pytest.importorskip("yaml")
+    if not libyaml:
+        monkeypatch.delattr(yaml, "CSafeLoader", raising=False)
+    elif not hasattr(yaml, "CSafeLoader"):
+        pytest.skip("PyYAML built without libyaml")
+    with pytest.raises(InputError) as caught:
+        load(text)
+    assert "line 1" in caught.value.message and caught.value.code == "MALFORMED"
+
+
 def test_size_and_depth_are_bounded() -> None:
     with pytest.raises(InputError) as large:
         load("a: " + "x" * 100, max_bytes=50)

@@ -9,7 +9,8 @@ the value is built here from the parser's events (libyaml's when installed):
 * only JSON's types come out: a plain ``null``, ``true``, ``false``, or JSON number is one, any
   other plain scalar that YAML 1.1 would turn into something else (``yes``, ``on``, ``~``,
   ``1:20``, ``0x1F``, ``1_000``, ``.inf``) is refused with a hint to quote it. Dates and times
-  stay strings, as in JSON (the trust list model checks them);
+  stay strings, as in JSON (the trust list model checks them); a ``\\u`` escape of a lone
+  surrogate is refused by either reader (libyaml's or PyYAML's own), as by the JSON parser;
 * the size and the nesting depth are bounded, and a file holds one document only.
 
 The value then goes through the same model validation as a JSON list.
@@ -21,7 +22,7 @@ import math
 import re
 from typing import Any, Final
 
-from ..codec.json import MAX_JSON_DEPTH
+from ..codec.json import MAX_INT_DIGITS, MAX_JSON_DEPTH
 from ..errors import InputError
 
 __all__ = ["YAML_SUFFIXES", "dump_yaml", "is_yaml_path", "load_yaml"]
@@ -33,8 +34,10 @@ _STR: Final = "tag:yaml.org,2002:str"
 _TIMESTAMP: Final = "tag:yaml.org,2002:timestamp"
 _INT_RE: Final = re.compile(r"-?(?:0|[1-9][0-9]*)")
 _FLOAT_RE: Final = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
-_MAX_INT_DIGITS: Final = 64
 _CONSTANTS: Final[dict[str, Any]] = {"null": None, "true": True, "false": False}
+#: What a double-quoted escape (``"\\ud800"``) can make that is not Unicode text: libyaml refuses
+#: it, PyYAML's pure-Python reader lets it through, and the strict JSON parser refuses it too.
+_SURROGATE_RE: Final = re.compile("[\ud800-\udfff]")
 
 
 def is_yaml_path(path: str) -> bool:
@@ -138,7 +141,7 @@ class _Builder:
         return result
 
     def _key(self, event: Any, mapping: dict[str, Any]) -> str:
-        key: str = event.value
+        key = self._text(event)
         if not event.style and (
             _is_json_scalar(key)
             or self._resolver.resolve(self._yaml.ScalarNode, key, (True, False)) != _STR
@@ -150,15 +153,23 @@ class _Builder:
             raise self._refuse(event, f"the key {key[:60]!r} is given twice")
         return key
 
-    def _scalar(self, event: Any) -> Any:
+    def _text(self, event: Any) -> str:
         text: str = event.value
+        if event.style == '"' and _SURROGATE_RE.search(text):
+            raise self._refuse(
+                event, "a \\u escape of a UTF-16 surrogate (not Unicode text): write the character"
+            )
+        return text
+
+    def _scalar(self, event: Any) -> Any:
+        text = self._text(event)
         if event.style:  # quoted or a block scalar: always a string (plain: None or "")
             return text
         if text in _CONSTANTS:
             return _CONSTANTS[text]
         if _INT_RE.fullmatch(text):  # JSON's integers (no "+1", "012", "0x1F", "1_000")
-            if len(text.lstrip("-")) > _MAX_INT_DIGITS:
-                raise self._refuse(event, f"a number longer than {_MAX_INT_DIGITS} digits")
+            if len(text.lstrip("-")) > MAX_INT_DIGITS:
+                raise self._refuse(event, f"a number longer than {MAX_INT_DIGITS} digits")
             return int(text)
         if _FLOAT_RE.fullmatch(text):
             number = float(text)
