@@ -21,10 +21,9 @@ for VC-JWT 1.1 when the policy accepts it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
-from functools import partial
 from typing import Any, Final
 
 from vcportable.models.report import Check, CheckStatus, Code, DisclosedClaim
@@ -116,25 +115,21 @@ def verify_token(
     """
     request.check_against(policy)
     text = token.strip()
-
-    token_of = partial(_credential_token, text, resolver, now, policy, request)
-    presentation_of = partial(
-        _presentation_token, text, resolver=resolver, now=now, policy=policy, request=request
-    )
+    given: dict[str, Any] = {"resolver": resolver, "now": now, "policy": policy, "request": request}
     try:
         if is_sd_jwt(text):
-            return presentation_of(verify_sd_jwt)
+            return verify_sd_jwt(text, enclosed=verify_enclosed, **given)
         head = split_compact(text, policy, what="token", check_id="parse")[0]
         header = decode_header(head, policy, what="token", check_id="parse")
         typ = normalize_typ(header.get("typ"))
         if typ == "vc+jwt":
-            return token_of(verify_vc_jwt)
+            return verify_vc_jwt(text, **given)
         if typ == "vp+jwt":
-            return presentation_of(verify_vp_jwt)
+            return verify_vp_jwt(text, enclosed=verify_enclosed, **given)
         if typ in ("vc+sd-jwt", "dc+sd-jwt", "vp+sd-jwt"):
-            return presentation_of(verify_sd_jwt)
+            return verify_sd_jwt(text, enclosed=verify_enclosed, **given)
         if typ in (None, "jwt") and _has_vc_claim(text, policy):
-            return token_of(verify_vc_jwt_1_1)
+            return verify_vc_jwt_1_1(text, **given)
         raise Rejection(
             "jose_header",
             Code.TYP_MISMATCH,
@@ -143,32 +138,6 @@ def verify_token(
         )
     except Rejection as exc:
         return JoseResult("unknown", "credential", [exc.check])
-
-
-def _credential_token(
-    text: str,
-    resolver: Resolver,
-    now: datetime,
-    policy: JosePolicy,
-    request: TokenRequest,
-    verify: Callable[..., JoseResult],
-) -> JoseResult:
-    return verify(text, resolver=resolver, now=now, policy=policy, request=request)
-
-
-def _presentation_token(
-    text: str,
-    verify: Callable[..., JoseResult],
-    *,
-    resolver: Resolver,
-    now: datetime,
-    policy: JosePolicy,
-    request: TokenRequest,
-) -> JoseResult:
-    """A token that may be a presentation: it gets :func:`verify_enclosed` for its contents."""
-    return verify(
-        text, resolver=resolver, now=now, policy=policy, request=request, enclosed=verify_enclosed
-    )
 
 
 def _has_vc_claim(text: str, policy: JosePolicy) -> bool:
@@ -180,7 +149,7 @@ def _has_vc_claim(text: str, policy: JosePolicy) -> bool:
 
 
 # --------------------------------------------------------------------------------------------
-# Issuing
+# What a presentation encloses
 
 
 def verify_enclosed(
@@ -245,7 +214,6 @@ def verify_enclosed(
                     policy=inner,
                     request=inner_request,
                     typs=frozenset({match.group(1)}),
-                    enclosed=verify_enclosed,
                 )
             )
     bad = sum(1 for r in results if not r.verified)
