@@ -268,6 +268,15 @@ def test_vp_jwt_with_a_bad_enclosed_credential_fails() -> None:
     assert Code.SIGNATURE_INVALID in codes(result.credentials[0])
 
 
+def test_vp_jwt_with_more_enclosed_credentials_than_the_policy_allows_fails() -> None:
+    vc = jose.issue_vc_jwt(credential(), ISSUER, now=NOW)
+    vp = jose.issue_vp_jwt([vc, vc], HOLDER, now=NOW)
+    assert verify(vp, JosePolicy(max_enclosed_credentials=2)).verified
+    result = verify(vp, JosePolicy(max_enclosed_credentials=1))
+    assert_fails(result, Code.TOO_LARGE)
+    assert result.credentials == []  # none of them was verified
+
+
 def test_vp_jwt_signed_by_a_key_of_another_holder_fails() -> None:
     vp = jose.issue_vp_jwt([], HOLDER, now=NOW)
     _, body, _ = vp.split(".")
