@@ -13,7 +13,7 @@ from vcportable import jsonld
 from vcportable.clock import FixedClock, parse_datetime
 from vcportable.codec.multibase import multibase_decode
 from vcportable.dids import OfflineResolver
-from vcportable.errors import ConfigurationError, InvalidSignature
+from vcportable.errors import CanonicalizationTooComplex, ConfigurationError, InvalidSignature
 from vcportable.keys import KeyPair, KeyType, PublicKey
 from vcportable.policy import VerificationPolicy
 from vcportable.proofs import dataintegrity as di
@@ -151,6 +151,30 @@ def test_p384_hashes_with_sha384() -> None:
         suite.hash_data(document, config, LOADER, KeyType.P384)[48:]
         == hashlib.sha384(suite.canonicalize(document, LOADER)).digest()
     )
+
+
+def test_the_sha384_relabelling_stays_within_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a P-384 key RDFC-1.0 labels blank nodes again with SHA-384: that second pass is
+    bounded by the caller's budget as the first is, not by the default one."""
+    from vcportable.proofs.dataintegrity import nquads, suites
+
+    document = load_json(f"{ECDSA}/unsigned.json")
+    document["credentialSubject"] = {"knows": [{"name": f"n{i}"} for i in range(4)]}
+    tight = jsonld.CanonicalizationBudget(max_blank_nodes=1)
+    with pytest.raises(CanonicalizationTooComplex, match="max_blank_nodes"):
+        nquads.canonicalize_quads(
+            nquads.quads_of(jsonld.canonize_signed(document, LOADER)), "sha384", tight
+        )
+    budgets: list[jsonld.CanonicalizationBudget] = []
+
+    def spy(quads: Any, hash_algorithm: str, budget: jsonld.CanonicalizationBudget) -> Any:
+        budgets.append(budget)
+        return nquads.canonicalize_quads(quads, hash_algorithm, budget)
+
+    monkeypatch.setattr(suites, "canonicalize_quads", spy)
+    own = jsonld.CanonicalizationBudget(max_blank_nodes=100)
+    suites.canonize_rdfc(document, LOADER, "sha384", own)
+    assert budgets == [own]
 
 
 @pytest.mark.parametrize("cryptosuite", ["ecdsa-rdfc-2019", "ecdsa-jcs-2019", "ecdsa-sd-2023"])

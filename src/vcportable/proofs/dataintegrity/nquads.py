@@ -63,10 +63,12 @@ def relabel(quads: Sequence[Quad], labels: Mapping[str, str]) -> list[str]:
 
 
 def canonicalize_quads(
-    quads: list[Quad], hash_algorithm: str = "sha256"
+    quads: list[Quad],
+    hash_algorithm: str = "sha256",
+    budget: jsonld.CanonicalizationBudget = jsonld.DEFAULT_BUDGET,
 ) -> tuple[str, dict[str, str]]:
-    """RDFC-1.0 of a dataset given as quads (with ``hash_algorithm`` as its hash), and the
-    canonical label (``c14nN``) each input blank node label got."""
-    rdfc = jsonld._Rdfc10(quads, hash_algorithm=hash_algorithm)
+    """RDFC-1.0 of a dataset given as quads (with ``hash_algorithm`` as its hash) within
+    ``budget``, and the canonical label (``c14nN``) each input blank node label got."""
+    rdfc = jsonld._Rdfc10(quads, budget, hash_algorithm)
     text = rdfc.run()
     return text, {old[2:]: new[2:] for old, new in rdfc.canonical.existing.items()}

@@ -67,7 +67,7 @@ def canonize_rdfc(
     text = jsonld.canonize_signed(document, loader, budget=budget)
     if hash_algorithm != "sha256" and "_:" in text:
         # Blank node labels depend on the hash: the same dataset, labelled with this one.
-        text = canonicalize_quads(quads_of(text), hash_algorithm)[0]
+        text = canonicalize_quads(quads_of(text), hash_algorithm, budget)[0]
     return text.encode("utf-8")
 
 
