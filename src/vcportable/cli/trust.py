@@ -186,6 +186,26 @@ def _scope_options(f: F) -> F:
     return f
 
 
+def _publication_options(f: F) -> F:
+    """``--issued`` and ``--valid-days``: the dates of a publication (see :func:`_dates`)."""
+    f = click.option(
+        "--valid-days",
+        type=click.IntRange(1, 3660),
+        default=30,
+        show_default=True,
+        help="Days until nextUpdate.",
+    )(f)
+    return click.option("--issued", metavar="ISO-TIME", help="Issue time (default: now).")(f)
+
+
+def _dates(issued: str | None, valid_days: int) -> dict[str, str]:
+    """The ``issued`` and ``nextUpdate`` members from :func:`_publication_options`."""
+    from ..clock import SystemClock
+
+    start = _instant(issued, "--issued") or SystemClock().now()
+    return {"issued": _iso(start), "nextUpdate": _iso(start + timedelta(days=valid_days))}
+
+
 # -- trust --------------------------------------------------------------------------------------
 
 
@@ -215,14 +235,7 @@ def trust() -> None:
 )
 @click.option("--threshold", type=click.IntRange(1), help="Signatures required (default: all).")
 @click.option("--sequence", type=click.IntRange(0), default=1, show_default=True)
-@click.option("--issued", metavar="ISO-TIME", help="Issue time (default: now).")
-@click.option(
-    "--valid-days",
-    type=click.IntRange(1, 3660),
-    default=30,
-    show_default=True,
-    help="Days until nextUpdate.",
-)
+@_publication_options
 @click.option("--force", is_flag=True, help="Replace an existing file.")
 def trust_init(
     file: str,
@@ -236,16 +249,12 @@ def trust_init(
     force: bool,
 ) -> None:
     """Create an unsigned trust list FILE with its governance keys."""
-    from ..clock import SystemClock
-
     anchor = _anchor(keys, threshold)
-    start = _instant(issued, "--issued") or SystemClock().now()
     data = {
         "id": list_id,
         "name": _texts(names, "--name"),
         "sequence": sequence,
-        "issued": _iso(start),
-        "nextUpdate": _iso(start + timedelta(days=valid_days)),
+        **_dates(issued, valid_days),
         "governance": _governance_set(anchor),
     }
     _save_list(file, data, force=force)
@@ -486,14 +495,7 @@ def catalogue_add(
 
 @trust.command("bump")
 @click.argument("file", metavar="FILE")
-@click.option("--issued", metavar="ISO-TIME", help="Issue time (default: now).")
-@click.option(
-    "--valid-days",
-    type=click.IntRange(1, 3660),
-    default=30,
-    show_default=True,
-    help="Days until nextUpdate.",
-)
+@_publication_options
 @click.option(
     "--rotate",
     is_flag=True,
@@ -501,14 +503,11 @@ def catalogue_add(
 )
 def trust_bump(file: str, issued: str | None, valid_days: int, rotate: bool) -> None:
     """Prepare the next publication: sequence + 1, new issued and nextUpdate."""
-    from ..clock import SystemClock
-
-    start = _instant(issued, "--issued") or SystemClock().now()
+    dates = _dates(issued, valid_days)
 
     def change(data: dict[str, Any]) -> None:
         data["sequence"] += 1
-        data["issued"] = _iso(start)
-        data["nextUpdate"] = _iso(start + timedelta(days=valid_days))
+        data.update(dates)
         if rotate:
             announced = data["governance"].get("next")
             if announced is None:
