@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,34 @@ def test_serve_needs_config_or_dev() -> None:
     result = CliRunner().invoke(cli, ["serve"])
     assert result.exit_code == 2
     assert "--config FILE or --dev" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "command"),
+    [
+        (["serve", "--config", "server.toml"], ["serve"]),
+        (["serve", "--dev", "--setup-only"], ["serve"]),
+        (
+            ["serve", "token", "list", "--config", "x.toml", "--issuer", "a"],
+            ["serve", "token", "list"],
+        ),
+    ],
+)
+@pytest.mark.parametrize("missing", ["fastapi", "uvicorn"])
+def test_every_serve_command_names_the_missing_extra(
+    args: list[str],
+    command: list[str],
+    missing: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, missing, None)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert f"({missing} is not installed): pip install 'vcportable[server]'" in result.output
+    assert list(tmp_path.iterdir()) == []  # refused before anything is written
+    assert CliRunner().invoke(cli, [*command, "--help"]).exit_code == 0  # help needs no extra
 
 
 def test_token_create_list_revoke(tmp_path: Path) -> None:

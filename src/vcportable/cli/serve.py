@@ -22,14 +22,23 @@ def _config(path: str) -> Any:
     return load_config(path)
 
 
+def _need_server_extra() -> None:
+    """Every ``serve`` command imports :mod:`vcportable.server` (FastAPI) or runs uvicorn; each
+    calls this first (not the group: ``serve token --help`` needs no extra)."""
+    try:
+        import fastapi  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError as exc:
+        raise click.UsageError(
+            f"the server needs the server extra ({exc.name} is not installed): "
+            "pip install 'vcportable[server]'"
+        ) from None
+
+
 def _run(config_path: Path, workers: int | None) -> None:
     """uvicorn with every worker building the app from the same file (app_from_env)."""
-    try:
-        import uvicorn
-    except ImportError:
-        raise click.UsageError(
-            "the server needs the server extra: pip install 'vcportable[server]'"
-        ) from None
+    import uvicorn
+
     from ..server.app import CONFIG_ENV, check
     from ..server.transport import NoDelayProtocol
 
@@ -92,6 +101,7 @@ def serve(
     """
     if ctx.invoked_subcommand is not None:
         return
+    _need_server_extra()
     if dev == (config_path is not None):
         raise click.UsageError("give either --config FILE or --dev")
     if dev:
@@ -147,6 +157,7 @@ def token_create(
     config_path: str, issuer: str, scope: str, expires: str | None, label: str | None
 ) -> None:
     """Create a token and print it (once: only its hash is kept)."""
+    _need_server_extra()
     from ..server.tokens import create_token, issuer_store, parse_scopes
 
     scopes = parse_scopes(scope)
@@ -173,6 +184,7 @@ def token_create(
 @_issuer_option
 def token_list(config_path: str, issuer: str) -> None:
     """List an issuer's tokens (ids, scopes, dates; never the secrets)."""
+    _need_server_extra()
     from ..server.tokens import issuer_store, list_tokens
 
     store = issuer_store(_config(config_path), issuer)
@@ -195,6 +207,7 @@ def token_list(config_path: str, issuer: str) -> None:
 @click.argument("token_id")
 def token_revoke(config_path: str, issuer: str, token_id: str) -> None:
     """Revoke a token by its id: the next request with it is refused."""
+    _need_server_extra()
     from ..server.tokens import issuer_store, revoke_token
 
     store = issuer_store(_config(config_path), issuer)
