@@ -82,12 +82,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
         args = ["issue", "--key", str(key), "--credential", str(sample), "--out", str(out)]
         assert cli_run(*args, *extra).returncode == 0
     envelope, badge = root / "maria.qr.txt", root / "maria-badge.png"
+    plain = root / "plain-badge.png"
     text = encode(signed.read_text())
     envelope.write_text(text + "\n")
-    badge.write_bytes(bake(render(text, "png"), signed.read_text()))
+    plain.write_bytes(render(text, "png"))
+    badge.write_bytes(bake(plain.read_bytes(), signed.read_text()))
     files = {
         "key": key, "holder": holder, "sample": sample, "signed": signed, "sd_jwt": sd_jwt,
-        "envelope": envelope, "badge": badge,
+        "envelope": envelope, "badge": badge, "plain_badge": plain,
     }  # fmt: skip
     return World(root, {name: str(path) for name, path in files.items()})
 
@@ -211,6 +213,7 @@ WRITERS = {
     "key export": ["key", "export", "{key}", "--out", "{out}"],
     "qr decode": ["qr", "decode", "{envelope}", "--out", "{out}"],
     "badge unbake": ["badge", "unbake", "{badge}", "--out", "{out}"],
+    "badge bake": ["badge", "bake", "{signed}", "--image", "{plain_badge}", "--out", "{out}"],
 }
 
 
@@ -226,10 +229,10 @@ def test_an_existing_file_needs_force(world: World, tmp_path: Path, writer: str)
     out.write_text("precious")
     proc = cli_run(*world.argv(WRITERS[writer], out=str(out)))
     assert_refused(proc, EXIT_UNWRITABLE, "--force")
-    assert out.read_text() == "precious"
+    assert out.read_bytes() == b"precious"
     forced = cli_run(*world.argv(WRITERS[writer], out=str(out)), "--force")
     assert forced.returncode == 0, forced.stderr
-    assert out.read_text() != "precious"
+    assert out.read_bytes() != b"precious"
 
 
 KEY_FILES = {

@@ -235,9 +235,14 @@ def write_output(text: str, out: str | None, *, force: bool, what: str) -> None:
     if out is None or out == "-":
         echo(text)
         return
+    write_file((text + "\n").encode("utf-8"), out, force=force, what=what)
+
+
+def write_file(data: bytes, out: str, *, force: bool, what: str) -> None:
+    """``data`` to the file ``out`` (text or an image), atomically, never over an existing file
+    without ``force`` nor over a key file ever; a device or a pipe is written in place."""
     from ..fileutil import write_atomic
 
-    data = (text + "\n").encode("utf-8")
     replace = claim_output(out, force=force)
     try:
         if replace or not os.path.exists(out):

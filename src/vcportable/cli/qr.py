@@ -13,18 +13,10 @@ from pathlib import Path
 
 import click
 
-from .io import (
-    Unreadable,
-    Unwritable,
-    as_text,
-    claim_output,
-    echo,
-    label,
-    read_input,
-    write_output,
-)
+from .io import Unreadable, as_text, echo, label, read_input, write_file, write_output
 
 IMAGE_SUFFIXES = {".png": "png", ".svg": "svg"}
+EC_CHOICE = click.Choice(["L", "M", "Q", "H"], case_sensitive=False)
 
 
 def image_limit() -> int:
@@ -44,18 +36,28 @@ def opening_envelope(name: str) -> Iterator[None]:
         raise Unreadable(f"{label(name)}: {exc.message}") from None
 
 
-def write_image(data: bytes, out: str, *, force: bool, what: str) -> None:
-    """Binary ``data`` to the file ``out``, atomically, never over a file without ``force``."""
-    from ..fileutil import write_atomic
+def show_qr(text: str, out: str | None, *, ec: str, force: bool, option: str) -> None:
+    """The envelope ``text``, after saying how big it is: printed as text (``out`` None), drawn
+    on the terminal (``-``) or into a PNG/SVG file. ``option`` names ``out`` in errors."""
+    from ..envelope import qr_version, render
 
-    replace = claim_output(out, force=force)
-    try:
-        write_atomic(Path(out), data, overwrite=replace)
-    except FileExistsError:
-        raise Unwritable(f"{out} already exists; add --force to replace it") from None
-    except OSError as exc:
-        raise Unwritable(f"cannot write {out}: {exc.strerror or exc}") from None
-    click.echo(f"{what} written to {out}", err=True)
+    click.echo(
+        f"envelope: {len(text)} characters, QR version {qr_version(text, ec=ec)} at error "
+        f"correction {ec}",
+        err=True,
+    )
+    if out is None:
+        echo(text)
+        return
+    if out == "-":
+        echo(render(text, "terminal", ec=ec).decode("utf-8").rstrip("\n"))
+        return
+    fmt = IMAGE_SUFFIXES.get(Path(out).suffix.lower())
+    if fmt is None:
+        raise click.BadParameter("must end in .png or .svg, or be -", param_hint=option)
+    write_file(
+        render(text, "png" if fmt == "png" else "svg", ec=ec), out, force=force, what="QR code"
+    )
 
 
 @click.group()
@@ -73,7 +75,7 @@ def qr() -> None:
 )
 @click.option(
     "--ec",
-    type=click.Choice(["L", "M", "Q", "H"], case_sensitive=False),
+    type=EC_CHOICE,
     default="M",
     show_default=True,
     help="Error correction: L 7 %, M 15 %, Q 25 %, H 30 % of the code may be damaged (H for "
@@ -90,26 +92,10 @@ def qr_encode(source: str, out: str | None, ec: str, kind: str | None, force: bo
 
     Prints the envelope's length and QR version on stderr.
     """
-    from ..envelope import encode, qr_version, render
+    from ..envelope import encode
 
     text = encode(as_text(read_input(source), source), kind=kind)
-    ec = ec.upper()
-    click.echo(
-        f"envelope: {len(text)} characters, QR version {qr_version(text, ec=ec)} at error "
-        f"correction {ec}",
-        err=True,
-    )
-    if out is None:
-        echo(text)
-    elif out == "-":
-        echo(render(text, "terminal", ec=ec).decode("utf-8").rstrip("\n"))
-    else:
-        fmt = IMAGE_SUFFIXES.get(Path(out).suffix.lower())
-        if fmt is None:
-            raise click.BadParameter("must end in .png or .svg, or be -", param_hint="--out")
-        write_image(
-            render(text, "png" if fmt == "png" else "svg", ec=ec), out, force=force, what="QR code"
-        )
+    show_qr(text, out, ec=ec.upper(), force=force, option="--out")
 
 
 @qr.command("decode")
@@ -155,7 +141,7 @@ def badge_bake(credential: str, image: str, out: str, force: bool) -> None:
         parse_json(text, what=label(credential))  # only JSON goes into a badge
     with opening_envelope(image):
         baked = bake(read_input(image, image_limit()), text)
-    write_image(baked, out, force=force, what="baked badge")
+    write_file(baked, out, force=force, what="baked badge")
 
 
 @badge.command("unbake")

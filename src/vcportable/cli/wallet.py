@@ -28,9 +28,10 @@ from .io import (
     passphrase,
     passphrase_env_option,
     read_input,
+    write_file,
     write_output,
 )
-from .qr import IMAGE_SUFFIXES, image_limit, opening_envelope, write_image
+from .qr import EC_CHOICE, image_limit, opening_envelope, show_qr
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -42,7 +43,6 @@ if TYPE_CHECKING:
 __all__ = ["request", "wallet"]
 
 F = TypeVar("F", bound=Callable[..., Any])
-EC_CHOICE = click.Choice(["L", "M", "Q", "H"], case_sensitive=False)
 
 
 def wallet_option(f: F) -> F:
@@ -112,27 +112,6 @@ def _describe(stored: StoredCredential) -> str:
     issuer = summary.issuer_name or summary.issuer or "?"
     until = f", valid until {summary.valid_until[:10]}" if summary.valid_until else ""
     return safe(f"{stored.id}  {summary.title} ({summary.format}) by {issuer}{until}")
-
-
-def _show_qr(text: str, out: str, *, ec: str, force: bool) -> None:
-    """The envelope ``text`` as a QR code on the terminal (``-``) or in a PNG/SVG file, after
-    saying how big it is."""
-    from ..envelope import qr_version, render
-
-    click.echo(
-        f"envelope: {len(text)} characters, QR version {qr_version(text, ec=ec)} at error "
-        f"correction {ec}",
-        err=True,
-    )
-    if out == "-":
-        echo(render(text, "terminal", ec=ec).decode("utf-8").rstrip("\n"))
-        return
-    fmt = IMAGE_SUFFIXES.get(Path(out).suffix.lower())
-    if fmt is None:
-        raise click.BadParameter("must end in .png or .svg, or be -", param_hint="--qr")
-    write_image(
-        render(text, "png" if fmt == "png" else "svg", ec=ec), out, force=force, what="QR code"
-    )
 
 
 # -- wallet ----------------------------------------------------------------------------------
@@ -442,7 +421,7 @@ def wallet_present(
     if qr_out is not None:
         from ..envelope import encode
 
-        _show_qr(encode(shown), qr_out, ec=ec.upper(), force=force)
+        show_qr(encode(shown), qr_out, ec=ec.upper(), force=force, option="--qr")
     if out is not None or qr_out is None:
         write_output(shown, out, force=force, what="presentation")
 
@@ -527,7 +506,7 @@ def wallet_card(id_: str, out: str, lang: str | None, ec: str, force: bool, wall
         err=True,
     )
     card = render_card(text, envelope, "png" if fmt == "png" else "html", lang=lang, ec=ec.upper())
-    write_image(card, out, force=force, what="card")
+    write_file(card, out, force=force, what="card")
 
 
 # -- request ---------------------------------------------------------------------------------
@@ -588,6 +567,6 @@ def request_create(
         raise click.UsageError(exc.message) from None
     click.echo(f"challenge: {made.challenge}", err=True)
     if qr_out is not None:
-        _show_qr(made.to_envelope(), qr_out, ec=ec.upper(), force=force)
+        show_qr(made.to_envelope(), qr_out, ec=ec.upper(), force=force, option="--qr")
     if out is not None or qr_out is None:
         write_output(json.dumps(made.to_json(), indent=2), out, force=force, what="request")
