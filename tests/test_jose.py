@@ -19,12 +19,15 @@ from jwcrypto import jwk as jwcrypto_jwk
 from jwcrypto import jws as jwcrypto_jws
 
 from jose_fixtures import ISSUER, NOW, RESOLVER, assert_fails, b64, badge, codes, verify
+from vcportable import jsonld
 from vcportable.codec.dates import parse_datetime_stamp
 from vcportable.dids import OfflineResolver
 from vcportable.errors import ConfigurationError, InputError
 from vcportable.keys import KeyPair, KeyType
-from vcportable.models.report import Code
+from vcportable.models.report import CheckStatus, Code
+from vcportable.policy import VerificationPolicy
 from vcportable.proofs import jose, tokens
+from vcportable.proofs.base import ProofContext, ProofRequest, ProofResult
 from vcportable.proofs.jose.checks import date_matches
 from vcportable.proofs.jose.jws import (
     HeaderMemo,
@@ -257,6 +260,32 @@ def test_vp_jwt_round_trip_with_nonce_and_audience() -> None:
     assert_fails(verify(vp, request=other_nonce), Code.CHALLENGE_MISMATCH)
     assert_fails(verify(vp, request=other_aud), Code.DOMAIN_MISMATCH)
     assert_fails(verify(vp, now=NOW + timedelta(minutes=10)), Code.EXPIRED)
+
+
+def test_token_verifier_asks_the_request_and_the_policy_and_never_raises() -> None:
+    """The proof verifier of tokens: the request's challenge and domain are the presentation's
+    nonce and audience, the VerificationPolicy's clock skew applies, and input that is not
+    text is a failed check."""
+    vp = jose.issue_vp_jwt([], HOLDER, now=NOW, nonce="n-1", aud="https://employer.example")
+    context = ProofContext(jsonld.default_loader(), RESOLVER, VerificationPolicy(), NOW)
+    verifier = tokens.TokenVerifier()
+    asked = ProofRequest(challenge="n-1", domain="https://employer.example")
+    assert not _failures(verifier.verify(vp, asked, context))
+    assert Code.CHALLENGE_MISMATCH in _failures(
+        verifier.verify(vp, replace(asked, challenge="n-2"), context)
+    )
+    assert Code.DOMAIN_MISMATCH in _failures(
+        verifier.verify(vp, replace(asked, domain="https://x.example"), context)
+    )
+    late = replace(context, now=NOW + timedelta(minutes=5, seconds=30))  # exp + 30 s
+    assert Code.EXPIRED not in _failures(verifier.verify(vp, asked, late))
+    strict = replace(late, policy=VerificationPolicy(clock_skew=timedelta(0)))
+    assert Code.EXPIRED in _failures(verifier.verify(vp, asked, strict))
+    assert _failures(verifier.verify({"not": "text"}, asked, context)) == {Code.MALFORMED}
+
+
+def _failures(result: ProofResult) -> set[Code]:
+    return {c.code for c in result.checks if c.status is CheckStatus.FAILED}
 
 
 def test_vp_jwt_with_a_bad_enclosed_credential_fails() -> None:
