@@ -16,6 +16,7 @@ from fixtures.trust_region import (
     BOARDS,
     CARPENTER,
     ISSUER_KEYS,
+    NEXT_BOARDS,
     NOW,
     RIVERSIDE_BUILD,
     credential,
@@ -23,7 +24,7 @@ from fixtures.trust_region import (
     region,
 )
 from vcportable.cli import cli
-from vcportable.cli.trust import PROFILE_ENV, trust_options, trust_setup, verdict_line
+from vcportable.cli.profile import PROFILE_ENV, trust_options, trust_setup, verdict_line
 from vcportable.clock import FixedClock
 from vcportable.trust.model import parse_trust_list
 from vcportable.trust.signing import sign_trust_list
@@ -243,6 +244,49 @@ def test_signing_with_a_key_outside_the_governance_is_refused(
         "trust", "sign", str(listing), "--key", str(stranger), "--out", str(tmp_path / "s.json")
     )
     assert result.exit_code == 2 and "not a governance key" in result.output
+
+
+def test_a_rotation_announced_then_made_is_followed_by_a_pinned_verifier(
+    tmp_path: Path, boards: list[str]
+) -> None:
+    listing = str(tmp_path / "list.json")
+    init = ["trust", "init", listing, "--id", "urn:x", "--name", "en=R", *_keys(boards)]
+    assert run(*init, "--threshold", "2", "--issued", "2026-01-01T00:00:00Z").exit_code == 0
+    before = Path(listing).read_bytes()
+    unannounced = run("trust", "bump", listing, "--rotate")
+    assert unannounced.exit_code == 2 and "announce one with trust announce" in unannounced.output
+    assert Path(listing).read_bytes() == before
+
+    successors = []
+    for name, key in NEXT_BOARDS.items():
+        key.save(tmp_path / f"{name}.key", None)
+        successors.append(str(tmp_path / f"{name}.key"))
+    announce = run("trust", "announce", listing, *_keys(successors), "--threshold", "2")
+    assert announce.exit_code == 0, announce.output
+    cache = str(tmp_path / "cache")
+    verify = ["trust", "verify", "--cache", cache, *_keys(boards), "--threshold", "2",
+              "--at", "2026-01-10T00:00:00Z"]  # fmt: skip
+
+    def publish(signers: list[str], name: str) -> Result:
+        out = str(tmp_path / name)
+        signing = run("trust", "sign", listing, *(a for k in signers for a in ("--key", k)),
+                      "--out", out)  # fmt: skip
+        assert signing.exit_code == 0, signing.output
+        return run(*verify[:2], out, *verify[2:])
+
+    assert publish(boards[:2], "announcing.json").exit_code == 0
+
+    rotate = ["trust", "bump", listing, "--rotate", "--issued", "2026-01-02T00:00:00Z"]
+    assert run(*rotate).exit_code == 0
+    governance = _read(listing)["governance"]
+    assert "next" not in governance and governance["threshold"] == 2
+    assert [k["publicKeyMultibase"] for k in governance["keys"]] == [
+        key.public_key.to_multibase() for key in NEXT_BOARDS.values()
+    ]
+    old = run("trust", "sign", listing, "--key", boards[0], "--out", str(tmp_path / "x.json"))
+    assert old.exit_code == 2 and "not a governance key" in old.output
+    rotated = publish(successors[1:], "rotated.json")
+    assert rotated.exit_code == 0 and "sequence 2" in rotated.output, rotated.output
 
 
 # -- YAML ----------------------------------------------------------------------------------------
