@@ -555,14 +555,14 @@ def trust_sign(
 
     pairs = [load_key(k, passphrase_env) for k in keys]
     trust_list, signed = _read_list(file)
+    governance = set(trust_list.governance.public_keys())
+    strangers = [k.key_id for k in pairs if k.public_key not in governance]
+    if strangers:  # refused before any signing work
+        raise click.UsageError(f"not a governance key of this list: {', '.join(strangers)}")
     if signed is not None:
         output = signed.with_signatures(pairs)
     else:
         output = sign_trust_list(trust_list, pairs)
-    governance = set(trust_list.governance.public_keys())
-    strangers = [k.key_id for k in pairs if k.public_key not in governance]
-    if strangers:
-        raise click.UsageError(f"not a governance key of this list: {', '.join(strangers)}")
     write_output(output.decode("utf-8").rstrip("\n"), out, force=force, what="signed trust list")
 
 
