@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -357,3 +358,23 @@ def test_bad_rows_past_the_reported_problems_are_not_issued(
     )
     assert [p.line for p in result.skipped] == [2] and result.issued == 2
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["w2.json", "w4.json"]
+
+
+def test_a_dead_worker_is_one_clear_error_and_the_batch_resumes(
+    registry: RegistryIssuer, tmp_path: Path
+) -> None:
+    roster = write(tmp_path / "roster.csv", ROSTER)
+    out = tmp_path / "out"
+    with batch.Workers(registry, ACHIEVEMENT_ID, 2) as workers:
+        checked = validate(registry, roster, achievement(), "di", workers=workers)
+        assert not checked.problems
+        children = multiprocessing.active_children()
+        assert children  # the workers that checked the rows
+        for child in children:  # killed (out of memory, say) between the passes
+            child.kill()
+            child.join()
+        with pytest.raises(StorageError, match="worker process of the batch died"):
+            issue_batch(registry, roster, ACHIEVEMENT_ID, out, workers=workers, validation=checked)
+    again = issue_batch(registry, roster, ACHIEVEMENT_ID, out, workers=1)
+    assert again.issued + again.restored == 3 and registry.store.count() == 3
+    assert all(verified((out / f"w{n}.json").read_text()) for n in (1, 2, 3))

@@ -195,12 +195,14 @@ class Workers:
     def check(self, now: str, rows: list[RosterRow]) -> Future[list[Problem]]:
         if self._pool is None:
             return _done(self._here.check(now, rows))
-        return self._pool.submit(_check, now, rows)
+        with _worker_died():
+            return self._pool.submit(_check, now, rows)
 
     def sign_and_write(self, at: str, items: list[tuple[str, str, str]]) -> Future[int]:
         if self._pool is None:
             return _done(self._here.sign_and_write(at, items))
-        return self._pool.submit(_sign_and_write, at, items)
+        with _worker_died():
+            return self._pool.submit(_sign_and_write, at, items)
 
 
 def _done(value: T) -> Future[T]:
@@ -209,14 +211,22 @@ def _done(value: T) -> Future[T]:
     return future
 
 
-def _result(future: Future[T]) -> T:
+@contextlib.contextmanager
+def _worker_died() -> Iterator[None]:
+    """A dead worker breaks the pool: the tasks in flight fail, and so does the next submit
+    (whichever comes first); either way the user gets one error saying what to do."""
     try:
-        return future.result()
+        yield
     except BrokenProcessPool:
         raise StorageError(
             "a worker process of the batch died (out of memory, or killed); every recorded "
             "credential is kept: run the batch again to finish it"
         ) from None
+
+
+def _result(future: Future[T]) -> T:
+    with _worker_died():
+        return future.result()
 
 
 # -- pass one ----------------------------------------------------------------------------------
