@@ -562,7 +562,6 @@ def test_a_forgery_under_a_small_order_key_does_not_verify(method: str) -> None:
     report = Verifier().verify(_forged_vc_jwt(did, kid).encode())
     # Refused for its key, and for nothing else: the forged signature itself would pass.
     assert [(c.id, c.code) for c in report.failures] == [("verification_method", Code.INVALID_KEY)]
-    assert "INVALID_KEY" in {c.code for c in report.checks}
 
 
 def test_a_data_integrity_forgery_under_a_small_order_key_does_not_verify() -> None:
