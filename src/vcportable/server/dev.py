@@ -22,6 +22,8 @@ from cryptography.x509.oid import NameOID
 from ..clock import FixedClock
 from ..fileutil import write_atomic
 from ..keys import KeyPair, KeyType
+from ..keys.curves import CURVES
+from ..proofs.dataintegrity import ecdsa_sd
 from .config import ServerConfig, load_config
 from .tokens import create_token
 
@@ -145,56 +147,33 @@ def make_dev_setup(folder: Path, *, port: int, now: datetime | None = None) -> D
 def local_config(base: str, dids: dict[str, str], tokens: dict[str, str]) -> str:
     """The suites' ``localConfig.cjs`` (see shared/w3c-suites/README.md) for the dev issuers."""
 
-    def issuer(name: str, tags: list[str], **extra: object) -> dict[str, object]:
-        return {
-            "id": dids[name],
-            "endpoint": f"{base}/{name}/credentials/issue",
-            "tags": tags,
-            "options": {},
-            "headers": {"Authorization": f"Bearer {tokens[name]}"},
-            **extra,
-        }
-
     both = {"vc": ["1.1", "2.0"]}
+
+    def issuer(dev: DevIssuer, tags: list[str] | None = None) -> dict[str, object]:
+        """``dev``'s entry; without ``tags``, the entry of its cryptosuite's suite."""
+        entry: dict[str, object] = {
+            "id": dids[dev.name],
+            "endpoint": f"{base}/{dev.name}/credentials/issue",
+            "tags": tags or [dev.cryptosuite],
+            "options": {},
+            "headers": {"Authorization": f"Bearer {tokens[dev.name]}"},
+        }
+        if tags is None:
+            if dev.key_type is not KeyType.ED25519:
+                entry["supportedEcdsaKeyTypes"] = [CURVES[dev.key_type].jwk_crv]
+            sd = dev.cryptosuite == ecdsa_sd.CRYPTOSUITE
+            entry["supports"] = {"vc": ["2.0"]} if sd else both
+        return entry
+
+    named = {dev.name: dev for dev in DEV_ISSUERS}
     verify = f"{base}/credentials/verify"
     implementation = {
         "name": "vcportable",
         "implementation": "vcportable VC-API (serve --dev)",
         "issuers": [
-            issuer("eddsa-rdfc-2022", ["eddsa-rdfc-2022"], supports=both),
-            issuer("eddsa-jcs-2022", ["eddsa-jcs-2022"], supports=both),
-            issuer(
-                "ecdsa-rdfc-2019-p256",
-                ["ecdsa-rdfc-2019"],
-                supportedEcdsaKeyTypes=["P-256"],
-                supports=both,
-            ),
-            issuer(
-                "ecdsa-rdfc-2019-p384",
-                ["ecdsa-rdfc-2019"],
-                supportedEcdsaKeyTypes=["P-384"],
-                supports=both,
-            ),
-            issuer(
-                "ecdsa-jcs-2019-p256",
-                ["ecdsa-jcs-2019"],
-                supportedEcdsaKeyTypes=["P-256"],
-                supports=both,
-            ),
-            issuer(
-                "ecdsa-jcs-2019-p384",
-                ["ecdsa-jcs-2019"],
-                supportedEcdsaKeyTypes=["P-384"],
-                supports=both,
-            ),
-            issuer(
-                "ecdsa-sd-2023",
-                ["ecdsa-sd-2023"],
-                supportedEcdsaKeyTypes=["P-256"],
-                supports={"vc": ["2.0"]},
-            ),
-            issuer("eddsa-rdfc-2022", ["vc2.0", "vc-api"]),
-            issuer("status-list", ["BitstringStatusList", "Revocation", "Suspension"]),
+            *(issuer(dev) for dev in DEV_ISSUERS if not dev.status),
+            issuer(named["eddsa-rdfc-2022"], ["vc2.0", "vc-api"]),
+            issuer(named["status-list"], ["BitstringStatusList", "Revocation", "Suspension"]),
         ],
         "verifiers": [
             {"endpoint": verify, "tags": ["eddsa-rdfc-2022", "eddsa-jcs-2022"], "supports": both},
