@@ -37,8 +37,8 @@ from . import cbor
 from .cbor import Item, Simple
 from .dictionary import KEY_TERMS, VALUE_TERMS
 
-#: Longest base58btc body written as bytes (base58 costs time quadratic in its length).
 _SURROGATE: Final = re.compile("[\ud800-\udfff]")
+#: Longest base58btc body written as bytes (base58 costs time quadratic in its length).
 MAX_BASE58_BYTES: Final = 256
 #: What decoding one envelope may produce, counted over every string and value (a credential
 #: over MAX_INPUT_BYTES would not be read by a verifier anyway).
