@@ -1297,6 +1297,31 @@ def test_js_number_to_string_round_trips(value: float) -> None:
     assert len(mantissa.replace("-", "").replace(".", "")) == 16
 
 
+def test_keywords_are_pylds() -> None:
+    """The keyword list kept here (so that the fast path does not import pyld) is pyld's."""
+    from pyld.jsonld import KEYWORDS
+
+    from vcportable.jsonld._loader import KEYWORDS as OURS
+
+    assert frozenset(KEYWORDS) == OURS
+
+
+def test_jcs_escapes_every_character_as_json_stringify() -> None:
+    """JCS strings (eddsa-jcs-2022, @json literals) escape what JSON.stringify escapes: the
+    C0 controls (short forms where JSON has them), '"', '\\' and lone surrogates, and
+    nothing else; the plain case skips the escaping pass, so every BMP code point is checked
+    (and astral ones, printable or not, at intervals)."""
+    from vcportable.jsonld._numbers import _jcs
+
+    for code in [*range(0x10000), *range(0x10000, 0x110000, 251), 0xE0001, 0x10FFFF]:
+        char = chr(code)
+        if 0xD800 <= code <= 0xDFFF:
+            expected = f"\\u{code:04x}"
+        else:
+            expected = json.dumps(char, ensure_ascii=False)[1:-1]
+        assert _jcs(f"a{char}b") == f'"a{expected}b"', hex(code)
+
+
 if __name__ == "__main__":
     if sys.argv[1:] != ["--write-fixtures"]:
         sys.exit("usage: VCPORTABLE_INTEROP_DIR=... python tests/test_jsonld.py --write-fixtures")
@@ -1306,12 +1331,3 @@ if __name__ == "__main__":
     write_strings_fixture(harness)
     write_corpus_fixture(harness)
     print(f"wrote {CANON / 'strings.json'} and {CANON / 'corpus.json'}")
-
-
-def test_keywords_are_pylds() -> None:
-    """The keyword list kept here (so that the fast path does not import pyld) is pyld's."""
-    from pyld.jsonld import KEYWORDS
-
-    from vcportable.jsonld._loader import KEYWORDS as OURS
-
-    assert frozenset(KEYWORDS) == OURS

@@ -141,6 +141,7 @@ _JSON_STRING_ESCAPES: Final = {
     0x22: '\\"',
     0x5C: "\\\\",
 }
+# What JCS escapes; none of it is printable but '"' and '\\' (a surrogate is not printable).
 _JSON_STRING_SPECIAL: Final = '[\x00-\x1f"\\\\\ud800-\udfff]'
 
 
@@ -164,6 +165,8 @@ def _jcs(value: Any) -> str:
     if isinstance(value, int | float):
         return _js_number_to_string(_js_number(value))
     if isinstance(value, str):
+        if value.isprintable() and '"' not in value and "\\" not in value:
+            return '"' + value + '"'  # nothing to escape: the usual case, without re's lookup
         return '"' + re.sub(_JSON_STRING_SPECIAL, _json_string_escape, value) + '"'
     if isinstance(value, list | tuple):
         return "[" + ",".join(_jcs(item) for item in value) + "]"
