@@ -78,11 +78,6 @@ def vc_jwt_rates(seconds: float) -> dict[str, float]:
     }
 
 
-def raw_ed25519_rate(seconds: float) -> float:
-    """The floor: one bare Ed25519 verification of 64 bytes (what a verify cannot go below)."""
-    return bare_rates(KeyType.ED25519, seconds)["verify"]
-
-
 def bare_rates(key_type: KeyType, seconds: float) -> dict[str, float]:
     """Bare signing and verification of 64 bytes (what a Data Integrity suite signs: two
     SHA-256 digests) with the same key classes the suites use."""
