@@ -31,6 +31,8 @@ PROFILE_ENV = "VCPORTABLE_VERIFIER_PROFILE"
 #: Room for the largest list the model allows, not more.
 MAX_LIST_FILE_BYTES = 64 * 1024 * 1024
 _MAX_PROFILE_BYTES = 64 * 1024
+#: Days a list past its nextUpdate is still used, with a warning, unless told otherwise.
+DEFAULT_GRACE_DAYS = 7
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -186,7 +188,7 @@ def trust_setup(
     verifier profile; None when neither names a trust list (the verdict then says the issuer
     was not checked). With a profile the list is mandatory: one that cannot be accepted is an
     error, never a silent fallback."""
-    grace = timedelta(days=7)
+    grace = timedelta(days=DEFAULT_GRACE_DAYS)
     if trust_list is not None:
         from ..trust.signing import verify_trust_list
 

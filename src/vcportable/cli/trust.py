@@ -24,6 +24,7 @@ import click
 
 from .io import Unreadable, echo, load_key, passphrase_env_option, read_input, write_output
 from .profile import (
+    DEFAULT_GRACE_DAYS,
     MAX_LIST_FILE_BYTES,
     PROFILE_ENV,
     Profile,
@@ -198,6 +199,15 @@ def _publication_options(f: F) -> F:
     return click.option("--issued", metavar="ISO-TIME", help="Issue time (default: now).")(f)
 
 
+_grace_days_option = click.option(
+    "--grace-days",
+    type=click.IntRange(0, 365),
+    default=DEFAULT_GRACE_DAYS,
+    show_default=True,
+    help="Days a list past its nextUpdate is still used, with a warning.",
+)
+
+
 def _dates(issued: str | None, valid_days: int) -> dict[str, str]:
     """The ``issued`` and ``nextUpdate`` members from :func:`_publication_options`."""
     from ..clock import SystemClock
@@ -234,7 +244,13 @@ def trust() -> None:
     help="A board's key file or publicKeyMultibase (repeatable).",
 )
 @click.option("--threshold", type=click.IntRange(1), help="Signatures required (default: all).")
-@click.option("--sequence", type=click.IntRange(0), default=1, show_default=True)
+@click.option(
+    "--sequence",
+    type=click.IntRange(0),
+    default=1,
+    show_default=True,
+    help="Publication number; each list must exceed the last one accepted (`trust bump`).",
+)
 @_publication_options
 @click.option("--force", is_flag=True, help="Replace an existing file.")
 def trust_init(
@@ -578,7 +594,7 @@ def trust_sign(
 @click.option("--threshold", type=click.IntRange(1), help="Signatures required (default: all).")
 @click.option("--cache", metavar="DIR", help="Accepted-lists folder: rotation and rollback.")
 @click.option("--at", "at_time", metavar="ISO-TIME", help="Check freshness as of this time.")
-@click.option("--grace-days", type=click.IntRange(0, 365), default=7, show_default=True)
+@_grace_days_option
 def trust_verify(
     file: str,
     keys: tuple[str, ...],
@@ -661,17 +677,25 @@ def verifier() -> None:
     metavar="FILE",
     help="The region's signed trust list (where updates will be saved).",
 )
-@click.option("--governance-key", "keys", multiple=True, required=True, metavar="KEY")
-@click.option("--threshold", type=click.IntRange(1), help="Signatures required (default: all).")
-@click.option("--as", "municipality", required=True, metavar="MUNICIPALITY")
-@click.option("--lang", help="Language of verdicts (en, es, fr, de).")
 @click.option(
-    "--grace-days",
-    type=click.IntRange(0, 365),
-    default=7,
-    show_default=True,
-    help="Days a list past its nextUpdate is still used, with a warning.",
+    "--governance-key",
+    "keys",
+    multiple=True,
+    required=True,
+    metavar="KEY",
+    help="A governance key the list must be signed by: key file or publicKeyMultibase "
+    "(repeatable).",
 )
+@click.option("--threshold", type=click.IntRange(1), help="Signatures required (default: all).")
+@click.option(
+    "--as",
+    "municipality",
+    required=True,
+    metavar="MUNICIPALITY",
+    help="The municipality you verify in (its id on the list).",
+)
+@click.option("--lang", help="Language of verdicts (en, es, fr, de).")
+@_grace_days_option
 @click.option(
     "--profile",
     metavar="FILE",
