@@ -445,8 +445,8 @@ def _options(loader: DocumentLoader, rdf_direction: RdfDirection) -> dict[str, A
 
 
 def _expand(document: Any, loader: DocumentLoader, rdf_direction: RdfDirection) -> Any:
-    """Safe-mode expansion of a document embedded in another (a credential in a presentation)."""
-    _walk_contexts(document, loader, strict=True)
+    """Safe-mode expansion of a document embedded in another (a credential in a presentation);
+    :func:`canonize` checked its contexts and numbers already, with the enclosing document's."""
     processor = _SafeProcessor(rdf_direction, loader._processed)
     with _pyld_errors(), loader._pyld_lock:
         return processor.expand(dict(document), _options(loader, rdf_direction))
