@@ -203,13 +203,23 @@ def test_the_fallback_order(lang: str | None, expected: str) -> None:
     assert shown.achievement.description == "Construit et pose des charpentes."  # one form only
 
 
-def test_without_english_the_first_text_is_shown() -> None:
+def test_without_english_the_text_shown_is_what_was_signed_not_its_order() -> None:
+    """The order of the values is not signed: reordering them changes neither the text shown
+    nor the languages reported."""
     doc = multilingual(unsigned_sample())
     doc["credentialSubject"]["achievement"]["name"] = NAMES[2:4]
-    report = Verifier().verify(Issuer(KeyPair.generate()).issue(doc))
-    assert report.achievement is not None and report.achievement.name == "Charpentier"
+    signed = Issuer(KeyPair.generate()).issue(doc)
+    report = Verifier().verify(signed)
+    assert report.achievement is not None and report.achievement.name == "Zimmerer"  # de < fr
+    assert report.achievement.languages is not None
+    assert list(report.achievement.languages["name"]) == ["de", "fr"]
     shown = in_language(report, "es").achievement
-    assert shown is not None and shown.name == "Charpentier"
+    assert shown is not None and shown.name == "Zimmerer"
+    signed["credentialSubject"]["achievement"]["name"].reverse()
+    relayed = Verifier().verify(signed)
+    assert relayed.verified, relayed.failures
+    assert relayed.achievement == report.achievement
+    assert in_language(relayed, "es").achievement == shown
 
 
 @pytest.mark.parametrize(

@@ -76,16 +76,25 @@ def language_texts(value: Any) -> dict[str, str]:
     """A credential's text as signed (a string, a VC 2.0 language value object
     ``{"@value": ..., "@language": ...}``, or a list of such objects) as ``{tag: text}``; a
     text without a language has the tag ``""``. Empty texts and other shapes (a list of
-    strings is several values, not one text) are left out."""
+    strings is several values, not one text) are left out.
+
+    Only what Data Integrity signs decides what is shown: expansion lower-cases a tag, so the
+    tags are in lower case, and the values of a property are a set whose order is not signed
+    (anyone may reorder them), so the tags come in code point order, a second text in one
+    language yields to the smaller one, and a list over the bound of values shows nothing
+    rather than the part that happens to come first."""
     if isinstance(value, str):
         return {"": value} if value else {}
-    items = value[:_MAX_VALUES] if isinstance(value, list) else [value]
+    if isinstance(value, list) and len(value) > _MAX_VALUES:
+        return {}
     texts: dict[str, str] = {}
-    for item in items:
+    for item in value if isinstance(value, list) else [value]:
         if isinstance(item, Mapping) and isinstance(item.get("@value"), str) and item["@value"]:
             tag = item.get("@language")
-            texts.setdefault(tag if isinstance(tag, str) else "", item["@value"])
-    return texts
+            key = tag.lower() if isinstance(tag, str) else ""
+            if key not in texts or item["@value"] < texts[key]:
+                texts[key] = item["@value"]
+    return dict(sorted(texts.items()))
 
 
 def pick_value(value: Any, lang: str | None) -> str | None:

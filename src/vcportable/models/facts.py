@@ -6,8 +6,9 @@ evidence. Only what the credential states, as strings: a field it does not carry
 never filled in; a value of the wrong shape is ignored rather than guessed at.
 
 A text the credential gives in several languages (VC 2.0 language value objects) is kept in
-English, else in the first language given, and every language is kept in the record's
-``languages``; :func:`in_language` shows a report in the reader's language.
+English, else in the language whose tag comes first (their order is not signed), and every
+language is kept in the record's ``languages``; :func:`in_language` shows a report in the
+reader's language.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ def _text(value: Any) -> str | None:
 
 def stated_texts(values: Mapping[str, Any]) -> dict[str, Any]:
     """The fields of a fact record from texts as signed (field -> value): each text as a
-    string in English or the first language given, plus ``languages`` for those given in
+    string in English or the first tag's language, plus ``languages`` for those given in
     several; a field without text is left out."""
     found: dict[str, Any] = {}
     languages: Languages = {}
@@ -95,7 +96,7 @@ def _picked(record: _Record, lang: str | None) -> _Record:
 def in_language(report: VerificationReport, lang: str | None) -> VerificationReport:
     """``report`` with every text its credential (or an enclosed one) gives in several
     languages shown in ``lang``: the exact tag, its primary language (``pt-BR`` -> ``pt``),
-    English, then the first given. Texts in one form only stay as they are."""
+    English, then the first tag. Texts in one form only stay as they are."""
     evidence = [_picked(e, lang) for e in report.evidence] if report.evidence else None
     return replace(
         _picked(report, lang),
