@@ -230,3 +230,26 @@ def test_cli_contract_exit_codes(tmp_path: Path, initialised: dict[str, str]) ->
     assert blocked.exit_code == 4 and "not a folder" in blocked.stderr
     published = run("status", "publish", "--out", str(blocker / "sub"), env=initialised)
     assert published.exit_code == 4
+
+
+def test_issuer_set_key(tmp_path: Path, initialised: dict[str, str]) -> None:
+    """Another key file of the same DID is taken; a key of another DID, a folder, a missing
+    file or a file that is not a key is refused with the contract's exit code."""
+    other = tmp_path / "other.key"
+    assert run("key", "generate", "--out", str(other), "--no-passphrase").exit_code == 0
+    refused = run("issuer", "set-key", "--key", str(other), env=initialised)
+    assert refused.exit_code == 1 and "a new DID is a new issuer" in refused.stderr
+    for bad in (tmp_path, tmp_path / "missing.key", tmp_path / "notes.json"):
+        (tmp_path / "notes.json").write_text("{}")
+        unreadable = run("issuer", "set-key", "--key", str(bad), env=initialised)
+        assert unreadable.exit_code == 3 and str(bad) in unreadable.stderr, unreadable.stderr
+    moved = tmp_path / "moved.key"
+    moved.write_bytes((tmp_path / "issuer.key").read_bytes())
+    moved.chmod(0o600)
+    taken = run("issuer", "set-key", "--key", str(moved), env=initialised)
+    assert taken.exit_code == 0 and "now signing with did:key:" in taken.stderr
+    store = Store.open(initialised["VCPORTABLE_DB"])
+    try:
+        assert store.profile().key_path == str(moved.resolve())
+    finally:
+        store.close()

@@ -19,6 +19,7 @@ import click
 
 from .io import (
     EXIT_NOT_VERIFIED,
+    PATH,
     Unreadable,
     Unwritable,
     load_key,
@@ -140,7 +141,7 @@ def issuer() -> None:
 @issuer.command("init")
 @click.option("--db", required=True, metavar="URL", help="SQLite file or postgresql+psycopg://…")
 @click.option(
-    "--key", "key_file", required=True, type=click.Path(dir_okay=False), help="Issuer key file."
+    "--key", "key_file", required=True, type=PATH, metavar="FILE", help="Issuer key file."
 )
 @click.option("--name", required=True, help="The certification body's name.")
 @click.option("--municipality", required=True, help="The municipality it issues for.")
@@ -209,9 +210,7 @@ def issuer_show(db: str | None) -> None:
 
 
 @issuer.command("set-key")
-@click.option(
-    "--key", "key_file", required=True, type=click.Path(dir_okay=False), help="New key file."
-)
+@click.option("--key", "key_file", required=True, type=PATH, metavar="FILE", help="New key file.")
 @db_option
 def issuer_set_key(key_file: str, db: str | None) -> None:
     """Sign with another key of the issuer's DID from now on (did:web key rotation).
