@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from cryptography import x509
 
 from vcportable.cli import cli
+from vcportable.keys import KeyPair, KeyType
 from vcportable.server.config import load_config
 from vcportable.server.dev import DEV_ISSUERS
 from vcportable.server.jose_suite import main as jose_suite
@@ -114,6 +115,22 @@ def test_token_create_list_revoke(tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "no issuer named 'nobody'" in bad.output
     scope = CliRunner().invoke(cli, ["serve", "token", "create", *where, "--scope", "admin"])
     assert scope.exit_code == 2 and "unknown: admin" in scope.output
+
+
+def test_a_token_before_the_first_start_says_the_server_makes_the_registry(
+    tmp_path: Path,
+) -> None:
+    KeyPair.generate(KeyType.ED25519).save(tmp_path / "a.json", None)
+    config = tmp_path / "server.toml"
+    config.write_text('[server]\ninsecure_http = true\n[[issuers]]\nname = "a"\nkey = "a.json"\n')
+    for command in (["create"], ["list"], ["revoke", "abc"]):
+        result = CliRunner().invoke(
+            cli,
+            ["serve", "token", command[0], "--config", str(config), "--issuer", "a", *command[1:]],
+        )
+        assert result.exit_code == 2, result.output
+        assert "issuer a has no registry yet: the server creates it" in result.output
+        assert "issuer init" not in result.output
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,8 @@ from sqlalchemy import RowMapping, select
 from ..clock import format_datetime, parse_datetime
 from ..errors import ConfigurationError, VcPortableError
 from ..store import Store
-from ..store.schema import api_tokens
+from ..store.engine import create_store_engine
+from ..store.schema import api_tokens, current_version, issuer_profile, require_current
 from .config import ServerConfig
 
 SCOPES = frozenset({"issue", "status"})
@@ -101,8 +102,27 @@ def create_token(
 
 
 def issuer_store(config: ServerConfig, name: str) -> Store:
-    """The registry of the configured issuer ``name``, where its tokens live."""
-    return Store.open(config.issuer_database(config.issuer(name)))
+    """The registry of the configured issuer ``name``, where its tokens live. The server
+    creates it (schema and profile) when it first starts: before that there is none to hold
+    a token, and the message says so (not ``issuer init``, which is not how a server's
+    registry is made)."""
+    store = Store(create_store_engine(config.issuer_database(config.issuer(name))))
+    try:
+        with store.transaction() as connection:
+            made = current_version(connection) > 0
+            made = made and connection.execute(select(issuer_profile.c.id)).first() is not None
+            if made:
+                require_current(connection)
+    except BaseException:
+        store.close()
+        raise
+    if not made:
+        store.close()
+        raise ConfigurationError(
+            f"issuer {name} has no registry yet: the server creates it when it first starts "
+            "(vcportable serve --config FILE); create its tokens after that"
+        )
+    return store
 
 
 def list_tokens(store: Store) -> list[TokenInfo]:
