@@ -20,7 +20,6 @@ import contextlib
 import hashlib
 import multiprocessing
 import os
-import threading
 import time
 from array import array
 from collections import deque
@@ -31,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from .batch_verify import start_worker
 from .clock import FixedClock, parse_datetime
 from .codec.base64url import b64url_decode
 from .codec.json import MAX_INPUT_BYTES, parse_json
@@ -130,20 +130,11 @@ def _init_worker(
     achievement: Mapping[str, Any],
     parent: int,
 ) -> None:
+    # Leaves when the batch is killed (SIGKILL, power button), ignores Ctrl-C (the batch
+    # stops and shuts the pool down), as the workers of `vcportable verify` do.
+    start_worker(parent)
     key = KeyPair.from_multibase_private(private).with_identity(controller, key_id)
     _JOB.append(_Job(key, cryptosuite, profile, achievement))
-    # The batch's pid comes from the batch itself: a worker that starts after the batch was
-    # killed already has another parent, and must leave at once rather than wait for it.
-    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
-
-
-def _exit_with(parent: int) -> None:
-    """A worker holds both ends of its task pipe, so it never sees its parent die: when a
-    batch is killed (SIGKILL, power button) the worker would wait for tasks forever. It
-    leaves as soon as it has another parent."""
-    while os.getppid() == parent:
-        time.sleep(0.5)
-    os._exit(1)
 
 
 def _check(now: str, rows: list[RosterRow]) -> list[Problem]:

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from .models.report import VerificationReport
     from .verifier import Verifier
 
-__all__ = ["CHUNK_SIZE", "default_jobs", "ordered_map", "verify_parallel"]
+__all__ = ["CHUNK_SIZE", "default_jobs", "ordered_map", "start_worker", "verify_parallel"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -85,7 +85,7 @@ def ordered_map(
     pool = ProcessPoolExecutor(
         max_workers=jobs,
         mp_context=multiprocessing.get_context("spawn"),
-        initializer=_start_worker,
+        initializer=start_worker,
         initargs=(os.getpid(), initializer),
     )
     try:
@@ -149,7 +149,10 @@ def _run_chunk(fn: Callable[[T], R], chunk: list[T]) -> list[R]:
     return [fn(item) for item in chunk]
 
 
-def _start_worker(parent: int, initializer: Callable[[], object] | None) -> None:
+def start_worker(parent: int, initializer: Callable[[], object] | None = None) -> None:
+    """Set up a worker process of ``parent`` (its pid, passed by the parent itself: a worker
+    that starts after its parent was killed already has another), then run ``initializer``.
+    Also for the pools of vcportable.batch."""
     # Ctrl-C reaches the whole process group: the parent stops the batch and shuts the pool
     # down; a worker interrupted in the middle of a chunk would only print a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
