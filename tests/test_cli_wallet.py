@@ -184,6 +184,24 @@ def test_usage_errors_of_present(world: World, tmp_path: Path, args: list[str], 
     assert result.exit_code == 2 and words in result.stderr
 
 
+def test_a_qr_output_that_cannot_be_drawn_is_refused_before_any_work(
+    world: World, tmp_path: Path
+) -> None:
+    """--qr must end in .png or .svg: said before the passphrase is asked (a wrong one here
+    would be exit 3) and before anything is written."""
+    wallet = world.wallet(tmp_path)
+    credential = add(world, wallet, world.signed)
+    vp_json = tmp_path / "vp.json"
+    env = {"VCPORTABLE_PASSPHRASE": "not the passphrase", "VCPORTABLE_WALLET": str(wallet)}
+    argv = ["wallet", "present", credential, "--challenge", "c", "--domain", DOMAIN,
+            "--qr", str(tmp_path / "vp.jpg"), "--out", str(vp_json)]  # fmt: skip
+    result = CliRunner().invoke(cli, argv, env=env, catch_exceptions=False)
+    assert result.exit_code == 2 and "--qr" in result.stderr and ".png or .svg" in result.stderr
+    request = run("request", "create", "--qr", str(tmp_path / "r.gif"), "--out", str(vp_json))
+    assert request.exit_code == 2 and ".png or .svg" in request.stderr
+    assert not vp_json.exists()
+
+
 def test_a_request_for_another_type_or_an_expired_one_is_not_answered(
     world: World, tmp_path: Path
 ) -> None:

@@ -10,12 +10,22 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Literal
 
 import click
 
-from .io import Unreadable, as_text, echo, label, read_input, write_file, write_output
+from .io import (
+    Unreadable,
+    as_text,
+    claim_output,
+    echo,
+    label,
+    read_input,
+    write_file,
+    write_output,
+)
 
-IMAGE_SUFFIXES = {".png": "png", ".svg": "svg"}
+IMAGE_SUFFIXES: dict[str, Literal["png", "svg"]] = {".png": "png", ".svg": "svg"}
 EC_CHOICE = click.Choice(["L", "M", "Q", "H"], case_sensitive=False)
 
 
@@ -52,12 +62,23 @@ def show_qr(text: str, out: str | None, *, ec: str, force: bool, option: str) ->
     if out == "-":
         echo(render(text, "terminal", ec=ec).decode("utf-8").rstrip("\n"))
         return
-    fmt = IMAGE_SUFFIXES.get(Path(out).suffix.lower())
-    if fmt is None:
+    fmt = _image_format(out, option)
+    write_file(render(text, fmt, ec=ec), out, force=force, what="QR code")
+
+
+def claim_qr_output(out: str, *, force: bool, option: str) -> None:
+    """Refuse, before any work (a passphrase typed, a signature made), a QR output that
+    :func:`show_qr` would refuse: a file that is not .png or .svg, or that may not be written."""
+    if out != "-":
+        _image_format(out, option)
+        claim_output(out, force=force)
+
+
+def _image_format(out: str, option: str) -> Literal["png", "svg"]:
+    suffix = Path(out).suffix.lower()
+    if suffix not in IMAGE_SUFFIXES:
         raise click.BadParameter("must end in .png or .svg, or be -", param_hint=option)
-    write_file(
-        render(text, "png" if fmt == "png" else "svg", ec=ec), out, force=force, what="QR code"
-    )
+    return IMAGE_SUFFIXES[suffix]
 
 
 @click.group()

@@ -31,7 +31,7 @@ from .io import (
     write_file,
     write_output,
 )
-from .qr import EC_CHOICE, image_limit, opening_envelope, show_qr
+from .qr import EC_CHOICE, claim_qr_output, image_limit, opening_envelope, show_qr
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -402,9 +402,10 @@ def wallet_present(
         challenge, domain = asked.challenge, asked.domain
     if disclose and credential_form(stored.content) != "sd-jwt":
         raise click.UsageError("--disclose needs an SD-JWT credential")
-    for target in (qr_out, out):
-        if target is not None and target != "-":
-            claim_output(target, force=force)
+    if qr_out is not None:
+        claim_qr_output(qr_out, force=force, option="--qr")
+    if out is not None and out != "-":
+        claim_output(out, force=force)
     holder_key_info(wallet)  # no passphrase prompt for a wallet without a key
     key = load_holder_key(wallet, passphrase(passphrase_env, confirm=False))
     try:
@@ -558,9 +559,10 @@ def request_create(
     from ..errors import InputError
     from ..request import create_request
 
-    for target in (qr_out, out):
-        if target is not None and target != "-":
-            claim_output(target, force=force)
+    if qr_out is not None:
+        claim_qr_output(qr_out, force=force, option="--qr")
+    if out is not None and out != "-":
+        claim_output(out, force=force)
     try:
         made = create_request(now=_now(), domain=domain, types=types, ttl=timedelta(seconds=ttl))
     except InputError as exc:
