@@ -178,6 +178,18 @@ def test_alteration_fails_with_its_code(
     _fails_with(bad, code)
 
 
+def test_a_key_of_another_type_is_the_one_cause_given(signed: dict[str, Any]) -> None:
+    """An Ed25519 key named by an ECDSA proof fails the key lookup with the reason; the
+    signature is not checked (nor blamed as altered): no signature of that suite could hold."""
+    bad = copy.deepcopy(signed)
+    bad["proof"]["cryptosuite"] = "ecdsa-rdfc-2019"
+    report = _verify(bad)
+    assert [(c.id, c.code) for c in report.failures] == [
+        ("verification_method", Code.KEY_TYPE_MISMATCH)
+    ]
+    assert _check(report, "proof").status is CheckStatus.SKIPPED
+
+
 def test_cryptosuite_not_allowed_by_policy(signed: dict[str, Any]) -> None:
     policy = VerificationPolicy(allowed_cryptosuites=frozenset({"ecdsa-rdfc-2019"}))
     _fails_with(signed, Code.UNSUPPORTED_CRYPTOSUITE, policy=policy)

@@ -121,15 +121,7 @@ def _verify_one(
         checks.append(Check.failed(f"verification_method{suffix}", code_of(exc), exc.message))
         checks.append(Check.skipped(pid, "signature not checked: no key"))
         return
-    method_ok = suite.accepts(method.public_key.type)
-    if method_ok:
-        checks.append(
-            Check.passed(
-                f"verification_method{suffix}",
-                f"{vm_id} is authorized for {purpose} by {controller.id}",
-            )
-        )
-    else:
+    if not suite.accepts(method.public_key.type):
         checks.append(
             Check.failed(
                 f"verification_method{suffix}",
@@ -138,10 +130,15 @@ def _verify_one(
                 f"{method.public_key.type.value}{suite.key_rule_note}",
             )
         )
+        # No signature of this suite can hold under that key: not "altered", just unusable.
+        checks.append(Check.skipped(pid, "signature not checked: the key does not fit the suite"))
+        return
+    authorized = f"{vm_id} is authorized for {purpose} by {controller.id}"
+    checks.append(Check.passed(f"verification_method{suffix}", authorized))
     budget = policy.canonicalization_budget or jsonld.DEFAULT_BUDGET
     signature = _signature(document, proof, suite, method.public_key, pid, context.loader, budget)
     checks.append(signature)
-    if signature.status is CheckStatus.PASSED and method_ok and purpose_ok:
+    if signature.status is CheckStatus.PASSED and purpose_ok:
         result.signers.append(Signer(vm_id, controller.id, method.public_key))
 
 
