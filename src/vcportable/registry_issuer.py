@@ -24,7 +24,6 @@ from .clock import format_datetime, parse_datetime
 from .codec.json import parse_json
 from .errors import ConfigurationError, StorageError
 from .issuer import Issuer, validate_credential
-from .proofs import dataintegrity as di
 from .status.entries import status_entries
 from .store import CredentialRecord, IssuerProfile, Store
 
@@ -322,19 +321,10 @@ def sign_document(issuer: Issuer, document_json: str, fmt: str, *, validated: bo
     """Sign recorded claims as Data Integrity JSON or a vc+jwt (also in worker processes).
 
     ``validated``: the claims were validated when they were recorded (a batch validates every
-    row before recording it), so they go straight to the proof instead of being validated a
-    second time: validation is a third of the cost of issuing one credential."""
+    row before recording it), so they go straight to :meth:`Issuer.prove` instead of being
+    validated a second time: validation is a third of the cost of issuing one credential."""
     document = parse_json(document_json, what="recorded credential")
-    if not validated:
-        if fmt == "jwt":
-            return issuer.issue_jwt(document)
-        return json.dumps(issuer.issue(document), indent=2, ensure_ascii=False)
-    now = issuer.clock.now()
     if fmt == "jwt":
-        from .proofs.jose import issue_vc_jwt
-
-        return issue_vc_jwt(document, issuer.key, now=now)
-    signed = di.add_proof(
-        document, issuer.key, created=now, loader=issuer.loader, cryptosuite=issuer.cryptosuite
-    )
+        return issuer.prove_jwt(document) if validated else issuer.issue_jwt(document)
+    signed = issuer.prove(document) if validated else issuer.issue(document)
     return json.dumps(signed, indent=2, ensure_ascii=False)
