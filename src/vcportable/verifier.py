@@ -361,7 +361,7 @@ def _as_text(data: bytes | str) -> str | None:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        return None  # the JSON parser reports it
+        return None  # the caller reports the token as not UTF-8 text
 
 
 def verify(
