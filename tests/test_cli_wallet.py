@@ -336,6 +336,8 @@ def test_export_and_import_round_trip(world: World, tmp_path: Path) -> None:
     assert backup.stat().st_mode & 0o777 == 0o600
     refused = run("wallet", "export", "--out", str(backup), wallet=wallet)
     assert refused.exit_code == 4 and "--force" in refused.stderr
+    device = run("wallet", "export", "--out", "/dev/null", wallet=wallet)  # personal data
+    assert device.exit_code == 4 and "only to a regular file" in device.stderr
     fresh = tmp_path / "fresh"
     restored = ok(run("wallet", "import", str(backup), wallet=fresh))
     assert "1 credential(s) added" in restored.stderr and world.did in restored.stderr

@@ -238,15 +238,24 @@ def write_output(text: str, out: str | None, *, force: bool, what: str) -> None:
     write_file((text + "\n").encode("utf-8"), out, force=force, what=what)
 
 
-def write_file(data: bytes, out: str, *, force: bool, what: str) -> None:
+def write_file(data: bytes, out: str, *, force: bool, what: str, private: bool = False) -> None:
     """``data`` to the file ``out`` (text or an image), atomically, never over an existing file
-    without ``force`` nor over a key file ever; a device or a pipe is written in place."""
+    without ``force`` nor over a key file ever; a device or a pipe is written in place.
+
+    ``private`` (a private key, a wallet backup): the file gets mode 0600 from its first byte,
+    and a device or a pipe named as a file is refused (``-`` is how to ask for stdout).
+    """
     from ..fileutil import write_atomic
 
     replace = claim_output(out, force=force)
+    if private and not replace and os.path.lexists(out):
+        raise Unwritable(
+            f"cannot write {label(out)}: the {what} goes only to a regular file (or - for "
+            "standard output)"
+        )
     try:
-        if replace or not os.path.exists(out):
-            write_atomic(Path(out), data, overwrite=replace)
+        if replace or private or not os.path.exists(out):
+            write_atomic(Path(out), data, mode=0o600 if private else 0o644, overwrite=replace)
         else:  # a device or a pipe: there is nothing to replace atomically
             with open(out, "wb") as handle:
                 handle.write(data)
@@ -254,7 +263,7 @@ def write_file(data: bytes, out: str, *, force: bool, what: str) -> None:
         raise Unwritable(f"{label(out)} already exists; add --force to replace it") from None
     except OSError as exc:
         raise Unwritable(f"cannot write {label(out)}: {exc.strerror or exc}") from None
-    click.echo(f"{what} written to {label(out)}", err=True)
+    click.echo(f"{what} written to {label(out)}" + (" (mode 0600)" if private else ""), err=True)
 
 
 class _ClosedStdout(TextIOBase):

@@ -8,7 +8,6 @@ a file written with mode 0600, or onto stdout when the user asks for it with ``-
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +25,7 @@ from .io import (
     passphrase,
     passphrase_env_option,
     read_input,
+    write_file,
     write_output,
 )
 
@@ -97,21 +97,10 @@ def _save_key(pair: KeyPair, out: str, secret: bytes | None) -> None:
 def _write_secret(text: str, out: str, *, force: bool) -> None:
     """Private key material to ``out`` with mode 0600 from the first byte, or to stdout for
     ``-``; never through a device or a pipe named as a file."""
-    from ..fileutil import write_atomic
-
     if out == "-":
         echo(text)
         return
-    replace = claim_output(out, force=force)
-    if not replace and os.path.lexists(out):
-        raise Unwritable(f"cannot write {out}: a private key goes only to a regular file")
-    try:
-        write_atomic(Path(out), (text + "\n").encode("utf-8"), mode=0o600, overwrite=replace)
-    except FileExistsError:
-        raise Unwritable(f"{out} already exists; add --force to replace it") from None
-    except OSError as exc:
-        raise Unwritable(f"cannot write {out}: {exc.strerror or exc}") from None
-    click.echo(f"private key written to {out} (mode 0600)", err=True)
+    write_file((text + "\n").encode("utf-8"), out, force=force, what="private key", private=True)
 
 
 @click.group()

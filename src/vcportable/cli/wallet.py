@@ -240,21 +240,13 @@ def wallet_export(out: str, force: bool, wallet: Wallet) -> None:
 
     The file is written with mode 0600: it holds personal data.
     """
-    from ..fileutil import write_atomic
     from ..wallet import export_backup
 
     data = export_backup(wallet, now=_now())
     if out == "-":
         echo(data.decode("utf-8").rstrip("\n"))
         return
-    replace = claim_output(out, force=force)
-    try:
-        write_atomic(Path(out), data, mode=0o600, overwrite=replace)
-    except FileExistsError:
-        raise Unwritable(f"{out} already exists; add --force to replace it") from None
-    except OSError as exc:
-        raise Unwritable(f"cannot write {out}: {exc.strerror or exc}") from None
-    click.echo(f"backup written to {out}", err=True)
+    write_file(data, out, force=force, what="backup", private=True)
 
 
 @wallet.command("import")
