@@ -208,8 +208,8 @@ def wallet_show(
         echo(stored.content)
         return
     from ..models.facts import in_language
+    from .profile import verdict_line
     from .render import render_report
-    from .trust import verdict_line
 
     report = in_language(_verifier(did_web_cache).verify(stored.content), lang)
     echo(verdict_line(report, lang))
