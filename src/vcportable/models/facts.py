@@ -73,6 +73,10 @@ def stated_texts(values: Mapping[str, Any]) -> dict[str, Any]:
     found: dict[str, Any] = {}
     languages: Languages = {}
     for field, value in values.items():
+        if isinstance(value, str):  # one text in no language: nothing to pick among
+            if value:
+                found[field] = value
+            continue
         texts = language_texts(value)
         if texts:
             found[field] = pick_text(texts, None)
@@ -149,14 +153,14 @@ def achievement_of(subject: Mapping[str, Any]) -> AchievementFact | None:
 def _level(subject: Mapping[str, Any], achievement: Mapping[str, Any]) -> str | None:
     """OB 3.0: a ``result`` names its ``achievedLevel`` by the id of a ``rubricCriterionLevel``
     of the achievement's ``resultDescription``; show that level's name when it is there."""
-    names = {
-        level.get("id"): _text(level.get("name"))
-        for description in _items(achievement.get("resultDescription"))
-        for level in _items(description.get("rubricCriterionLevel"))
-    }
     for result in _items(subject.get("result")):
         achieved = _text(result.get("achievedLevel"))
-        if achieved:
+        if achieved:  # the rubric is read only for a credential that names a level
+            names = {
+                level.get("id"): _text(level.get("name"))
+                for description in _items(achievement.get("resultDescription"))
+                for level in _items(description.get("rubricCriterionLevel"))
+            }
             return names.get(achieved) or achieved
     return None
 
