@@ -381,6 +381,35 @@ def test_vc_jwt_1_1_can_be_refused_by_policy() -> None:
     assert_fails(verify(token, JosePolicy(accept_vc_jwt_1_1=False)), Code.TYP_MISMATCH)
 
 
+@pytest.mark.parametrize("typ", ["vc+jwt", "JWT"])
+def test_the_dispatch_hands_on_what_it_decoded(typ: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A token is split once and its payload decoded once, also a VC-JWT 1.1 token, whose
+    payload the dispatch decodes to look for its vc claim."""
+    from vcportable.proofs.jose import jws
+
+    claims = vc11() if typ == "JWT" else {**credential(), "iss": ISSUER.controller}
+    token = forge({"alg": "EdDSA", "typ": typ, "kid": ISSUER.key_id}, claims)
+    calls: list[str] = []
+    decode = jws.decode_segment
+
+    def counted(value: str, **options: Any) -> bytes:
+        calls.append(value)
+        return decode(value, **options)
+
+    splits: list[str] = []
+    split = jws.split_compact
+
+    def counted_split(token: str, *args: Any, **options: Any) -> list[str]:
+        splits.append(token)
+        return split(token, *args, **options)
+
+    monkeypatch.setattr(jws, "decode_segment", counted)
+    monkeypatch.setattr(jws, "split_compact", counted_split)
+    assert verify(token).verified
+    assert calls.count(token.split(".")[1]) == 1
+    assert len(splits) == 1
+
+
 def test_a_plain_jwt_without_vc_claim_is_not_a_credential() -> None:
     token = forge({"alg": "EdDSA", "typ": "JWT", "kid": ISSUER.key_id}, {"iss": ISSUER.controller})
     assert_fails(verify(token), Code.TYP_MISMATCH)

@@ -34,13 +34,14 @@ from vcportable.proofs.jose.credentials import verify_vc_jwt, verify_vc_jwt_1_1,
 from vcportable.proofs.jose.jws import (
     DEFAULT_POLICY,
     DEFAULT_REQUEST,
+    CompactJws,
+    HeadedJws,
     JosePolicy,
     Rejection,
     TokenRequest,
-    decode_header,
+    decode_rest,
     normalize_typ,
-    parse_compact,
-    split_compact,
+    read_header,
 )
 from vcportable.proofs.sdjwt.verify import verify_sd_jwt
 
@@ -119,17 +120,19 @@ def verify_token(
     try:
         if is_sd_jwt(text):
             return verify_sd_jwt(text, enclosed=verify_enclosed, **given)
-        head = split_compact(text, policy, what="token", check_id="parse")[0]
-        header = decode_header(head, policy, what="token", check_id="parse")
+        headed = read_header(text, policy, what="token", check_id="parse")
+        header = headed.header
         typ = normalize_typ(header.get("typ"))
         if typ == "vc+jwt":
-            return verify_vc_jwt(text, **given)
+            return verify_vc_jwt(headed, **given)
         if typ == "vp+jwt":
-            return verify_vp_jwt(text, enclosed=verify_enclosed, **given)
+            return verify_vp_jwt(headed, enclosed=verify_enclosed, **given)
         if typ in ("vc+sd-jwt", "dc+sd-jwt", "vp+sd-jwt"):
             return verify_sd_jwt(text, enclosed=verify_enclosed, **given)
-        if typ in (None, "jwt") and _has_vc_claim(text, policy):
-            return verify_vc_jwt_1_1(text, **given)
+        if typ in (None, "jwt"):
+            decoded = _decoded(headed, policy)
+            if decoded is None or "vc" in decoded.payload:
+                return verify_vc_jwt_1_1(decoded or headed, **given)
         raise Rejection(
             "jose_header",
             Code.TYP_MISMATCH,
@@ -140,12 +143,13 @@ def verify_token(
         return JoseResult("unknown", "credential", [exc.check])
 
 
-def _has_vc_claim(text: str, policy: JosePolicy) -> bool:
+def _decoded(headed: HeadedJws, policy: JosePolicy) -> CompactJws | None:
+    """A ``JWT`` token decoded once, to see whether it carries a ``vc`` claim (VC-JWT 1.1);
+    None when it cannot be: the 1.1 verifier then reports what is wrong with it."""
     try:
-        jws = parse_compact(text, policy)
+        return decode_rest(headed, policy, what="credential token")
     except Rejection:
-        return True  # let the 1.1 verifier report what is wrong with it
-    return "vc" in jws.payload
+        return None
 
 
 # --------------------------------------------------------------------------------------------

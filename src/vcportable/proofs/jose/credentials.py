@@ -47,14 +47,17 @@ from vcportable.proofs.jose.checks import (
 from vcportable.proofs.jose.jws import (
     DEFAULT_POLICY,
     DEFAULT_REQUEST,
+    CompactJws,
+    HeadedJws,
     JosePolicy,
     Rejection,
     TokenRequest,
     check_header,
     decode_header,
+    decode_rest,
     epoch,
     normalize_typ,
-    parse_compact,
+    read_header,
     sign_compact,
 )
 from vcportable.proofs.jose.keys import (
@@ -84,6 +87,8 @@ __all__ = [
 VC_V2_CONTEXT: Final = "https://www.w3.org/ns/credentials/v2"
 _MEDIA_TYPES: Final = {"vc+jwt", "vc+sd-jwt", "dc+sd-jwt"}
 _PARSED: Final = Check.passed("parse", "well-formed compact JWS")
+#: The type a VC-JWT 1.1 token may declare (or none).
+_JWT_TYPS: Final = frozenset({"jwt"})
 
 
 # --------------------------------------------------------------------------------------------
@@ -91,21 +96,22 @@ _PARSED: Final = Check.passed("parse", "well-formed compact JWS")
 
 
 def verify_vc_jwt(
-    token: str,
+    token: str | HeadedJws,
     *,
     resolver: Resolver,
     now: datetime,
     policy: JosePolicy = DEFAULT_POLICY,
     request: TokenRequest = DEFAULT_REQUEST,
 ) -> JoseResult:
-    """Verify an ``application/vc+jwt`` credential (VC 2.0 data model as the claims set)."""
+    """Verify an ``application/vc+jwt`` credential (VC 2.0 data model as the claims set):
+    its compact text, or the :class:`HeadedJws` the dispatch on its ``typ`` read."""
     return _verify_jwt(
         token, "vc+jwt", resolver=resolver, now=now, policy=policy, request=request, enclosed=None
     )
 
 
 def verify_vp_jwt(
-    token: str,
+    token: str | HeadedJws,
     *,
     resolver: Resolver,
     now: datetime,
@@ -131,7 +137,7 @@ def verify_vp_jwt(
 
 
 def _verify_jwt(
-    token: str,
+    token: str | HeadedJws,
     fmt: str,
     *,
     resolver: Resolver,
@@ -145,7 +151,7 @@ def _verify_jwt(
     what = f"{kind} token"
     checks: list[Check] = []
     try:
-        jws = parse_compact(token.strip(), policy, what=what)
+        jws = _decoded(token, policy, what)
         checks.append(_PARSED)
         check_header(jws.header, policy, typs=accepted(policy, fmt), what=what)
         checks.append(Check.passed("jose_header", f"{fmt}, {jws.header['alg']}"))
@@ -174,6 +180,16 @@ def _verify_jwt(
     )
 
 
+def _decoded(token: str | HeadedJws | CompactJws, policy: JosePolicy, what: str) -> CompactJws:
+    """A token decoded strictly: from its text, or from as far as the dispatch on its ``typ``
+    read it (nothing is split or decoded twice)."""
+    if isinstance(token, CompactJws):
+        return token
+    if isinstance(token, str):
+        token = read_header(token.strip(), policy, what=what, check_id="parse")
+    return decode_rest(token, policy, what=what)
+
+
 def _issuer_of(claims: Mapping[str, Any]) -> str:
     issuer = id_of(claims.get("issuer"))
     if issuer is None:
@@ -186,7 +202,7 @@ def _issuer_of(claims: Mapping[str, Any]) -> str:
 
 
 def verify_vc_jwt_1_1(
-    token: str,
+    token: str | HeadedJws | CompactJws,
     *,
     resolver: Resolver,
     now: datetime,
@@ -199,6 +215,9 @@ def verify_vc_jwt_1_1(
     says: ``iss`` -> ``issuer``, ``sub`` -> ``credentialSubject.id``, ``jti`` -> ``id``, ``nbf`` ->
     ``issuanceDate``, ``exp`` -> ``expirationDate``. A JWT claim that contradicts the property it
     maps to fails (``ISSUER_MISMATCH`` / ``CLAIM_MISMATCH``) instead of silently winning.
+
+    ``token`` is its compact text, or what the dispatch on its ``typ`` read of it: split with
+    its header decoded, or decoded whole (to look for the ``vc`` claim).
     """
     checks: list[Check] = []
     fmt = "vc-jwt-1.1"
@@ -207,11 +226,10 @@ def verify_vc_jwt_1_1(
             raise Rejection(
                 "jose_header", Code.TYP_MISMATCH, "VC-JWT 1.1 tokens are not accepted by policy"
             )
-        jws = parse_compact(token.strip(), policy, what="credential token")
+        what = "credential token"
+        jws = _decoded(token, policy, what)
         checks.append(_PARSED)
-        check_header(
-            jws.header, policy, typs=frozenset({"jwt"}), what="VC-JWT 1.1 token", typ_optional=True
-        )
+        check_header(jws.header, policy, typs=_JWT_TYPS, what="VC-JWT 1.1 token", typ_optional=True)
         checks.append(Check.passed("jose_header", f"VC-JWT 1.1, {jws.header['alg']}"))
         claims = jws.payload
         vc = claims.get("vc")

@@ -51,15 +51,18 @@ __all__ = [
     "DEFAULT_POLICY",
     "DEFAULT_REQUEST",
     "CompactJws",
+    "HeadedJws",
     "HeaderMemo",
     "JosePolicy",
     "Rejection",
     "TokenRequest",
     "check_header",
     "decode_json",
+    "decode_rest",
     "decode_segment",
     "find_key",
     "parse_compact",
+    "read_header",
     "sign_compact",
     "time_checks",
     "verify_signature",
@@ -282,22 +285,55 @@ def decode_header(segment: str, policy: JosePolicy, *, what: str, check_id: str)
     return _HEADERS.decode(segment, policy.max_header_bytes, what=what, check_id=check_id)
 
 
-def parse_compact(
-    token: str, policy: JosePolicy, *, what: str = "token", check_id: str = "parse"
+@dataclass(frozen=True, slots=True)
+class HeadedJws:
+    """A compact JWS cut at its dots with only its header decoded: what the dispatch on a
+    token's ``typ`` reads, handed to the verifier of that type (:func:`decode_rest`) so that
+    no token is split, nor its header decoded, twice."""
+
+    head: str
+    body: str
+    signature: str
+    header: dict[str, Any]
+
+
+def read_header(token: str, policy: JosePolicy, *, what: str, check_id: str) -> HeadedJws:
+    """Split a compact JWS and decode its header strictly; raises :class:`Rejection`."""
+    head, body, signature = split_compact(token, policy, what=what, check_id=check_id)
+    return HeadedJws(
+        head, body, signature, decode_header(head, policy, what=what, check_id=check_id)
+    )
+
+
+def decode_rest(
+    headed: HeadedJws, policy: JosePolicy, *, what: str, check_id: str = "parse"
 ) -> CompactJws:
-    """Decode a compact JWS strictly; raises :class:`Rejection` (MALFORMED, TOO_LARGE...)."""
-    head, body, sig = split_compact(token, policy, what=what, check_id=check_id)
-    header = decode_header(head, policy, what=what, check_id=check_id)
+    """The payload and signature of a JWS whose header :func:`read_header` decoded, strictly;
+    raises :class:`Rejection` (MALFORMED, TOO_LARGE...)."""
     payload = decode_json(
         decode_segment(
-            body, what=f"{what} payload", max_bytes=policy.max_payload_bytes, check_id=check_id
+            headed.body,
+            what=f"{what} payload",
+            max_bytes=policy.max_payload_bytes,
+            check_id=check_id,
         ),
         what=f"{what} payload",
         max_depth=policy.max_json_depth,
         check_id=check_id,
     )
-    signature = decode_segment(sig, what=f"{what} signature", max_bytes=256, check_id=check_id)
-    return CompactJws(header, payload, f"{head}.{body}".encode("ascii"), signature)
+    signature = decode_segment(
+        headed.signature, what=f"{what} signature", max_bytes=256, check_id=check_id
+    )
+    signing_input = f"{headed.head}.{headed.body}".encode("ascii")
+    return CompactJws(headed.header, payload, signing_input, signature)
+
+
+def parse_compact(
+    token: str, policy: JosePolicy, *, what: str = "token", check_id: str = "parse"
+) -> CompactJws:
+    """Decode a compact JWS strictly; raises :class:`Rejection` (MALFORMED, TOO_LARGE...)."""
+    headed = read_header(token, policy, what=what, check_id=check_id)
+    return decode_rest(headed, policy, what=what, check_id=check_id)
 
 
 def normalize_typ(value: Any) -> str | None:
