@@ -387,7 +387,7 @@ def test_proof_graph_and_presentation() -> None:
 def test_blank_nodes_that_need_n_degree_hashing() -> None:
     # Two criteria with the same content in two credential graphs: the first-degree hashes tie,
     # and RDFC-1.0's N-degree hashing decides (pyoxigraph 0.5.13 decides differently there):
-    # the fast path hands its quads to the full path's port of rdf-canonize.
+    # the full path's port of rdf-canonize goes on from the fast path's first-degree hashes.
     presentation = {
         "@context": [VC2],
         "type": "VerifiablePresentation",

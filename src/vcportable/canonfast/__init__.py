@@ -28,11 +28,18 @@ generic expansion. Here
    quads directly with node-map semantics and the JSON-LD-to-RDF literal forms;
 3. blank nodes get their canonical labels from RDFC-1.0's first-degree hashes, and the quads are
    written with rdf-canonize's escaping and sorted. When two blank nodes share a first-degree
-   hash (N-degree hashing decides), the quads go to the full path's port of rdf-canonize
-   (``jsonld._rdfc``), under the same work budget: its result depends only on the dataset.
+   hash (N-degree hashing decides), the full path's port of rdf-canonize (``jsonld._rdfc``)
+   goes on from these hashes, under the same work budget: its result depends only on the
+   dataset.
    pyoxigraph's ``Dataset.canonicalize`` is not used: 0.5.13 labels such ties differently from
    rdf-canonize when blank nodes name graphs (a verifiable presentation of two similar
    credentials), and the first-degree phase in Python is faster than the round trip through it.
+
+Within :func:`sharing` (the Data Integrity verifier opens it around a presentation), the walk
+of a presentation keeps where each enclosed credential's quads went, and the canonicalization
+of that credential without its proof (what its own proof signs) takes them instead of walking
+it again: an enclosed credential is walked with the very active context it has alone
+(``verifiableCredential`` resets the context), so its quads are the same (``_share``).
 
 A property keeps every value that pyld and jsonld.js keep: two values are one when their JSON-LD
 identity (``@value`` of the same JSON type, ``@type`` as written, ``@language``) is equal, so
@@ -59,6 +66,7 @@ from typing import Any
 
 from ..errors import CanonicalizationTooComplex
 from ..jsonld._rdfc import DEFAULT_BUDGET, CanonicalizationBudget
+from . import _share
 from ._compacted import check_context
 from ._context import (
     CacheInfo,
@@ -70,6 +78,7 @@ from ._context import (
     set_cache_size,
 )
 from ._emit import Emitter
+from ._share import sharing
 
 __all__ = [
     "CacheInfo",
@@ -79,6 +88,7 @@ __all__ = [
     "clear_cache",
     "explain",
     "set_cache_size",
+    "sharing",
     "stats",
 ]
 
@@ -89,14 +99,24 @@ def _run(document: Any, loader: Loader, compacted: bool, budget: Canonicalizatio
     if not isinstance(document, dict):
         raise Unsupported("document is not an object")
     compiler = compiler_for(loader)
+    session = _share.current() if compacted else None
+    if session is not None:
+        walked = session.alone(document, compiler, budget)
+        if walked is not None:
+            return walked.canonical()
     context = document.get("@context")
     if compacted:
         check_context(context)
     ctx = compiler.root(context)
     emitter = Emitter(strict=compacted, budget=budget)
     emitter.root, emitter.context = ctx, context
+    if session is not None:
+        emitter.enclosed = []
     emitter.element(ctx, None, document, "", free=True, context_applied=True)
-    return emitter.canonical()
+    text = emitter.canonical()
+    if session is not None and emitter.enclosed:
+        session.keep(emitter.enclosed, compiler)
+    return text
 
 
 def _attempt(

@@ -37,6 +37,8 @@ IRI: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[!#-;=?-\[\]_a-z~]*\Z")
 
 _MAX_MEMO: Final = 4096  # memoized expansions per compiled context
 _MAX_TRANSITIONS: Final = 256  # memoized scoped-context transitions per compiled context
+#: The members of pyld's initial active context (what a ``null`` context resets to).
+_INITIAL_KEYS: Final = frozenset({"mappings", "processingMode", "_uuid"})
 _MAX_CONTEXTS_PER_SET: Final = 2048  # compiled contexts reachable from one context set
 _MAX_LOADERS: Final = 8
 
@@ -338,6 +340,26 @@ class Ctx:
         if self._prev is None or self._prev.raw is not previous:
             self._prev = Ctx(self._compiler, previous, self.owner)
         return self._prev
+
+    def embedded(self, local: Any) -> Ctx:
+        """Apply an object's own ``@context``. Where this is the initial context (a credential
+        in a presentation: ``verifiableCredential`` resets the context) the result is the one
+        a document with that ``@context`` compiles to (:meth:`_Compiler.root`, pyld's same
+        processing from the same initial context), so that an enclosed credential walks with
+        the very context it walks with alone, and its quads can serve both
+        (:class:`vcportable.canonfast._emit.Enclosed`)."""
+        if self.initial():
+            return self._compiler.root(local)
+        return self.with_context("E", local)
+
+    def initial(self) -> bool:
+        """Is this pyld's initial active context (what a ``null`` context resets to)?"""
+        raw = self.raw
+        return (
+            not self.mappings
+            and raw.keys() <= _INITIAL_KEYS
+            and raw.get("processingMode") == "json-ld-1.1"
+        )
 
     def with_context(self, kind: str, local: Any) -> Ctx:
         """Apply a scoped context: ``P`` property-scoped, ``T`` type-scoped, ``E`` embedded."""

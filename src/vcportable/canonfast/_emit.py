@@ -59,6 +59,8 @@ _ESCAPES.update({0x22: '\\"', 0x5C: "\\\\"})
 
 _MAX_SAFE_INTEGER: Final = 2**53
 
+_Quad = tuple[str, str, str, str]  # N-Quads terms; the graph is "" for the default graph
+
 
 # --------------------------------------------------------------------------------------------
 # Literals (JSON-LD 1.1 "object to RDF", as pyld 3.3 and jsonld.js 9 both write them)
@@ -202,6 +204,63 @@ def _literal(value: Any, datatype: str | None, language: str | None) -> tuple[st
 
 
 # --------------------------------------------------------------------------------------------
+# Enclosed documents: a presentation's walk serves its credentials' own canonicalizations
+
+
+class Enclosed:
+    """The quads of a document enclosed in another with its own ``@context`` (a credential in
+    a presentation), as the enclosing walk emitted them into ``graph``.
+
+    The enclosing walk gives the enclosed document the very active context it has alone
+    (:meth:`Ctx.embedded`) and walks it with the same steps, so its quads without those of its
+    ``proof`` property, moved to the default graph, are the quads of the document without
+    ``proof`` alone (blank nodes numbered otherwise: RDFC-1.0 relabels them): the unsecured
+    credential a Data Integrity proof signs. Quads of distinct graphs never meet in the node
+    map, and the ``proof`` graph is fresh, so nothing emitted for ``proof`` was deduplicated
+    against the rest.
+    """
+
+    __slots__ = ("budget", "document", "graph", "proof", "quads", "repeats", "spans")
+
+    def __init__(
+        self,
+        document: dict[str, Any],
+        graph: str,
+        quads: list[_Quad],
+        repeats: list[_Quad],
+        spans: tuple[int, int, int, int],
+        proof: tuple[int, int, int, int] | None,
+        budget: CanonicalizationBudget,
+    ) -> None:
+        self.document = document  # kept alive: its values' ids name it (canonfast._share)
+        self.graph = graph
+        self.quads = quads
+        self.repeats = repeats
+        self.spans = spans  # (first quad, first repeat, end of quads, end of repeats)
+        self.proof = proof  # the same for the ``proof`` property, inside ``spans``
+        self.budget = budget
+
+    def alone(self) -> Emitter:
+        """An emitter holding the quads the document without ``proof`` has alone."""
+        start, repeats_start, end, repeats_end = self.spans
+        proof = self.proof or (end, repeats_end, end, repeats_end)
+        emitter = Emitter(strict=True, budget=self.budget)
+        emitter.quads = self._moved(self.quads, start, proof[0], proof[2], end)
+        emitter.repeats = self._moved(self.repeats, repeats_start, proof[1], proof[3], repeats_end)
+        emitter.blank = True
+        return emitter
+
+    def _moved(
+        self, quads: list[_Quad], start: int, cut: int, resume: int, end: int
+    ) -> list[_Quad]:
+        graph = self.graph
+        return [
+            (s, p, o, "" if g == graph else g)
+            for s, p, o, g in itertools.chain(quads[start:cut], quads[resume:end])
+        ]
+
+
+# --------------------------------------------------------------------------------------------
 # The walk: pyld's _expand / _expand_object / _expand_value + node map + toRDF, fused
 
 
@@ -226,6 +285,8 @@ class Emitter:
         "context",
         "seen",
         "strict",
+        "embedded",
+        "enclosed",
     )
 
     def __init__(
@@ -243,6 +304,9 @@ class Emitter:
         self.repeats: list[_Quad] = []  # values added again (kept once): they count as pairs
         self.values = 0  # and these (jsonld._safe.json_values)
         self.max_values = budget.max_values
+        self.embedded = 0  # objects with their own @context walked so far
+        #: where enclosed documents' quads went, when the caller keeps them (canonfast._share)
+        self.enclosed: list[Enclosed] | None = None
 
     def check_pairs(self) -> None:
         """Pairs of values of one property of one node (``jsonld._safe.value_pairs``)."""
@@ -337,6 +401,7 @@ class Emitter:
                 if expanded == "@id" and len(element) == 1:
                     revert = False
                     break
+        mark: tuple[int, int, int] | None = None  # where an enclosed document's quads start
         if revert:
             ctx = ctx.reverted()
         if scoped is not None:
@@ -355,7 +420,10 @@ class Emitter:
                 ):
                     raise Unsupported("embedded @context")
                 check_context(element["@context"])
-            ctx = ctx.with_context("E", element["@context"])
+            if self.enclosed is not None and ctx.initial():
+                mark = (len(self.quads), len(self.repeats), self.embedded + 1)
+            ctx = ctx.embedded(element["@context"])
+            self.embedded += 1
         strict = self.strict
         type_ctx = ctx
         type_key: str | None = None
@@ -438,9 +506,43 @@ class Emitter:
             if iri is None or iri in KEYWORDS:
                 raise Unsupported("relative @type")
             self.add(subject, _RDF_TYPE, f"<{iri}>", graph)
-        for key, iri in properties:
-            self.property(ctx, subject, key, iri, element[key], graph)
+        if mark is None:
+            for key, iri in properties:
+                self.property(ctx, subject, key, iri, element[key], graph)
+        else:
+            self.enclosed_properties(ctx, subject, element, properties, bool(types), graph, mark)
         return subject, None
+
+    def enclosed_properties(
+        self,
+        ctx: Ctx,
+        subject: str,
+        element: dict[str, Any],
+        properties: list[tuple[str, str]],
+        typed: bool,
+        graph: str,
+        mark: tuple[int, int, int],
+    ) -> None:
+        """Emit the properties of a document enclosed in this one with its own context (a
+        credential in a presentation), and note where its quads went, those of its ``proof``
+        apart (:class:`Enclosed`): the credential's own canonicalization reuses them."""
+        proof: tuple[int, int, int, int] | None = None
+        for key, iri in properties:
+            before = (len(self.quads), len(self.repeats))
+            self.property(ctx, subject, key, iri, element[key], graph)
+            if key == "proof":
+                proof = (*before, len(self.quads), len(self.repeats))
+        alone_kept = typed or len(properties) > (proof is not None)  # else dropped alone
+        if (
+            self.enclosed is not None
+            and self.embedded == mark[2]  # no context embedded deeper: it would be compared
+            and alone_kept  # with this document's (``Emitter.root``), not the credential's
+            and (proof is not None) == ("proof" in element)
+        ):
+            spans = (mark[0], mark[1], len(self.quads), len(self.repeats))
+            self.enclosed.append(
+                Enclosed(element, graph, self.quads, self.repeats, spans, proof, self.budget)
+            )
 
     def value_object(
         self,
@@ -612,8 +714,9 @@ class Emitter:
         """RDFC-1.0 canonical N-Quads, as rdf-canonize 5 (lib/RDFC10.js) writes them.
 
         Blank nodes are labelled by their first-degree hashes. When two blank nodes share one
-        (their labels then depend on N-degree hashing), the quads go to the full path's port of
-        RDFC-1.0, under ``budget``: the result depends only on the dataset, not on labels.
+        (their labels then depend on N-degree hashing: a presentation of credentials with alike
+        blank nodes), the full path's port of RDFC-1.0 goes on from these hashes, under
+        ``budget``: its result depends only on the dataset, not on labels.
         """
         self.counted(0)  # array items counted since the last object
         self.check_pairs()
@@ -621,26 +724,7 @@ class Emitter:
         if not self.blank:
             lines = [_line(*quad) for quad in quads]
         else:
-            mentions: dict[str, list[_Quad]] = {}
-            for quad in quads:
-                s, _, o, g = quad
-                if s[0] == "_":
-                    mentions.setdefault(s, []).append(quad)
-                if o[0] == "_" and o != s:
-                    mentions.setdefault(o, []).append(quad)
-                if g and g != s and g != o:
-                    mentions.setdefault(g, []).append(quad)
-            by_hash: dict[str, str] = {}
-            for node, mentioned in mentions.items():
-                digest = _hash_first_degree(node, mentioned)
-                if digest in by_hash:
-                    return _checked(
-                        _Rdfc10(
-                            [(s, p, o, g or None, p[1:-1]) for s, p, o, g in quads], self.budget
-                        ).run()
-                    )
-                by_hash[digest] = node
-            label = {by_hash[digest]: f"_:c14n{i}" for i, digest in enumerate(sorted(by_hash))}
+            label = self._labels()
             lines = [
                 _line(
                     label.get(s, s),
@@ -652,6 +736,39 @@ class Emitter:
             ]
         lines.sort()
         return _checked("".join(lines))
+
+    def _labels(self) -> dict[str, str]:
+        """Canonical label of each blank node (RDFC-1.0 sections 4.4.3 and 4.6)."""
+        mentions: dict[str, list[_Quad]] = {}
+        for quad in self.quads:
+            s, _, o, g = quad
+            if s[0] == "_":
+                mentions.setdefault(s, []).append(quad)
+            if o[0] == "_" and o != s:
+                mentions.setdefault(o, []).append(quad)
+            if g and g != s and g != o:
+                mentions.setdefault(g, []).append(quad)
+        by_hash: dict[str, list[str]] = {}
+        hashes: dict[str, str] = {}
+        tied = False
+        for node, mentioned in mentions.items():
+            digest = hashes[node] = _hash_first_degree(node, mentioned)
+            alike = by_hash.get(digest)
+            if alike is None:
+                by_hash[digest] = [node]
+            else:
+                alike.append(node)
+                tied = True
+        if not tied:
+            return {by_hash[digest][0]: f"_:c14n{i}" for i, digest in enumerate(sorted(by_hash))}
+        # Code point order is UTF-16 order here (``_checked`` declines the text otherwise).
+        rdfc = _Rdfc10([], self.budget)
+        rdfc.bnode_hash = hashes
+        rdfc.bnode_quads = {
+            node: [(s, p, o, g or None, p[1:-1]) for s, p, o, g in mentioned]
+            for node, mentioned in mentions.items()
+        }
+        return rdfc.label(by_hash)
 
 
 def _checked(text: str) -> str:
@@ -681,9 +798,6 @@ def _flatten(values: list[Any]) -> Iterator[Any]:
             yield from _flatten(value)
         elif value is not None:
             yield value
-
-
-_Quad = tuple[str, str, str, str]  # N-Quads terms; the graph is "" for the default graph
 
 
 def _line(s: str, p: str, o: str, g: str) -> str:

@@ -228,7 +228,27 @@ class _Rdfc10:
         hash_to_bnodes: dict[str, list[str]] = {}
         for bnode in self.bnode_quads:
             hash_to_bnodes.setdefault(self._hash_first_degree(bnode), []).append(bnode)
+        self.label(hash_to_bnodes)
 
+        canonical = self.canonical.existing
+        lines = [
+            _quad_line(
+                canonical.get(s, s),
+                p,
+                canonical.get(o, o),
+                None if g is None else canonical.get(g, g),
+            )
+            for s, p, o, g, _ in self.quads
+        ]
+        self._sort(lines)
+        return "".join(lines)
+
+    def label(self, hash_to_bnodes: dict[str, list[str]]) -> dict[str, str]:
+        """Issue the canonical labels (``self.canonical``), given the blank nodes by first
+        degree hash: unique hashes first, in hash order, then N-degree hashing of the rest.
+
+        The fast path (``canonfast``) calls it directly with its own first-degree hashes and
+        ``bnode_quads``: it has computed both already."""
         non_unique: list[list[str]] = []
         for digest in sorted(hash_to_bnodes):
             bnodes = hash_to_bnodes[digest]
@@ -254,19 +274,7 @@ class _Rdfc10:
             for _, issuer in results:
                 for existing in issuer.existing:
                     self.canonical.get_id(existing)
-
-        canonical = self.canonical.existing
-        lines = [
-            _quad_line(
-                canonical.get(s, s),
-                p,
-                canonical.get(o, o),
-                None if g is None else canonical.get(g, g),
-            )
-            for s, p, o, g, _ in self.quads
-        ]
-        self._sort(lines)
-        return "".join(lines)
+        return self.canonical.existing
 
     def _hash_first_degree(self, bnode: str) -> str:
         cached = self.bnode_hash.get(bnode)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
+from ... import canonfast
 from ...checks import Signer
 from ...models.report import Check, Code, credential_facts
 from ..base import ProofContext, ProofRequest, ProofResult
@@ -69,6 +70,14 @@ class DataIntegrityVerifier:
         )
 
     def _presentation(
+        self, presentation: Mapping[str, Any], request: ProofRequest, context: ProofContext
+    ) -> ProofResult:
+        # The presentation's canonical form holds its credentials: their own proofs reuse the
+        # walk of the presentation's (canonfast._share), the same bytes at about half the cost.
+        with canonfast.sharing():
+            return self._presentation_proofs(presentation, request, context)
+
+    def _presentation_proofs(
         self, presentation: Mapping[str, Any], request: ProofRequest, context: ProofContext
     ) -> ProofResult:
         holder = presentation.get("holder")

@@ -1,0 +1,70 @@
+"""One walk for a presentation and the credentials it encloses.
+
+Verifying a presentation signed with an RDFC suite canonicalizes the presentation, whose
+dataset holds every enclosed credential (each in its own graph), and then each credential alone
+for its own proof. Within :func:`sharing`, the presentation's walk keeps where each enclosed
+credential's quads went (:class:`~vcportable.canonfast._emit.Enclosed`), and a later
+canonicalization of that credential without its ``proof`` (the document its proof signs) takes
+them instead of walking the credential again. Only the walk is shared: blank node labelling and
+writing the N-Quads are done for each dataset, so the bytes are those of a walk of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from ..jsonld._rdfc import CanonicalizationBudget
+from ._emit import Emitter, Enclosed
+
+__all__ = ["Session", "current", "sharing"]
+
+_Key = tuple[tuple[str, int], ...]
+
+
+def _key(document: Mapping[str, Any], left_out: str | None = None) -> _Key:
+    """The members of ``document`` by identity: two mappings with one key are the same
+    document as long as the one that was kept is alive and unchanged (a verification does not
+    change what it verifies)."""
+    return tuple((name, id(value)) for name, value in document.items() if name != left_out)
+
+
+class Session:
+    """The enclosed documents walked within one :func:`sharing` block, by loader."""
+
+    def __init__(self) -> None:
+        self._enclosed: dict[_Key, tuple[Any, Enclosed]] = {}
+
+    def keep(self, enclosed: list[Enclosed], compiler: Any) -> None:
+        for item in enclosed:
+            self._enclosed[_key(item.document, "proof")] = (compiler, item)
+
+    def alone(
+        self, document: Mapping[str, Any], compiler: Any, budget: CanonicalizationBudget
+    ) -> Emitter | None:
+        """The quads of ``document`` walked as part of a presentation, when it is an enclosed
+        credential without its ``proof``, walked with the same loader and budget."""
+        hit = self._enclosed.get(_key(document))
+        if hit is None or hit[0] is not compiler or hit[1].budget != budget:
+            return None
+        return hit[1].alone()
+
+
+_current: ContextVar[Session | None] = ContextVar("vcportable_canonfast_sharing", default=None)
+
+
+def current() -> Session | None:
+    return _current.get()
+
+
+@contextmanager
+def sharing() -> Iterator[Session]:
+    """Let the canonicalizations inside the block share the walks of enclosed documents."""
+    session = Session()
+    token = _current.set(session)
+    try:
+        yield session
+    finally:
+        _current.reset(token)

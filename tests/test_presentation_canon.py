@@ -1,0 +1,121 @@
+"""A presentation's walk serves its credentials' own canonicalizations (canonfast._share).
+
+Within ``canonfast.sharing()`` the presentation and each enclosed credential (without its
+proof, as its proof signs it) must canonicalize to exactly pyld's bytes (the full path) and to
+what the fast path gives each of them alone; tampering with a credential must still break its
+proof, and a presentation of 1, 5 or 20 credentials must verify on the fast path.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from conftest import unsigned_sample
+from vcportable import canonfast, jsonld
+from vcportable.clock import FixedClock
+from vcportable.issuer import Issuer
+from vcportable.keys import KeyPair
+from vcportable.models.report import Code
+from vcportable.proofs import dataintegrity as di
+from vcportable.verifier import Verifier
+from vcportable.wallet import create_presentation, sign_presentation
+
+CLOCK = FixedClock(datetime(2026, 1, 15, tzinfo=UTC))
+LOADER = jsonld.default_loader()
+HOLDER = KeyPair.generate()
+ISSUER = Issuer(KeyPair.generate(), clock=CLOCK)
+
+
+def _variant(number: int) -> dict[str, Any]:
+    """Credentials with blank nodes of several shapes: the sample's criteria (alike in every
+    credential: first-degree hashes tie across graphs), evidence alike in some credentials, and
+    two alike pieces of evidence in one credential (a tie inside its own dataset too)."""
+    document = unsigned_sample()
+    document["id"] = f"urn:uuid:0c4e6a52-0000-4000-8000-{number:012d}"
+    document["credentialSubject"]["id"] = HOLDER.controller
+    achievement = document["credentialSubject"]["achievement"]
+    if number % 3 == 1:
+        document["evidence"] = [{"type": ["Evidence"], "name": f"Task {number % 2}"}]
+    elif number % 3 == 2:
+        achievement["criteria"]["narrative"] = f"Passed test {number}."
+        document["evidence"] = [{"type": ["Evidence"], "name": "Workshop task"}] * 2
+    return ISSUER.issue(document)
+
+
+CREDENTIALS = [_variant(number) for number in range(20)]
+
+
+def _presentation(size: int) -> dict[str, Any]:
+    unsigned = create_presentation(CREDENTIALS[:size], holder=HOLDER.controller)
+    return sign_presentation(unsigned, HOLDER, challenge="c", domain="d", clock=CLOCK)
+
+
+def _unsecured(document: dict[str, Any]) -> dict[str, Any]:
+    return di.unsecured_document(document, di.proofs_of(document)[0])
+
+
+@pytest.mark.parametrize("size", [1, 5, 20])
+def test_presentation_and_its_credentials_are_pyld_bytes(size: int) -> None:
+    presentation = _presentation(size)
+    credentials = [_unsecured(c) for c in presentation["verifiableCredential"]]
+    alone = [canonfast.canonize_fast(c, LOADER, compacted=True) for c in credentials]
+    fallbacks = canonfast.stats().get("fallback", 0)
+    with canonfast.sharing() as session:
+        text = jsonld.canonize_signed(_unsecured(presentation), LOADER)
+        assert len(session._enclosed) == size  # every credential's walk is kept
+        shared = [jsonld.canonize_signed(c, LOADER) for c in credentials]
+    assert canonfast.stats().get("fallback", 0) == fallbacks  # all on the fast path
+    assert text == jsonld.canonize(_unsecured(presentation), LOADER)
+    assert shared == alone == [jsonld.canonize(c, LOADER) for c in credentials]
+    assert "_:c14n" in text and all("_:c14n" in c for c in shared)
+
+
+def test_only_the_enclosed_document_without_its_proof_is_shared() -> None:
+    """A copy, the document with its proof, another budget: each is walked on its own."""
+    presentation = _presentation(2)
+    enclosed = presentation["verifiableCredential"][0]
+    budget = jsonld.CanonicalizationBudget(max_values=10_000)
+    with canonfast.sharing():
+        jsonld.canonize_signed(_unsecured(presentation), LOADER)
+        for document in (
+            copy.deepcopy(_unsecured(enclosed)),
+            enclosed,
+            {**_unsecured(enclosed), "name": "Another name"},
+        ):
+            assert jsonld.canonize_signed(document, LOADER) == jsonld.canonize(document, LOADER)
+        document = _unsecured(enclosed)
+        assert jsonld.canonize_signed(document, LOADER, budget=budget) == jsonld.canonize(
+            document, LOADER
+        )
+
+
+def test_outside_a_sharing_block_nothing_is_kept() -> None:
+    presentation = _presentation(2)
+    assert canonfast._share.current() is None
+    text = jsonld.canonize_signed(_unsecured(presentation), LOADER)
+    assert text == jsonld.canonize(_unsecured(presentation), LOADER)
+
+
+@pytest.mark.parametrize("size", [1, 5, 20])
+def test_presentations_verify_on_the_fast_path(size: int) -> None:
+    fallbacks = canonfast.stats().get("fallback", 0)
+    report = Verifier(clock=CLOCK).verify(_presentation(size), challenge="c", domain="d")
+    assert report.verified
+    assert canonfast.stats().get("fallback", 0) == fallbacks
+
+
+def test_a_tampered_credential_breaks_both_proofs() -> None:
+    presentation = _presentation(5)
+    presentation["verifiableCredential"][3]["credentialSubject"]["name"] = "Mallory"
+    report = Verifier(clock=CLOCK).verify(presentation, challenge="c", domain="d")
+    assert Code.SIGNATURE_INVALID in {c.code for c in report.failures}
+    broken = [r for r in report.credentials if not r.verified]
+    assert (
+        len(broken) == 1
+        and broken[0].credential_id == presentation["verifiableCredential"][3]["id"]
+    )
+    assert Code.SIGNATURE_INVALID in {c.code for c in broken[0].failures}
