@@ -563,6 +563,38 @@ def test_bad_digest_appearing_twice() -> None:
     assert_fails(verify(forge_sd(payload, [text])), Code.DIGEST_DUPLICATE)
 
 
+def test_applying_disclosures_checks_every_digest_and_alters_nothing_signed() -> None:
+    """Parts with no disclosure are kept as they are, yet a repeated decoy or a digest that is
+    not a string is still found in them; the signed payload itself is never altered."""
+    name, name_digest = disclosure("s1", "nickname", "Ada")
+    phone, phone_digest = disclosure("s2", "555")
+    hidden = sdjwt.digest_of("undisclosed")
+    payload = {
+        "kept": {"a": [1, {"b": "c"}]},
+        "phones": ["111", {"...": hidden}, {"...": phone_digest}, "222"],
+        "subject": {"_sd": [name_digest, hidden + "x"], "id": "urn:x"},
+    }
+    signed = json.loads(json.dumps(payload))
+    claims, found = apply_disclosures(payload, [name, phone], "sha-256", JosePolicy())
+    assert payload == signed
+    assert claims == {
+        "kept": {"a": [1, {"b": "c"}]},
+        "phones": ["111", "555", "222"],
+        "subject": {"id": "urn:x", "nickname": "Ada"},
+    }
+    assert [(d.path, d.where) for d in found] == [
+        ("subject.nickname", ("subject", "nickname")),
+        ("phones[1]", ("phones", 1)),
+    ]
+    for bad, code in (
+        ({**payload, "kept": {"a": [{"...": hidden}], "_sd": [hidden]}}, Code.DIGEST_DUPLICATE),
+        ({**payload, "kept": {"a": [{"...": 7}]}}, Code.DISCLOSURE_INVALID),
+    ):
+        with pytest.raises(Rejection) as refused:
+            apply_disclosures(bad, [name, phone], "sha-256", JosePolicy())
+        assert refused.value.check.code is code
+
+
 def test_bad_disclosure_overwriting_a_claim() -> None:
     text, digest = disclosure("s1", "name", "Fake Badge")
     assert_fails(verify(forge_sd(sd_payload(_sd=[digest]), [text])), Code.DISCLOSURE_INVALID)

@@ -14,7 +14,7 @@ import hashlib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from vcportable.codec.base64url import b64url_encode
 from vcportable.codec.json import dumps_compact
@@ -146,10 +146,25 @@ def digest_of(encoded: str, sd_alg: str = "sha-256") -> str:
     return b64url_encode(HASHES[sd_alg](encoded.encode("ascii")).digest())
 
 
+class _Decoded(NamedTuple):
+    """A disclosure as read, before it is applied (then it becomes a :class:`Disclosure`)."""
+
+    encoded: str
+    digest: str
+    salt: str
+    name: str | None
+    value: Any
+
+
 def decode_disclosure(
     encoded: str, sd_alg: str = "sha-256", policy: JosePolicy = DEFAULT_POLICY
 ) -> Disclosure:
     """Decode one disclosure strictly; raises :class:`Rejection` (check ``disclosures``)."""
+    return Disclosure(*_decode(encoded, sd_alg, policy))
+
+
+def _decode(encoded: str, sd_alg: str, policy: JosePolicy) -> _Decoded:
+    """One disclosure decoded strictly and hashed (once); raises :class:`Rejection`."""
     what = "a disclosure"
     raw = decode_segment(
         encoded, what=what, max_bytes=policy.max_disclosure_bytes, check_id="disclosures"
@@ -172,7 +187,7 @@ def decode_disclosure(
                 Code.DISCLOSURE_INVALID,
                 f"disclosure claim name {name!r} is not allowed",
             )
-    return Disclosure(encoded, digest_of(encoded, sd_alg), array[0], name, array[-1])
+    return _Decoded(encoded, digest_of(encoded, sd_alg), array[0], name, array[-1])
 
 
 def encode_disclosure(salt: str, name: str | None, value: Any) -> str:
@@ -185,20 +200,26 @@ _CONTAINERS: Final = (dict, list)
 
 class _Unpacker:
     """Replaces digests by disclosed claims (RFC 9901 §7.1 step 3), strictly, and remembers where
-    each disclosure landed. Raises :class:`Rejection` on the first violation."""
+    each disclosure landed. Raises :class:`Rejection` on the first violation.
 
-    def __init__(self, disclosures: Mapping[str, Disclosure], max_depth: int) -> None:
+    Every value is visited (each digest is checked, decoys too), but an object or array with no
+    digest in or below it is kept as it is instead of copied, and the path of the value being
+    visited is one list, grown and shrunk by the walk and copied only where a disclosure lands.
+    """
+
+    def __init__(self, disclosures: Mapping[str, _Decoded], max_depth: int) -> None:
         self.disclosures = disclosures
         self.max_depth = max_depth
         self.seen: set[str] = set()
         self.paths: dict[str, tuple[Segment, ...]] = {}
+        self.path: list[Segment] = []
 
-    def _digest(self, value: Any, where: tuple[Segment, ...]) -> Disclosure | None:
+    def _digest(self, value: Any) -> _Decoded | None:
         if not isinstance(value, str):
             raise Rejection(
                 "disclosures",
                 Code.DISCLOSURE_INVALID,
-                f"a digest at {format_path(where) or '(root)'} is not a string",
+                f"a digest at {format_path(self.path) or '(root)'} is not a string",
             )
         if value in self.seen:
             raise Rejection(
@@ -209,55 +230,80 @@ class _Unpacker:
         self.seen.add(value)
         return self.disclosures.get(value)
 
-    def unpack(self, value: Any, where: tuple[Segment, ...]) -> Any:
-        if len(where) > self.max_depth:
+    def unpack(self, value: Any) -> Any:
+        """``value``, at :attr:`path`, with the disclosures in it applied."""
+        if len(self.path) > self.max_depth:
             raise Rejection("disclosures", Code.TOO_DEEP, "disclosed claims nest too deeply")
         if isinstance(value, dict):
-            return self._object(value, where)
+            return self._object(value)
         if isinstance(value, list):
-            return self._array(value, where)
+            return self._array(value)
         return value
 
-    def _object(self, value: dict[str, Any], where: tuple[Segment, ...]) -> dict[str, Any]:
-        # A plain value within the depth limit is kept as is: no path is built for it.
-        shallow = len(where) < self.max_depth
-        out = {
-            k: v if shallow and not isinstance(v, _CONTAINERS) else self.unpack(v, (*where, k))
-            for k, v in value.items()
-            if k != SD
-        }
-        digests = value.get(SD, [])
+    def _child(self, segment: Segment, value: Any) -> Any:
+        path = self.path
+        path.append(segment)
+        unpacked = self.unpack(value)
+        path.pop()
+        return unpacked
+
+    def _landed(self, disclosure: _Decoded, segment: Segment) -> Any:
+        """The value of ``disclosure``, applied at ``segment`` of the current path."""
+        self.paths[disclosure.digest] = (*self.path, segment)
+        return self._child(segment, disclosure.value)
+
+    def _object(self, value: dict[str, Any]) -> dict[str, Any]:
+        out = value  # copied at the first change
+        # Past the depth limit even a plain value is too deep.
+        deep = len(self.path) >= self.max_depth
+        for key, item in value.items():
+            if key == SD:
+                continue
+            if deep:
+                raise Rejection("disclosures", Code.TOO_DEEP, "disclosed claims nest too deeply")
+            if isinstance(item, _CONTAINERS):
+                unpacked = self._child(key, item)
+                if unpacked is not item:
+                    if out is value:
+                        out = _without_digests(value)
+                    out[key] = unpacked
+        if SD not in value:
+            return out
+        if out is value:
+            out = _without_digests(value)
+        digests = value[SD]
         if not isinstance(digests, list):
             raise Rejection(
                 "disclosures", Code.DISCLOSURE_INVALID, "_sd must be an array of digests"
             )
         for digest in digests:
-            disclosure = self._digest(digest, where)
+            disclosure = self._digest(digest)
             if disclosure is None:
                 continue  # a decoy, or a claim the holder did not reveal
-            if disclosure.name is None:
+            name = disclosure.name
+            if name is None:
                 raise Rejection(
                     "disclosures",
                     Code.DISCLOSURE_INVALID,
                     "an array-element disclosure is referenced from an object's _sd",
                 )
-            if disclosure.name in out:
+            if name in out:
                 raise Rejection(
                     "disclosures",
                     Code.DISCLOSURE_INVALID,
-                    f"disclosure of {disclosure.name!r} would overwrite a claim of the same name",
+                    f"disclosure of {name!r} would overwrite a claim of the same name",
                 )
-            path = (*where, disclosure.name)
-            self.paths[disclosure.digest] = path
-            out[disclosure.name] = self.unpack(disclosure.value, path)
+            out[name] = self._landed(disclosure, name)
         return out
 
-    def _array(self, value: list[Any], where: tuple[Segment, ...]) -> list[Any]:
-        out: list[Any] = []
-        shallow = len(where) < self.max_depth
-        for element in value:
+    def _array(self, value: list[Any]) -> list[Any]:
+        out: list[Any] | None = None  # built from the first change on
+        deep = len(self.path) >= self.max_depth
+        for index, element in enumerate(value):
             if isinstance(element, dict) and ELLIPSIS in element and len(element) == 1:
-                disclosure = self._digest(element[ELLIPSIS], where)
+                if out is None:
+                    out = value[:index]
+                disclosure = self._digest(element[ELLIPSIS])
                 if disclosure is None:
                     continue
                 if disclosure.name is not None:
@@ -266,14 +312,21 @@ class _Unpacker:
                         Code.DISCLOSURE_INVALID,
                         "an object-property disclosure is referenced from an array",
                     )
-                path = (*where, len(out))
-                self.paths[disclosure.digest] = path
-                out.append(self.unpack(disclosure.value, path))
-            elif shallow and not isinstance(element, _CONTAINERS):
-                out.append(element)
+                out.append(self._landed(disclosure, len(out)))
+            elif not deep and not isinstance(element, _CONTAINERS):
+                if out is not None:
+                    out.append(element)
             else:
-                out.append(self.unpack(element, (*where, len(out))))
-        return out
+                unpacked = self._child(index if out is None else len(out), element)
+                if out is None and unpacked is not element:
+                    out = value[:index]
+                if out is not None:
+                    out.append(unpacked)
+        return value if out is None else out
+
+
+def _without_digests(value: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in value.items() if k != SD}
 
 
 @dataclass(frozen=True)
@@ -332,23 +385,25 @@ def apply_disclosures(
     sd_alg: str,
     policy: JosePolicy,
 ) -> tuple[dict[str, Any], list[Disclosure]]:
-    """Apply ``encoded`` disclosures to ``payload``; every one must be used exactly once."""
-    by_digest: dict[str, Disclosure] = {}
-    ordered: list[Disclosure] = []
+    """Apply ``encoded`` disclosures to ``payload``; every one must be used exactly once.
+
+    The claims share what no disclosure changed with ``payload``: read them, never alter them.
+    """
+    decoded: dict[str, _Decoded] = {}
     for text in encoded:
-        disclosure = decode_disclosure(text, sd_alg, policy)
-        if disclosure.digest in by_digest:
+        disclosure = _decode(text, sd_alg, policy)
+        if disclosure.digest in decoded:
             raise Rejection(
                 "disclosures",
                 Code.DISCLOSURE_DUPLICATE,
                 f"the same disclosure is presented twice ({disclosure.name or 'array element'})",
             )
-        by_digest[disclosure.digest] = disclosure
-        ordered.append(disclosure)
-    unpacker = _Unpacker(by_digest, policy.max_json_depth)
-    claims = unpacker.unpack(dict(payload), ())
+        decoded[disclosure.digest] = disclosure
+    unpacker = _Unpacker(decoded, policy.max_json_depth)
+    claims = unpacker.unpack(dict(payload))
     claims.pop(SD_ALG, None)
-    unused = [d for d in ordered if d.digest not in unpacker.paths]
+    paths = unpacker.paths
+    unused = [d for d in decoded.values() if d.digest not in paths]
     if unused:
         names = ", ".join(d.name or "an array element" for d in unused[:5])
         raise Rejection(
@@ -357,16 +412,5 @@ def apply_disclosures(
             f"{len(unused)} disclosure(s) ({names}) match no digest in the credential: they "
             "were not signed by the issuer",
         )
-    out = [
-        Disclosure(
-            d.encoded,
-            d.digest,
-            d.salt,
-            d.name,
-            d.value,
-            format_path(unpacker.paths[d.digest]),
-            unpacker.paths[d.digest],
-        )
-        for d in ordered
-    ]
+    out = [Disclosure(*d, format_path(paths[d.digest]), paths[d.digest]) for d in decoded.values()]
     return claims, out
