@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from . import jsonld
 from .checks import CredentialCheck, SignedView
@@ -34,6 +34,14 @@ from .proofs.dataintegrity import code_of
 from .proofs.dispatch import InputFormat, detect, proof_verifier
 
 __all__ = ["VerificationPolicy", "Verifier", "verify"]
+
+# Checks whose message never varies: built once (a Check is immutable).
+_FOLLOWS_DATA_MODEL: Final = {
+    kind: Check.passed("data_model", f"follows the VC data model ({kind})")
+    for kind in ("credential", "presentation")
+}
+_CONTEXTS_BUNDLED: Final = Check.passed("contexts", "every JSON-LD context is bundled")
+_NO_STATUS_ENTRY: Final = Check.skipped("status", "the credential has no revocation status entry")
 
 
 class Verifier:
@@ -65,6 +73,8 @@ class Verifier:
         self.status = status
         self.checks = tuple(checks)
         self.proof_verifiers = dict(proof_verifiers or {})
+        #: The default proof verifier of each format met so far (made once, not per input).
+        self._defaults: dict[InputFormat, ProofVerifier] = {}
 
     # -- entry points ---------------------------------------------------------------------
 
@@ -188,11 +198,20 @@ class Verifier:
         """Dispatch to the format's proof verifier, then the checks of what it found."""
         now = self.clock.now()
         context = ProofContext(self.loader, self.resolver, self.policy, now)
-        result = proof_verifier(form, self.proof_verifiers).verify(data, request, context)
+        result = self._proof_verifier(form).verify(data, request, context)
         asked = _request_checks(request, result)
         return self._report(
             replace(result, checks=(*result.checks, *asked)) if asked else result, now
         )
+
+    def _proof_verifier(self, form: InputFormat) -> ProofVerifier:
+        """The caller's proof verifier of ``form``, else the default one (made once)."""
+        chosen = self.proof_verifiers.get(form)
+        if chosen is None:
+            chosen = self._defaults.get(form)
+        if chosen is None:
+            chosen = self._defaults[form] = proof_verifier(form)
+        return chosen
 
     def _report(self, result: ProofResult, now: datetime) -> VerificationReport:
         """The proofs' checks and those of what they signed, in reading order: an embedded
@@ -248,9 +267,10 @@ class Verifier:
         return checks
 
     def _data_model(self, document: Mapping[str, Any], kind: str) -> Check:
-        problems = check_data_model(dict(document), kind=kind)  # type: ignore[arg-type]
+        plain = document if isinstance(document, dict) else dict(document)
+        problems = check_data_model(plain, kind=kind)  # type: ignore[arg-type]
         if not problems:
-            return Check.passed("data_model", f"follows the VC data model ({kind})")
+            return _FOLLOWS_DATA_MODEL[kind]
         text = "; ".join(f"{path or '(root)'}: {message}" for path, message in problems)
         return Check.failed("data_model", Code.DATA_MODEL_INVALID, text)
 
@@ -261,7 +281,7 @@ class Verifier:
             jsonld.check_contexts(document, self.loader)
         except ContextNotAllowedError as exc:
             return Check.failed("contexts", Code.CONTEXT_NOT_ALLOWED, exc.message)
-        return Check.passed("contexts", "every JSON-LD context is bundled")
+        return _CONTEXTS_BUNDLED
 
     def _related_resources(self, document: Mapping[str, Any]) -> list[Check]:
         """Digests of ``relatedResource`` entries, for those available offline (the bundled
@@ -307,7 +327,7 @@ class Verifier:
         """A malformed status entry fails (an issuer that meant to make a credential revocable
         must not get one that silently is not); a well-formed one goes to the status source."""
         if view.credential.get("credentialStatus") is None:
-            return [Check.skipped("status", "the credential has no revocation status entry")]
+            return [_NO_STATUS_ENTRY]
         problems = status_entry_problems(view.credential)
         if problems:
             return [Check.failed("status", Code.STATUS_ENTRY_INVALID, "; ".join(problems))]
