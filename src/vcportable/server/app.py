@@ -22,6 +22,7 @@ from ..errors import ConfigurationError
 from . import errors
 from .config import ServerConfig, load_config
 from .context import Context
+from .fastpath import FastPath
 from .observability import Metrics, Observe, configure_logging
 from .routes_issuing import router as issuing
 from .routes_public import router as public
@@ -102,6 +103,7 @@ def create_app(config: ServerConfig, *, clock: Clock | None = None) -> FastAPI:
     app.include_router(verifying)
     app.include_router(public)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    app.add_middleware(FastPath, context=context)
     if config.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -4,6 +4,8 @@ then the request's shape (pydantic models, which also document the bodies in /op
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
 from fastapi import Request
@@ -75,14 +77,24 @@ class StatusChange(_Body):
     reason: str = Field(default="changed through the VC-API", min_length=1, max_length=MAX_REASON)
 
 
-def _media_type(request: Request) -> str:
-    return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+@dataclass(frozen=True)
+class Incoming:
+    """What reading a body needs of a request: its headers (lower-case names) and its body's
+    chunks. A FastAPI :class:`Request` gives both (:meth:`of`); so does a raw ASGI request
+    (:mod:`.fastpath`), which skips building one."""
+
+    headers: Mapping[str, str]
+    chunks: AsyncIterator[bytes]
+
+    @classmethod
+    def of(cls, request: Request) -> Incoming:
+        return cls(request.headers, request.stream())
 
 
-async def read_json(request: Request, limit: int) -> Any:
-    """The parsed body: 415 unless JSON, 413 over ``limit`` (from Content-Length, or counted
-    while reading, before parsing), 400 unless the strict parser accepts it."""
-    media = _media_type(request)
+async def read_bytes(incoming: Incoming, limit: int) -> bytes:
+    """The raw body: 415 unless JSON, 413 over ``limit`` (from Content-Length, or counted
+    while reading, before parsing)."""
+    media = incoming.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     is_json = media == "application/json" or (
         media.startswith("application/") and media.endswith("+json")
     )
@@ -91,18 +103,24 @@ async def read_json(request: Request, limit: int) -> Any:
             f"the body must be application/json, not {media or 'unlabelled'}",
             code="UNSUPPORTED_MEDIA_TYPE",
         )
-    declared = request.headers.get("content-length")
+    declared = incoming.headers.get("content-length")
     if declared is not None:
         if not declared.isdigit():
             raise InputError("Content-Length is not a number")
         if int(declared) > limit:
             raise InputError(f"the body is over {limit} bytes", code="TOO_LARGE")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
+    chunks, size = [], 0
+    async for chunk in incoming.chunks:
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
             raise InputError(f"the body is over {limit} bytes", code="TOO_LARGE")
-    return parse_json(bytes(body), what="request body", max_bytes=limit)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def parsed(model: type[M], body: bytes, limit: int) -> M:
+    """``body`` through the strict parser (400 unless it accepts it), then as ``model``."""
+    return shaped(model, parse_json(body, what="request body", max_bytes=limit))
 
 
 def shaped(model: type[M], value: Any) -> M:
@@ -117,7 +135,7 @@ def shaped(model: type[M], value: Any) -> M:
 
 
 async def read_body(request: Request, model: type[M], limit: int) -> M:
-    return shaped(model, await read_json(request, limit))
+    return parsed(model, await read_bytes(Incoming.of(request), limit), limit)
 
 
 def openapi_body(model: type[BaseModel]) -> dict[str, Any]:

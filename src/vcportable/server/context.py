@@ -120,21 +120,20 @@ async def blocking(work: Callable[[], T], *, timeout: float | None = None) -> T:
         ) from None
 
 
-def bearer_token(request: Request) -> str:
-    value = request.headers.get("authorization", "")
+def bearer_token(headers: Mapping[str, str]) -> str:
+    value = headers.get("authorization", "")
     scheme, _, token = value.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise tokens.AccessDenied("a bearer token is required (Authorization: Bearer ...)")
     return token.strip()
 
 
-async def authorize(
-    request: Request, scope: str, issuer_name: str | None = None
-) -> tuple[IssuerService, tokens.TokenInfo]:
-    """The issuer the request's token belongs to, checked for ``scope``; when the route names
-    an issuer, the token must be that issuer's (403 otherwise)."""
-    ctx = context(request)
-    token = bearer_token(request)
+def token_service(
+    ctx: Context, headers: Mapping[str, str], issuer_name: str | None = None
+) -> tuple[IssuerService, str]:
+    """The issuer the request's token names, and the token, from the headers alone (no
+    registry read); when the route names an issuer, the token must be that issuer's (403)."""
+    token = bearer_token(headers)
     named = tokens.issuer_of(token)
     if issuer_name is not None and named != issuer_name:
         raise tokens.AccessDenied(
@@ -143,8 +142,23 @@ async def authorize(
     service = ctx.services.get(named)
     if service is None:
         raise tokens.AccessDenied("unknown bearer token")
-    now = ctx.clock.now()
-    info = await blocking(lambda: tokens.authorize(service.store, token, scope, now=now))
+    return service, token
+
+
+def check_token(ctx: Context, service: IssuerService, token: str, scope: str) -> tokens.TokenInfo:
+    """The token's record in ``service``'s registry, active and carrying ``scope`` (blocking:
+    a registry read)."""
+    info = tokens.authorize(service.store, token, scope, now=ctx.clock.now())
     if info.issuer != service.did:
         raise tokens.AccessDenied("unknown bearer token")
-    return service, info
+    return info
+
+
+async def authorize(
+    request: Request, scope: str, issuer_name: str | None = None
+) -> tuple[IssuerService, tokens.TokenInfo]:
+    """The issuer the request's token belongs to, checked for ``scope`` (see
+    :func:`token_service` and :func:`check_token`)."""
+    ctx = context(request)
+    service, token = token_service(ctx, request.headers, issuer_name)
+    return service, await blocking(lambda: check_token(ctx, service, token, scope))

@@ -78,17 +78,23 @@ def status_of(exc: VcPortableError) -> int:
     return 400
 
 
+def refused(exc: VcPortableError) -> JSONResponse:
+    """The answer to a request the library refused, logged (the FastAPI routes' handler, and
+    :mod:`.fastpath`'s)."""
+    status = status_of(exc)
+    level = logging.WARNING if status >= 500 else logging.INFO
+    if log.isEnabledFor(level):
+        fields = {"status": status, "code": exc.code, "detail": exc.message[:500]}
+        log.log(level, "refused", extra={"fields": fields})
+    return error_response(status, exc.code, exc.message)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
 
     async def library(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, VcPortableError)
-        status = status_of(exc)
-        fields = {"status": status, "code": exc.code, "detail": exc.message[:500]}
-        log.log(
-            logging.WARNING if status >= 500 else logging.INFO, "refused", extra={"fields": fields}
-        )
-        return error_response(status, exc.code, exc.message)
+        return refused(exc)
 
     async def http(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)

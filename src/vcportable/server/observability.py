@@ -24,6 +24,9 @@ from prometheus_client import (
 )
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+#: The scope key naming the endpoint of a request answered without FastAPI's router (which
+#: puts its route in ``scope["route"]``): see :mod:`.fastpath`.
+ENDPOINT = "vcportable.endpoint"
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0)
 
 
@@ -111,8 +114,7 @@ class Observe:
             await self.app(scope, receive, sending)
         finally:
             elapsed = time.perf_counter() - start
-            route = scope.get("route")
-            endpoint = getattr(route, "path", "unmatched")
+            endpoint = scope.get(ENDPOINT) or getattr(scope.get("route"), "path", "unmatched")
             method = scope.get("method", "")
             self.metrics.requests.labels(endpoint, method, str(status)).inc()
             self.metrics.latency.labels(endpoint, f"{status // 100}xx").observe(elapsed)

@@ -18,12 +18,15 @@ from ..proofs.base import Kind
 from ..proofs.dataintegrity import ecdsa_sd
 from .bodies import (
     DeriveRequest,
+    Incoming,
     VerifyCredentialRequest,
     VerifyPresentationRequest,
     openapi_body,
+    parsed,
     read_body,
+    read_bytes,
 )
-from .context import blocking, context
+from .context import Context, blocking, context
 from .errors import documented
 
 router = APIRouter()
@@ -77,7 +80,7 @@ def answer(report: VerificationReport) -> Response:
     responses=_VERIFY_RESPONSES,
 )
 async def verify_credential(request: Request) -> Response:
-    return await _verify(request, VerifyCredentialRequest)
+    return await verify(context(request), Incoming.of(request), presentation=False)
 
 
 @router.post(
@@ -87,25 +90,25 @@ async def verify_credential(request: Request) -> Response:
     responses=_VERIFY_RESPONSES,
 )
 async def verify_presentation(request: Request) -> Response:
-    return await _verify(request, VerifyPresentationRequest)
+    return await verify(context(request), Incoming.of(request), presentation=True)
 
 
-async def _verify(
-    request: Request, model: type[VerifyCredentialRequest] | type[VerifyPresentationRequest]
-) -> Response:
-    """Both verify routes: the body within the verifier's own input limit, then the whole
-    pipeline, with the challenge and domain a presentation request names."""
-    ctx = context(request)
-    body = await read_body(request, model, ctx.body_limit)
-    if isinstance(body, VerifyPresentationRequest):
-        data = unwrap(body.verifiablePresentation)
-        challenge, domain = body.options.challenge, body.options.domain
-    else:
-        data, challenge, domain = unwrap(body.verifiableCredential), None, None
+async def verify(ctx: Context, incoming: Incoming, *, presentation: bool) -> Response:
+    """Both verify routes (here and in :mod:`.fastpath`): the body within the verifier's own
+    input limit, then the whole pipeline, with the challenge and domain a presentation
+    request names. Parsing, checking and encoding the answer all run in the worker thread."""
+    raw = await read_bytes(incoming, ctx.body_limit)
     verifier = ctx.verifier
-    presentation = isinstance(body, VerifyPresentationRequest)
+    limit = ctx.body_limit
 
     def work() -> Response:
+        challenge = domain = None
+        if presentation:
+            asked = parsed(VerifyPresentationRequest, raw, limit)
+            data = unwrap(asked.verifiablePresentation)
+            challenge, domain = asked.options.challenge, asked.options.domain
+        else:
+            data = unwrap(parsed(VerifyCredentialRequest, raw, limit).verifiableCredential)
         if isinstance(data, str):  # each route verifies its own kind, whatever a token says
             kind: Kind = "presentation" if presentation else "credential"
             return answer(
