@@ -7,7 +7,10 @@ Targets: a signed list of 1,000 issuers and 10,000 catalogue entries is verified
 under 100 ms; the trust checks (with issuer binding through the list) add at most 10% to the
 verification of an eddsa-rdfc-2022 credential. Prints a table, writes results/trust.json.
 
-Both are CPU time (other processes on the machine do not count). The check's share is measured
+The load is what a verifier waits for (wall time, on an idle machine: the load average is
+printed): the signatures are hashed on threads of their own while the payload is parsed, so it
+uses two cores, and the CPU time of all threads is printed beside it. The check's share is CPU
+time (other processes on the machine do not count), measured
 in a fresh process of its own (``--part overhead``, started by this one), in rounds that
 alternate between the verifier without and with the checks: loading the list fifteen times
 first leaves the heap and the caches in a state that doubled the check's cost, which is not
@@ -19,6 +22,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -153,15 +157,17 @@ def credential(issuer: str) -> dict[str, Any]:
     }
 
 
-def load_times(signed: bytes, anchor: GovernanceAnchor, runs: int = 15) -> list[float]:
-    """CPU milliseconds of each verify + load (CPU time: other processes on the machine do
-    not count, so the number is the work, not the queue)."""
-    times = []
+def load_times(
+    signed: bytes, anchor: GovernanceAnchor, runs: int = 15
+) -> tuple[list[float], list[float]]:
+    """Wall and CPU (all threads) milliseconds of each verify + load."""
+    wall, cpu = [], []
     for _ in range(runs):
-        start = time.process_time()
+        start, start_cpu = time.perf_counter(), time.process_time()
         verify_trust_list(signed, anchor)
-        times.append((time.process_time() - start) * 1000)
-    return times
+        wall.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
+    return wall, cpu
 
 
 def paired_times(
@@ -231,8 +237,8 @@ def main() -> None:
     boards = built["boards"]
     signed = sign_trust_list(parse_trust_list(built["list"]), boards[:2])
     anchor = GovernanceAnchor(tuple(b.public_key for b in boards), 2)
-    times = load_times(signed, anchor)
-    load_ms = statistics.median(times)
+    times, cpu_times = load_times(signed, anchor)
+    load_ms, load_cpu_ms = statistics.median(times), statistics.median(cpu_times)
     without, with_trust = 1000 / without_ms, 1000 / with_ms
     overhead_share = with_ms / without_ms - 1
     result = {
@@ -241,6 +247,8 @@ def main() -> None:
         "signed_list_bytes": len(signed),
         "load_ms_median": load_ms,
         "load_ms_all": times,
+        "load_cpu_ms_median": load_cpu_ms,
+        "load_average": os.getloadavg()[0],
         "verify_per_s_without_trust": without,
         "verify_per_s_with_trust": with_trust,
         "trust_overhead": overhead_share,
@@ -248,7 +256,7 @@ def main() -> None:
         "targets": [
             {
                 "target": f"trust list of {args.issuers:,} issuers, {args.catalogue:,} entries "
-                "verified + loaded, CPU (issue 9: < 100 ms)",
+                "verified + loaded (issue 9: < 100 ms)",
                 "value": load_ms,
                 "goal": 100.0,
                 "unit": " ms",
@@ -267,7 +275,9 @@ def main() -> None:
         f"Trust list: {args.issuers:,} issuers, {args.catalogue:,} catalogue entries",
         [
             ("signed list size", f"{len(signed) / 1e6:.1f} MB"),
-            ("verify + load the signed list (median CPU)", f"{load_ms:.1f} ms"),
+            ("verify + load the signed list (median wall)", f"{load_ms:.1f} ms"),
+            ("  CPU of its threads (signatures on a second core)", f"{load_cpu_ms:.1f} ms"),
+            ("  load average during the run", f"{os.getloadavg()[0]:.2f}"),
             ("target: load", "< 100 ms " + ("met" if load_ms < 100 else "MISSED")),
             ("eddsa-rdfc-2022 verify, no trust check", f"{without_ms:.3f} ms ({without:.0f}/s)"),
             ("eddsa-rdfc-2022 verify + trust checks", f"{with_ms:.3f} ms ({with_trust:.0f}/s)"),

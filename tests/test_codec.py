@@ -264,6 +264,21 @@ def test_the_fast_road_reads_every_text_as_the_strict_parser(
         assert repr(fast[0]) == got
 
 
+@settings(max_examples=400)
+@given(_texts, st.sampled_from([{}, {"max_depth": 2}, {"max_int_digits": 3}]))
+def test_numbers_left_to_a_schema_are_the_only_difference(
+    text: str, limits: dict[str, int]
+) -> None:
+    """``schema_bounds_numbers``: what the strict parser refuses for a number alone may come
+    through (as a long int or an infinity, for the schema); everything else reads the same."""
+    raw = text.encode("utf-8", "surrogatepass")
+    strict = _strict(raw, **limits)
+    relaxed = _read(raw, schema_bounds_numbers=True, **limits)
+    if relaxed != strict:
+        assert isinstance(strict, tuple) and isinstance(relaxed, str)
+        assert "digits is longer" in strict[1] or "overflows to infinity" in strict[1]
+
+
 @pytest.mark.parametrize("depth", [1, 2, 63, 64, 65, 200, 201, 202])
 @pytest.mark.parametrize("innermost", ["", "0", "{}", '{"a": []}'])
 def test_the_fast_road_keeps_the_depth_limit_exactly(depth: int, innermost: str) -> None:

@@ -90,6 +90,18 @@ BAD_LISTS = [
     # One spelling per member: the Python name is not a second one (a list holding both
     # ``nextUpdate`` and ``next_update`` would otherwise say two things).
     ("snake_case name", lambda d: d.update(next_update=d.pop("nextUpdate")), "next_update"),
+    # Numbers and flags as JSON writes them, nothing a lax reader would turn into one.
+    ("sequence as text", lambda d: d.update(sequence="7"), "sequence"),
+    ("sequence as float", lambda d: d.update(sequence=7.0), "sequence"),
+    ("sequence past a double", lambda d: d.update(sequence=10**70), "sequence"),
+    ("sequence infinite", lambda d: d.update(sequence=float("inf")), "sequence"),
+    ("version as true", lambda d: d.update(version=True), "version"),
+    ("EQF level as text", lambda d: d["catalogue"][0].update(eqfLevel="4"), "eqfLevel"),
+    (
+        "retroactive as text",
+        lambda d: _issuer(d, 2)["status"][-1].update(retroactive="true"),
+        "retroactive",
+    ),
 ]
 
 
@@ -165,6 +177,22 @@ REFUSED = [
     ("one key twice", _duplicated_signature, "1 valid signature"),
     ("unprotected header", _unprotected_header, "unprotected"),
     ("not JSON", lambda: b"\xff\xfe", "UTF-8"),
+    (
+        "envelope member twice",
+        lambda: signed().replace(b'"payload"', b'"payload": "e30", "payload"', 1),
+        "duplicate member 'payload'",
+    ),
+    (
+        "number for the payload",
+        lambda: b'{"payload": 1e400, "signatures": [{"protected": "", "signature": ""}]}',
+        "payload is not a base64url string",
+    ),
+    ("lone surrogate", lambda: b'{"payload": "\\ud800", "signatures": []}', "surrogate"),
+    (
+        "nested envelope",
+        lambda: json.dumps({"payload": "e30", "signatures": [[[[[]]]]]}).encode(),
+        "must hold exactly",
+    ),
 ]
 
 
@@ -172,6 +200,27 @@ REFUSED = [
 def test_lists_a_pinned_verifier_refuses(make: Any, expected: str) -> None:
     with pytest.raises(TrustListError, match=expected):
         verify_trust_list(make(), ANCHOR)
+
+
+def _signed_payload(payload: bytes, *keys: KeyPair) -> bytes:
+    """``payload`` as the list, signed by ``keys`` (what a board would sign by mistake)."""
+    encoded = b64url_encode(payload)
+    return SignedTrustList(payload, encoded, (), ()).with_signatures(keys)
+
+
+def test_a_payload_that_is_not_a_list_is_refused_only_when_signed() -> None:
+    """The payload is parsed while the signatures are checked: its faults are reported only
+    once the threshold holds, so an unsigned list always reads as unsigned."""
+    broken = b'{"type": "VcportableTrustList", "sequence": 1e400}'
+    with pytest.raises(TrustListError, match="1 valid signature"):
+        verify_trust_list(_signed_payload(broken, NORTH), ANCHOR)
+    with pytest.raises(TrustListError, match="trust list is invalid"):
+        verify_trust_list(_signed_payload(broken, NORTH, SOUTH), ANCHOR)
+    # A long integer is the model's to refuse; one longer than any reader takes, the parser's.
+    for digits, expected in ((80, "sequence: Input should be less"), (5000, "5000 digits")):
+        number = b'{"sequence": ' + b"9" * digits + b"}"
+        with pytest.raises(TrustListError, match=expected):
+            verify_trust_list(_signed_payload(number, NORTH, SOUTH), ANCHOR)
 
 
 def test_anchor_misuse_is_a_configuration_error() -> None:

@@ -102,6 +102,7 @@ def parse_json(
     max_bytes: int = MAX_INPUT_BYTES,
     max_depth: int = MAX_JSON_DEPTH,
     max_int_digits: int = MAX_INT_DIGITS,
+    schema_bounds_numbers: bool = False,
 ) -> Any:
     """Parse untrusted JSON strictly; raise :class:`InputError` naming ``what`` failed and where.
 
@@ -109,6 +110,12 @@ def parse_json(
     (``TOO_DEEP``); not UTF-8, a leading byte order mark, duplicate member names,
     ``NaN``/``Infinity``, numbers that overflow a double, integers longer than
     ``max_int_digits``, lone surrogates, or anything that is not JSON (``MALFORMED``).
+
+    ``schema_bounds_numbers``: the caller validates the value against a schema in which every
+    number is a bounded integer (a trust list). Integers longer than ``max_int_digits`` and
+    floats that overflow may then come back as long ints and infinities, for the schema to
+    refuse, and the scan of the whole text for them (a tenth of a megabyte list's parse) is
+    left out.
     """
     decoder = _decoder(max_int_digits)  # also checks the bound
     if isinstance(data, str):
@@ -125,7 +132,7 @@ def parse_json(
         raise InputError(
             f"{what} is {len(raw)} bytes, over the limit of {max_bytes}", code="TOO_LARGE"
         )
-    fast = _fast_parse(raw, max_depth, max_int_digits)
+    fast = _fast_parse(raw, max_depth, None if schema_bounds_numbers else max_int_digits)
     if fast is not None:
         return fast[0]
     if isinstance(data, bytes):
@@ -171,17 +178,24 @@ _JITER_NESTING: Final = 200
 _SHAPE: Final = bytes.maketrans(b"123456789E+-{", b"000000000eee[")
 
 
-def _fast_parse(raw: bytes, max_depth: int, max_int_digits: int) -> tuple[Any] | None:
+def _fast_parse(raw: bytes, max_depth: int, max_int_digits: int | None) -> tuple[Any] | None:
     """``(value,)`` when jiter parses ``raw`` and no rule can refuse it; None when the strict
-    parser must decide (jiter refuses it, or it may break a rule jiter does not know)."""
-    shape = raw.translate(_SHAPE)
-    if max_depth > _JITER_NESTING or _numbers_to_check(shape, max_int_digits):
+    parser must decide (jiter refuses it, or it may break a rule jiter does not know).
+    ``max_int_digits`` None: numbers are not checked (see ``schema_bounds_numbers``)."""
+    if max_depth > _JITER_NESTING:
         return None
+    if max_int_digits is None:
+        brackets = raw.count(b"[") + raw.count(b"{")
+    else:
+        shape = raw.translate(_SHAPE)
+        if _numbers_to_check(shape, max_int_digits):
+            return None
+        brackets = shape.count(b"[")
     # Wrapped in arrays so that jiter's limit is ours: a text nesting max_depth deep is then
     # _JITER_NESTING + 1 deep, and its deepest values (if any) are past jiter's limit. A text
     # with no more brackets than max_depth needs no wraps (nor the copy they take).
     wraps = 0
-    if shape.count(b"[") > max_depth:
+    if brackets > max_depth:
         if not _jiter_nesting_holds():
             return None
         wraps = _JITER_NESTING + 1 - max_depth

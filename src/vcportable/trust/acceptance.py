@@ -70,9 +70,7 @@ class TrustListCache:
         signed = self._read()
         if signed is None:
             return None
-        provisional = signed.trust_list()
-        signed.require(anchor_of(provisional.governance))
-        return provisional
+        return signed.verified_list()
 
     def accept(self, data: bytes | str, anchor: GovernanceAnchor) -> TrustList:
         """Verify ``data`` against the pin (or ``anchor`` when nothing is pinned yet), refuse a
@@ -80,13 +78,10 @@ class TrustListCache:
         signed = SignedTrustList.parse(data)
         pinned_signed = self._read()
         if pinned_signed is None:
-            signed.require(anchor)
-            trust_list = signed.trust_list()
+            trust_list = signed.verified_list(anchor)
         elif signed.payload == pinned_signed.payload:
             # The pinned list itself (a verifier starting up): one parse, its own signatures.
-            trust_list = signed.trust_list()
-            signed.require(anchor_of(trust_list.governance))
-            return trust_list
+            return signed.verified_list()
         else:
             pinned = pinned_signed.trust_list()
             trust_list = self._successor(signed, pinned)

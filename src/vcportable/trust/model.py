@@ -21,9 +21,11 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
+    Strict,
     StringConstraints,
     ValidationError,
     field_validator,
@@ -68,6 +70,19 @@ MAX_KEYS = 16
 MAX_PATTERNS = 64
 
 Text = Annotated[str, StringConstraints(min_length=1, max_length=2_000)]
+#: Numbers and flags as JSON writes them: ``"3"``, ``3.0`` or ``true`` for a number and ``1`` or
+#: ``"true"`` for a flag mean something else to a strict reader, so they are refused.
+EqfLevel = Annotated[int, Strict(), Field(ge=1, le=8)]
+Flag = Annotated[bool, Strict()]
+
+
+def _strict_int(value: Any) -> Any:
+    """For a Literal number, which compares equal to ``true`` and ``1.0`` too."""
+    if type(value) is not int:
+        raise ValueError("must be a JSON integer")
+    return value
+
+
 #: A date-time with a timezone, kept in UTC (compared on every verification: plain UTC
 #: datetimes compare much faster than ones carrying the parser's own tzinfo).
 Instant = Annotated[AwareDatetime, AfterValidator(lambda value: value.astimezone(UTC))]
@@ -142,7 +157,7 @@ class GovernanceKey(_KeyHolder):
 class GovernanceSet(_Model):
     """Keys that sign lists together: ``threshold`` distinct ones must sign."""
 
-    threshold: Annotated[int, Field(ge=1, le=MAX_KEYS)]
+    threshold: Annotated[int, Strict(), Field(ge=1, le=MAX_KEYS)]
     keys: Annotated[tuple[GovernanceKey, ...], Field(min_length=1, max_length=MAX_KEYS)]
 
     @model_validator(mode="after")
@@ -179,7 +194,7 @@ class Scope(_Model):
     achievements: Annotated[tuple[Pattern, ...], Field(max_length=MAX_PATTERNS)] = ()
     alignments: Annotated[tuple[Pattern, ...], Field(max_length=MAX_PATTERNS)] = ()
     achievement_types: Annotated[tuple[Text, ...], Field(max_length=MAX_PATTERNS)] = ()
-    max_eqf_level: Annotated[int, Field(ge=1, le=8)] | None = None
+    max_eqf_level: EqfLevel | None = None
 
     @field_validator("alignments", mode="after")
     @classmethod
@@ -214,7 +229,7 @@ class StatusEvent(_Model):
 
     status: IssuerStatus
     from_: Instant = Field(alias="from")
-    retroactive: bool = False
+    retroactive: Flag = False
     note: LocalizedText | None = None
 
 
@@ -287,13 +302,15 @@ class CatalogueEntry:
     achievement_type: Text | None = None
     #: ``FRAMEWORK:code`` with the framework in upper case: ``ESCO:7115.1``.
     codes: Annotated[tuple[FrameworkCode, ...], Field(max_length=MAX_PATTERNS)] = ()
-    eqf_level: Annotated[int, Field(ge=1, le=8)] | None = None
+    eqf_level: EqfLevel | None = None
 
 
 def catalogue_key(identifier: str) -> str:
     """One spelling per achievement id: a URI's scheme (and a URN's namespace id, RFC 8141)
     are case-insensitive and an empty fragment adds nothing, so a credential cannot step around
     the catalogue (and have its own alignments judged instead) by re-spelling a catalogued id."""
+    if identifier.islower() and not identifier.endswith("#"):
+        return identifier  # nothing to fold (the usual case, and a large catalogue's)
     text = identifier.removesuffix("#")
     scheme, colon, rest = text.partition(":")
     if not colon:
@@ -322,11 +339,11 @@ class TrustList(_Model):
     """The signed payload: the region's participants, their scopes and agreements."""
 
     type: Literal["VcportableTrustList"] = TRUST_LIST_TYPE
-    version: Literal[1] = 1
+    version: Annotated[Literal[1], BeforeValidator(_strict_int)] = 1
     id: Identifier
     name: LocalizedText
     #: Grows with every published list; a verifier never goes back to a lower one.
-    sequence: Annotated[int, Field(ge=0, le=2**53 - 1)]
+    sequence: Annotated[int, Strict(), Field(ge=0, le=2**53 - 1)]
     issued: Instant
     next_update: Instant
     governance: Governance

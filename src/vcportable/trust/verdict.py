@@ -21,7 +21,6 @@ __all__ = ["TRUST_CHECK_IDS", "Verdict", "VerdictLevel", "verdict"]
 TRUST_CHECK_IDS = ("trust_list", "trusted_issuer", "accreditation", "recognition")
 
 
-
 class VerdictLevel(StrEnum):
     ACCEPTED = "accepted"
     ACCEPTED_WITH_WARNINGS = "accepted_with_warnings"
