@@ -58,20 +58,29 @@ def _unsecured(document: dict[str, Any]) -> dict[str, Any]:
     return di.unsecured_document(document, di.proofs_of(document)[0])
 
 
+def _signed_parts(credential: dict[str, Any]) -> list[dict[str, Any]]:
+    """What a credential's proof signs: the credential without it, the proof configuration."""
+    proof = di.proofs_of(credential)[0]
+    return [
+        di.unsecured_document(credential, proof),
+        di.proof_configuration(credential, proof),
+    ]
+
+
 @pytest.mark.parametrize("size", [1, 5, 20])
 def test_presentation_and_its_credentials_are_pyld_bytes(size: int) -> None:
     presentation = _presentation(size)
-    credentials = [_unsecured(c) for c in presentation["verifiableCredential"]]
-    alone = [canonfast.canonize_fast(c, LOADER, compacted=True) for c in credentials]
+    parts = [part for c in presentation["verifiableCredential"] for part in _signed_parts(c)]
+    alone = [canonfast.canonize_fast(part, LOADER, compacted=True) for part in parts]
     fallbacks = canonfast.stats().get("fallback", 0)
     with canonfast.sharing() as session:
         text = jsonld.canonize_signed(_unsecured(presentation), LOADER)
-        assert len(session._enclosed) == size  # every credential's walk is kept
-        shared = [jsonld.canonize_signed(c, LOADER) for c in credentials]
+        assert len(session._enclosed) == 2 * size  # every credential's walk and its proof's
+        shared = [jsonld.canonize_signed(part, LOADER) for part in parts]
     assert canonfast.stats().get("fallback", 0) == fallbacks  # all on the fast path
     assert text == jsonld.canonize(_unsecured(presentation), LOADER)
-    assert shared == alone == [jsonld.canonize(c, LOADER) for c in credentials]
-    assert "_:c14n" in text and all("_:c14n" in c for c in shared)
+    assert shared == alone == [jsonld.canonize(part, LOADER) for part in parts]
+    assert "_:c14n" in text and all("_:c14n" in part for part in shared)
 
 
 def test_only_the_enclosed_document_without_its_proof_is_shared() -> None:

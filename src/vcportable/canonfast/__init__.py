@@ -99,15 +99,15 @@ def _run(document: Any, loader: Loader, compacted: bool, budget: Canonicalizatio
     if not isinstance(document, dict):
         raise Unsupported("document is not an object")
     compiler = compiler_for(loader)
-    session = _share.current() if compacted else None
-    if session is not None:
-        walked = session.alone(document, compiler, budget)
-        if walked is not None:
-            return walked.canonical()
     context = document.get("@context")
     if compacted:
         check_context(context)
     ctx = compiler.root(context)
+    session = _share.current() if compacted else None
+    if session is not None:
+        walked = session.alone(document, ctx, budget)
+        if walked is not None:
+            return walked.canonical()
     emitter = Emitter(strict=compacted, budget=budget)
     emitter.root, emitter.context = ctx, context
     if session is not None:
@@ -115,7 +115,7 @@ def _run(document: Any, loader: Loader, compacted: bool, budget: Canonicalizatio
     emitter.element(ctx, None, document, "", free=True, context_applied=True)
     text = emitter.canonical()
     if session is not None and emitter.enclosed:
-        session.keep(emitter.enclosed, compiler)
+        session.keep(emitter.enclosed)
     return text
 
 

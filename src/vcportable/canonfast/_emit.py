@@ -13,6 +13,7 @@ import hashlib
 import itertools
 import json
 import math
+import operator
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from ..jsonld._numbers import _jcs  # the full path's JCS, as jsonld.js writes i
 from ..jsonld._rdfc import (
     DEFAULT_BUDGET,
     CanonicalizationBudget,
+    FastPathQuads,
     _Rdfc10,
     too_many_blank_nodes,
     too_many_values,
@@ -60,6 +62,7 @@ _ESCAPES.update({0x22: '\\"', 0x5C: "\\\\"})
 _MAX_SAFE_INTEGER: Final = 2**53
 
 _Quad = tuple[str, str, str, str]  # N-Quads terms; the graph is "" for the default graph
+_NODE_PROPERTY: Final = operator.itemgetter(0, 1, 3)  # subject, predicate, graph of a quad
 
 
 # --------------------------------------------------------------------------------------------
@@ -207,57 +210,70 @@ def _literal(value: Any, datatype: str | None, language: str | None) -> tuple[st
 # Enclosed documents: a presentation's walk serves its credentials' own canonicalizations
 
 
-class Enclosed:
-    """The quads of a document enclosed in another with its own ``@context`` (a credential in
-    a presentation), as the enclosing walk emitted them into ``graph``.
+#: The members a Data Integrity proof leaves out of what it signs: a document's ``proof``, a
+#: proof's ``proofValue`` (the rest of the proof, with the document's ``@context``, is signed).
+LEFT_OUT: Final = ("proof", "proofValue")
 
-    The enclosing walk gives the enclosed document the very active context it has alone
-    (:meth:`Ctx.embedded`) and walks it with the same steps, so its quads without those of its
-    ``proof`` property, moved to the default graph, are the quads of the document without
-    ``proof`` alone (blank nodes numbered otherwise: RDFC-1.0 relabels them): the unsecured
-    credential a Data Integrity proof signs. Quads of distinct graphs never meet in the node
-    map, and the ``proof`` graph is fresh, so nothing emitted for ``proof`` was deduplicated
-    against the rest.
+_Span = tuple[int, int, int, int]  # first quad, first repeat, end of quads, end of repeats
+
+
+class Enclosed:
+    """The quads of an object that fills a ``@graph`` container (a credential in a
+    presentation, a proof in a credential), as the enclosing walk emitted them into ``graph``,
+    and those of its :data:`LEFT_OUT` members apart.
+
+    An object that is walked from the active context ``ctx`` emits the same quads wherever it
+    stands (blank nodes numbered otherwise: RDFC-1.0 relabels them), as long as no object
+    inside it brings a context of its own (that would be compared with the enclosing
+    document's, :attr:`Emitter.root`). So when a document alone compiles to ``ctx`` itself
+    (:meth:`Ctx.embedded` makes sure an enclosed credential does; a proof has its credential's
+    context), its quads are these without the left-out members', moved to the default graph:
+    the unsecured credential, or the proof configuration, that a Data Integrity proof signs.
+    Quads of distinct graphs never meet in the node map, and each ``@graph`` container value
+    gets a fresh graph, so nothing emitted for a left-out member was deduplicated against the
+    rest.
     """
 
-    __slots__ = ("budget", "document", "graph", "proof", "quads", "repeats", "spans")
+    __slots__ = ("budget", "ctx", "cuts", "document", "graph", "left_out", "quads", "repeats")
 
     def __init__(
         self,
         document: dict[str, Any],
+        ctx: Ctx,
         graph: str,
         quads: list[_Quad],
         repeats: list[_Quad],
-        spans: tuple[int, int, int, int],
-        proof: tuple[int, int, int, int] | None,
+        cuts: list[_Span],
         budget: CanonicalizationBudget,
     ) -> None:
         self.document = document  # kept alive: its values' ids name it (canonfast._share)
+        self.ctx = ctx
         self.graph = graph
         self.quads = quads
         self.repeats = repeats
-        self.spans = spans  # (first quad, first repeat, end of quads, end of repeats)
-        self.proof = proof  # the same for the ``proof`` property, inside ``spans``
+        #: the whole object's span, then the spans of its left-out members, in order
+        self.cuts = cuts
+        self.left_out = [key for key in LEFT_OUT if key in document]
         self.budget = budget
 
     def alone(self) -> Emitter:
-        """An emitter holding the quads the document without ``proof`` has alone."""
-        start, repeats_start, end, repeats_end = self.spans
-        proof = self.proof or (end, repeats_end, end, repeats_end)
+        """An emitter holding the quads of the object without its left-out members, alone."""
         emitter = Emitter(strict=True, budget=self.budget)
-        emitter.quads = self._moved(self.quads, start, proof[0], proof[2], end)
-        emitter.repeats = self._moved(self.repeats, repeats_start, proof[1], proof[3], repeats_end)
+        emitter.quads = self._kept(self.quads, 0)
+        emitter.repeats = self._kept(self.repeats, 1)
         emitter.blank = True
         return emitter
 
-    def _moved(
-        self, quads: list[_Quad], start: int, cut: int, resume: int, end: int
-    ) -> list[_Quad]:
+    def _kept(self, quads: list[_Quad], first: int) -> list[_Quad]:
+        """``quads`` (``first`` 0) or repeats (1) of the object, left-out members' cut out."""
+        whole, *cuts = self.cuts
         graph = self.graph
-        return [
-            (s, p, o, "" if g == graph else g)
-            for s, p, o, g in itertools.chain(quads[start:cut], quads[resume:end])
-        ]
+        kept: list[_Quad] = []
+        start = whole[first]
+        for cut in [*cuts, (whole[2], whole[3], 0, 0)]:
+            kept += [(s, p, o, "" if g == graph else g) for s, p, o, g in quads[start : cut[first]]]
+            start = cut[first + 2]
+        return kept
 
 
 # --------------------------------------------------------------------------------------------
@@ -313,7 +329,7 @@ class Emitter:
         count = len(self.quads) + len(self.repeats)
         if count * (count - 1) // 2 <= self.budget.max_value_pairs:
             return  # cannot be over: the usual case, counted for nothing
-        widths = Counter((s, p, g) for s, p, _, g in itertools.chain(self.quads, self.repeats))
+        widths = Counter(map(_NODE_PROPERTY, itertools.chain(self.quads, self.repeats)))
         if sum(n * (n - 1) // 2 for n in widths.values()) > self.budget.max_value_pairs:
             raise too_many_values(self.budget)
 
@@ -401,7 +417,7 @@ class Emitter:
                 if expanded == "@id" and len(element) == 1:
                     revert = False
                     break
-        mark: tuple[int, int, int] | None = None  # where an enclosed document's quads start
+        mark: tuple[int, int, int, Ctx] | None = None  # where a graph's object starts (Enclosed)
         if revert:
             ctx = ctx.reverted()
         if scoped is not None:
@@ -420,10 +436,10 @@ class Emitter:
                 ):
                     raise Unsupported("embedded @context")
                 check_context(element["@context"])
-            if self.enclosed is not None and ctx.initial():
-                mark = (len(self.quads), len(self.repeats), self.embedded + 1)
             ctx = ctx.embedded(element["@context"])
             self.embedded += 1
+        if self.enclosed is not None and free and graph:
+            mark = (len(self.quads), len(self.repeats), self.embedded, ctx)
         strict = self.strict
         type_ctx = ctx
         type_key: str | None = None
@@ -521,27 +537,29 @@ class Emitter:
         properties: list[tuple[str, str]],
         typed: bool,
         graph: str,
-        mark: tuple[int, int, int],
+        mark: tuple[int, int, int, Ctx],
     ) -> None:
-        """Emit the properties of a document enclosed in this one with its own context (a
-        credential in a presentation), and note where its quads went, those of its ``proof``
-        apart (:class:`Enclosed`): the credential's own canonicalization reuses them."""
-        proof: tuple[int, int, int, int] | None = None
+        """Emit the properties of an object that fills a ``@graph`` container (a credential
+        in a presentation, its proof), and note where its quads went, its :data:`LEFT_OUT`
+        members' apart (:class:`Enclosed`): a proof's check reuses them."""
+        cuts: list[_Span] = []
         for key, iri in properties:
             before = (len(self.quads), len(self.repeats))
             self.property(ctx, subject, key, iri, element[key], graph)
-            if key == "proof":
-                proof = (*before, len(self.quads), len(self.repeats))
-        alone_kept = typed or len(properties) > (proof is not None)  # else dropped alone
+            if key in LEFT_OUT:
+                cuts.append((*before, len(self.quads), len(self.repeats)))
         if (
             self.enclosed is not None
             and self.embedded == mark[2]  # no context embedded deeper: it would be compared
-            and alone_kept  # with this document's (``Emitter.root``), not the credential's
-            and (proof is not None) == ("proof" in element)
+            # with the enclosing document's (``self.root``), not with this object's
+            and (typed or len(properties) > len(cuts))  # not dropped alone
+            and len(cuts) == sum(key in element for key in LEFT_OUT)
         ):
-            spans = (mark[0], mark[1], len(self.quads), len(self.repeats))
+            whole = (mark[0], mark[1], len(self.quads), len(self.repeats))
             self.enclosed.append(
-                Enclosed(element, graph, self.quads, self.repeats, spans, proof, self.budget)
+                Enclosed(
+                    element, mark[3], graph, self.quads, self.repeats, [whole, *cuts], self.budget
+                )
             )
 
     def value_object(
@@ -726,12 +744,8 @@ class Emitter:
         else:
             label = self._labels()
             lines = [
-                _line(
-                    label.get(s, s),
-                    p,
-                    label[o] if o[0] == "_" else o,
-                    label[g] if g else g,
-                )
+                f"{label.get(s, s)} {p} {label[o] if o[0] == '_' else o}"
+                f"{f' {label[g]} .' if g else ' .'}\n"
                 for s, p, o, g in quads
             ]
         lines.sort()
@@ -764,10 +778,7 @@ class Emitter:
         # Code point order is UTF-16 order here (``_checked`` declines the text otherwise).
         rdfc = _Rdfc10([], self.budget)
         rdfc.bnode_hash = hashes
-        rdfc.bnode_quads = {
-            node: [(s, p, o, g or None, p[1:-1]) for s, p, o, g in mentioned]
-            for node, mentioned in mentions.items()
-        }
+        rdfc.bnode_quads = FastPathQuads(mentions)
         return rdfc.label(by_hash)
 
 
@@ -806,15 +817,11 @@ def _line(s: str, p: str, o: str, g: str) -> str:
 
 def _hash_first_degree(node: str, quads: list[_Quad]) -> str:
     """RDFC-1.0 Hash First Degree Quads: ``node`` as ``_:a``, other blank nodes as ``_:z``."""
-    lines = []
-    for s, p, o, g in quads:
-        lines.append(
-            _line(
-                ("_:a" if s == node else "_:z") if s[0] == "_" else s,
-                p,
-                ("_:a" if o == node else "_:z") if o[0] == "_" else o,
-                ("_:a" if g == node else "_:z") if g else g,
-            )
-        )
+    lines = [
+        f"{('_:a' if s == node else '_:z') if s[0] == '_' else s} {p} "
+        f"{('_:a' if o == node else '_:z') if o[0] == '_' else o}"
+        f"{(' _:a .' if g == node else ' _:z .') if g else ' .'}\n"
+        for s, p, o, g in quads
+    ]
     lines.sort()
     return hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()

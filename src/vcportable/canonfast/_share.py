@@ -17,6 +17,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from ..jsonld._rdfc import CanonicalizationBudget
+from ._context import Ctx
 from ._emit import Emitter, Enclosed
 
 __all__ = ["Session", "current", "sharing"]
@@ -24,32 +25,33 @@ __all__ = ["Session", "current", "sharing"]
 _Key = tuple[tuple[str, int], ...]
 
 
-def _key(document: Mapping[str, Any], left_out: str | None = None) -> _Key:
-    """The members of ``document`` by identity: two mappings with one key are the same
-    document as long as the one that was kept is alive and unchanged (a verification does not
-    change what it verifies)."""
-    return tuple((name, id(value)) for name, value in document.items() if name != left_out)
+def _key(document: Mapping[str, Any], left_out: set[str]) -> _Key:
+    """The members of ``document`` by identity, ``left_out`` left out: two mappings with one
+    key hold the same values as long as the one that was kept is alive and unchanged (a
+    verification does not change what it verifies)."""
+    return tuple((name, id(value)) for name, value in document.items() if name not in left_out)
 
 
 class Session:
-    """The enclosed documents walked within one :func:`sharing` block, by loader."""
+    """The objects walked within one :func:`sharing` block that may serve again."""
 
     def __init__(self) -> None:
-        self._enclosed: dict[_Key, tuple[Any, Enclosed]] = {}
+        self._enclosed: dict[_Key, Enclosed] = {}
 
-    def keep(self, enclosed: list[Enclosed], compiler: Any) -> None:
+    def keep(self, enclosed: list[Enclosed]) -> None:
         for item in enclosed:
-            self._enclosed[_key(item.document, "proof")] = (compiler, item)
+            self._enclosed[_key(item.document, {"@context", *item.left_out})] = item
 
     def alone(
-        self, document: Mapping[str, Any], compiler: Any, budget: CanonicalizationBudget
+        self, document: Mapping[str, Any], ctx: Ctx, budget: CanonicalizationBudget
     ) -> Emitter | None:
-        """The quads of ``document`` walked as part of a presentation, when it is an enclosed
-        credential without its ``proof``, walked with the same loader and budget."""
-        hit = self._enclosed.get(_key(document))
-        if hit is None or hit[0] is not compiler or hit[1].budget != budget:
+        """The quads of ``document``, compiled to ``ctx``, when an enclosing walk emitted
+        them from that very context with ``budget``: an enclosed credential without its
+        ``proof``, or its proof without ``proofValue`` (the proof configuration)."""
+        hit = self._enclosed.get(_key(document, {"@context"}))
+        if hit is None or hit.ctx is not ctx or hit.budget != budget:
             return None
-        return hit[1].alone()
+        return hit.alone()
 
 
 _current: ContextVar[Session | None] = ContextVar("vcportable_canonfast_sharing", default=None)

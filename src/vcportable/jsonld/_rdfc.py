@@ -125,6 +125,21 @@ class _Issuer:
         return issued
 
 
+class FastPathQuads(dict[str, list[_Quad]]):
+    """``_Rdfc10.bnode_quads`` from the quads that mention each blank node in the fast path's
+    form (``canonfast``: the graph ``""`` for the default graph, IRIs that need no escaping),
+    a node's converted when N-degree hashing first asks for it: it asks for a few only."""
+
+    def __init__(self, mentions: Mapping[str, list[tuple[str, str, str, str]]]) -> None:
+        super().__init__()
+        self.mentions = mentions
+
+    def __missing__(self, bnode: str) -> list[_Quad]:
+        quads: list[_Quad] = [(s, p, o, g or None, p[1:-1]) for s, p, o, g in self.mentions[bnode]]
+        self[bnode] = quads
+        return quads
+
+
 def _permutations(items: list[str]) -> Iterator[list[str]]:
     """rdf-canonize's Permuter: Steinhaus-Johnson-Trotter from the sorted list."""
     current = sorted(items)
