@@ -8,11 +8,12 @@ workers, set ``PROMETHEUS_MULTIPROC_DIR`` (prometheus-client's multiprocess mode
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
+import secrets
 import time
-import uuid
 from typing import Any
 
 from prometheus_client import (
@@ -87,12 +88,23 @@ def configure_logging(level: str) -> None:
 
 
 class Observe:
-    """ASGI middleware: times each HTTP request, counts it, logs it as one JSON line."""
+    """ASGI middleware: times each HTTP request, counts it, logs it as one JSON line.
+
+    Per request it does as little as it can (it runs for every request of every worker): the
+    request id is this process's random prefix and a counter (a ``uuid4`` read the kernel's
+    random source each time), the metrics' labelled children are looked up once, and the log
+    line is built only when its level is on."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
         self.metrics = metrics
         self.log = logging.getLogger("vcportable.server.access")
+        self._ids = itertools.count()
+        self._prefix = secrets.token_hex(4)
+        self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+
+    def _request_id(self) -> str:
+        return f"{self._prefix}{next(self._ids):08x}"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -100,33 +112,45 @@ class Observe:
             return
         start = time.perf_counter()
         status = 500
-        request_id = uuid.uuid4().hex[:16]
+        request_id = self._request_id()
+        id_header = (b"x-request-id", request_id.encode())
 
         async def sending(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(message["status"])
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+                message["headers"] = [*message.get("headers", ()), id_header]
             await send(message)
 
         try:
             await self.app(scope, receive, sending)
         finally:
             elapsed = time.perf_counter() - start
-            endpoint = scope.get(ENDPOINT) or getattr(scope.get("route"), "path", "unmatched")
-            method = scope.get("method", "")
-            self.metrics.requests.labels(endpoint, method, str(status)).inc()
-            self.metrics.latency.labels(endpoint, f"{status // 100}xx").observe(elapsed)
-            self.log.info(
-                "request",
-                extra={
-                    "fields": {
-                        "request_id": request_id,
-                        "method": method,
-                        "endpoint": endpoint,
-                        "status": status,
-                        "ms": round(elapsed * 1000, 2),
-                    }
-                },
+            endpoint = str(
+                scope.get(ENDPOINT) or getattr(scope.get("route"), "path", None) or "unmatched"
             )
+            method = scope.get("method", "")
+            count, latency = self._labelled(endpoint, method, status)
+            count.inc()
+            latency.observe(elapsed)
+            if self.log.isEnabledFor(logging.INFO):
+                fields = {
+                    "request_id": request_id,
+                    "method": method,
+                    "endpoint": endpoint,
+                    "status": status,
+                    "ms": round(elapsed * 1000, 2),
+                }
+                self.log.info("request", extra={"fields": fields})
+
+    def _labelled(self, endpoint: str, method: str, status: int) -> tuple[Counter, Histogram]:
+        """The request counter and latency histogram of these labels."""
+        key = (endpoint, method, status)
+        found = self._children.get(key)
+        if found is None:
+            found = (
+                self.metrics.requests.labels(endpoint, method, str(status)),
+                self.metrics.latency.labels(endpoint, f"{status // 100}xx"),
+            )
+            self._children[key] = found
+        return found
