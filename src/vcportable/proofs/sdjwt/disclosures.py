@@ -233,24 +233,30 @@ class _Unpacker:
     def unpack(self, value: Any) -> Any:
         """``value``, at :attr:`path`, with the disclosures in it applied."""
         if len(self.path) > self.max_depth:
-            raise Rejection("disclosures", Code.TOO_DEEP, "disclosed claims nest too deeply")
+            raise _too_deep()
         if isinstance(value, dict):
             return self._object(value)
         if isinstance(value, list):
             return self._array(value)
         return value
 
-    def _child(self, segment: Segment, value: Any) -> Any:
+    def _container(self, segment: Segment, value: dict[str, Any] | list[Any]) -> Any:
+        """An object or array at ``segment`` of the current path, which is within the depth
+        limit (its parent checked), unpacked."""
         path = self.path
         path.append(segment)
-        unpacked = self.unpack(value)
+        unpacked = self._object(value) if isinstance(value, dict) else self._array(value)
         path.pop()
         return unpacked
 
     def _landed(self, disclosure: _Decoded, segment: Segment) -> Any:
         """The value of ``disclosure``, applied at ``segment`` of the current path."""
-        self.paths[disclosure.digest] = (*self.path, segment)
-        return self._child(segment, disclosure.value)
+        path = self.path
+        self.paths[disclosure.digest] = (*path, segment)
+        path.append(segment)
+        unpacked = self.unpack(disclosure.value)
+        path.pop()
+        return unpacked
 
     def _object(self, value: dict[str, Any]) -> dict[str, Any]:
         out = value  # copied at the first change
@@ -260,9 +266,9 @@ class _Unpacker:
             if key == SD:
                 continue
             if deep:
-                raise Rejection("disclosures", Code.TOO_DEEP, "disclosed claims nest too deeply")
+                raise _too_deep()
             if isinstance(item, _CONTAINERS):
-                unpacked = self._child(key, item)
+                unpacked = self._container(key, item)
                 if unpacked is not item:
                     if out is value:
                         out = _without_digests(value)
@@ -313,16 +319,21 @@ class _Unpacker:
                         "an object-property disclosure is referenced from an array",
                     )
                 out.append(self._landed(disclosure, len(out)))
-            elif not deep and not isinstance(element, _CONTAINERS):
-                if out is not None:
-                    out.append(element)
-            else:
-                unpacked = self._child(index if out is None else len(out), element)
+            elif deep:
+                raise _too_deep()
+            elif isinstance(element, _CONTAINERS):
+                unpacked = self._container(index if out is None else len(out), element)
                 if out is None and unpacked is not element:
                     out = value[:index]
                 if out is not None:
                     out.append(unpacked)
+            elif out is not None:
+                out.append(element)
         return value if out is None else out
+
+
+def _too_deep() -> Rejection:
+    return Rejection("disclosures", Code.TOO_DEEP, "disclosed claims nest too deeply")
 
 
 def _without_digests(value: dict[str, Any]) -> dict[str, Any]:
