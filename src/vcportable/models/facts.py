@@ -112,8 +112,9 @@ def in_language(report: VerificationReport, lang: str | None) -> VerificationRep
 
 def _items(value: Any) -> list[Mapping[str, Any]]:
     """An object or an array of objects (VC 2.0 allows both), as a list of the objects."""
-    values = value if isinstance(value, list) else [value]
-    return [v for v in values if isinstance(v, Mapping)]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, Mapping)]
+    return [value] if isinstance(value, Mapping) else []  # most often absent: None
 
 
 def single_subject(credential: Mapping[str, Any]) -> Mapping[str, Any] | None:
