@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import select
 
 from ..clock import Clock, SystemClock, format_datetime
 from ..codec.json import parse_json
@@ -54,7 +54,7 @@ from ..status.entries import PURPOSES, list_url, status_entries
 from ..status.publish import list_credential
 from ..store import REVOKED, SUSPENDED, CredentialRecord, IssuerProfile, Store
 from ..store.registry import MAX_REASON
-from ..store.schema import audit_head, credentials
+from ..store.schema import audit_head
 from .config import IssuerConfig, ServerConfig
 
 _STATE_OF = {"revocation": REVOKED, "suspension": SUSPENDED}
@@ -136,7 +136,7 @@ class _Job:
     now: datetime
     result: dict[str, Any] | str | None = None
     error: VcPortableError | None = None
-    retry_of: CredentialRecord | _Job | None = None
+    retry_of: _Job | None = None
     committed: bool = False
     finished: bool = False
 
@@ -254,34 +254,27 @@ class IssuerService:
 
     def _run(self, batch: list[_Job], hand_over: Callable[[], None]) -> None:
         """Sign and record ``batch``; each job ends with its result or its own error. A job
-        whose id is in a batch still being recorded takes that job's answer (or its 409)."""
+        whose id is in a batch still being recorded takes that job's answer (or its 409).
+
+        The registry is not read first: every other job is taken as new, and an id already
+        recorded (a retry, or a clash) is found by the insert itself (see
+        :meth:`_record_all`); a retry is rare, and reading first cost every batch a
+        transaction of its own."""
         try:
             with self._queue:
-                in_flight = dict(self._in_flight)  # before reading the registry: see below
-            with self.store.transaction() as connection:
-                known = self._recorded(connection, [job.document["id"] for job in batch])
+                in_flight = dict(self._in_flight)
             fresh: list[_Job] = []
             first: dict[str, _Job] = {}
             for job in batch:
                 credential_id = job.document["id"]
-                found = known.get(credential_id)
-                # A batch that committed after the registry was read left in_flight after its
-                # commit, so it is in the copy taken before the read, or in the registry.
                 earlier = first.get(credential_id) or in_flight.get(credential_id)
-                recorded_hash = (
-                    found.row_hash if found else earlier.request_hash if earlier else None
-                )
-                if found is None and earlier is None:
+                if earlier is None:
                     first[credential_id] = job
                     fresh.append(job)
-                elif recorded_hash != job.request_hash:
-                    job.error = ConflictError(
-                        f"{credential_id} was issued already, with other content or options: "
-                        "a credential id names one credential (leave the id out to have one "
-                        "assigned)"
-                    )
+                elif earlier.request_hash != job.request_hash:
+                    job.error = _clash(credential_id)
                 else:
-                    job.retry_of = found or earlier
+                    job.retry_of = earlier
             signed = self._sign_fresh(fresh)
             with self._queue:
                 self._in_flight.update((job.document["id"], job) for job in fresh)
@@ -289,13 +282,9 @@ class IssuerService:
                 hand_over()
                 try:
                     self._record_all(signed)
-                    for job in batch:  # retries: the recorded claims, signed again
-                        origin = job.retry_of
-                        if isinstance(origin, _Job):
-                            job.result, job.error = origin.result, origin.error
-                        elif origin is not None:
-                            document = _recorded(origin.document, f"recorded {origin.id}")
-                            self._attempt(job, document)
+                    for job in batch:  # retries of a job in flight: its answer
+                        if job.retry_of is not None:
+                            job.result, job.error = job.retry_of.result, job.retry_of.error
                 except VcPortableError as exc:
                     _fail(batch, exc)  # before the next batch may read these jobs' answers
                 finally:
@@ -332,8 +321,9 @@ class IssuerService:
         return True
 
     def _record_all(self, signed: list[tuple[_Job, CredentialRecord]]) -> None:
-        """One transaction for the batch; if another process recorded one of its ids in the
-        meantime, each is recorded alone so that only that one fails."""
+        """One transaction for the batch; if one of its ids is recorded already (by an
+        earlier batch or another process), each is recorded alone, and a job whose id is
+        taken is a retry (the same request: the recorded claims, signed again) or a 409."""
         if not signed:
             return
         try:
@@ -344,12 +334,29 @@ class IssuerService:
                 try:
                     with self.store.transaction() as connection:
                         self.store.record(connection, [record], at=self._now())
-                    job.committed = True
                 except ConflictError as exc:
-                    job.result, job.error = None, exc
+                    self._answer_recorded(job, exc)
+                    continue
+                job.committed = True
             return
         for job, _ in signed:
             job.committed = True
+
+    def _answer_recorded(self, job: _Job, conflict: ConflictError) -> None:
+        """``job`` could not be recorded (``conflict``): if its id is recorded for the same
+        request, sign the recorded claims again, else a 409."""
+        credential_id = job.document["id"]
+        try:
+            found = self.store.credential(credential_id)
+        except StorageError as exc:
+            if exc.code != "NOT_FOUND":
+                raise
+            job.result, job.error = None, conflict  # not the id: some other unique key
+            return
+        if found.row_hash != job.request_hash:
+            job.result, job.error = None, _clash(credential_id)
+            return
+        self._attempt(job, _recorded(found.document, f"recorded {credential_id}"))
 
     def _indices(self, count: int) -> list[tuple[int, int]]:
         """``count`` status indices from this process's reserve, refilled in a short
@@ -367,10 +374,6 @@ class IssuerService:
             taken = self._reserve[:count]
             del self._reserve[:count]
             return taken
-
-    def _recorded(self, connection: Connection, ids: list[str]) -> dict[str, CredentialRecord]:
-        rows = connection.execute(select(credentials).where(credentials.c.id.in_(ids))).mappings()
-        return {row["id"]: CredentialRecord(**row) for row in rows}
 
     def _sign(
         self,
@@ -496,6 +499,13 @@ def parse_list_name(name: str) -> tuple[int, str] | None:
     if not list_part.isdigit() or len(list_part) > 9 or purpose not in PURPOSES:
         return None
     return int(list_part), purpose
+
+
+def _clash(credential_id: str) -> ConflictError:
+    return ConflictError(
+        f"{credential_id} was issued already, with other content or options: a credential "
+        "id names one credential (leave the id out to have one assigned)"
+    )
 
 
 def _fail(batch: list[_Job], exc: VcPortableError) -> None:
