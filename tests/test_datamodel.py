@@ -197,6 +197,9 @@ CASES: list[tuple[str, dict[str, Any], tuple[str | int, ...], object, str, str]]
      ("validUntil",), "2025-03-01T10:00:00+02:00", "validUntil", "earlier"),
     ("validUntil-before-fraction", changed(C, ("validFrom",), "2025-03-01T00:00:00.5Z"),
      ("validUntil",), "2025-03-01T00:00:00.45Z", "validUntil", "earlier"),
+    # the same microsecond: the digits past it decide
+    ("validUntil-before-nanosecond", changed(C, ("validFrom",), "2025-03-01T00:00:00.0000005Z"),
+     ("validUntil",), "2025-03-01T00:00:00.0000001Z", "validUntil", "earlier"),
     ("status-no-type", C, ("credentialStatus", 1), {"id": "urn:s:1"}, "credentialStatus[1].type",
      "required"),
     ("status-type-empty", C, ("credentialStatus", 0, "type"), [], "credentialStatus[0].type",

@@ -770,7 +770,7 @@ _STAMPS = st.datetimes(
     st.booleans(),
 )
 def test_date_matches_decides_as_the_parse_does(number: float, text: str, same: bool) -> None:
-    """The text comparison that spares a parse answers exactly as the parse would."""
+    """A NumericDate matches a date exactly when the parse names the same second."""
     if same:  # the claim and the date name the same second, as an issuer writes them
         instant = parse_datetime_stamp(text)
         assume(instant is not None)

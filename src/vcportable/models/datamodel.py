@@ -197,8 +197,16 @@ def _check_dates(doc: dict[Any, Any], version: int, out: list[Problem]) -> None:
             else:
                 instants[key] = instant
     start, end = instants.get("validFrom"), instants.get("validUntil")
-    if start is not None and end is not None and start.order_key() > end.order_key():
+    if start is not None and end is not None and _later(start, end):
         out.append(("validUntil", "must not be earlier than validFrom"))
+
+
+def _later(start: XsdDateTime, end: XsdDateTime) -> bool:
+    """Whether ``start`` is after ``end``: their instants (the fraction truncated to
+    microseconds) decide unless they are equal; then the digits of the fraction do."""
+    if start.instant != end.instant:
+        return start.instant > end.instant
+    return start.order_key() > end.order_key()
 
 
 def _check_typed(

@@ -12,7 +12,6 @@ the clock.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -180,23 +179,12 @@ def iso_date(value: Any) -> str | None:
     return format_datetime(instant)
 
 
-def _utc_text(number: float) -> str | None:
-    """``number`` as ``YYYY-MM-DDTHH:MM:SSZ`` for the years 1000 to 9999 (None otherwise):
-    compared for equality only, so any other spelling of an instant is left to the full parse."""
-    try:
-        text = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(math.floor(number)))
-    except (OverflowError, OSError, ValueError):
-        return None
-    return text if len(text) == 20 else None
-
-
 def date_matches(claims: Mapping[str, Any], claim: str, value: Any) -> bool | None:
-    """Whether NumericDate ``claim`` equals XSD date-time ``value`` (to the second)."""
+    """Whether NumericDate ``claim`` equals XSD date-time ``value`` (to the second). The date
+    is read by the parse every later check reads it with (which remembers it)."""
     number = numeric_date(claims.get(claim))
     if number is None:
         return None
-    if isinstance(value, str) and value == _utc_text(number):
-        return True  # the form an issuer writes both in: the same instant, without a parse
     instant = parse_datetime_stamp(value)
     if instant is None:
         return None

@@ -493,7 +493,7 @@ def sign_compact(header: Mapping[str, Any], payload: Mapping[str, Any], key: Key
 
 def numeric_date(value: Any) -> float | None:
     """A JWT NumericDate (RFC 7519 §2): a finite JSON number, not a boolean."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     try:
         number = float(value)
