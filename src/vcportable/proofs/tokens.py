@@ -50,6 +50,8 @@ __all__ = ["TokenVerifier", "verify_enclosed", "verify_token"]
 _DATA_URL: Final = re.compile(
     r"data:application/(vc\+jwt|vc\+sd-jwt|dc\+sd-jwt),([A-Za-z0-9_.~-]+)"
 )
+#: The SD-JWT formats: the tokens that may carry a key binding.
+_SD_FORMATS: Final = frozenset({"vc+sd-jwt", "dc+sd-jwt", "vp+sd-jwt"})
 #: Token formats whose document follows the VC data model (a ``dc+sd-jwt`` does not).
 _VCDM_FORMATS: Final = frozenset({"vc+jwt", "vp+jwt", "vc+sd-jwt", "vc-jwt-1.1"})
 
@@ -94,10 +96,16 @@ def _result(token: JoseResult) -> ProofResult:
         enclosed=tuple(_result(sub) for sub in token.credentials),
         embedded=False,
         vc_data_model=token.format in _VCDM_FORMATS,
-        answers_challenge=token.kind == "presentation"
-        or any(c.id == "key_binding" and c.status is CheckStatus.PASSED for c in token.checks),
+        answers_challenge=token.kind == "presentation" or _key_bound(token),
         facts={**token.summary(), "disclosed": disclosed or None},
     )
+
+
+def _key_bound(token: JoseResult) -> bool:
+    """Whether a key binding verified (only an SD-JWT has one: other tokens are not read)."""
+    if token.format not in _SD_FORMATS:
+        return False
+    return any(c.id == "key_binding" and c.status is CheckStatus.PASSED for c in token.checks)
 
 
 def verify_token(
