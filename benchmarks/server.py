@@ -119,22 +119,36 @@ class Connection:
         self.buffer = b""
 
     def post(self, path: str, body: bytes) -> int:
-        self.sock.sendall(
+        return self.exchange(
             b"POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             b"Content-Length: %d\r\n%s\r\n%s" % (path.encode(), len(body), self.head, body)
-        )
+        )[0]
+
+    def worker(self) -> str:
+        """Which server process answers this connection: the process's prefix of the
+        ``X-Request-Id`` it sends back."""
+        status, head = self.exchange(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        found = head.get(b"x-request-id")
+        if status != 200 or found is None:
+            raise SystemExit(f"/healthz answered {status} without X-Request-Id")
+        return found[:8].decode()
+
+    def exchange(self, request: bytes) -> tuple[int, dict[bytes, bytes]]:
+        """Send ``request``; the answer's status and headers (its body read and dropped)."""
+        self.sock.sendall(request)
         while b"\r\n\r\n" not in self.buffer:
             self._read()
         head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
-        length = 0
-        for line in head.split(b"\r\n")[1:]:
+        lines = head.split(b"\r\n")
+        fields = {}
+        for line in lines[1:]:
             name, _, value = line.partition(b":")
-            if name.strip().lower() == b"content-length":
-                length = int(value)
+            fields[name.strip().lower()] = value.strip()
+        length = int(fields.get(b"content-length", b"0"))
         while len(self.buffer) < length:
             self._read()
         self.buffer = self.buffer[length:]
-        return int(head.split(b" ", 2)[1])
+        return int(lines[0].split(b" ", 2)[1]), fields
 
     def _read(self) -> None:
         chunk = self.sock.recv(65536)
@@ -144,6 +158,32 @@ class Connection:
 
     def close(self) -> None:
         self.sock.close()
+
+
+def balanced(
+    port: int, headers: dict[str, str], clients: int, workers: int, tls: bool
+) -> list[Connection]:
+    """``clients`` keep-alive connections spread evenly over the server's ``workers``
+    processes, as a load balancer or many clients would spread them. uvicorn's workers share
+    one listening socket and whichever is awake accepts every pending connection: 8
+    connections opened at once were seen all on one worker, which made the rates of
+    otherwise equal runs differ by half. Surplus connections are closed."""
+    share = -(-clients // workers)
+    kept: dict[str, list[Connection]] = {}
+    for _ in range(clients * 20):
+        if sum(len(group) for group in kept.values()) >= clients:
+            break
+        connection = Connection(port, headers, tls=tls)
+        group = kept.setdefault(connection.worker(), [])
+        if len(group) < share:
+            group.append(connection)
+        else:
+            connection.close()
+    found = [c for group in kept.values() for c in group]
+    if len(kept) != workers or len(found) != clients:
+        counts = sorted(len(group) for group in kept.values())
+        print(f"  (connections per worker: {counts}, wanted {clients} over {workers})")
+    return found[:clients]
 
 
 def tree_cpu_seconds(root: int) -> float:
@@ -178,11 +218,12 @@ def closed_loop(
     headers: dict[str, str],
     server_pid: int,
     tls: bool,
+    workers: int,
 ) -> dict[str, float]:
-    """``clients`` connections sending back to back: requests per second, answers that were
-    not 2xx, and the client's and the server's (``server_pid`` and below) CPU milliseconds per
-    request."""
-    connections = [Connection(port, headers, tls=tls) for _ in range(clients)]
+    """``clients`` connections (:func:`balanced`) sending back to back: requests per second,
+    answers that were not 2xx, and the client's and the server's (``server_pid`` and below)
+    CPU milliseconds per request."""
+    connections = balanced(port, headers, clients, workers, tls)
     counts = [0] * clients
     errors = [0] * clients
     stop = time.perf_counter() + seconds
@@ -215,17 +256,18 @@ def closed_loop(
 
 
 def paced(
-    port: int, body: bytes, rate: float, seconds: float, clients: int, tls: bool
+    port: int, body: bytes, rate: float, seconds: float, clients: int, tls: bool, workers: int
 ) -> list[float]:
-    """Latencies (s) of verify requests started at ``rate`` per second, spread over clients."""
+    """Latencies (s) of verify requests started at ``rate`` per second, spread over clients
+    (connections made and tried before timing, :func:`balanced`)."""
     interval = clients / rate
     latencies: list[float] = []
     lock = threading.Lock()
+    connections = balanced(port, {}, clients, workers, tls)
     end = time.perf_counter() + seconds
 
     def client(n: int) -> None:
-        http = Connection(port, {}, tls=tls)
-        http.post("/credentials/verify", body)  # connect before timing
+        http = connections[n]
         due = time.perf_counter() + n * interval / clients
         while due < end:
             time.sleep(max(0.0, due - time.perf_counter()))
@@ -337,10 +379,19 @@ def main() -> None:
                     {},
                     process.pid,
                     not args.plain_http,
+                    args.workers,
                 )
                 half = found["verify_in_process"]["rps"] / 2
                 found["p99_ms_at_half_rate"] = _p99(
-                    paced(port, verify_body, half, seconds, args.clients, not args.plain_http)
+                    paced(
+                        port,
+                        verify_body,
+                        half,
+                        seconds,
+                        args.clients,
+                        not args.plain_http,
+                        args.workers,
+                    )
                 )
                 found["sign_in_process"] = in_process(
                     pool, _sign_rate, (folder / "issuer.json", seconds), args.workers
@@ -355,6 +406,7 @@ def main() -> None:
                         {"Authorization": f"Bearer {text}"},
                         process.pid,
                         not args.plain_http,
+                        args.workers,
                     )
                 rounds.append(found)
         finally:
