@@ -528,6 +528,34 @@ def test_bad_key_binding_for_a_credential_without_cnf() -> None:
     assert_fails(verify_kb(sdjwt.present_sd_jwt(unbound, []) + kb), Code.KEY_BINDING_INVALID)
 
 
+def test_a_holder_key_is_read_once_and_a_refused_one_every_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A holder presents many times: its cnf key is read once per key material; a cnf key that
+    is refused (here, one with its private part) is refused on every presentation."""
+    from vcportable.proofs.jose.keys import JoseKey
+    from vcportable.proofs.sdjwt import verify as sd_verify
+
+    reads: list[dict[str, Any]] = []
+    read = JoseKey.from_jwk.__func__  # type: ignore[attr-defined]
+
+    def counted(cls: type[JoseKey], jwk: dict[str, Any]) -> JoseKey:
+        reads.append(dict(jwk))
+        return read(cls, jwk)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(JoseKey, "from_jwk", classmethod(counted))
+    sd_verify._jwk_key.cache_clear()
+    token = bound(issued(), [])
+    assert verify_kb(token).verified and verify_kb(token).verified
+    assert len(reads) == 1
+    private = {**HOLDER.public_key.to_jwk(), "d": b64(b"\x01" * 32)}
+    leaky = forge_sd({**sd_payload(), "cnf": {"jwk": private}}, [])
+    kb = token.rsplit("~", 1)[1]
+    for _ in range(2):
+        assert_fails(verify_kb(leaky + kb), Code.KEY_BINDING_INVALID)
+    assert len(reads) == 3
+
+
 def forge_sd(payload: dict[str, Any], disclosures: list[str], typ: str = "vc+sd-jwt") -> str:
     header = {"alg": "EdDSA", "typ": typ, "kid": ISSUER.key_id}
     unsigned = f"{b64(json.dumps(header).encode())}.{b64(json.dumps(payload).encode())}"
