@@ -103,10 +103,11 @@ def _run(document: Any, loader: Loader, compacted: bool, budget: Canonicalizatio
     if compacted:
         check_context(context)
     ctx = compiler.root(context)
-    session = _share.current() if compacted else None
+    session = _share.current()
     if session is not None:
-        walked = session.alone(document, ctx, budget)
+        walked = session.alone(document, ctx, budget, compacted)
         if walked is not None:
+            _stats["shared walk"] += 1
             return walked.canonical()
     emitter = Emitter(strict=compacted, budget=budget)
     emitter.root, emitter.context = ctx, context
@@ -171,5 +172,6 @@ def explain(document: object, loader: Loader, *, compacted: bool = False) -> str
 
 
 def stats() -> dict[str, int]:
-    """Counters since start: ``fast``, ``fallback`` and ``fallback: <reason>``."""
+    """Counters since start: ``fast``, ``fallback`` and ``fallback: <reason>``, and ``shared
+    walk`` (fast answers that took the quads of an enclosing walk, see :func:`sharing`)."""
     return dict(_stats)

@@ -15,7 +15,7 @@ import json
 import math
 import operator
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from typing import Any, Final
 
@@ -234,7 +234,17 @@ class Enclosed:
     rest.
     """
 
-    __slots__ = ("budget", "ctx", "cuts", "document", "graph", "left_out", "quads", "repeats")
+    __slots__ = (
+        "budget",
+        "ctx",
+        "cuts",
+        "document",
+        "graph",
+        "left_out",
+        "quads",
+        "repeats",
+        "strict",
+    )
 
     def __init__(
         self,
@@ -245,6 +255,7 @@ class Enclosed:
         repeats: list[_Quad],
         cuts: list[_Span],
         budget: CanonicalizationBudget,
+        strict: bool,
     ) -> None:
         self.document = document  # kept alive: its values' ids name it (canonfast._share)
         self.ctx = ctx
@@ -255,10 +266,11 @@ class Enclosed:
         self.cuts = cuts
         self.left_out = [key for key in LEFT_OUT if key in document]
         self.budget = budget
+        self.strict = strict  # the walk proved compacted form (a walk that did not cannot serve)
 
     def alone(self) -> Emitter:
         """An emitter holding the quads of the object without its left-out members, alone."""
-        emitter = Emitter(strict=True, budget=self.budget)
+        emitter = Emitter(strict=self.strict, budget=self.budget)
         emitter.quads = self._kept(self.quads, 0)
         emitter.repeats = self._kept(self.repeats, 1)
         emitter.blank = True
@@ -544,10 +556,12 @@ class Emitter:
         members' apart (:class:`Enclosed`): a proof's check reuses them."""
         cuts: list[_Span] = []
         for key, iri in properties:
-            before = (len(self.quads), len(self.repeats))
-            self.property(ctx, subject, key, iri, element[key], graph)
             if key in LEFT_OUT:
+                before = (len(self.quads), len(self.repeats))
+                self.property(ctx, subject, key, iri, element[key], graph)
                 cuts.append((*before, len(self.quads), len(self.repeats)))
+            else:
+                self.property(ctx, subject, key, iri, element[key], graph)
         if (
             self.enclosed is not None
             and self.embedded == mark[2]  # no context embedded deeper: it would be compared
@@ -558,7 +572,14 @@ class Emitter:
             whole = (mark[0], mark[1], len(self.quads), len(self.repeats))
             self.enclosed.append(
                 Enclosed(
-                    element, mark[3], graph, self.quads, self.repeats, [whole, *cuts], self.budget
+                    element,
+                    mark[3],
+                    graph,
+                    self.quads,
+                    self.repeats,
+                    [whole, *cuts],
+                    self.budget,
+                    self.strict,
                 )
             )
 
@@ -753,15 +774,15 @@ class Emitter:
 
     def _labels(self) -> dict[str, str]:
         """Canonical label of each blank node (RDFC-1.0 sections 4.4.3 and 4.6)."""
-        mentions: dict[str, list[_Quad]] = {}
+        mentions: defaultdict[str, list[_Quad]] = defaultdict(list)
         for quad in self.quads:
             s, _, o, g = quad
             if s[0] == "_":
-                mentions.setdefault(s, []).append(quad)
+                mentions[s].append(quad)
             if o[0] == "_" and o != s:
-                mentions.setdefault(o, []).append(quad)
+                mentions[o].append(quad)
             if g and g != s and g != o:
-                mentions.setdefault(g, []).append(quad)
+                mentions[g].append(quad)
         by_hash: dict[str, list[str]] = {}
         hashes: dict[str, str] = {}
         tied = False

@@ -29,7 +29,7 @@ def _key(document: Mapping[str, Any], left_out: set[str]) -> _Key:
     """The members of ``document`` by identity, ``left_out`` left out: two mappings with one
     key hold the same values as long as the one that was kept is alive and unchanged (a
     verification does not change what it verifies)."""
-    return tuple((name, id(value)) for name, value in document.items() if name not in left_out)
+    return tuple([(name, id(value)) for name, value in document.items() if name not in left_out])
 
 
 class Session:
@@ -43,13 +43,18 @@ class Session:
             self._enclosed[_key(item.document, {"@context", *item.left_out})] = item
 
     def alone(
-        self, document: Mapping[str, Any], ctx: Ctx, budget: CanonicalizationBudget
+        self,
+        document: Mapping[str, Any],
+        ctx: Ctx,
+        budget: CanonicalizationBudget,
+        strict: bool,
     ) -> Emitter | None:
         """The quads of ``document``, compiled to ``ctx``, when an enclosing walk emitted
-        them from that very context with ``budget``: an enclosed credential without its
-        ``proof``, or its proof without ``proofValue`` (the proof configuration)."""
+        them from that very context, in the same mode and with ``budget``: an enclosed
+        credential without its ``proof``, or its proof without ``proofValue`` (the proof
+        configuration)."""
         hit = self._enclosed.get(_key(document, {"@context"}))
-        if hit is None or hit.ctx is not ctx or hit.budget != budget:
+        if hit is None or hit.ctx is not ctx or hit.strict != strict or hit.budget != budget:
             return None
         return hit.alone()
 
