@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from conftest import DELETE, load_json, set_path, unsigned_sample
 from vcportable.clock import FixedClock
@@ -15,6 +18,7 @@ from vcportable.dids import OfflineResolver
 from vcportable.issuer import Issuer
 from vcportable.keys import KeyPair, KeyType
 from vcportable.models.report import CheckStatus, Code, VerificationReport
+from vcportable.proofs.dispatch import InputFormat, detect
 from vcportable.verifier import VerificationPolicy, Verifier, verify
 from vcportable.wallet import create_presentation, sign_presentation
 
@@ -808,3 +812,29 @@ def test_presentation_without_holder(signed: dict[str, Any], holder_key: KeyPair
     assert _check(report, "holder_binding").code is Code.HOLDER_NOT_SUBJECT
     bearer = VerificationPolicy(allow_bearer_credentials=True)
     assert Verifier(clock=CLOCK, policy=bearer).verify(with_credential, challenge="c").verified
+
+
+# -- telling a token from other input ---------------------------------------------------------
+
+_TOKEN_FORM = re.compile(rb"[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-.~]*")
+
+
+@settings(max_examples=500)
+@given(
+    st.binary(max_size=40)
+    | st.text("Aa0_-.~ !+/=\n", max_size=40).map(str.encode)
+    | st.from_regex(_TOKEN_FORM, fullmatch=True)
+)
+@example(b"a~b.c")  # '~' only after the first segment
+@example(b".abc")  # a first segment is not empty
+@example(b" ab.c~d~\n")
+@example(b"ab.c d")
+@example(b"ab.c\xff")
+def test_a_token_is_told_by_its_form_exactly(data: bytes) -> None:
+    """The dispatch takes as a token exactly what has a token's form (as this regex says)."""
+    body = data.strip(b" \t\r\n")
+    head = data[:64].lstrip(b" \t\r\n")
+    if head[:1] and head[0] in b'{["':
+        return  # JSON, whatever follows
+    expected = InputFormat.TOKEN if _TOKEN_FORM.fullmatch(body) else InputFormat.ENVELOPE
+    assert detect(data) is expected
