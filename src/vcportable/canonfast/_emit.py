@@ -249,6 +249,7 @@ class Enclosed:
     def __init__(
         self,
         document: dict[str, Any],
+        left_out: list[str],
         ctx: Ctx,
         graph: str,
         quads: list[_Quad],
@@ -258,13 +259,13 @@ class Enclosed:
         strict: bool,
     ) -> None:
         self.document = document  # kept alive: its values' ids name it (canonfast._share)
+        self.left_out = left_out  # its members that were cut out (``cuts``)
         self.ctx = ctx
         self.graph = graph
         self.quads = quads
         self.repeats = repeats
         #: the whole object's span, then the spans of its left-out members, in order
         self.cuts = cuts
-        self.left_out = [key for key in LEFT_OUT if key in document]
         self.budget = budget
         self.strict = strict  # the walk proved compacted form (a walk that did not cannot serve)
 
@@ -562,17 +563,19 @@ class Emitter:
                 cuts.append((*before, len(self.quads), len(self.repeats)))
             else:
                 self.property(ctx, subject, key, iri, element[key], graph)
+        left_out = [key for key in LEFT_OUT if key in element]
         if (
             self.enclosed is not None
             and self.embedded == mark[2]  # no context embedded deeper: it would be compared
             # with the enclosing document's (``self.root``), not with this object's
             and (typed or len(properties) > len(cuts))  # not dropped alone
-            and len(cuts) == sum(key in element for key in LEFT_OUT)
+            and len(cuts) == len(left_out)  # each left-out member emitted as a property
         ):
             whole = (mark[0], mark[1], len(self.quads), len(self.repeats))
             self.enclosed.append(
                 Enclosed(
                     element,
+                    left_out,
                     mark[3],
                     graph,
                     self.quads,
