@@ -563,7 +563,7 @@ class Emitter:
                 cuts.append((*before, len(self.quads), len(self.repeats)))
             else:
                 self.property(ctx, subject, key, iri, element[key], graph)
-        left_out = [key for key in LEFT_OUT if key in element]
+        left_out: list[str] = [key for key in LEFT_OUT if key in element]
         if (
             self.enclosed is not None
             and self.embedded == mark[2]  # no context embedded deeper: it would be compared
