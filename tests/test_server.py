@@ -392,6 +392,50 @@ def test_a_revoked_token_is_refused(client: AppClient, app: Any) -> None:
     assert_error(response, 401)
 
 
+def test_tokens_are_checked_with_their_batch_and_before_the_body(
+    client: AppClient, app: Any
+) -> None:
+    """Issue requests check their tokens together with their batch: of requests issued at
+    once, only those with a good token are signed and recorded; and a bad token is 401 even
+    when the body is bad too (the caller learns nothing else)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from vcportable.errors import VcPortableError
+    from vcportable.server.tokens import list_tokens, revoke_token
+
+    service = app.state.context.services["acme"]
+    good, revoked, narrow = token(app, "acme"), token(app, "acme"), token(app, "acme", ("status",))
+    (bad,) = [t for t in list_tokens(service.store) if revoked.split("_")[2] == t.id]
+    revoke_token(service.store, bad.id, now=datetime.now(UTC))
+    texts = [good, revoked, narrow, "vcp_acme_0011223344556677_guessed"] * 6
+
+    def one(text: str) -> Any:
+        try:
+            return service.issue(sample(), token=text)
+        except VcPortableError as exc:
+            return exc.code
+
+    with ThreadPoolExecutor(12) as pool:
+        results = list(pool.map(one, texts))
+    assert all(isinstance(r, dict) for r in results[0::4])
+    assert results[1::4] == results[3::4] == ["UNAUTHORIZED"] * 6
+    assert results[2::4] == ["FORBIDDEN"] * 6
+    assert service.store.count() == 6
+    for headers, status in ((bearer(revoked), 401), (bearer(narrow), 403), (bearer(good), 400)):
+        response = client.post(
+            "/acme/credentials/issue",
+            content=b'{"credential": ',
+            headers={**headers, "Content-Type": "application/json"},
+        )
+        assert_error(response, status)
+        wrong_type = client.post(
+            "/acme/credentials/issue",
+            content=b"{}",
+            headers={**headers, "Content-Type": "text/plain"},
+        )
+        assert_error(wrong_type, 415 if status == 400 else status)
+
+
 def test_a_token_cannot_change_the_status_of_another_issuers_credential(
     client: AppClient, app: Any
 ) -> None:

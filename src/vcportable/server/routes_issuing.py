@@ -53,10 +53,10 @@ async def issue(issuer: str, request: Request) -> Response:
 
 
 async def issue_credential(ctx: Context, issuer: str, incoming: Incoming) -> Response:
-    """The issue route (here and in :mod:`.fastpath`). The token is checked before the body
-    is looked at, as ever, but in the same worker thread as the issuing: one hand-off per
-    request. A body refused while it was read (415, 413) is so answered only after the
-    token passed, so a caller without one learns nothing else."""
+    """The issue route (here and in :mod:`.fastpath`), in one worker thread. The token is
+    checked with the rest of the issuing batch (:meth:`.IssuerService.issue`); a request
+    refused before it joins a batch (its body, 415, 413 or 400) checks its token alone first,
+    so a caller without a good token is told that and nothing else, as ever."""
     service = ctx.service(issuer)
     service, token = token_service(ctx, incoming.headers, service.name)
     refusal: VcPortableError | None = None
@@ -67,17 +67,22 @@ async def issue_credential(ctx: Context, issuer: str, incoming: Incoming) -> Res
         refusal = exc
 
     def work() -> Response:
-        check_token(ctx, service, token, "issue")
-        if refusal is not None:
-            raise refusal
-        body = parsed(IssueRequest, raw, ctx.body_limit)
-        options = body.options
-        signed = service.issue(
-            body.credential,
-            fmt=options.format,
-            with_status=options.credentialStatus is not None,
-            mandatory_pointers=options.mandatoryPointers,
-        )
+        try:
+            if refusal is not None:
+                raise refusal
+            body = parsed(IssueRequest, raw, ctx.body_limit)
+            options = body.options
+            signed = service.issue(
+                body.credential,
+                fmt=options.format,
+                with_status=options.credentialStatus is not None,
+                mandatory_pointers=options.mandatoryPointers,
+                token=token,
+            )
+        except VcPortableError as exc:
+            if exc.code not in ("UNAUTHORIZED", "FORBIDDEN"):
+                check_token(ctx, service, token, "issue")
+            raise
         credential = enveloped(signed) if isinstance(signed, str) else signed
         return Response(
             json.dumps(

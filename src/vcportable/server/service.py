@@ -55,6 +55,7 @@ from ..status.publish import list_credential
 from ..store import REVOKED, SUSPENDED, CredentialRecord, IssuerProfile, Store
 from ..store.registry import MAX_REASON
 from ..store.schema import audit_head
+from . import tokens
 from .config import IssuerConfig, ServerConfig
 
 _STATE_OF = {"revocation": REVOKED, "suspension": SUSPENDED}
@@ -134,6 +135,7 @@ class _Job:
     pointers: Sequence[str] | None
     request_hash: str
     now: datetime
+    token: str | None = None
     result: dict[str, Any] | str | None = None
     error: VcPortableError | None = None
     retry_of: _Job | None = None
@@ -177,8 +179,12 @@ class IssuerService:
         fmt: str = "di",
         with_status: bool = False,
         mandatory_pointers: Sequence[str] | None = None,
+        token: str | None = None,
     ) -> dict[str, Any] | str:
-        """Record and sign one credential; a JSON-LD document, or a compact vc+jwt."""
+        """Record and sign one credential; a JSON-LD document, or a compact vc+jwt. With
+        ``token`` (a bearer token's text), nothing is signed or recorded unless it is this
+        issuer's, active and allows issuing: it is checked with the rest of its batch, in one
+        registry read (a read per request was a transaction, and a pooled connection, each)."""
         with_status = with_status or self.config.status
         sd = self.config.cryptosuite == ecdsa_sd.CRYPTOSUITE
         if mandatory_pointers is not None and not sd:
@@ -211,7 +217,7 @@ class IssuerService:
                     "status entries (BitstringStatusListEntry) need the VC 2.0 context; a VC "
                     "1.1 credential cannot carry them"
                 )
-        job = _Job(document, fmt, with_status, mandatory_pointers, request_hash, now)
+        job = _Job(document, fmt, with_status, mandatory_pointers, request_hash, now, token)
         self._submit(job)
         if job.error is not None:
             raise job.error
@@ -261,11 +267,14 @@ class IssuerService:
         :meth:`_record_all`); a retry is rare, and reading first cost every batch a
         transaction of its own."""
         try:
+            self._authorize(batch)
             with self._queue:
                 in_flight = dict(self._in_flight)
             fresh: list[_Job] = []
             first: dict[str, _Job] = {}
             for job in batch:
+                if job.error is not None:
+                    continue
                 credential_id = job.document["id"]
                 earlier = first.get(credential_id) or in_flight.get(credential_id)
                 if earlier is None:
@@ -296,6 +305,23 @@ class IssuerService:
         finally:
             for job in batch:
                 job.finished = True
+
+    def _authorize(self, batch: list[_Job]) -> None:
+        """Each job with a token gets its AccessDenied unless the token is this issuer's,
+        active and allows issuing (all the batch's tokens read at once)."""
+        asking = [job for job in batch if job.token is not None]
+        if not asking:
+            return
+        with self.store.transaction() as connection:
+            rows = tokens.lookup(connection, [job.token for job in asking if job.token])
+        for job in asking:
+            assert job.token is not None
+            try:
+                info = tokens.check(rows, job.token, "issue", now=job.now)
+                if info.issuer != self.did:
+                    raise tokens.AccessDenied("unknown bearer token")
+            except VcPortableError as exc:
+                job.error = exc
 
     def _sign_fresh(self, jobs: list[_Job]) -> list[tuple[_Job, CredentialRecord]]:
         """Indices from the process's reserve, status entries, signatures; a job that cannot
