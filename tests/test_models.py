@@ -10,6 +10,7 @@ import subprocess
 from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -35,6 +36,7 @@ from vcportable.models.credential import (
     validate_profile,
 )
 from vcportable.models.datamodel import check_data_model
+from vcportable.models.facts import is_object
 
 HERE = Path(__file__).parent / "vectors" / "credentials"
 OB3 = sorted((HERE / "ob3").glob("*.json"))
@@ -708,3 +710,20 @@ console.log(JSON.stringify(patterns.map(p => samples.map(s => new RegExp(p, 'u')
     )
     expected = [[re.fullmatch(p, s) is not None for s in samples] for p in patterns]
     assert json.loads(result.stdout) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ({}, True),
+        ({"id": "urn:x"}, True),
+        (MappingProxyType({"id": "urn:x"}), True),  # any Mapping, through the ABC
+        (None, False),
+        ("urn:x", False),
+        ([{"id": "urn:x"}], False),
+        (1, False),
+        (True, False),
+    ],
+)
+def test_a_json_object_is_any_mapping(value: object, expected: bool) -> None:
+    assert is_object(value) is expected

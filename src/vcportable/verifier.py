@@ -146,7 +146,7 @@ class Verifier:
     ) -> tuple[InputFormat, Any] | VerificationReport:
         """Parse: the input's format and what its proof verifier reads (a JSON object, a
         token's text), or the report of input that cannot be read."""
-        if isinstance(data, Mapping):
+        if not isinstance(data, (str, bytes)) and isinstance(data, Mapping):
             return InputFormat.JSON, data
         form = detect(data)
         if form is InputFormat.ENVELOPE:

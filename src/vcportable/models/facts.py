@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeGuard, TypeVar
 
 from ..i18n import language_texts, pick_text
 
@@ -60,6 +60,17 @@ class EvidenceFact:
     description: str | None = None
     narrative: str | None = None
     languages: Languages | None = None
+
+
+def is_object(value: object) -> TypeGuard[Mapping[str, Any]]:
+    """Whether a JSON value is an object. A dict, a string, an array or None (what an absent
+    property reads as) is told at once; anything else goes through the Mapping ABC's check,
+    ten times slower, which every verification would otherwise pay a dozen times."""
+    if isinstance(value, dict):
+        return True
+    if value is None or isinstance(value, (str, list)):
+        return False
+    return isinstance(value, Mapping)
 
 
 def _text(value: Any) -> str | None:
@@ -113,8 +124,8 @@ def in_language(report: VerificationReport, lang: str | None) -> VerificationRep
 def _items(value: Any) -> list[Mapping[str, Any]]:
     """An object or an array of objects (VC 2.0 allows both), as a list of the objects."""
     if isinstance(value, list):
-        return [v for v in value if isinstance(v, Mapping)]
-    return [value] if isinstance(value, Mapping) else []  # most often absent: None
+        return [v for v in value if is_object(v)]
+    return [value] if is_object(value) else []
 
 
 def single_subject(credential: Mapping[str, Any]) -> Mapping[str, Any] | None:
@@ -125,7 +136,7 @@ def single_subject(credential: Mapping[str, Any]) -> Mapping[str, Any] | None:
 
 def achievement_of(subject: Mapping[str, Any]) -> AchievementFact | None:
     achievement = subject.get("achievement")
-    if not isinstance(achievement, Mapping):
+    if not is_object(achievement):
         return None
     criteria = achievement.get("criteria")
     alignments = [
@@ -140,7 +151,7 @@ def achievement_of(subject: Mapping[str, Any]) -> AchievementFact | None:
     texts = {
         "name": achievement.get("name"),
         "description": achievement.get("description"),
-        "criteria": criteria.get("narrative") if isinstance(criteria, Mapping) else None,
+        "criteria": criteria.get("narrative") if is_object(criteria) else None,
     }
     return AchievementFact(
         id=_text(achievement.get("id")),

@@ -20,6 +20,7 @@ from .facts import (
     Languages,
     achievement_of,
     evidence_of,
+    is_object,
     single_subject,
     stated_texts,
 )
@@ -245,7 +246,7 @@ def credential_facts(credential: Mapping[str, Any]) -> dict[str, Any]:
     """What a report says about a credential: issuer, its stated name, id, name, validity (the
     strings among them), and what was certified (subject, achievement, evidence)."""
     issuer = credential.get("issuer")
-    issuer_object = issuer if isinstance(issuer, Mapping) else {}
+    issuer_object = issuer if is_object(issuer) else {}
     start, end = validity_period(credential)
     subject = single_subject(credential) or {}
     facts: dict[str, Any] = {

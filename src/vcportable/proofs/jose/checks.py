@@ -21,6 +21,7 @@ from vcportable.checks import Signer
 from vcportable.clock import format_datetime
 from vcportable.codec.dates import parse_datetime_stamp
 from vcportable.dids import DidResolver
+from vcportable.models.facts import is_object
 from vcportable.models.report import (
     Check,
     CheckStatus,
@@ -162,7 +163,7 @@ def _fill(out: dict[str, str], key: str, read: Callable[[Any], str | None], valu
 
 def id_of(value: Any) -> str | None:
     """``issuer``/``holder``: a string, or an object with a string ``id``."""
-    if isinstance(value, Mapping):
+    if is_object(value):
         value = value.get("id")
     return value if isinstance(value, str) else None
 
@@ -194,7 +195,7 @@ def date_matches(claims: Mapping[str, Any], claim: str, value: Any) -> bool | No
 def subjects_of(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     subject = document.get("credentialSubject")
     items = subject if isinstance(subject, list) else [subject]
-    return [s for s in items if isinstance(s, Mapping)]
+    return [s for s in items if is_object(s)]
 
 
 def document_of(claims: Mapping[str, Any]) -> dict[str, Any]:
