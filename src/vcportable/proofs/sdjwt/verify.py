@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Any, Final
 
 from vcportable.errors import InputError
+from vcportable.models.facts import is_object
 from vcportable.models.report import Check, Code
 from vcportable.proofs.jose.checks import (
     EnclosedVerifier,
@@ -156,7 +157,7 @@ def _value_at(claims: Any, where: tuple[str | int, ...]) -> Any:
 def _signer(payload: Mapping[str, Any], fmt: str) -> str:
     iss = payload.get("iss")
     issuer = payload.get("issuer")
-    issuer_id = issuer.get("id") if isinstance(issuer, Mapping) else issuer
+    issuer_id = issuer.get("id") if is_object(issuer) else issuer
     if fmt == "dc+sd-jwt" or issuer_id is None:
         if not isinstance(iss, str):
             raise Rejection(
@@ -173,7 +174,7 @@ def _signer(payload: Mapping[str, Any], fmt: str) -> str:
 
 def _disclosed_issuer_check(claims: Mapping[str, Any], signer: str) -> list[Check]:
     issuer = claims.get("issuer")
-    issuer_id = issuer.get("id") if isinstance(issuer, Mapping) else issuer
+    issuer_id = issuer.get("id") if is_object(issuer) else issuer
     if issuer_id is not None and issuer_id != signer:
         return [
             Check.failed(
