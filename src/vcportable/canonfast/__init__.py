@@ -36,10 +36,11 @@ generic expansion. Here
    credentials), and the first-degree phase in Python is faster than the round trip through it.
 
 Within :func:`sharing` (the Data Integrity verifier opens it around a presentation), the walk
-of a presentation keeps where each enclosed credential's quads went, and the canonicalization
-of that credential without its proof (what its own proof signs) takes them instead of walking
-it again: an enclosed credential is walked with the very active context it has alone
-(``verifiableCredential`` resets the context), so its quads are the same (``_share``).
+of a presentation keeps where the quads of each enclosed credential and of its proof went, and
+the canonicalizations of what the credential's own proof signs (the credential without its
+proof, the proof configuration) take them instead of walking them again: an enclosed
+credential is walked with the very active context it has alone (``verifiableCredential``
+resets the context), so its quads are the same (``_share``).
 
 A property keeps every value that pyld and jsonld.js keep: two values are one when their JSON-LD
 identity (``@value`` of the same JSON type, ``@type`` as written, ``@language``) is equal, so

@@ -279,11 +279,11 @@ class Enclosed:
 
     def _kept(self, quads: list[_Quad], first: int) -> list[_Quad]:
         """``quads`` (``first`` 0) or repeats (1) of the object, left-out members' cut out."""
-        whole, *cuts = self.cuts
+        whole = self.cuts[0]
         graph = self.graph
         kept: list[_Quad] = []
         start = whole[first]
-        for cut in [*cuts, (whole[2], whole[3], 0, 0)]:
+        for cut in [*self.cuts[1:], (whole[2], whole[3], 0, 0)]:
             kept += [(s, p, o, "" if g == graph else g) for s, p, o, g in quads[start : cut[first]]]
             start = cut[first + 2]
         return kept
@@ -558,9 +558,9 @@ class Emitter:
         cuts: list[_Span] = []
         for key, iri in properties:
             if key in LEFT_OUT:
-                before = (len(self.quads), len(self.repeats))
+                first, first_repeat = len(self.quads), len(self.repeats)
                 self.property(ctx, subject, key, iri, element[key], graph)
-                cuts.append((*before, len(self.quads), len(self.repeats)))
+                cuts.append((first, first_repeat, len(self.quads), len(self.repeats)))
             else:
                 self.property(ctx, subject, key, iri, element[key], graph)
         left_out: list[str] = [key for key in LEFT_OUT if key in element]

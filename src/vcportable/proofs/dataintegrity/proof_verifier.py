@@ -72,8 +72,9 @@ class DataIntegrityVerifier:
     def _presentation(
         self, presentation: Mapping[str, Any], request: ProofRequest, context: ProofContext
     ) -> ProofResult:
-        # The presentation's canonical form holds its credentials: their own proofs reuse the
-        # walk of the presentation's (canonfast._share), the same bytes at about half the cost.
+        # The presentation's canonical form holds its credentials and their proofs: what each
+        # credential's proof signs is taken from the walk of the presentation's instead of
+        # being walked again (canonfast._share, docs/canonicalization.md "Presentations").
         with canonfast.sharing():
             return self._presentation_proofs(presentation, request, context)
 
