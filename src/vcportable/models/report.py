@@ -200,7 +200,7 @@ class VerificationReport:
 
     @classmethod
     def from_checks(cls, kind: str, checks: list[Check], **fields: Any) -> VerificationReport:
-        verified = all(c.status is not CheckStatus.FAILED for c in checks)
+        verified = all(c.status is not _FAILED for c in checks)
         subs: list[VerificationReport] = fields.get("credentials", [])
         verified = verified and all(r.verified for r in subs)
         return cls(verified=verified, kind=kind, checks=checks, **fields)

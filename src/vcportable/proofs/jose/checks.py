@@ -64,6 +64,7 @@ REGISTERED_CLAIMS: Final = frozenset(
 
 Resolver = DidResolver | KeySource
 
+_FAILED: Final = CheckStatus.FAILED  # read once, not per check of every result
 # Checks whose message never varies: built once (a Check is immutable).
 _CLAIMS_AGREE: Final = Check.passed("claims", "JWT claims agree with the document")
 
@@ -94,7 +95,7 @@ class JoseResult:
 
     @property
     def verified(self) -> bool:
-        return all(c.status is not CheckStatus.FAILED for c in self.checks) and all(
+        return all(c.status is not _FAILED for c in self.checks) and all(
             c.verified for c in self.credentials
         )
 
