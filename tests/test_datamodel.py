@@ -36,9 +36,10 @@ from vcportable.codec.urls import is_url
 from vcportable.errors import ConfigurationError
 from vcportable.models.datamodel import (
     _check_ids,
-    _ids_are_urls,
+    _walk_ids,
     check_data_model,
     check_related_resources,
+    read_data_model,
 )
 
 HERE = Path(__file__).parent / "vectors" / "credentials"
@@ -585,7 +586,33 @@ def test_quick_id_pass_agrees_with_the_walk(doc: dict[str, Any], skip: tuple[str
     """The path-free pass that spares valid documents the walk decides exactly as the walk."""
     problems: list[tuple[str, str]] = []
     _check_ids(doc, problems, skip=skip)
-    assert _ids_are_urls(doc, skip) == (not problems)
+    assert _walk_ids(doc, skip)[0] == (not problems)
+
+
+def _context_below_root(value: Any, root: bool = True) -> bool:
+    """Whether an object below the root has an @context (what is inside one not searched)."""
+    if isinstance(value, dict):
+        if not root and "@context" in value:
+            return True
+        return any(_context_below_root(v, False) for k, v in value.items() if k != "@context")
+    if isinstance(value, list):
+        return any(_context_below_root(v, False) for v in value)
+    return False
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    valid_ish() | json_values.filter(lambda value: isinstance(value, dict)),
+    st.sampled_from(["credential", "presentation"]),
+)
+def test_the_reading_never_misses_a_context_below_the_root(doc: dict[str, Any], kind: Any) -> None:
+    """A verifier checks the root's @context alone only when no object below has one."""
+    reading = read_data_model(doc, kind=kind)
+    assert reading.problems == check_data_model(doc, kind=kind)
+    if _context_below_root(doc):
+        assert reading.nested_contexts
+    elif kind == "credential" and not reading.problems:
+        assert not reading.nested_contexts  # the second walk is spared
 
 
 def test_deep_nesting_does_not_exhaust_the_stack() -> None:

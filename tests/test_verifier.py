@@ -746,6 +746,36 @@ def test_vc_jwt_with_an_unbundled_context_is_refused(issuer_key: KeyPair) -> Non
     assert _check(report, "contexts").code is Code.CONTEXT_NOT_ALLOWED
 
 
+@pytest.mark.parametrize(
+    ("path", "also"),
+    [
+        (("credentialSubject",), {}),
+        (("credentialSubject", "achievement", "criteria"), {}),
+        (("issuer",), {}),
+        (("evidence", 0), {}),
+        (("credentialSubject",), {"id": "not a URL"}),  # the id walk stops early: still found
+    ],
+)
+def test_a_token_credential_with_an_unbundled_context_below_its_root_is_refused(
+    issuer_key: KeyPair, path: tuple[Any, ...], also: dict[str, Any]
+) -> None:
+    """Wherever an @context sits, in an object or an array, it must be bundled."""
+    from vcportable.proofs.jose import issue_vc_jwt
+
+    unsigned = unsigned_sample()
+    unsigned["issuer"]["id"] = issuer_key.controller
+    unsigned["evidence"] = [{"type": ["Evidence"], "name": "workshop task"}]
+    node: Any = unsigned
+    for part in path:
+        node = node[part]
+    node["@context"] = "https://evil.example/remap-everything"
+    node.update(also)
+    token = issue_vc_jwt(unsigned, issuer_key, now=NOW)
+    report = _verify(token)
+    assert not report.verified
+    assert _check(report, "contexts").code is Code.CONTEXT_NOT_ALLOWED
+
+
 def test_vp_jwt_by_a_stranger_is_refused(issuer_key: KeyPair, holder_key: KeyPair) -> None:
     """A worker's vc+jwt wrapped in a vp+jwt that someone else signed."""
     from vcportable.proofs.jose import issue_vp_jwt

@@ -26,7 +26,7 @@ from .codec.dates import parse_xsd_datetime
 from .codec.json import parse_json
 from .dids import DidResolver, OfflineResolver
 from .errors import ContextNotAllowedError, InputError
-from .models.datamodel import check_data_model, check_related_resources
+from .models.datamodel import DataModelReading, check_related_resources, read_data_model
 from .models.report import Check, Code, VerificationReport, validity_period
 from .policy import VerificationPolicy
 from .proofs.base import Kind, ProofContext, ProofRequest, ProofResult, ProofVerifier
@@ -253,8 +253,17 @@ class Verifier:
         parsed = [Check.passed("parse", "well-formed JSON object")] if result.embedded else []
         if not result.vc_data_model:
             return parsed
-        model = [*parsed, self._data_model(document, result.kind)]
-        return model if result.embedded else [*model, self._contexts(document)]
+        plain = document if isinstance(document, dict) else dict(document)
+        reading = read_data_model(plain, kind=result.kind)  # type: ignore[arg-type]
+        model = [*parsed, self._data_model(reading, result.kind)]
+        if result.embedded:
+            return model
+        # The data model's walk saw every object of the document: when none below the root
+        # has an @context, the root's is all there is to check (no second walk).
+        if reading.nested_contexts:
+            return [*model, self._contexts(document)]
+        top = {"@context": plain["@context"]} if "@context" in plain else {}
+        return [*model, self._contexts(top)]
 
     def _credential_checks(self, view: SignedView) -> list[Check]:
         """What every credential gets after its proofs, whatever secures it: the digests of
@@ -266,12 +275,10 @@ class Verifier:
             checks += unit.check(view)
         return checks
 
-    def _data_model(self, document: Mapping[str, Any], kind: str) -> Check:
-        plain = document if isinstance(document, dict) else dict(document)
-        problems = check_data_model(plain, kind=kind)  # type: ignore[arg-type]
-        if not problems:
+    def _data_model(self, reading: DataModelReading, kind: str) -> Check:
+        if not reading.problems:
             return _FOLLOWS_DATA_MODEL[kind]
-        text = "; ".join(f"{path or '(root)'}: {message}" for path, message in problems)
+        text = "; ".join(f"{path or '(root)'}: {message}" for path, message in reading.problems)
         return Check.failed("data_model", Code.DATA_MODEL_INVALID, text)
 
     def _contexts(self, document: Mapping[str, Any]) -> Check:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from vcportable.codec.dates import XsdDateTime, date_problem, parse_date_time
@@ -70,10 +71,27 @@ def check_data_model(doc: object, *, kind: Kind = "credential") -> list[Problem]
     Digests of related resources are checked for form here and against the resources by
     :func:`check_related_resources`.
     """
+    return read_data_model(doc, kind=kind).problems
+
+
+@dataclass(frozen=True, slots=True)
+class DataModelReading:
+    """What :func:`read_data_model` found: the problems, and whether an object below the root
+    may carry an ``@context`` (False only when the walk of the ids visited every object of
+    the document and none did: checking its contexts then needs its root's alone)."""
+
+    problems: list[Problem]
+    nested_contexts: bool
+
+
+def read_data_model(doc: object, *, kind: Kind = "credential") -> DataModelReading:
+    """:func:`check_data_model`, and where the document's ``@context`` values are, found by the
+    same walk (a verifier checking them need not walk the document again)."""
     if kind not in ("credential", "presentation"):
         raise ConfigurationError(f"kind must be 'credential' or 'presentation', not {kind!r}")
     if not isinstance(doc, dict):
-        return [("", f"a verifiable {kind} must be a JSON object, got {_json_type(doc)}")]
+        problem = ("", f"a verifiable {kind} must be a JSON object, got {_json_type(doc)}")
+        return DataModelReading([problem], nested_contexts=True)
     problems: list[Problem] = []
     version = _check_context(doc, problems)
     if kind == "credential":
@@ -81,9 +99,11 @@ def check_data_model(doc: object, *, kind: Kind = "credential") -> list[Problem]
     else:
         _check_presentation(doc, version, problems)
     skip = ("verifiableCredential",) if kind == "presentation" else ()
-    if not _ids_are_urls(doc, skip):
+    ids_are_urls, nested_contexts = _walk_ids(doc, skip)
+    if not ids_are_urls:
         _check_ids(doc, problems, skip=skip)
-    return problems
+    # Objects under a skipped member were not visited: they may hold contexts.
+    return DataModelReading(problems, nested_contexts or any(key in doc for key in skip))
 
 
 def _check_context(doc: dict[Any, Any], out: list[Problem]) -> int:
@@ -329,9 +349,12 @@ def _render(trail: _Trail) -> str:
     return "".join(pieces).removeprefix(".")
 
 
-def _ids_are_urls(doc: dict[Any, Any], skip: tuple[str, ...]) -> bool:
+def _walk_ids(doc: dict[Any, Any], skip: tuple[str, ...]) -> tuple[bool, bool]:
     """Whether every ``id`` is one URL: the rule of :func:`_check_ids` without the paths, which
-    only a document that breaks it needs (then :func:`_check_ids` finds where, in order)."""
+    only a document that breaks it needs (then :func:`_check_ids` finds where, in order); and
+    whether an object below the root has an ``@context`` (True too when the walk stopped at a
+    bad id before it saw every object). ``@context`` values and the root's ``skip`` members
+    are not walked."""
     stack: list[object] = [
         value
         for key, value in doc.items()
@@ -339,13 +362,16 @@ def _ids_are_urls(doc: dict[Any, Any], skip: tuple[str, ...]) -> bool:
     ]
     for name in _ID_KEYS:
         if name in doc and not is_url(doc[name]):
-            return False
+            return False, True
+    nested_contexts = False
     while stack:
         node = stack.pop()
         if isinstance(node, dict):
             for name in _ID_KEYS:
                 if name in node and not is_url(node[name]):
-                    return False
+                    return False, True
+            if "@context" in node:
+                nested_contexts = True
             for key, value in node.items():
                 if isinstance(value, _CONTAINERS) and key != "@context":
                     stack.append(value)
@@ -353,7 +379,7 @@ def _ids_are_urls(doc: dict[Any, Any], skip: tuple[str, ...]) -> bool:
             for value in node:
                 if isinstance(value, _CONTAINERS):
                     stack.append(value)
-    return True
+    return True, nested_contexts
 
 
 def _check_ids(doc: dict[Any, Any], out: list[Problem], *, skip: tuple[str, ...]) -> None:
@@ -438,8 +464,10 @@ def check_related_resources(doc: object, fetch: Callable[[str], bytes | None]) -
 __all__ = [
     "VC_V1_CONTEXT",
     "VC_V2_CONTEXT",
+    "DataModelReading",
     "Kind",
     "Problem",
     "check_data_model",
     "check_related_resources",
+    "read_data_model",
 ]
