@@ -249,20 +249,25 @@ def credential_facts(credential: Mapping[str, Any]) -> dict[str, Any]:
     issuer_object = issuer if is_object(issuer) else {}
     start, end = validity_period(credential)
     subject = single_subject(credential) or {}
-    facts: dict[str, Any] = {
-        "issuer": issuer_object.get("id") if issuer_object else issuer,
-        "credential_id": credential.get("id"),
-        "valid_from": start,
-        "valid_until": end,
-        "subject": subject.get("id"),
-    }
-    found: dict[str, Any] = {k: v for k, v in facts.items() if isinstance(v, str)}
+    found: dict[str, Any] = {}
+    for key, value in (
+        ("issuer", issuer_object.get("id") if issuer_object else issuer),
+        ("credential_id", credential.get("id")),
+        ("valid_from", start),
+        ("valid_until", end),
+        ("subject", subject.get("id")),
+    ):
+        if isinstance(value, str):
+            found[key] = value
     texts = {
         "name": credential.get("name"),
         "issuer_name": issuer_object.get("name"),
         "subject_name": subject.get("name"),
     }
     found.update(stated_texts(texts))
-    certified = {"achievement": achievement_of(subject), "evidence": evidence_of(credential)}
-    found.update((k, v) for k, v in certified.items() if v is not None)
+    achievement, evidence = achievement_of(subject), evidence_of(credential)
+    if achievement is not None:
+        found["achievement"] = achievement
+    if evidence is not None:
+        found["evidence"] = evidence
     return found
