@@ -4,6 +4,7 @@ no revocation is lost, and the audit chain is intact."""
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
@@ -169,3 +170,39 @@ def test_four_workers_issue_and_revoke_concurrently(running: tuple[str, str, str
     assert revocations == len(revoked)
     assert chain.intact, chain.problems
     assert chain.entries == 1 + CREDENTIALS + len(revoked)  # issuer.init, issues, revokes
+
+
+@pytest.mark.slow
+def test_one_id_sent_at_once_to_every_worker_is_recorded_once(
+    running: tuple[str, str, str],
+) -> None:
+    """The same request sent by many clients at once, over the workers: one is recorded, every
+    other is answered with the recorded claims (found by the insert itself, in whichever
+    process); other content under that id, sent afterwards, is 409."""
+    base, text, pg_url = running
+    credential = {**unsigned_sample(), "id": f"urn:uuid:{uuid.uuid4()}"}
+    bodies = [{"credential": credential}] * CLIENTS
+
+    def send(body: dict[str, Any]) -> httpx.Response:
+        with httpx.Client(verify=False, timeout=60) as client:
+            return client.post(
+                f"{base}/acme/credentials/issue",
+                json=body,
+                headers={"Authorization": f"Bearer {text}"},
+            )
+
+    with ThreadPoolExecutor(len(bodies)) as pool:
+        same = list(pool.map(send, bodies))
+    other = send({"credential": {**credential, "name": "Other"}})
+    assert all(r.status_code == 201 for r in same), [r.text for r in same if r.status_code != 201]
+    entries = {
+        json.dumps(r.json()["verifiableCredential"]["credentialStatus"], sort_keys=True)
+        for r in same
+    }
+    assert len(entries) == 1  # every answer carries the recorded status entries
+    assert other.status_code == 409, other.text
+    store = Store.open(pg_url)
+    try:
+        assert store.count() == 1
+    finally:
+        store.close()
