@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import copy
 import json
+import pickle
 import re
 import shutil
 import subprocess
 from collections.abc import Callable
+from dataclasses import FrozenInstanceError, replace
 from importlib.resources import files
 from pathlib import Path
 from types import MappingProxyType
@@ -37,6 +39,7 @@ from vcportable.models.credential import (
 )
 from vcportable.models.datamodel import check_data_model
 from vcportable.models.facts import is_object
+from vcportable.models.report import Check, CheckStatus, Code
 
 HERE = Path(__file__).parent / "vectors" / "credentials"
 OB3 = sorted((HERE / "ob3").glob("*.json"))
@@ -727,3 +730,16 @@ console.log(JSON.stringify(patterns.map(p => samples.map(s => new RegExp(p, 'u')
 )
 def test_a_json_object_is_any_mapping(value: object, expected: bool) -> None:
     assert is_object(value) is expected
+
+
+def test_the_check_helpers_build_what_the_constructor_builds() -> None:
+    """Check.passed & co. fill the slots directly: the result is the same frozen value."""
+    built = Check.failed("proof", Code.SIGNATURE_INVALID, "altered")
+    assert built == Check(
+        id="proof", status=CheckStatus.FAILED, code=Code.SIGNATURE_INVALID, message="altered"
+    )
+    assert hash(built) == hash(replace(built))
+    assert pickle.loads(pickle.dumps(built)) == built
+    assert Check.skipped("status", "none").code is Code.OK
+    with pytest.raises(FrozenInstanceError):
+        built.message = "changed"  # type: ignore[misc]

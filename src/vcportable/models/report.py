@@ -150,17 +150,20 @@ _PASSED, _FAILED, _WARNING, _SKIPPED = (
 )
 _OK = Code.OK
 _new = object.__new__
-_set = object.__setattr__
+# The setters of the four slots themselves: what object.__setattr__ finds by name each time.
+_SET_ID, _SET_STATUS, _SET_CODE, _SET_MESSAGE = (
+    Check.__dict__[name].__set__ for name in ("id", "status", "code", "message")
+)
 
 
 def _check(cls: type[Check], id: str, status: CheckStatus, code: Code, message: str) -> Check:
     """A :class:`Check` with its four slots set, as its ``__init__`` would (no validation
     there either)."""
     check = _new(cls)
-    _set(check, "id", id)
-    _set(check, "status", status)
-    _set(check, "code", code)
-    _set(check, "message", message)
+    _SET_ID(check, id)
+    _SET_STATUS(check, status)
+    _SET_CODE(check, code)
+    _SET_MESSAGE(check, message)
     return check
 
 
