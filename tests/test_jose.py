@@ -480,6 +480,27 @@ def test_w3c_vector_key_is_found_only_in_the_issuers_document() -> None:
     assert_fails(verify_with(other, text), Code.DID_NOT_RESOLVED)
 
 
+def test_a_key_found_answers_only_for_the_document_it_was_found_in() -> None:
+    """Keys found are remembered per document object: a controller document given again with
+    another key under the same id (a rotation) is read afresh, whichever was seen first."""
+    issuer = "https://rotating.example"
+    old, new = KeyPair.generate(KeyType.ED25519), KeyPair.generate(KeyType.ED25519)
+
+    def published(key: KeyPair) -> ControllerDocuments:
+        method = {"id": f"{issuer}#key-1", "type": "Multikey", "controller": issuer,
+                  "publicKeyMultibase": key.public_key.to_multibase()}  # fmt: skip
+        return ControllerDocuments(
+            [{"id": issuer, "verificationMethod": [method], "assertionMethod": [method["id"]]}]
+        )
+
+    claims = {**credential(), "issuer": issuer, "iss": issuer}
+    signed_by_new = forge({"alg": "EdDSA", "typ": "vc+jwt", "kid": f"{issuer}#key-1"}, claims, new)
+    for first, second in ((published(old), published(new)), (published(new), published(old))):
+        results = [verify_with(source, signed_by_new) for source in (first, second, first)]
+        verdicts = [result.verified for result in results]
+        assert verdicts == [verdicts[0], not verdicts[0], verdicts[0]]
+
+
 def verify_with(source: ControllerDocuments, text: str) -> jose.JoseResult:
     return tokens.verify_token(
         text, resolver=source, now=NOW, policy=JosePolicy(allowed_algs=ALGS_WITH_NIST_CURVES)

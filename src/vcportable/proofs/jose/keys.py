@@ -83,14 +83,12 @@ class JoseKey:
     """A :class:`~vcportable.keys.PublicKey` as JWS sees it: it verifies only the algorithms
     that fit its own type (``alg`` never chooses the key type)."""
 
-    __slots__ = ("public_key",)
+    __slots__ = ("key_type", "public_key")
 
     def __init__(self, public_key: PublicKey) -> None:
         self.public_key = public_key
-
-    @property
-    def key_type(self) -> str:
-        return self.public_key.type.value
+        #: "ed25519", "p256"...: read once (an enum's value is a Python-level property).
+        self.key_type: str = public_key.type.value
 
     @classmethod
     def from_public_key(cls, public_key: PublicKey) -> JoseKey:
@@ -132,12 +130,29 @@ class KeySource(ABC):
     def find(self, controller: str, kid: str | None, relationship: str) -> ResolvedKey: ...
 
 
+#: The keys found in recent documents: (document id(), kid, relationship) -> (the document,
+#: its key). Resolvers cache a document and hand the same object to every caller, so every
+#: token of one issuer finds its key here; the document is kept with its key, so an entry
+#: answers only for that very object (a document parsed again is looked up again). Only
+#: keys found are kept (a lookup that fails is decided afresh); emptied when full.
+_FOUND: Final[dict[tuple[int, str | None, str], tuple[ControllerDocument, ResolvedKey]]] = {}
+_FOUND_SIZE: Final = 256
+
+
 def _found(document: ControllerDocument, kid: str | None, relationship: str) -> ResolvedKey:
+    memo = (id(document), kid, relationship)
+    known = _FOUND.get(memo)
+    if known is not None and known[0] is document:
+        return known[1]
     try:
         method = find_method(document, kid, relationship)
     except ResolutionError as exc:
         raise KeyLookupError.of(exc) from None
-    return ResolvedKey(method.id, method.controller, JoseKey(method.public_key))
+    resolved = ResolvedKey(method.id, method.controller, JoseKey(method.public_key))
+    if len(_FOUND) >= _FOUND_SIZE:
+        _FOUND.clear()
+    _FOUND[memo] = (document, resolved)
+    return resolved
 
 
 class DidKeySource(KeySource):
