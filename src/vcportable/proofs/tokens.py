@@ -30,7 +30,7 @@ from vcportable.models.report import Check, CheckStatus, Code, DisclosedClaim
 from vcportable.proofs.base import ProofContext, ProofRequest, ProofResult
 from vcportable.proofs.dispatch import is_sd_jwt
 from vcportable.proofs.jose.checks import JoseResult, Resolver
-from vcportable.proofs.jose.credentials import verify_vc_jwt, verify_vc_jwt_1_1, verify_vp_jwt
+from vcportable.proofs.jose.credentials import _verify_1_1, _verify_jwt, verify_vc_jwt
 from vcportable.proofs.jose.jws import (
     DEFAULT_POLICY,
     DEFAULT_REQUEST,
@@ -131,16 +131,15 @@ def verify_token(
         headed = read_header(text, policy, what="token", check_id="parse")
         header = headed.header
         typ = normalize_typ(header.get("typ"))
-        if typ == "vc+jwt":
-            return verify_vc_jwt(headed, **given)
-        if typ == "vp+jwt":
-            return verify_vp_jwt(headed, enclosed=verify_enclosed, **given)
+        if typ in ("vc+jwt", "vp+jwt"):
+            enclosed = verify_enclosed if typ == "vp+jwt" else None
+            return _verify_jwt(headed, typ, enclosed=enclosed, **given)
         if typ in ("vc+sd-jwt", "dc+sd-jwt", "vp+sd-jwt"):
             return verify_sd_jwt(text, enclosed=verify_enclosed, **given)
         if typ in (None, "jwt"):
             decoded = _decoded(headed, policy)
             if decoded is None or "vc" in decoded.payload:
-                return verify_vc_jwt_1_1(decoded or headed, **given)
+                return _verify_1_1(decoded or headed, **given)
         raise Rejection(
             "jose_header",
             Code.TYP_MISMATCH,

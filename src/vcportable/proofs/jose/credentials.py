@@ -96,22 +96,21 @@ _JWT_TYPS: Final = frozenset({"jwt"})
 
 
 def verify_vc_jwt(
-    token: str | HeadedJws,
+    token: str,
     *,
     resolver: Resolver,
     now: datetime,
     policy: JosePolicy = DEFAULT_POLICY,
     request: TokenRequest = DEFAULT_REQUEST,
 ) -> JoseResult:
-    """Verify an ``application/vc+jwt`` credential (VC 2.0 data model as the claims set):
-    its compact text, or the :class:`HeadedJws` the dispatch on its ``typ`` read."""
+    """Verify an ``application/vc+jwt`` credential (VC 2.0 data model as the claims set)."""
     return _verify_jwt(
         token, "vc+jwt", resolver=resolver, now=now, policy=policy, request=request, enclosed=None
     )
 
 
 def verify_vp_jwt(
-    token: str | HeadedJws,
+    token: str,
     *,
     resolver: Resolver,
     now: datetime,
@@ -146,7 +145,9 @@ def _verify_jwt(
     request: TokenRequest,
     enclosed: EnclosedVerifier | None,
 ) -> JoseResult:
-    """``vc+jwt`` or ``vp+jwt`` (``fmt``): the same envelope, then each kind's claims."""
+    """``vc+jwt`` or ``vp+jwt`` (``fmt``): the same envelope, then each kind's claims. The
+    dispatch on a token's ``typ`` hands on the :class:`HeadedJws` that ``read_header`` made of
+    its text (only that: its header must be what its signed head decodes to)."""
     kind = "presentation" if fmt == "vp+jwt" else "credential"
     what = f"{kind} token"
     checks: list[Check] = []
@@ -202,7 +203,7 @@ def _issuer_of(claims: Mapping[str, Any]) -> str:
 
 
 def verify_vc_jwt_1_1(
-    token: str | HeadedJws | CompactJws,
+    token: str,
     *,
     resolver: Resolver,
     now: datetime,
@@ -215,10 +216,21 @@ def verify_vc_jwt_1_1(
     says: ``iss`` -> ``issuer``, ``sub`` -> ``credentialSubject.id``, ``jti`` -> ``id``, ``nbf`` ->
     ``issuanceDate``, ``exp`` -> ``expirationDate``. A JWT claim that contradicts the property it
     maps to fails (``ISSUER_MISMATCH`` / ``CLAIM_MISMATCH``) instead of silently winning.
-
-    ``token`` is its compact text, or what the dispatch on its ``typ`` read of it: split with
-    its header decoded, or decoded whole (to look for the ``vc`` claim).
     """
+    return _verify_1_1(token, resolver=resolver, now=now, policy=policy, request=request)
+
+
+def _verify_1_1(
+    token: str | HeadedJws | CompactJws,
+    *,
+    resolver: Resolver,
+    now: datetime,
+    policy: JosePolicy,
+    request: TokenRequest,
+) -> JoseResult:
+    """:func:`verify_vc_jwt_1_1` of a token's text, or of what the dispatch on its ``typ``
+    made of it with ``read_header`` and ``decode_rest`` (only that: every part must be what
+    its signed segments decode to)."""
     checks: list[Check] = []
     fmt = "vc-jwt-1.1"
     try:
