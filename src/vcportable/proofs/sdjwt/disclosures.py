@@ -14,6 +14,7 @@ import hashlib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Final, NamedTuple
 
 from vcportable.codec.base64url import b64url_encode
@@ -97,6 +98,13 @@ def format_path(segments: Sequence[Segment]) -> str:
         else:
             out += ("." if out else "") + segment
     return out
+
+
+@lru_cache(maxsize=256)
+def _path_text(where: tuple[Segment, ...]) -> str:
+    """:func:`format_path` of where a disclosure landed, remembered: the claims of one kind of
+    credential sit at the same paths in every one of them."""
+    return format_path(where)
 
 
 def resolve_path(document: Any, segments: Sequence[Segment], path: str) -> list[Segment]:
@@ -423,5 +431,5 @@ def apply_disclosures(
             f"{len(unused)} disclosure(s) ({names}) match no digest in the credential: they "
             "were not signed by the issuer",
         )
-    out = [Disclosure(*d, format_path(paths[d.digest]), paths[d.digest]) for d in decoded.values()]
+    out = [Disclosure(*d, _path_text(paths[d.digest]), paths[d.digest]) for d in decoded.values()]
     return claims, out
