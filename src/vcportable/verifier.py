@@ -40,6 +40,7 @@ _FOLLOWS_DATA_MODEL: Final = {
     kind: Check.passed("data_model", f"follows the VC data model ({kind})")
     for kind in ("credential", "presentation")
 }
+_ASKED_NOTHING: Final = ProofRequest()
 _CONTEXTS_BUNDLED: Final = Check.passed("contexts", "every JSON-LD context is bundled")
 _NO_STATUS_ENTRY: Final = Check.skipped("status", "the credential has no revocation status entry")
 
@@ -91,6 +92,8 @@ class Verifier:
         read = self._read(data)
         if isinstance(read, VerificationReport):
             return read
+        if challenge is None and domain is None:
+            return self._verify(*read, _ASKED_NOTHING)
         return self._verify(*read, ProofRequest(challenge, domain))
 
     def verify_many(

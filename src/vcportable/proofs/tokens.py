@@ -23,7 +23,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any, Final
 
 from vcportable.models.report import Check, CheckStatus, Code, DisclosedClaim
@@ -70,9 +71,16 @@ class TokenVerifier:
             resolver=context.resolver,
             now=context.now,
             policy=policy.jose or DEFAULT_POLICY,
-            request=TokenRequest(policy.clock_skew, nonce=request.challenge, aud=request.domain),
+            request=_token_request(policy.clock_skew, request.challenge, request.domain),
         )
         return _result(result)
+
+
+@lru_cache(maxsize=64)
+def _token_request(clock_skew: timedelta, nonce: str | None, aud: str | None) -> TokenRequest:
+    """The (frozen, validated) request of a skew, nonce and audience, made once for all the
+    tokens verified with them."""
+    return TokenRequest(clock_skew, nonce=nonce, aud=aud)
 
 
 def _result(token: JoseResult) -> ProofResult:

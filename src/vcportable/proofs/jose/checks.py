@@ -15,6 +15,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, Final, Protocol
 
 from vcportable.checks import Signer
@@ -51,6 +52,7 @@ __all__ = [
     "document_of",
     "envelope_checks",
     "failed_result",
+    "header_passed",
     "holder_of",
     "iss_agrees",
     "nonce_aud_checks",
@@ -278,8 +280,21 @@ def envelope_checks(
     binding_id = "holder_key" if who == "holder" else "issuer_binding"
     checks.append(Check.passed(binding_id, f"signing key is controlled by the {who} {signer}"))
     verify_signature(jws, resolved, policy, what=what)
-    checks.append(Check.passed("proof", f"{jws.header['alg']} signature is valid"))
+    checks.append(_signature_valid(jws.header["alg"]))
     return Signer(resolved.id, resolved.controller, resolved.key.public_key)
+
+
+@lru_cache(maxsize=32)
+def header_passed(typ: str, alg: str) -> Check:
+    """The passed header check of a token type and an algorithm its policy allows (a handful
+    of pairs: each built once)."""
+    return Check.passed("jose_header", f"{typ}, {alg}")
+
+
+@lru_cache(maxsize=16)
+def _signature_valid(alg: str) -> Check:
+    """The passed signature check of an allowed algorithm (each built once)."""
+    return Check.passed("proof", f"{alg} signature is valid")
 
 
 # --------------------------------------------------------------------------------------------

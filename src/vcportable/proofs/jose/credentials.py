@@ -36,6 +36,7 @@ from vcportable.proofs.jose.checks import (
     document_of,
     envelope_checks,
     failed_result,
+    header_passed,
     holder_of,
     id_of,
     iso_date,
@@ -155,7 +156,7 @@ def _verify_jwt(
         jws = _decoded(token, policy, what)
         checks.append(_PARSED)
         check_header(jws.header, policy, typs=accepted(policy, fmt), what=what)
-        checks.append(Check.passed("jose_header", f"{fmt}, {jws.header['alg']}"))
+        checks.append(header_passed(fmt, jws.header["alg"]))
         claims = jws.payload
         signer = holder_of(claims) if kind == "presentation" else _issuer_of(claims)
         signed_by = envelope_checks(
@@ -242,7 +243,7 @@ def _verify_1_1(
         jws = _decoded(token, policy, what)
         checks.append(_PARSED)
         check_header(jws.header, policy, typs=_JWT_TYPS, what="VC-JWT 1.1 token", typ_optional=True)
-        checks.append(Check.passed("jose_header", f"VC-JWT 1.1, {jws.header['alg']}"))
+        checks.append(header_passed("VC-JWT 1.1", jws.header["alg"]))
         claims = jws.payload
         vc = claims.get("vc")
         if not isinstance(vc, Mapping):

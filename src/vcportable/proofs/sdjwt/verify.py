@@ -27,6 +27,7 @@ from vcportable.proofs.jose.checks import (
     document_of,
     envelope_checks,
     failed_result,
+    header_passed,
     holder_of,
     iss_agrees,
     nonce_aud_checks,
@@ -100,7 +101,7 @@ def verify_sd_jwt(
         typ = check_header(jws.header, policy, typs=allowed, what="SD-JWT")
         fmt = str(typ)
         kind = "presentation" if fmt == "vp+sd-jwt" else "credential"
-        checks.append(Check.passed("jose_header", f"{fmt}, {jws.header['alg']}"))
+        checks.append(header_passed(fmt, jws.header["alg"]))
         payload = jws.payload
         signer = holder_of(payload) if kind == "presentation" else _signer(payload, fmt)
         signed_by = envelope_checks(
