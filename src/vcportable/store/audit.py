@@ -20,11 +20,16 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from .engine import insert_rows
 from .schema import GENESIS_HASH, audit_head, audit_log
 
 ACTIONS = frozenset(
     {"issuer.init", "key", "achievement", "issue", "revoke", "suspend", "reinstate", "renew"}
 )
+
+
+#: The columns of an entry's row (:func:`append_many` inserts tuples, not a dict per row).
+_COLUMNS = ("seq", "at", "action", "credential_id", "reason", "details", "prev_hash", "hash")
 
 
 def entry_hash(entry: Mapping[str, Any], prev_hash: str) -> str:
@@ -95,8 +100,8 @@ def append_many(connection: Connection, entries: list[dict[str, Any]], *, at: st
         }
         row["prev_hash"] = prev
         row["hash"] = prev = entry_hash(row, prev)
-        rows.append(row)
-    connection.execute(audit_log.insert(), rows)
+        rows.append(tuple(row[column] for column in _COLUMNS))
+    insert_rows(connection, audit_log, _COLUMNS, rows)
     connection.execute(audit_head.update().where(audit_head.c.id == 1).values(seq=seq, hash=prev))
     return seq
 

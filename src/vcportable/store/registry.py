@@ -13,7 +13,8 @@ import contextlib
 import json
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
@@ -23,7 +24,7 @@ from ..codec.json import parse_json
 from ..errors import ConflictError, StorageError
 from . import audit
 from .allocation import MIN_LIST_SIZE, permute
-from .engine import BUSY_TIMEOUT_SECONDS, create_store_engine, storage_errors
+from .engine import BUSY_TIMEOUT_SECONDS, create_store_engine, insert_rows, storage_errors
 from .schema import (
     achievements,
     credentials,
@@ -83,6 +84,12 @@ class CredentialRecord:
 
     def as_row(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+
+#: The columns of a credential's row, in the order of :data:`_record_values`.
+_RECORD_COLUMNS = tuple(f.name for f in fields(CredentialRecord))
+#: A record's values as a tuple, without a dict per row.
+_record_values = attrgetter(*_RECORD_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -285,7 +292,9 @@ class Store:
     ) -> None:
         """Insert issued credentials and their audit entries in the caller's transaction."""
         try:
-            connection.execute(credentials.insert(), [r.as_row() for r in records])
+            insert_rows(
+                connection, credentials, _RECORD_COLUMNS, [_record_values(r) for r in records]
+            )
         except IntegrityError as exc:
             raise ConflictError(
                 f"a credential with this id or row key exists: {exc.orig}"
