@@ -57,6 +57,12 @@ from vcportable.proofs.sdjwt.disclosures import (
 __all__ = ["SD_TYPS", "verify_sd_jwt"]
 
 SD_TYPS: Final = frozenset({"vc+sd-jwt", "dc+sd-jwt", "vp+sd-jwt"})
+# Checks whose message never varies: built once (a Check is immutable).
+_PARSED: Final = Check.passed("parse", "well-formed SD-JWT")
+_SIGNED_BY_HOLDER: Final = Check.skipped("key_binding", "the holder signed the presentation itself")
+_NO_KEY_BINDING: Final = Check.skipped(
+    "key_binding", "no key binding (not required by this verifier)"
+)
 #: Registered claims that must never come out of a disclosure (SD-JWT VC §3.2.2).
 _NOT_FROM_DISCLOSURES: Final = frozenset(
     {"iss", "iat", "nbf", "exp", "cnf", "vct", "vct#integrity", "status", SD_ALG}
@@ -97,7 +103,7 @@ def verify_sd_jwt(
             raise Rejection("jose_header", Code.TYP_MISMATCH, "SD-JWT types are not accepted")
         parsed = split_sd_jwt(token.strip(), policy)
         jws = parse_compact(parsed.issuer_jwt, policy, what="SD-JWT")
-        checks.append(Check.passed("parse", "well-formed SD-JWT"))
+        checks.append(_PARSED)
         typ = check_header(jws.header, policy, typs=allowed, what="SD-JWT")
         fmt = str(typ)
         kind = "presentation" if fmt == "vp+sd-jwt" else "credential"
@@ -203,7 +209,7 @@ def _key_binding(
 ) -> list[Check]:
     if not parsed.key_binding:
         if kind == "presentation":
-            return [Check.skipped("key_binding", "the holder signed the presentation itself")]
+            return [_SIGNED_BY_HOLDER]
         if policy.require_key_binding:
             return [
                 Check.failed(
@@ -212,7 +218,7 @@ def _key_binding(
                     "this verifier requires key binding, and the presentation has no KB-JWT",
                 )
             ]
-        return [Check.skipped("key_binding", "no key binding (not required by this verifier)")]
+        return [_NO_KEY_BINDING]
     checks: list[Check] = []
     try:
         kb = parse_compact(
