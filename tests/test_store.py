@@ -269,5 +269,13 @@ def test_an_older_database_is_migrated_step_by_step(db_url: str) -> None:  # noq
     with store.transaction() as connection:
         assert current_version(connection) == SCHEMA_VERSION
         tables = set(inspect(connection).get_table_names())
+        row_key = {
+            c["name"]: c["column_names"]
+            for c in inspect(connection).get_unique_constraints("credentials")
+        }["uq_credentials_row_key"]
     assert {"credentials", "audit_log", "audit_head"} <= tables
+    # PostgreSQL's lookups by row key need it first (step 3); SQLite keeps the first order
+    assert row_key[0] == (
+        "row_key" if store.engine.dialect.name == "postgresql" else "achievement_id"
+    )
     store.close()

@@ -17,7 +17,8 @@ from dataclasses import dataclass, fields
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import ColumnElement, Connection, Engine, String, any_, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 
 from ..codec.json import parse_json
@@ -325,7 +326,8 @@ class Store:
             return {}
         rows = connection.execute(
             select(credentials).where(
-                credentials.c.achievement_id == achievement_id, credentials.c.row_key.in_(wanted)
+                credentials.c.achievement_id == achievement_id,
+                _row_key_in(connection, wanted),
             )
         ).mappings()
         return {row["row_key"]: CredentialRecord(**row) for row in rows}
@@ -381,6 +383,15 @@ class Store:
             connection, action, at=at, credential_id=credential_id, reason=reason, details=details
         )
         return None
+
+
+def _row_key_in(connection: Connection, keys: list[str]) -> ColumnElement[bool]:
+    """``row_key IN keys``: on PostgreSQL one array parameter, so the statement is the same
+    text for any number of keys (prepared once, not parsed again for each chunk of a batch);
+    an expanded IN list on SQLite, which has no arrays."""
+    if connection.dialect.name == "postgresql":
+        return credentials.c.row_key == any_(bindparam("keys", keys, type_=ARRAY(String)))
+    return credentials.c.row_key.in_(keys)
 
 
 def _checked_reason(reason: str) -> str:
