@@ -105,6 +105,21 @@ def test_permutation_is_a_bijection_for_odd_sizes() -> None:
         assert sorted(permute(secret, n, size) for n in range(size)) == list(range(size))
 
 
+def test_permutation_never_changes() -> None:
+    """Lists in use hold indices from the first counters on: the next counters must land where
+    they always did, or a new credential could take an index already given out."""
+    secret = bytes(range(32))
+    assert [permute(secret, n, MIN_LIST_SIZE) for n in range(6)] == [
+        127179,
+        73774,
+        40281,
+        67977,
+        69473,
+        48577,
+    ]
+    assert [permute(secret, n, 200_000) for n in (0, 199_999)] == [127179, 93030]
+
+
 def test_allocation_is_unique_and_spills_into_a_new_list(store: Store) -> None:
     with store.transaction() as connection:
         connection.execute(

@@ -25,27 +25,36 @@ def _half_bits(size: int) -> int:
     return (bits + 1) // 2
 
 
-def _round(secret: bytes, number: int, value: int, bits: int) -> int:
-    digest = hashlib.blake2b(
-        bytes([number]) + value.to_bytes(8, "big"), key=secret, digest_size=8
-    ).digest()
-    return int.from_bytes(digest, "big") & ((1 << bits) - 1)
+class Permutation:
+    """The index permutation of one list (see :func:`permute`), keyed once: BLAKE2b spends a
+    whole compression on its key, so each round copies the keyed state instead of keying
+    again (a batch permutes thousands of counters of the same list)."""
 
+    def __init__(self, secret: bytes, size: int) -> None:
+        self.size = size
+        self._half = _half_bits(size)
+        self._keyed = hashlib.blake2b(key=secret, digest_size=8)
 
-def _feistel(secret: bytes, value: int, half: int) -> int:
-    mask = (1 << half) - 1
-    left, right = value >> half, value & mask
-    for number in range(_ROUNDS):
-        left, right = right, left ^ _round(secret, number, right, half)
-    return (left << half) | right
+    def __call__(self, counter: int) -> int:
+        """The index of the ``counter``-th allocation."""
+        if not 0 <= counter < self.size:
+            raise ValueError(f"counter {counter} outside a list of {self.size}")
+        value = self._feistel(counter)
+        while value >= self.size:  # cycle walking: stays a bijection of [0, size)
+            value = self._feistel(value)
+        return value
+
+    def _feistel(self, value: int) -> int:
+        half = self._half
+        mask = (1 << half) - 1
+        left, right = value >> half, value & mask
+        for number in range(_ROUNDS):
+            keyed = self._keyed.copy()
+            keyed.update(bytes([number]) + right.to_bytes(8, "big"))
+            left, right = right, left ^ (int.from_bytes(keyed.digest(), "big") & mask)
+        return (left << half) | right
 
 
 def permute(secret: bytes, counter: int, size: int) -> int:
     """The index of the ``counter``-th allocation in a list of ``size`` entries."""
-    if not 0 <= counter < size:
-        raise ValueError(f"counter {counter} outside a list of {size}")
-    half = _half_bits(size)
-    value = _feistel(secret, counter, half)
-    while value >= size:  # cycle walking: stays a bijection of [0, size)
-        value = _feistel(secret, value, half)
-    return value
+    return Permutation(secret, size)(counter)

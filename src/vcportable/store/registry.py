@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from ..codec.json import parse_json
 from ..errors import ConflictError, StorageError
 from . import audit
-from .allocation import MIN_LIST_SIZE, permute
+from .allocation import MIN_LIST_SIZE, Permutation
 from .engine import BUSY_TIMEOUT_SECONDS, create_store_engine, insert_rows, storage_errors
 from .schema import (
     achievements,
@@ -255,10 +255,8 @@ class Store:
                 .where(status_lists.c.id == row["id"])
                 .values(allocated=start + take)
             )
-            found += [
-                (int(row["id"]), permute(bytes(row["secret"]), n, int(row["size"])))
-                for n in range(start, start + take)
-            ]
+            index = Permutation(bytes(row["secret"]), int(row["size"]))
+            found += [(int(row["id"]), index(n)) for n in range(start, start + take)]
         return found
 
     def status_lists(self) -> list[StatusListInfo]:
