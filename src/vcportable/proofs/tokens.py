@@ -93,6 +93,8 @@ def _result(token: JoseResult) -> ProofResult:
         DisclosedClaim(path=path, value=token.disclosed_values.get(path))
         for path in token.disclosed
     ]
+    facts: dict[str, Any] = token.summary()  # a dict of its own, to add to
+    facts["disclosed"] = disclosed or None
     return ProofResult(
         token.kind,
         token.format,
@@ -105,7 +107,7 @@ def _result(token: JoseResult) -> ProofResult:
         embedded=False,
         vc_data_model=token.format in _VCDM_FORMATS,
         answers_challenge=token.kind == "presentation" or _key_bound(token),
-        facts={**token.summary(), "disclosed": disclosed or None},
+        facts=facts,
     )
 
 

@@ -109,23 +109,20 @@ class JoseResult:
         """issuer / holder / credential id / name / validity dates, as far as known."""
         doc = self.document or {}
         claims = self.claims or {}
-        out: dict[str, str] = {}
         if self.kind == "presentation":
             holder = id_of(doc.get("holder")) or _str(claims.get("iss"))
-            if holder:
-                out["holder"] = holder
-        else:
-            # What the credential states, then the JWT claims for what it leaves out.
-            out.update(credential_facts(doc))
-            if self.format == "dc+sd-jwt":  # SD-JWT VC: the display metadata sits apart
-                metadata = doc.get("credential")
-                name = metadata.get("name") if isinstance(metadata, Mapping) else None
-                out.pop("name", None)
-                _fill(out, "name", _str, name)
-            _fill(out, "issuer", _str, claims.get("iss"))
-            _fill(out, "credential_id", _str, claims.get("jti"))
-            _fill(out, "valid_from", iso_date, claims.get("nbf"))
-            _fill(out, "valid_until", iso_date, claims.get("exp"))
+            return {"holder": holder} if holder else {}
+        # What the credential states, then the JWT claims for what it leaves out.
+        out: dict[str, str] = credential_facts(doc)
+        if self.format == "dc+sd-jwt":  # SD-JWT VC: the display metadata sits apart
+            metadata = doc.get("credential")
+            name = metadata.get("name") if isinstance(metadata, Mapping) else None
+            out.pop("name", None)
+            _fill(out, "name", _str, name)
+        _fill(out, "issuer", _str, claims.get("iss"))
+        _fill(out, "credential_id", _str, claims.get("jti"))
+        _fill(out, "valid_from", iso_date, claims.get("nbf"))
+        _fill(out, "valid_until", iso_date, claims.get("exp"))
         return out
 
 
