@@ -601,6 +601,22 @@ def test_trust_list_is_served_as_published(tmp_path: Path) -> None:
         )
 
 
+def test_a_trust_list_over_the_limit_is_a_configuration_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    published = tmp_path / "trust.json"
+    published.write_bytes(b'{"payload": "' + b"x" * 100 + b'", "signatures": []}')
+    from vcportable.errors import ConfigurationError
+    from vcportable.server import app as server_app
+
+    monkeypatch.setattr(server_app, "MAX_TRUST_LIST_BYTES", 64)
+    with pytest.raises(ConfigurationError, match="trust list .* over the limit of 64"):
+        create_app(server_config(tmp_path, trust_list=str(published)))
+    published.write_bytes(b'{"payload": 1, "payload": 2}')
+    with pytest.raises(ConfigurationError, match="duplicate member"):
+        create_app(server_config(tmp_path, trust_list=str(published)))
+
+
 def test_cors_is_off_unless_configured(tmp_path: Path) -> None:
     preflight = {"Origin": "https://employer.example", "Access-Control-Request-Method": "POST"}
     with AppClient(create_app(server_config(tmp_path))) as client:

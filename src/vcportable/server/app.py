@@ -18,7 +18,8 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from ..clock import Clock, SystemClock, format_datetime
 from ..codec.json import parse_json
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, InputError
+from ..trust.signing import MAX_SIGNED_LIST_BYTES
 from . import errors
 from .config import ServerConfig, load_config
 from .context import Context
@@ -33,8 +34,8 @@ from .service import IssuerService, load_key, open_registry
 CONFIG_ENV = "VCPORTABLE_SERVER_CONFIG"
 #: Seconds a thread holds the GIL before another may run (Python's default is 0.005).
 SWITCH_INTERVAL = 0.0005
-#: Largest trust list served.
-MAX_TRUST_LIST_BYTES = 16 * 1024 * 1024
+#: Largest trust list served: the largest any verifier reads.
+MAX_TRUST_LIST_BYTES = MAX_SIGNED_LIST_BYTES
 
 
 def open_services(config: ServerConfig, clock: Clock) -> dict[str, IssuerService]:
@@ -64,12 +65,20 @@ def _trust_list(config: ServerConfig) -> bytes | None:
     if config.trust_list is None:
         return None
     try:
-        data = config.trust_list.read_bytes()
+        with config.trust_list.open("rb") as handle:
+            data = handle.read(MAX_TRUST_LIST_BYTES + 1)  # no more than the limit is read
     except OSError as exc:
         raise ConfigurationError(
             f"cannot read the trust list {config.trust_list}: {exc.strerror or exc}"
         ) from None
-    parse_json(data, what=str(config.trust_list), max_bytes=MAX_TRUST_LIST_BYTES)
+    if len(data) > MAX_TRUST_LIST_BYTES:
+        raise ConfigurationError(
+            f"the trust list {config.trust_list} is over the limit of {MAX_TRUST_LIST_BYTES} bytes"
+        )
+    try:
+        parse_json(data, what=f"the trust list {config.trust_list}", max_bytes=MAX_TRUST_LIST_BYTES)
+    except InputError as exc:
+        raise ConfigurationError(exc.message) from None
     return data
 
 
