@@ -131,6 +131,7 @@ def test_a_token_before_the_first_start_says_the_server_makes_the_registry(
         assert result.exit_code == 2, result.output
         assert "issuer a has no registry yet: the server creates it" in result.output
         assert "issuer init" not in result.output
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["a.json", "server.toml"]  # no empty .db
 
 
 @pytest.mark.parametrize(

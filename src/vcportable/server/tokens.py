@@ -15,13 +15,14 @@ import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
-from sqlalchemy import Connection, RowMapping, select
+from sqlalchemy import Connection, RowMapping, make_url, select
 
 from ..clock import format_datetime, parse_datetime
 from ..errors import ConfigurationError, VcPortableError
 from ..store import Store
-from ..store.engine import create_store_engine
+from ..store.engine import create_store_engine, normalise_url
 from ..store.schema import api_tokens, current_version, issuer_profile, require_current
 from .config import ServerConfig
 
@@ -107,7 +108,10 @@ def issuer_store(config: ServerConfig, name: str) -> Store:
     creates it (schema and profile) when it first starts: before that there is none to hold
     a token, and the message says so (not ``issuer init``, which is not how a server's
     registry is made)."""
-    store = Store(create_store_engine(config.issuer_database(config.issuer(name))))
+    url = normalise_url(config.issuer_database(config.issuer(name)))
+    if _sqlite_file_missing(url):
+        raise _no_registry(name)  # before opening it, which would leave an empty file
+    store = Store(create_store_engine(url))
     try:
         with store.transaction() as connection:
             made = current_version(connection) > 0
@@ -119,11 +123,20 @@ def issuer_store(config: ServerConfig, name: str) -> Store:
         raise
     if not made:
         store.close()
-        raise ConfigurationError(
-            f"issuer {name} has no registry yet: the server creates it when it first starts "
-            "(vcportable serve --config FILE); create its tokens after that"
-        )
+        raise _no_registry(name)
     return store
+
+
+def _sqlite_file_missing(url: str) -> bool:
+    parsed = make_url(url)
+    return parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").is_file()
+
+
+def _no_registry(name: str) -> ConfigurationError:
+    return ConfigurationError(
+        f"issuer {name} has no registry yet: the server creates it when it first starts "
+        "(vcportable serve --config FILE); create its tokens after that"
+    )
 
 
 def list_tokens(store: Store) -> list[TokenInfo]:
