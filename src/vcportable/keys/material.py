@@ -15,7 +15,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from functools import cache
+from typing import TYPE_CHECKING, Any, cast
 
 from cryptography.exceptions import InvalidSignature as _CryptoInvalidSignature
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -94,6 +95,14 @@ def _load_public(key_type: KeyType, raw: bytes) -> _PublicKeyObject:
     return _ec_public(curve, raw)
 
 
+@cache
+def _ecdsa(key_type: KeyType) -> ec.ECDSA:
+    """The ECDSA algorithm object of a curve (stateless: made once, not per signature)."""
+    hash_type = CURVES[key_type].hash
+    assert hash_type is not None
+    return ec.ECDSA(hash_type())
+
+
 def _compressed(key: ec.EllipticCurvePublicKey) -> bytes:
     from cryptography.hazmat.primitives import serialization
 
@@ -132,19 +141,20 @@ class PublicKey:
         Ed25519 takes the 64-byte signature (``S < L``, canonical ``R``); ECDSA takes raw
         ``r||s`` (JWS style) over the curve's hash (SHA-256, SHA-384, SHA-512) of ``data``.
         """
-        curve = self.curve
+        curve = CURVES[self.type]
         if len(signature) != curve.signature_size:
             raise InvalidSignature()
         try:
-            if isinstance(self._key, ed25519.Ed25519PublicKey):
+            if self.type is KeyType.ED25519:
                 if not strict.is_canonical_signature(signature):
                     raise InvalidSignature()
-                self._key.verify(signature, data)
+                # cast, not isinstance: the ABC check costs more than the rest of this method
+                cast(ed25519.Ed25519PublicKey, self._key).verify(signature, data)
             else:
-                assert curve.hash is not None
                 r = int.from_bytes(signature[: curve.size], "big")
                 s = int.from_bytes(signature[curve.size :], "big")
-                self._key.verify(encode_dss_signature(r, s), data, ec.ECDSA(curve.hash()))
+                key = cast(ec.EllipticCurvePublicKey, self._key)
+                key.verify(encode_dss_signature(r, s), data, _ecdsa(self.type))
         except _CryptoInvalidSignature:
             raise InvalidSignature() from None
 
