@@ -14,7 +14,6 @@ validates the alphabet itself, and takes ``+`` and ``/`` as well as ``-`` and ``
 from __future__ import annotations
 
 import binascii
-import contextlib
 import re
 from typing import Final
 
@@ -50,8 +49,10 @@ def b64url_decode(value: str, *, what: str = "value", max_bytes: int | None = No
         and "=" not in value
         and (not rest or value[-1] in _CANONICAL_LAST[rest])
     ):
-        with contextlib.suppress(ValueError):  # a character outside the alphabet
+        try:  # (not contextlib.suppress: its context manager costs more than the decoding)
             return pybase64.b64decode(value + "=" * (-rest % 4), altchars="-_", validate=True)
+        except ValueError:  # a character outside the alphabet
+            pass
     raise InputError(f"{what} {_problem(value, rest)}")
 
 
