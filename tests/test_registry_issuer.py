@@ -301,7 +301,7 @@ def test_a_batch_killed_after_a_commit_resumes_with_the_recorded_credentials(
     rows = "".join(f"k{n},Worker {n},did:example:{n}\n" for n in range(7))
     roster = write(tmp_path / "r.csv", "key,name,subject_id\n" + rows)
     out = tmp_path / "out"
-    monkeypatch.setattr("vcportable.batch.CHUNK", 3)
+    monkeypatch.setattr("vcportable.batch.RECORD_CHUNK", 3)
     written: list[str] = []
     real_write = batch._write
 

@@ -42,8 +42,11 @@ from .registry_issuer import Format, RegistryIssuer, Subject, draft_credential, 
 from .roster import Problem, RosterRow, read_roster
 from .store import CredentialRecord, IssuerProfile
 
-#: Rows recorded per transaction (and checked or signed per worker task).
+#: Rows checked or signed per worker task.
 CHUNK = 128
+#: Rows recorded per transaction, and looked up in the registry per query: each transaction
+#: costs about ten round trips to the database, whatever its size.
+RECORD_CHUNK = 4 * CHUNK
 #: Problems kept and reported (a roster of the wrong file would list every line).
 MAX_PROBLEMS = 1000
 
@@ -251,7 +254,10 @@ def validate(
         problems.extend(found[: MAX_PROBLEMS - len(problems)])
 
     def flush() -> None:
-        checks.append(pool.check(now, pending[:]))
+        checks.extend(
+            pool.check(now, pending[first : first + CHUNK])
+            for first in range(0, len(pending), CHUNK)
+        )
         note(_against_registry(registry, str(achievement["id"]), fmt, pending))
         for row in pending:
             lines.append(row.line)
@@ -270,7 +276,7 @@ def validate(
             continue
         seen[item.key] = item.line
         pending.append(item)
-        if len(pending) >= CHUNK:
+        if len(pending) >= RECORD_CHUNK:
             flush()
     if pending:
         flush()
@@ -378,7 +384,7 @@ def issue_batch(
     def finish_one() -> None:
         progress(_result(in_flight.popleft()))
 
-    for chunk in _chunks(_validated_rows(roster, checked), CHUNK):
+    for chunk in _chunks(_validated_rows(roster, checked), RECORD_CHUNK):
         at = registry.now()
         records, done_before = _record_chunk(registry, achievement, chunk, fmt, at)
         todo: list[CredentialRecord] = []
@@ -392,12 +398,13 @@ def issue_batch(
         todo += records
         if len(todo) < len(chunk):
             progress(len(chunk) - len(todo))
-        if todo:
-            items = [
-                (r.document, r.format, str(_output(out_dir, r.row_key or r.id, r.format)))
-                for r in todo
-            ]
-            in_flight.append(workers.sign_and_write(at, items))
+        items = [
+            (r.document, r.format, str(_output(out_dir, r.row_key or r.id, r.format))) for r in todo
+        ]
+        in_flight.extend(
+            workers.sign_and_write(at, items[first : first + CHUNK])
+            for first in range(0, len(items), CHUNK)
+        )
         while len(in_flight) > 2 * workers.count:
             finish_one()
     while in_flight:
