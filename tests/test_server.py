@@ -436,6 +436,72 @@ def test_tokens_are_checked_with_their_batch_and_before_the_body(
         assert_error(wrong_type, 415 if status == 400 else status)
 
 
+def test_a_bad_token_is_refused_before_its_body_is_read_as_a_credential(
+    client: AppClient, app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A forged token is checked alone before the body is parsed and a credential prepared;
+    a good one is admitted for a few seconds, and its batch still checks it again (a token
+    revoked meanwhile is refused at once)."""
+    from vcportable.server.service import IssuerService
+    from vcportable.server.tokens import list_tokens, revoke_token
+
+    service = app.state.context.services["acme"]
+    prepared: list[str | None] = []
+    real_issue = IssuerService.issue
+
+    def counting(self: IssuerService, *args: Any, **kw: Any) -> Any:
+        prepared.append(kw.get("token"))
+        return real_issue(self, *args, **kw)
+
+    monkeypatch.setattr(IssuerService, "issue", counting)
+    body = {"credential": unsigned_sample()}
+    forged = bearer("vcp_acme_0011223344556677_guessed")
+    for _ in range(3):
+        assert_error(client.post("/acme/credentials/issue", json=body, headers=forged), 401)
+    assert prepared == []
+    good = token(app, "acme")
+    assert (
+        client.post("/acme/credentials/issue", json=body, headers=bearer(good)).status_code == 201
+    )
+    (info,) = list_tokens(service.store)
+    revoke_token(service.store, info.id, now=datetime.now(UTC))
+    again = {"credential": {**unsigned_sample(), "id": "urn:uuid:" + str(uuid.uuid4())}}
+    assert_error(client.post("/acme/credentials/issue", json=again, headers=bearer(good)), 401)
+    assert prepared == [good, good] and service.store.count() == 1
+
+
+def test_a_batch_that_fails_unexpectedly_issues_nothing(
+    app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug or a driver's own error while a batch is recorded: the request leading the batch
+    gets it, and no other request of the batch reads as issued (nothing was recorded)."""
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    service = app.state.context.services["acme"]
+    started = threading.Event()
+
+    def crash(connection: Any, records: Any, **kw: Any) -> None:
+        started.set()
+        time.sleep(0.2)  # the other requests queue up behind this batch, or join the next
+        raise RuntimeError("driver bug (simulated)")
+
+    monkeypatch.setattr(service.store, "record", crash)
+
+    def one(_: int) -> str:
+        try:
+            service.issue({**sample(), "id": f"urn:uuid:{uuid.uuid4()}"})
+        except Exception as exc:  # noqa: BLE001 - what each request ends with is the point
+            return type(exc).__name__
+        return "issued"
+
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = list(pool.map(one, range(8)))
+    assert started.is_set() and "issued" not in outcomes, outcomes
+    assert set(outcomes) <= {"RuntimeError", "StorageError"} and service.store.count() == 0
+
+
 def test_a_token_cannot_change_the_status_of_another_issuers_credential(
     client: AppClient, app: Any
 ) -> None:
@@ -576,6 +642,10 @@ def test_health_metrics_and_openapi(client: AppClient, app: Any) -> None:
     metrics = client.get("/metrics").text
     assert 'vcportable_requests_total{endpoint="/{issuer}/credentials/issue"' in metrics
     assert "vcportable_request_seconds_bucket" in metrics
+    for invented in ("BREW", "PROPFIND", "X-1"):  # any token is a method to the HTTP parser
+        client.request(invented, "/healthz")
+    metrics = client.get("/metrics").text
+    assert 'method="OTHER"' in metrics and "BREW" not in metrics and "X-1" not in metrics
     schema = client.get("/openapi.json").json()
     assert "/credentials/verify" in schema["paths"]
     issue_op = schema["paths"]["/{issuer}/credentials/issue"]["post"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -76,6 +77,9 @@ class Context:
             policy=policy,
             status=StatusCheck(RegistryStatusSource(self.services), lists),
         )
+
+    #: Tokens (issuer, token, scope) that passed a registry check, until when (monotonic).
+    admitted: dict[tuple[str, str, str], float] = field(default_factory=dict)
 
     def service(self, name: str) -> IssuerService:
         found = self.services.get(name)
@@ -152,6 +156,28 @@ def check_token(ctx: Context, service: IssuerService, token: str, scope: str) ->
     if info.issuer != service.did:
         raise tokens.AccessDenied("unknown bearer token")
     return info
+
+
+#: How long a token that passed a registry check admits requests without another check first.
+ADMIT_SECONDS = 10.0
+_MAX_ADMITTED = 1024
+
+
+def admit_token(ctx: Context, service: IssuerService, token: str, scope: str) -> None:
+    """Refuse a request whose token has not passed :func:`check_token` in the last
+    :data:`ADMIT_SECONDS`, before its body costs anything: an issuing batch checks every
+    token again with the rest of the batch (so a revocation still takes effect at once), but
+    a forged token must not get a body parsed and a credential prepared first. Only tokens
+    that passed are kept, so an attacker cannot fill the table (it is bounded anyway)."""
+    key = (service.name, token, scope)
+    now = time.monotonic()
+    until = ctx.admitted.get(key)
+    if until is not None and now < until:
+        return
+    check_token(ctx, service, token, scope)
+    if len(ctx.admitted) >= _MAX_ADMITTED:
+        ctx.admitted.clear()
+    ctx.admitted[key] = now + ADMIT_SECONDS
 
 
 async def authorize(

@@ -14,7 +14,7 @@ import logging
 import os
 import secrets
 import time
-from typing import Any
+from typing import Any, Final
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -29,6 +29,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 #: puts its route in ``scope["route"]``): see :mod:`.fastpath`.
 ENDPOINT = "vcportable.endpoint"
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0)
+
+_METHODS: Final = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 class Metrics:
@@ -130,7 +132,10 @@ class Observe:
                 scope.get(ENDPOINT) or getattr(scope.get("route"), "path", None) or "unmatched"
             )
             method = scope.get("method", "")
-            count, latency = self._labelled(endpoint, method, status)
+            # Any token is a method to the HTTP parser: a label takes the known ones only, so
+            # a client cannot grow the metrics (and this table) without bound.
+            label = method if method in _METHODS else "OTHER"
+            count, latency = self._labelled(endpoint, label, status)
             count.inc()
             latency.observe(elapsed)
             if self.log.isEnabledFor(logging.INFO):

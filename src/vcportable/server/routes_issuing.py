@@ -18,7 +18,15 @@ from .bodies import (
     read_body,
     read_bytes,
 )
-from .context import Context, authorize, blocking, check_token, context, token_service
+from .context import (
+    Context,
+    admit_token,
+    authorize,
+    blocking,
+    check_token,
+    context,
+    token_service,
+)
 from .errors import documented
 
 router = APIRouter()
@@ -53,8 +61,9 @@ async def issue(issuer: str, request: Request) -> Response:
 
 
 async def issue_credential(ctx: Context, issuer: str, incoming: Incoming) -> Response:
-    """The issue route (here and in :mod:`.fastpath`), in one worker thread. The token is
-    checked with the rest of the issuing batch (:meth:`.IssuerService.issue`); a request
+    """The issue route (here and in :mod:`.fastpath`), in one worker thread. A token is
+    checked alone first unless it passed a check moments ago (:func:`.admit_token`), and
+    again with the rest of the issuing batch (:meth:`.IssuerService.issue`); a request
     refused before it joins a batch (its body, 415, 413 or 400) checks its token alone first,
     so a caller without a good token is told that and nothing else, as ever."""
     service = ctx.service(issuer)
@@ -68,6 +77,7 @@ async def issue_credential(ctx: Context, issuer: str, incoming: Incoming) -> Res
 
     def work() -> Response:
         try:
+            admit_token(ctx, service, token, "issue")
             if refusal is not None:
                 raise refusal
             body = parsed(IssueRequest, raw, ctx.body_limit)

@@ -302,6 +302,11 @@ class IssuerService:
                             self._in_flight.pop(job.document["id"], None)
         except VcPortableError as exc:
             _fail(batch, exc)
+        except BaseException:
+            # A bug or a driver's own error: the leading request gets it (a 500, logged);
+            # the others of its batch must not read as issued unless they were committed.
+            _fail(batch, StorageError("the credential could not be recorded (see the log)"))
+            raise
         finally:
             for job in batch:
                 job.finished = True
