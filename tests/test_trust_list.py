@@ -96,6 +96,7 @@ BAD_LISTS = [
     ("sequence past a double", lambda d: d.update(sequence=10**70), "sequence"),
     ("sequence infinite", lambda d: d.update(sequence=float("inf")), "sequence"),
     ("version as true", lambda d: d.update(version=True), "version"),
+    ("issued as a number", lambda d: d.update(issued=1767225600), "not a number"),
     ("EQF level as text", lambda d: d["catalogue"][0].update(eqfLevel="4"), "eqfLevel"),
     (
         "retroactive as text",

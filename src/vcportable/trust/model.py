@@ -76,6 +76,13 @@ EqfLevel = Annotated[int, Strict(), Field(ge=1, le=8)]
 Flag = Annotated[bool, Strict()]
 
 
+def _not_a_number(value: Any, written_as: str) -> Any:
+    """A JSON number where text is expected (pydantic would read ``1700000000`` as a date)."""
+    if isinstance(value, int | float):
+        raise ValueError(f"must be {written_as}, not a number")
+    return value
+
+
 def _strict_int(value: Any) -> Any:
     """For a Literal number, which compares equal to ``true`` and ``1.0`` too."""
     if type(value) is not int:
@@ -85,7 +92,11 @@ def _strict_int(value: Any) -> Any:
 
 #: A date-time with a timezone, kept in UTC (compared on every verification: plain UTC
 #: datetimes compare much faster than ones carrying the parser's own tzinfo).
-Instant = Annotated[AwareDatetime, AfterValidator(lambda value: value.astimezone(UTC))]
+Instant = Annotated[
+    AwareDatetime,
+    BeforeValidator(lambda value: _not_a_number(value, "an RFC 3339 date-time text")),
+    AfterValidator(lambda value: value.astimezone(UTC)),
+]
 Identifier = Annotated[str, StringConstraints(min_length=1, max_length=512, pattern=r"^\S+$")]
 #: A municipality id: a short slug, such as ``riverside`` or ``es-valle``.
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]

@@ -195,7 +195,7 @@ class SignedTrustList:
                     self.payload,
                     max_bytes=MAX_SIGNED_LIST_BYTES,
                     what="trust list",
-                    schema_bounds_numbers=True,  # TrustList: every number a bounded int
+                    schema_bounds_numbers=True,  # TrustList: its numbers are bounded ints
                 )
             except InputError as exc:
                 raise TrustListError(exc.message) from None
