@@ -8,9 +8,8 @@ under 100 ms; the trust checks (with issuer binding through the list) add at mos
 verification of an eddsa-rdfc-2022 credential. Prints a table, writes results/trust.json.
 
 The load is what a verifier waits for (wall time, on an idle machine: the load average is
-printed): the signatures are hashed on threads of their own while the payload is parsed, so it
-uses two cores, and the CPU time of all threads is printed beside it. The check's share is CPU
-time (other processes on the machine do not count), measured
+printed), with its CPU time beside it. The check's share is CPU time (other processes on the
+machine do not count), measured
 in a fresh process of its own (``--part overhead``, started by this one), in rounds that
 alternate between the verifier without and with the checks: loading the list fifteen times
 first leaves the heap and the caches in a state that doubled the check's cost, which is not
@@ -160,7 +159,7 @@ def credential(issuer: str) -> dict[str, Any]:
 def load_times(
     signed: bytes, anchor: GovernanceAnchor, runs: int = 15
 ) -> tuple[list[float], list[float]]:
-    """Wall and CPU (all threads) milliseconds of each verify + load."""
+    """Wall and CPU milliseconds of each verify + load."""
     wall, cpu = [], []
     for _ in range(runs):
         start, start_cpu = time.perf_counter(), time.process_time()
@@ -276,7 +275,7 @@ def main() -> None:
         [
             ("signed list size", f"{len(signed) / 1e6:.1f} MB"),
             ("verify + load the signed list (median wall)", f"{load_ms:.1f} ms"),
-            ("  CPU of its threads (signatures on a second core)", f"{load_cpu_ms:.1f} ms"),
+            ("  its CPU time", f"{load_cpu_ms:.1f} ms"),
             ("  load average during the run", f"{os.getloadavg()[0]:.2f}"),
             ("target: load", "< 100 ms " + ("met" if load_ms < 100 else "MISSED")),
             ("eddsa-rdfc-2022 verify, no trust check", f"{without_ms:.3f} ms ({without:.0f}/s)"),

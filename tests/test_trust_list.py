@@ -210,8 +210,8 @@ def _signed_payload(payload: bytes, *keys: KeyPair) -> bytes:
 
 
 def test_a_payload_that_is_not_a_list_is_refused_only_when_signed() -> None:
-    """The payload is parsed while the signatures are checked: its faults are reported only
-    once the threshold holds, so an unsigned list always reads as unsigned."""
+    """The payload's faults are reported only once the threshold holds, so an unsigned list
+    always reads as unsigned."""
     broken = b'{"type": "VcportableTrustList", "sequence": 1e400}'
     with pytest.raises(TrustListError, match="1 valid signature"):
         verify_trust_list(_signed_payload(broken, NORTH), ANCHOR)

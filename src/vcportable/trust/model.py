@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Annotated, Any, Final, Literal
 
 from pydantic import (
@@ -211,7 +212,7 @@ class Scope(_Model):
     @classmethod
     def _framework_upper_case(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
         """Framework names compare without case (``esco:7115*`` is ``ESCO:7115*``)."""
-        return tuple(normalize_code(p) for p in patterns)
+        return tuple(map(_normalize_pattern, patterns))
 
     @model_validator(mode="after")
     def _selects_something(self) -> Scope:
@@ -256,13 +257,16 @@ class ListedIssuer(_Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> ListedIssuer:
+        prefix = self.id + "#"
         for key in self.keys:
-            if not key.id.startswith(self.id + "#"):
+            if not key.id.startswith(prefix):
                 raise ValueError(f"key id {key.id!r} must be {self.id}#<fragment>")
-        _unique((k.id for k in self.keys), "key id")
-        dates = [event.from_ for event in self.status]
-        if dates != sorted(dates):
-            raise ValueError("status events must be in date order")
+        if len(self.keys) > 1:  # (most issuers have one key and one event: a large list's
+            _unique((k.id for k in self.keys), "key id")  # thousand of them, on every load)
+        if len(self.status) > 1:
+            dates = [event.from_ for event in self.status]
+            if dates != sorted(dates):
+                raise ValueError("status events must be in date order")
         return self
 
     def status_at(self, instant: datetime) -> StatusEvent | None:
@@ -388,7 +392,8 @@ class TrustList(_Model):
         )
         self._index = index
         for issuer in self.issuers:
-            self._known_municipality(issuer.municipality, f"issuer {issuer.id}")
+            if issuer.municipality not in index.municipalities:
+                self._known_municipality(issuer.municipality, f"issuer {issuer.id}")
         for agreement in self.agreements:
             where = f"agreement {agreement.id}"
             self._known_municipality(agreement.recognising, where)
@@ -430,6 +435,11 @@ def normalize_code(code: str) -> str:
     """``FRAMEWORK:code`` with the framework in upper case, as scopes and credentials compare."""
     framework, sep, rest = code.partition(":")
     return framework.upper() + sep + rest
+
+
+#: Patterns are short (at most 513 characters) and a region's scopes repeat a few of them over
+#: thousands of issuers: remembered, unlike the codes of credentials (see trust.scope).
+_normalize_pattern = lru_cache(maxsize=1024)(normalize_code)
 
 
 def parse_trust_list(value: Any) -> TrustList:

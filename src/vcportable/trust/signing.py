@@ -9,12 +9,9 @@ Each board signs the same payload with its own key (Ed25519 ``EdDSA`` or P-256 `
 ``kid`` is the board's ``publicKeyMultibase``. A verifier is pinned to the governance keys and
 a threshold: it counts *distinct* pinned keys whose signature verifies and accepts nothing
 below the threshold. Everything a signature does not cover is refused rather than ignored
-(unprotected headers, ``crit``, unknown members), and nothing in the payload is used, nor
-any of its faults reported, unless the threshold is met.
-
-A large list is megabytes: each signature hashes all of it. The signatures are checked on
-threads of their own (hashing releases the GIL) while this one parses the payload, so a list
-loads in about the time of its parse, not of its parse plus its hashes.
+(unprotected headers, ``crit``, unknown members), and the payload is parsed only after the
+threshold is met (except a list read back from the verifier's own cache, whose governance keys
+are in it).
 """
 
 from __future__ import annotations
@@ -23,7 +20,6 @@ import contextlib
 import gc
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -115,55 +111,37 @@ class SignedTrustList:
 
     def valid_signers(self, keys: Iterable[PublicKey]) -> set[PublicKey]:
         """The distinct keys among ``keys`` whose signature verifies (each counts once)."""
-        with ThreadPoolExecutor(max_workers=max(1, len(self.signatures))) as pool:
-            checks = self._start_checks(pool, keys)
-        return {key for key, check in checks if check.result()}
+        wanted = set(keys)
+        found: set[PublicKey] = set()
+        # The signing input is '<protected>.<payload>': the payload (megabytes) is encoded
+        # once, and each input is built only for a signature that is checked.
+        payload = self.encoded_payload.encode("ascii")
+        for entry in self.signatures:
+            if entry.key is None or entry.key not in wanted or entry.key in found:
+                continue
+            try:
+                entry.key.verify(entry.signature, b".".join((entry.protected.encode(), payload)))
+            except InvalidSignature:
+                continue
+            found.add(entry.key)
+        return found
 
     def require(self, anchor: GovernanceAnchor) -> None:
         """Raise :class:`TrustListError` unless ``anchor.threshold`` of its keys signed."""
         self._require(anchor, self.valid_signers(anchor.keys))
 
     def verified_list(self, anchor: GovernanceAnchor | None = None) -> TrustList:
-        """:meth:`require` ``anchor``, then :meth:`trust_list`; the signatures are checked
-        while the payload is parsed. Without ``anchor``, the threshold of the list's own
-        governance keys must sign it (a list this verifier accepted before, read back from
-        its cache: its signatures are checked again)."""
-        keys = anchor.keys if anchor is not None else {s.key for s in self.signatures if s.key}
-        with ThreadPoolExecutor(max_workers=max(1, len(self.signatures))) as pool:
-            checks = self._start_checks(pool, keys)
-            try:
-                trust_list: TrustList | None = self.trust_list()
-                fault = None
-            except TrustListError as exc:
-                trust_list, fault = None, exc
-        valid = {key for key, check in checks if check.result()}
-        if anchor is None and trust_list is not None:
-            governance = trust_list.governance
-            anchor = GovernanceAnchor(governance.public_keys(), governance.threshold)
+        """:meth:`require` ``anchor``, then :meth:`trust_list`. Without ``anchor``, the
+        threshold of the list's own governance keys must have signed it (a list this verifier
+        accepted before, read back from its cache: its signatures are checked again, after
+        the parse that names them)."""
         if anchor is not None:
-            self._require(anchor, valid)
-        if trust_list is None:
-            assert fault is not None
-            raise fault
+            self.require(anchor)
+            return self.trust_list()
+        trust_list = self.trust_list()
+        governance = trust_list.governance
+        self.require(GovernanceAnchor(governance.public_keys(), governance.threshold))
         return trust_list
-
-    def _start_checks(
-        self, pool: ThreadPoolExecutor, keys: Iterable[PublicKey]
-    ) -> list[tuple[PublicKey, Future[bool]]]:
-        """One check per signature by a distinct key among ``keys``, each on its own thread."""
-        wanted = set(keys)
-        # The signing input is '<protected>.<payload>': the payload (megabytes) is encoded
-        # once, and each input is built only for a signature that is checked.
-        payload = self.encoded_payload.encode("ascii")
-        checks: list[tuple[PublicKey, Future[bool]]] = []
-        started: set[PublicKey] = set()
-        for entry in self.signatures:
-            if entry.key is None or entry.key not in wanted or entry.key in started:
-                continue
-            started.add(entry.key)
-            signing_input = b".".join((entry.protected.encode(), payload))
-            checks.append((entry.key, pool.submit(_verifies, entry, signing_input)))
-        return checks
 
     def _require(self, anchor: GovernanceAnchor, verified: set[PublicKey]) -> None:
         known = set(anchor.keys)
@@ -187,8 +165,7 @@ class SignedTrustList:
         """The payload as a :class:`TrustList` (call only after :meth:`require`).
 
         A large list is a few hundred thousand small objects, none of them garbage: the cyclic
-        collector is paused while they are built (it would otherwise rescan them again and again,
-        a third of the load time)."""
+        collector is paused while they are built (see :func:`_collector_paused`)."""
         with _collector_paused():
             try:
                 value = parse_json(
@@ -222,15 +199,6 @@ def verify_trust_list(data: bytes | str, anchor: GovernanceAnchor) -> TrustList:
     return SignedTrustList.parse(data).verified_list(anchor)
 
 
-def _verifies(entry: _Signature, signing_input: bytes) -> bool:
-    assert entry.key is not None
-    try:
-        entry.key.verify(entry.signature, signing_input)
-    except InvalidSignature:
-        return False
-    return True
-
-
 def _parse_envelope(data: bytes | str) -> Any:
     """The JWS JSON object, parsed by jiter alone: its members are strings only, each checked
     by :meth:`SignedTrustList.parse`, so the numbers and the deep nesting that
@@ -249,11 +217,19 @@ def _parse_envelope(data: bytes | str) -> Any:
 
 @contextlib.contextmanager
 def _collector_paused() -> Iterator[None]:
+    """No collection while a list is built (its hundreds of thousands of objects are none of
+    them garbage, and would be scanned again and again); then they go straight to the oldest
+    generation, moved and not scanned (freeze, then unfreeze), where the next young collection
+    would have put them after scanning them all. Not when the program keeps objects frozen
+    itself (a server that forks), whose freeze an unfreeze would undo."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if gc.get_freeze_count() == 0:
+            gc.freeze()
+            gc.unfreeze()
         if enabled:
             gc.enable()
 
