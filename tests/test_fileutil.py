@@ -1,0 +1,44 @@
+"""Atomic writes: the file appears whole with exactly its mode, or not at all."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from vcportable.fileutil import write_atomic
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+@pytest.mark.parametrize("mode", [0o600, 0o644])
+def test_the_file_has_exactly_its_mode_whatever_the_umask(
+    tmp_path: Path, umask: int, mode: int
+) -> None:
+    old = os.umask(umask)
+    try:
+        write_atomic(tmp_path / "out.json", b"{}\n", mode=mode)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "out.json").stat().st_mode) == mode
+    assert (tmp_path / "out.json").read_bytes() == b"{}\n"
+
+
+def test_a_large_file_is_written_whole_and_replaces_the_old_one(tmp_path: Path) -> None:
+    target = tmp_path / "big.bin"
+    target.write_bytes(b"old")
+    data = os.urandom(3 * 1024 * 1024)
+    write_atomic(target, data, sync=False)
+    assert target.read_bytes() == data
+    assert [p.name for p in tmp_path.iterdir()] == ["big.bin"]
+
+
+def test_nothing_is_left_behind_when_the_write_fails(tmp_path: Path) -> None:
+    with pytest.raises(TypeError):
+        write_atomic(tmp_path / "out.json", "not bytes")  # type: ignore[arg-type]
+    with pytest.raises(FileExistsError):
+        (tmp_path / "kept.json").write_bytes(b"1")
+        write_atomic(tmp_path / "kept.json", b"2", overwrite=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.json"]
+    assert (tmp_path / "kept.json").read_bytes() == b"1"
