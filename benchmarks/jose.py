@@ -27,7 +27,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from common import SAMPLE, print_table, save
+from common import SAMPLE, ops_per_second, print_table, save
 from jwcrypto import jwk as jwcrypto_jwk
 from jwcrypto import jws as jwcrypto_jws
 
@@ -44,19 +44,9 @@ WHOLE_TARGET = 0.90
 ROUNDS = 5
 
 
-def cpu_rate(fn: Callable[[], None], seconds: float, min_ops: int = 20) -> float:
-    """Calls of ``fn`` per second of this process's CPU time, over about ``seconds`` of it
-    (after a warm-up): on a shared machine, the wall clock also counts the others' work."""
-    for _ in range(5):
-        fn()
-    count = 0
-    start = time.process_time()
-    elapsed = 0.0
-    while elapsed < seconds or count < min_ops:
-        fn()
-        count += 1
-        elapsed = time.process_time() - start
-    return count / elapsed
+def cpu_rate(fn: Callable[[], None], seconds: float) -> float:
+    """Calls of ``fn`` per second of this process's CPU time."""
+    return ops_per_second(fn, seconds=seconds, clock=time.process_time)
 
 
 def alternating(
