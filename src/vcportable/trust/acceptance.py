@@ -20,10 +20,10 @@ from typing import Final
 
 from ..errors import TrustListError
 from ..fileutil import write_atomic
-from .model import GovernanceSet, TrustList
+from .model import TrustList
 from .signing import MAX_SIGNED_LIST_BYTES, GovernanceAnchor, SignedTrustList
 
-__all__ = ["DEFAULT_GRACE", "Freshness", "TrustListCache", "anchor_of", "freshness"]
+__all__ = ["DEFAULT_GRACE", "Freshness", "TrustListCache", "freshness"]
 
 DEFAULT_GRACE: Final = timedelta(days=7)
 #: How far a verifier's clock may lag the list's ``issued`` before it is "not yet issued".
@@ -48,10 +48,6 @@ def freshness(trust_list: TrustList, now: datetime, grace: timedelta = DEFAULT_G
     if now <= trust_list.next_update + grace:
         return Freshness.GRACE
     return Freshness.STALE
-
-
-def anchor_of(governance: GovernanceSet) -> GovernanceAnchor:
-    return GovernanceAnchor(governance.public_keys(), governance.threshold)
 
 
 @dataclass(frozen=True)
@@ -99,14 +95,14 @@ class TrustListCache:
     def _successor(self, signed: SignedTrustList, pinned: TrustList) -> TrustList:
         current = pinned.governance
         try:
-            signed.require(anchor_of(current))
+            signed.require(GovernanceAnchor.of(current))
         except TrustListError as exc:
             if current.next is None:
                 raise TrustListError(
                     f"{exc.message}; the pinned list (sequence {pinned.sequence}, in "
                     f"{self.path}) announces no next governance keys"
                 ) from None
-            signed.require(anchor_of(current.next))
+            signed.require(GovernanceAnchor.of(current.next))
         trust_list = signed.trust_list()
         allowed = [set(current.public_keys())]
         if current.next is not None:

@@ -29,7 +29,7 @@ from ..codec.base64url import b64url_decode, b64url_encode
 from ..codec.json import parse_json
 from ..errors import ConfigurationError, InputError, InvalidSignature, TrustListError
 from ..keys import KeyPair, PublicKey
-from .model import TrustList, parse_trust_list
+from .model import GovernanceSet, TrustList, parse_trust_list
 
 __all__ = [
     "GovernanceAnchor",
@@ -65,6 +65,11 @@ class GovernanceAnchor:
                 f"threshold {self.threshold} must be between 1 and the {len(self.keys)} "
                 "governance key(s)"
             )
+
+    @classmethod
+    def of(cls, governance: GovernanceSet) -> GovernanceAnchor:
+        """The anchor a list's own governance set (current or ``next``) names."""
+        return cls(governance.public_keys(), governance.threshold)
 
 
 @dataclass(frozen=True)
@@ -128,26 +133,10 @@ class SignedTrustList:
 
     def require(self, anchor: GovernanceAnchor) -> None:
         """Raise :class:`TrustListError` unless ``anchor.threshold`` of its keys signed."""
-        self._require(anchor, self.valid_signers(anchor.keys))
-
-    def verified_list(self, anchor: GovernanceAnchor | None = None) -> TrustList:
-        """:meth:`require` ``anchor``, then :meth:`trust_list`. Without ``anchor``, the
-        threshold of the list's own governance keys must have signed it (a list this verifier
-        accepted before, read back from its cache: its signatures are checked again, after
-        the parse that names them)."""
-        if anchor is not None:
-            self.require(anchor)
-            return self.trust_list()
-        trust_list = self.trust_list()
-        governance = trust_list.governance
-        self.require(GovernanceAnchor(governance.public_keys(), governance.threshold))
-        return trust_list
-
-    def _require(self, anchor: GovernanceAnchor, verified: set[PublicKey]) -> None:
-        known = set(anchor.keys)
-        valid = verified & known
+        valid = self.valid_signers(anchor.keys)
         if len(valid) >= anchor.threshold:
             return
+        known = set(anchor.keys)
         unknown = sum(1 for s in self.signatures if s.key is None or s.key not in known)
         invalid = len(self.signatures) - unknown - len(valid)
         details = []
@@ -160,6 +149,18 @@ class SignedTrustList:
             f"the trust list carries {len(valid)} valid signature(s) of the governance keys, "
             f"{anchor.threshold} are required{detail}"
         )
+
+    def verified_list(self, anchor: GovernanceAnchor | None = None) -> TrustList:
+        """:meth:`require` ``anchor``, then :meth:`trust_list`. Without ``anchor``, the
+        threshold of the list's own governance keys must have signed it (a list this verifier
+        accepted before, read back from its cache: its signatures are checked again, after
+        the parse that names them)."""
+        if anchor is not None:
+            self.require(anchor)
+            return self.trust_list()
+        trust_list = self.trust_list()
+        self.require(GovernanceAnchor.of(trust_list.governance))
+        return trust_list
 
     def trust_list(self) -> TrustList:
         """The payload as a :class:`TrustList` (call only after :meth:`require`).
