@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from vcportable.fileutil import write_atomic
+from vcportable.fileutil import sync_filesystem, write_atomic
 
 
 @pytest.mark.parametrize("umask", [0o022, 0o077])
@@ -42,3 +44,24 @@ def test_nothing_is_left_behind_when_the_write_fails(tmp_path: Path) -> None:
         write_atomic(tmp_path / "kept.json", b"2", overwrite=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.json"]
     assert (tmp_path / "kept.json").read_bytes() == b"1"
+
+
+def test_sync_filesystem_syncs_one_file_system_or_falls_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """syncfs on Linux for an existing folder; os.sync (every file system) when that cannot be
+    done, never an error: the batch's files are already written."""
+    calls: list[str] = []
+    monkeypatch.setattr(os, "sync", lambda: calls.append("sync"))
+    sync_filesystem(tmp_path)
+    assert calls == ([] if sys.platform == "linux" else ["sync"])
+    sync_filesystem(tmp_path / "missing")
+    assert calls[-1:] == ["sync"]
+
+
+def test_importing_it_stays_light() -> None:
+    """Key files, wallet backups and status lists import this module; ctypes (for syncfs) is
+    loaded only by the batch's final sync."""
+    code = "import sys, vcportable.fileutil; print('ctypes' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
