@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -177,6 +178,34 @@ def test_duplicate_row_key_is_a_conflict_and_writes_nothing(store: Store) -> Non
         record(store, 4, row_key="row-3")
     assert store.count() == 1
     assert store.status_lists()[0].allocated == before
+
+
+def test_a_duplicate_in_the_middle_of_a_chunk_writes_none_of_it(store: Store) -> None:
+    """A chunk goes in as one COPY stream (PostgreSQL) or one executemany (SQLite): a duplicate
+    row key in its middle is a ConflictError, and neither the rows before it nor the chunk's
+    allocation nor its audit entries are kept; the registry takes the next chunk as usual."""
+    kept = record(store, 10)
+    before = store.status_lists()[0].allocated
+    with store.transaction() as connection:
+        entries = connection.execute(select(audit_log)).all()
+    with pytest.raises(ConflictError), store.transaction() as connection:
+        pairs = store.allocate(connection, 3, list_size=MIN_LIST_SIZE, at=AT)
+        chunk = [
+            dataclasses.replace(
+                kept,
+                id=f"urn:uuid:{number:08d}-0000-4000-8000-000000000000",
+                status_index=index,
+                row_key=f"row-{number}" if number != 12 else kept.row_key,
+            )
+            for number, (_, index) in enumerate(pairs, 11)
+        ]
+        store.record(connection, chunk, at=AT)
+    assert store.count() == 1 and store.status_lists()[0].allocated == before
+    with store.transaction() as connection:
+        assert audit.verify_chain(connection).intact
+        assert connection.execute(select(audit_log)).all() == entries
+    record(store, 14)
+    assert store.count() == 2
 
 
 def test_flagged_indices_follow_states(store: Store) -> None:
