@@ -258,6 +258,24 @@ def test_accepted_list_is_cached_for_offline_use(tmp_path: Path) -> None:
     assert latest is not None and latest.sequence == 7
 
 
+def test_a_verifier_starting_again_checks_the_pinned_list_itself(tmp_path: Path) -> None:
+    """The pinned file given again is checked by its own signatures (not taken on trust for
+    being the same bytes), and the same list co-signed later is accepted without a new pin."""
+    cache = TrustListCache(tmp_path)
+    published = signed(None, NORTH, SOUTH)
+    cache.accept(published, ANCHOR)
+    assert cache.accept(published, ANCHOR).sequence == 7
+    cosigned = SignedTrustList.parse(published).with_signatures([CROSS])
+    assert cache.accept(cosigned, ANCHOR).sequence == 7
+    assert cache.path.read_bytes() == published
+    envelope = _envelope(published)
+    envelope["signatures"][1]["signature"] = envelope["signatures"][0]["signature"]
+    broken = json.dumps(envelope).encode()
+    cache.path.write_bytes(broken)  # the cache altered on disk: its own signatures fail
+    with pytest.raises(TrustListError, match="1 valid signature"):
+        cache.accept(broken, ANCHOR)
+
+
 def test_rollback_is_refused(tmp_path: Path) -> None:
     cache = TrustListCache(tmp_path)
     cache.accept(signed(region(sequence=8)), ANCHOR)

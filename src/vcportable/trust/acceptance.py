@@ -63,20 +63,25 @@ class TrustListCache:
 
     def latest(self) -> TrustList | None:
         """The last accepted list (its own signatures checked again), or None."""
-        signed = self._read()
-        if signed is None:
+        data = self._read()
+        if data is None:
             return None
-        return signed.verified_list()
+        return SignedTrustList.parse(data).verified_list()
 
     def accept(self, data: bytes | str, anchor: GovernanceAnchor) -> TrustList:
         """Verify ``data`` against the pin (or ``anchor`` when nothing is pinned yet), refuse a
         rollback, and keep it as the new pin. Raises :class:`TrustListError`."""
-        signed = SignedTrustList.parse(data)
-        pinned_signed = self._read()
+        text = data.encode("utf-8") if isinstance(data, str) else data
+        signed = SignedTrustList.parse(text)
+        pinned_text = self._read()
+        if pinned_text == text:
+            # The pinned file itself (a verifier starting up): its own signatures, one parse.
+            return signed.verified_list()
+        pinned_signed = None if pinned_text is None else SignedTrustList.parse(pinned_text)
         if pinned_signed is None:
             trust_list = signed.verified_list(anchor)
         elif signed.payload == pinned_signed.payload:
-            # The pinned list itself (a verifier starting up): one parse, its own signatures.
+            # The pinned list, signed again (a board co-signing): its own signatures.
             return signed.verified_list()
         else:
             pinned = pinned_signed.trust_list()
@@ -88,7 +93,6 @@ class TrustListCache:
                     "governance body as-is"
                 )
         self.folder.mkdir(parents=True, exist_ok=True)
-        text = data.encode("utf-8") if isinstance(data, str) else data
         write_atomic(self.path, text)
         return trust_list
 
@@ -119,7 +123,8 @@ class TrustListCache:
             )
         return trust_list
 
-    def _read(self) -> SignedTrustList | None:
+    def _read(self) -> bytes | None:
+        """The pinned file's bytes, or None when nothing is pinned yet."""
         try:
             with self.path.open("rb") as handle:
                 data = handle.read(MAX_SIGNED_LIST_BYTES + 1)
@@ -127,4 +132,4 @@ class TrustListCache:
             return None
         except OSError as exc:
             raise TrustListError(f"cannot read {self.path}: {exc.strerror}") from None
-        return SignedTrustList.parse(data)
+        return data
