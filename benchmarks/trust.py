@@ -7,13 +7,15 @@ Targets: a signed list of 1,000 issuers and 10,000 catalogue entries is verified
 under 100 ms; the trust checks (with issuer binding through the list) add at most 10% to the
 verification of an eddsa-rdfc-2022 credential. Prints a table, writes results/trust.json.
 
-The load is what a verifier waits for (wall time, on an idle machine: the load average is
-printed), with its CPU time beside it. The check's share is CPU time (other processes on the
-machine do not count), measured
-in a fresh process of its own (``--part overhead``, started by this one), in rounds that
-alternate between the verifier without and with the checks: loading the list fifteen times
-first leaves the heap and the caches in a state that doubled the check's cost, which is not
-what a verifier that loaded its list once sees.
+The load is what a verifier with a profile does each time it starts (``vcportable verify``):
+the list file read and accepted against the pinned copy in its cache (read, compared, both
+signatures checked, the list parsed and validated). It is wall time, on an idle machine (the
+load average is printed), with its CPU time beside it. The check's share is CPU time (other
+processes on the machine do not count), measured in a fresh process of its own
+(``--part overhead``, started by this one), in rounds that alternate between the verifier
+without and with the checks: loading the list fifteen times first leaves the heap and the
+caches in a state that doubled the check's cost, which is not what a verifier that loaded its
+list once sees.
 """
 
 from __future__ import annotations
@@ -25,8 +27,10 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from common import print_table, save
@@ -35,9 +39,10 @@ from vcportable.checks.trust import TrustCheck
 from vcportable.clock import FixedClock, format_datetime
 from vcportable.issuer import Issuer
 from vcportable.keys import KeyPair, KeyType
+from vcportable.trust.acceptance import TrustListCache
 from vcportable.trust.model import parse_trust_list
 from vcportable.trust.resolver import TrustListResolver
-from vcportable.trust.signing import GovernanceAnchor, sign_trust_list, verify_trust_list
+from vcportable.trust.signing import GovernanceAnchor, sign_trust_list
 from vcportable.verifier import Verifier
 
 NOW = datetime(2026, 1, 15, tzinfo=UTC)
@@ -159,13 +164,20 @@ def credential(issuer: str) -> dict[str, Any]:
 def load_times(
     signed: bytes, anchor: GovernanceAnchor, runs: int = 15
 ) -> tuple[list[float], list[float]]:
-    """Wall and CPU milliseconds of each verify + load."""
+    """Wall and CPU milliseconds of each load as a verifier with a profile starts: the list
+    file read, and accepted against the pinned copy in its cache (read and compared too),
+    which the first acceptance, not timed, put there."""
     wall, cpu = [], []
-    for _ in range(runs):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        verify_trust_list(signed, anchor)
-        wall.append((time.perf_counter() - start) * 1000)
-        cpu.append((time.process_time() - start_cpu) * 1000)
+    with tempfile.TemporaryDirectory() as tmp:
+        published = Path(tmp) / "trust-list.json"
+        published.write_bytes(signed)
+        cache = TrustListCache(Path(tmp) / "cache")
+        cache.accept(signed, anchor)
+        for _ in range(runs):
+            start, start_cpu = time.perf_counter(), time.process_time()
+            cache.accept(published.read_bytes(), anchor)
+            wall.append((time.perf_counter() - start) * 1000)
+            cpu.append((time.process_time() - start_cpu) * 1000)
     return wall, cpu
 
 
@@ -255,7 +267,7 @@ def main() -> None:
         "targets": [
             {
                 "target": f"trust list of {args.issuers:,} issuers, {args.catalogue:,} entries "
-                "verified + loaded (issue 9: < 100 ms)",
+                "read, verified and loaded against the cache (issue 9: < 100 ms)",
                 "value": load_ms,
                 "goal": 100.0,
                 "unit": " ms",
@@ -274,7 +286,7 @@ def main() -> None:
         f"Trust list: {args.issuers:,} issuers, {args.catalogue:,} catalogue entries",
         [
             ("signed list size", f"{len(signed) / 1e6:.1f} MB"),
-            ("verify + load the signed list (median wall)", f"{load_ms:.1f} ms"),
+            ("read, verify, load the list as a verifier starts (wall)", f"{load_ms:.1f} ms"),
             ("  its CPU time", f"{load_cpu_ms:.1f} ms"),
             ("  load average during the run", f"{os.getloadavg()[0]:.2f}"),
             ("target: load", "< 100 ms " + ("met" if load_ms < 100 else "MISSED")),
