@@ -368,6 +368,18 @@ def test_a_token_of_the_other_kind_is_refused(holder_key: KeyPair) -> None:
         assert Code.TYP_MISMATCH in report.codes() and not report.verified
 
 
+@pytest.mark.parametrize("token", ["abc.def", "eyJhbGciOiJFZERTQSJ9.e30.AA", "a~b", "abc.def~"])
+def test_an_unreadable_token_is_refused_for_what_it_is(token: str) -> None:
+    """A token that does not decode fails for that alone: it is not called a credential given
+    where a presentation is expected, nor one that answers no challenge."""
+    verifier = Verifier()
+    alone = verifier.verify_token(token).failures
+    assert alone and not verifier.verify_token(token).verified
+    for asked in ({"kind": "presentation"}, {"challenge": "c-1"}, {"domain": "d.example"}):
+        report = verifier.verify_token(token, **asked)  # type: ignore[arg-type]
+        assert not report.verified and report.failures == alone, asked
+
+
 def test_presentation_reports_bad_enclosed_credential(
     signed: dict[str, Any], holder_key: KeyPair
 ) -> None:

@@ -27,7 +27,7 @@ from .codec.json import parse_json
 from .dids import DidResolver, OfflineResolver
 from .errors import ContextNotAllowedError, InputError
 from .models.datamodel import DataModelReading, check_related_resources, read_data_model
-from .models.report import Check, Code, VerificationReport, validity_period
+from .models.report import Check, CheckStatus, Code, VerificationReport, validity_period
 from .policy import VerificationPolicy
 from .proofs.base import Kind, ProofContext, ProofRequest, ProofResult, ProofVerifier
 from .proofs.dataintegrity import code_of
@@ -41,6 +41,7 @@ _FOLLOWS_DATA_MODEL: Final = {
     for kind in ("credential", "presentation")
 }
 _ASKED_NOTHING: Final = ProofRequest()
+_FAILED: Final = CheckStatus.FAILED
 _CONTEXTS_BUNDLED: Final = Check.passed("contexts", "every JSON-LD context is bundled")
 _NO_STATUS_ENTRY: Final = Check.skipped("status", "the credential has no revocation status entry")
 
@@ -358,6 +359,11 @@ def _request_checks(request: ProofRequest, result: ProofResult) -> list[Check]:
     holder's proof answers: a credential shown alone could be anyone's copy."""
     if result.kind not in ("credential", "presentation"):
         return []  # unreadable: its own checks say why
+    if result.document is None and any(c.status is _FAILED for c in result.checks):
+        # Nothing was read (a token that did not decode is reported as a credential of
+        # format "unknown"): its own checks say why, and it is no credential or presentation
+        # to call the wrong kind or to have answered no challenge.
+        return []
     if request.kind is not None and result.kind != request.kind:
         return [
             Check.failed(
