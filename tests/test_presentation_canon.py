@@ -132,3 +132,44 @@ def test_a_tampered_credential_breaks_both_proofs() -> None:
         and broken[0].credential_id == presentation["verifiableCredential"][3]["id"]
     )
     assert Code.SIGNATURE_INVALID in {c.code for c in broken[0].failures}
+
+
+def test_a_left_out_value_stated_again_inside_the_proof_is_walked_alone() -> None:
+    """A node inside the proof with the proof's own id states ``proofValue`` again: in the
+    presentation's walk the proof's member emits that quad first and the node's is a repeat,
+    so the proof configuration (without ``proofValue``) must keep the node's, as pyld does."""
+    proof = {
+        "id": "urn:example:proof",
+        "type": "DataIntegrityProof",
+        "cryptosuite": "eddsa-rdfc-2022",
+        "proofPurpose": "assertionMethod",
+        "proofValue": "z1",
+        "verificationMethod": {
+            "id": "urn:example:proof",
+            "type": "DataIntegrityProof",
+            "proofValue": "z1",
+        },
+    }
+    credential = {**_unsecured(CREDENTIALS[0]), "proof": proof}
+    presentation = create_presentation([credential], holder=HOLDER.controller)
+    parts = _signed_parts(presentation["verifiableCredential"][0])
+    before = canonfast.stats().get("shared walk", 0)
+    with canonfast.sharing():
+        jsonld.canonize_signed(presentation, LOADER)
+        shared = [jsonld.canonize_signed(part, LOADER) for part in parts]
+    assert shared == [jsonld.canonize(part, LOADER) for part in parts]
+    assert "proofValue" in shared[1]  # the node's own statement, signed
+    assert canonfast.stats().get("shared walk", 0) - before == 1  # the credential only
+
+
+def test_a_sharing_block_ends_on_an_exception() -> None:
+    """An error inside the block (a presentation the fast path declines half-way, then any
+    exception) keeps nothing and leaves no session behind for the next verification."""
+    presentation = _presentation(1)
+    broken = copy.deepcopy(presentation)
+    broken["verifiableCredential"][0]["credentialSubject"]["name"] = float("nan")
+    with pytest.raises(RuntimeError), canonfast.sharing() as session:
+        assert canonfast.canonize_fast(broken, LOADER, compacted=True) is None
+        assert not session._enclosed
+        raise RuntimeError
+    assert canonfast._share.current() is None

@@ -230,8 +230,8 @@ class Enclosed:
     context), its quads are these without the left-out members', moved to the default graph:
     the unsecured credential, or the proof configuration, that a Data Integrity proof signs.
     Quads of distinct graphs never meet in the node map, and each ``@graph`` container value
-    gets a fresh graph, so nothing emitted for a left-out member was deduplicated against the
-    rest.
+    gets a fresh graph; a quad a left-out member emitted and a kept member stated again (the
+    one way they meet) makes :meth:`alone` decline.
     """
 
     __slots__ = (
@@ -269,13 +269,28 @@ class Enclosed:
         self.budget = budget
         self.strict = strict  # the walk proved compacted form (a walk that did not cannot serve)
 
-    def alone(self) -> Emitter:
-        """An emitter holding the quads of the object without its left-out members, alone."""
+    def alone(self) -> Emitter | None:
+        """An emitter holding the quads of the object without its left-out members, alone;
+        ``None`` when a kept member states again a quad a left-out one stated first (a node
+        inside a proof with the proof's own ``id`` and ``proofValue``): alone, the kept
+        member's quad is the first, and it is not among these."""
+        repeats = self._kept(self.repeats, 1)
+        if repeats and not self._left_out_quads().isdisjoint(repeats):
+            return None
         emitter = Emitter(strict=self.strict, budget=self.budget)
         emitter.quads = self._kept(self.quads, 0)
-        emitter.repeats = self._kept(self.repeats, 1)
+        emitter.repeats = repeats
         emitter.blank = True
         return emitter
+
+    def _left_out_quads(self) -> set[_Quad]:
+        """The quads the left-out members emitted first, moved as :meth:`_kept` moves them."""
+        graph = self.graph
+        return {
+            (s, p, o, "" if g == graph else g)
+            for cut in self.cuts[1:]
+            for s, p, o, g in self.quads[cut[0] : cut[2]]
+        }
 
     def _kept(self, quads: list[_Quad], first: int) -> list[_Quad]:
         """``quads`` (``first`` 0) or repeats (1) of the object, left-out members' cut out."""
