@@ -53,14 +53,15 @@ def bearer(text: str) -> dict[str, str]:
 class AppClient:
     """A synchronous face on ``httpx.AsyncClient`` over the ASGI app, in this process."""
 
-    def __init__(self, app: Any, base_url: str = BASE) -> None:
+    def __init__(self, app: Any, base_url: str = BASE, root_path: str = "") -> None:
         self.app = app
         self.base_url = base_url
+        self.root_path = root_path
 
     def __enter__(self) -> AppClient:
         self._portal_cm = start_blocking_portal()
         self.portal: BlockingPortal = self._portal_cm.__enter__()
-        transport = httpx.ASGITransport(app=self.app)
+        transport = httpx.ASGITransport(app=self.app, root_path=self.root_path)
         self.client = httpx.AsyncClient(transport=transport, base_url=self.base_url)
         return self
 
@@ -914,3 +915,75 @@ def test_timed_out_work_cannot_pile_up_threads(
         release.set()
     time.sleep(0.2)
     assert server_context._timed_work.acquire(blocking=False)  # the slots came back
+
+
+# -- the fast path (server/fastpath.py) against the FastAPI routes ------------------------------
+
+
+def test_the_fast_path_answers_as_the_routes_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every hot route's request, good or bad, gets the same status, content type, error code
+    and answer whether the fast path takes it or FastAPI's routes do; behind a proxy's prefix
+    (``root_path``) too, where a path the router does not match is not the fast path's
+    either."""
+    from vcportable.server.fastpath import FastPath
+
+    app = create_app(server_config(tmp_path, max_body_bytes=4096))
+    taken: list[str] = []
+    match = FastPath._match
+
+    def counted(self: FastPath, scope: Any) -> Any:
+        found = match(self, scope)
+        if found is not None:
+            taken.append(scope["path"])
+        return found
+
+    good = token(app, "acme")
+    json_type = {"Content-Type": "application/json"}
+    with AppClient(app) as client:
+        credential = issue(client, app)
+    tampered = {**credential, "name": "changed after signing"}
+    requests: list[tuple[str, bytes, dict[str, str]]] = [
+        ("/credentials/verify", json.dumps({"verifiableCredential": credential}).encode(), {}),
+        ("/credentials/verify", json.dumps({"verifiableCredential": tampered}).encode(), {}),
+        ("/credentials/verify", b'{"verifiableCredential": 5}', {}),
+        ("/credentials/verify", b"{not json", {}),
+        ("/credentials/verify", b"{}", {"Content-Type": "text/plain"}),
+        ("/credentials/verify", b"{}", {"Content-Type": "application/ld+json; charset=utf-8"}),
+        ("/credentials/verify", b"{" + b" " * 5000 + b"}", {}),
+        ("/presentations/verify", b'{"verifiablePresentation": {}}', {}),
+        ("/presentations/verify", b'{"verifiablePresentation": {}, "x": 1}', {}),
+        ("/acme/credentials/issue", b'{"credential": {}}', {}),
+        ("/acme/credentials/issue", b'{"credential": {}}', bearer(good)),
+        ("/acme/credentials/issue", b"{}", {**bearer(good), "Content-Type": "text/plain"}),
+        ("/acme/credentials/issue", b'{"credential": {}}', bearer("vcp_acme_00_forged")),
+        ("/other/credentials/issue", b'{"credential": {}}', bearer(good)),
+        ("/nobody/credentials/issue", b'{"credential": {}}', bearer(good)),
+        ("/credentials/issue", b'{"credential": {}}', bearer(good)),
+        ("/acme/x/credentials/issue", b'{"credential": {}}', bearer(good)),
+    ]
+
+    def answers(root_path: str) -> list[tuple[int, str, Any]]:
+        got = []
+        with AppClient(app, root_path=root_path) as client:
+            for path, content, headers in requests:
+                response = client.post(
+                    root_path + path, content=content, headers={**json_type, **headers}
+                )
+                got.append(
+                    (response.status_code, response.headers["content-type"], response.json())
+                )
+        return got
+
+    for root_path in ("", "/vc"):
+        monkeypatch.setattr(FastPath, "_match", lambda self, scope: None)
+        routed = answers(root_path)
+        monkeypatch.setattr(FastPath, "_match", counted)
+        taken.clear()
+        fast = answers(root_path)
+        assert fast == routed, root_path
+        assert len(taken) == len(requests) - 2, taken  # all but the two no route matches
+    assert [status for status, _, _ in fast] == [
+        200, 400, 400, 400, 415, 400, 413, 400, 400, 401, 400, 415, 401, 403, 404, 404, 404,
+    ]  # fmt: skip

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 
+from starlette._utils import get_route_path
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -60,10 +61,12 @@ class FastPath:
         await response(scope, receive, send)
 
     def _match(self, scope: Scope) -> tuple[str, Handler] | None:
-        """The route's path template and handler, for a POST to a hot route."""
+        """The route's path template and handler, for a POST to a hot route. The path is read
+        as the router reads it (Starlette's own function: without the ``root_path`` a proxy's
+        prefix sets), so that both take the same requests."""
         if scope["method"] != "POST":
             return None
-        path: str = scope["path"]
+        path = get_route_path(scope)
         ctx = self.context
         presentation = _VERIFY.get(path)
         if presentation is not None:
