@@ -87,6 +87,8 @@ def test_each_form_follows_the_profile(value: Any) -> None:
 
 MALFORMED: list[tuple[str, Any, str]] = [
     ("language-map", {"en": "Carpenter", "es": "Carpintero"}, "is a language map, which needs"),
+    ("empty-object", {}, "a language value object needs @value and @language"),
+    ("empty-entry", [{}], "entry 0: a language value object needs @value and @language"),
     ("no-language", {"@value": "Carpenter"}, "@language must be a language code such as 'en'"),
     ("bad-tag", text("Carpenter", "english"), "@language must be a language code"),
     ("extra-member", text("a", "en", **{"@type": "xsd:string"}), "only @value, @language and"),

@@ -195,6 +195,8 @@ def _language_value(item: object, where: str) -> str:
     if not isinstance(item, dict):
         forms = "must be a language value object" if where else _TEXT_FORMS
         raise _fail("text", f"{where}{forms}")
+    if not item:
+        raise _fail("text", f"{where}a language value object needs @value and @language")
     if "@value" not in item and all(_VALUE_LANGUAGE_RE.fullmatch(str(key)) for key in item):
         raise _fail(
             "text",
