@@ -349,11 +349,18 @@ def test_status_change_of_a_credential_without_entries_is_409(client: AppClient,
     assert_error(response, 409)
 
 
-def test_unknown_status_list_is_404(client: AppClient) -> None:
+def test_unknown_status_list_is_404(client: AppClient, app: Any) -> None:
+    listed = issue(client, app)["credentialStatus"][0]["statusListCredential"]
+    assert client.get(listed.removeprefix(BASE)).status_code == 200
+    list_id = listed.rpartition("/")[2].partition("-")[0]
     for path in (
         "/status/acme/9-revocation",
         "/status/acme/1-other",
         "/status/nobody/1-revocation",
+        # the same number in other digits (int() reads them): not a URL the lists are named by
+        "/status/acme/"
+        + list_id.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+        + "-revocation",
     ):
         assert_error(client.get(path), 404, "NOT_FOUND")
 
@@ -572,6 +579,21 @@ def test_an_oversized_body_is_413_before_parsing(tmp_path: Path) -> None:
             "/credentials/verify", content=chunks(), headers={"Content-Type": "application/json"}
         )
         assert_error(response, 413, "TOO_LARGE")
+
+
+def test_a_content_length_of_other_digits_is_a_bad_request(client: AppClient) -> None:
+    """``"²".isdigit()`` holds but ``int("²")`` fails: 400 with its cause, not a 500."""
+    for declared in ("²", "1²", "-1", "1e3", " "):
+        response = client.post(
+            "/credentials/verify",
+            content=b"{}",
+            headers={
+                "Content-Type": "application/json",
+                "Content-Length": declared.encode("latin-1"),
+            },
+        )
+        assert_error(response, 400, "MALFORMED")
+        assert "Content-Length is not a number" in response.json()["message"]
 
 
 def test_verify_bad_requests(client: AppClient) -> None:

@@ -105,7 +105,7 @@ async def read_bytes(incoming: Incoming, limit: int) -> bytes:
         )
     declared = incoming.headers.get("content-length")
     if declared is not None:
-        if not declared.isdigit():
+        if not (declared.isascii() and declared.isdigit()):  # "²" is a digit to isdigit
             raise InputError("Content-Length is not a number")
         if int(declared) > limit:
             raise InputError(f"the body is over {limit} bytes", code="TOO_LARGE")

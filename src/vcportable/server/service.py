@@ -527,7 +527,8 @@ def parse_list_name(name: str) -> tuple[int, str] | None:
     """``(list id, purpose)`` of a list's last path segment, as
     :func:`~vcportable.status.entries.list_url` names it (``3-revocation``); else None."""
     list_part, _, purpose = name.partition("-")
-    if not list_part.isdigit() or len(list_part) > 9 or purpose not in PURPOSES:
+    digits = list_part.isascii() and list_part.isdigit()  # not "١": one list, one URL
+    if not digits or len(list_part) > 9 or purpose not in PURPOSES:
         return None
     return int(list_part), purpose
 
