@@ -199,6 +199,21 @@ def _publication_options(f: F) -> F:
     return click.option("--issued", metavar="ISO-TIME", help="Issue time (default: now).")(f)
 
 
+def _governance_options(help: str, *, required: bool = True) -> Callable[[F], F]:
+    """``--governance-key`` (repeatable; ``help`` says whose keys) and ``--threshold``."""
+
+    def apply(f: F) -> F:
+        f = click.option(
+            "--threshold", type=click.IntRange(1), help="Signatures required (default: all)."
+        )(f)
+        keys = click.option(
+            "--governance-key", "keys", multiple=True, required=required, metavar="KEY", help=help
+        )
+        return keys(f)
+
+    return apply
+
+
 _grace_days_option = click.option(
     "--grace-days",
     type=click.IntRange(0, 365),
@@ -235,15 +250,7 @@ def trust() -> None:
     metavar="LANG=TEXT",
     help="The region's name, per language (repeatable).",
 )
-@click.option(
-    "--governance-key",
-    "keys",
-    multiple=True,
-    required=True,
-    metavar="KEY",
-    help="A board's key file or publicKeyMultibase (repeatable).",
-)
-@click.option("--threshold", type=click.IntRange(1), help="Signatures required (default: all).")
+@_governance_options("A board's key file or publicKeyMultibase (repeatable).")
 @click.option(
     "--sequence",
     type=click.IntRange(0),
@@ -535,15 +542,7 @@ def trust_bump(file: str, issued: str | None, valid_days: int, rotate: bool) -> 
 
 @trust.command("announce")
 @click.argument("file", metavar="FILE")
-@click.option(
-    "--governance-key",
-    "keys",
-    multiple=True,
-    required=True,
-    metavar="KEY",
-    help="A key of the next board set: key file or publicKeyMultibase (repeatable).",
-)
-@click.option("--threshold", type=click.IntRange(1), help="Signatures required (default: all).")
+@_governance_options("A key of the next board set: key file or publicKeyMultibase (repeatable).")
 def trust_announce(file: str, keys: tuple[str, ...], threshold: int | None) -> None:
     """Announce the boards' next keys; verifiers accept them one list later (`bump --rotate`)."""
     anchor = _anchor(keys, threshold)
@@ -584,14 +583,9 @@ def trust_sign(
 
 @trust.command("verify")
 @click.argument("file", metavar="SIGNED")
-@click.option(
-    "--governance-key",
-    "keys",
-    multiple=True,
-    metavar="KEY",
-    help="A governance key to trust: key file or publicKeyMultibase (repeatable).",
+@_governance_options(
+    "A governance key to trust: key file or publicKeyMultibase (repeatable).", required=False
 )
-@click.option("--threshold", type=click.IntRange(1), help="Signatures required (default: all).")
 @click.option("--cache", metavar="DIR", help="Accepted-lists folder: rotation and rollback.")
 @click.option("--at", "at_time", metavar="ISO-TIME", help="Check freshness as of this time.")
 @_grace_days_option
@@ -677,16 +671,9 @@ def verifier() -> None:
     metavar="FILE",
     help="The region's signed trust list (where updates will be saved).",
 )
-@click.option(
-    "--governance-key",
-    "keys",
-    multiple=True,
-    required=True,
-    metavar="KEY",
-    help="A governance key the list must be signed by: key file or publicKeyMultibase "
-    "(repeatable).",
+@_governance_options(
+    "A governance key the list must be signed by: key file or publicKeyMultibase (repeatable)."
 )
-@click.option("--threshold", type=click.IntRange(1), help="Signatures required (default: all).")
 @click.option(
     "--as",
     "municipality",
