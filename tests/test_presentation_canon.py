@@ -173,3 +173,22 @@ def test_a_sharing_block_ends_on_an_exception() -> None:
         assert not session._enclosed
         raise RuntimeError
     assert canonfast._share.current() is None
+
+
+def test_a_credential_with_a_context_inside_is_walked_alone() -> None:
+    """An object inside the credential brings its own ``@context``: the presentation's walk
+    does not keep the credential (that context was read against the presentation's), so its
+    unsecured form is walked alone; its proof, which has none inside, still takes the walk."""
+    presentation = copy.deepcopy(_presentation(1))
+    credential = presentation["verifiableCredential"][0]
+    credential["credentialSubject"]["@context"] = {"nick": "https://example.org/vocab#nick"}
+    credential["credentialSubject"]["nick"] = "Al"
+    parts = _signed_parts(credential)
+    alone = [canonfast.canonize_fast(part, LOADER) for part in parts]
+    before = canonfast.stats().get("shared walk", 0)
+    with canonfast.sharing():
+        assert canonfast.canonize_fast(_unsecured(presentation), LOADER) is not None
+        shared = [canonfast.canonize_fast(part, LOADER) for part in parts]
+    assert shared == alone == [jsonld.canonize(part, LOADER) for part in parts]
+    assert "https://example.org/vocab#nick" in shared[0]
+    assert canonfast.stats().get("shared walk", 0) - before == 1  # the proof configuration
