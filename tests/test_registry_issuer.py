@@ -365,7 +365,7 @@ def test_a_dead_worker_is_one_clear_error_and_the_batch_resumes(
 ) -> None:
     roster = write(tmp_path / "roster.csv", ROSTER)
     out = tmp_path / "out"
-    with batch.Workers(registry, ACHIEVEMENT_ID, 2) as workers:
+    with batch.Workers(registry, achievement(), 2) as workers:
         checked = validate(registry, roster, achievement(), "di", workers=workers)
         assert not checked.problems
         children = multiprocessing.active_children()
@@ -378,3 +378,20 @@ def test_a_dead_worker_is_one_clear_error_and_the_batch_resumes(
     again = issue_batch(registry, roster, ACHIEVEMENT_ID, out, workers=1)
     assert again.issued + again.restored == 3 and registry.store.count() == 3
     assert all(verified((out / f"w{n}.json").read_text()) for n in (1, 2, 3))
+
+
+def test_rows_are_checked_against_the_achievement_given(
+    registry: RegistryIssuer, tmp_path: Path
+) -> None:
+    """validate checks against the achievement it is given, registered or not (no second
+    read of the registry's copy); workers started for another achievement are refused rather
+    than used to check or record under it."""
+    roster = write(tmp_path / "roster.csv", ROSTER)
+    other = achievement() | {"id": "urn:example:not-registered"}
+    assert validate(registry, roster, other, "di").rows == 3
+    with batch.Workers(registry, other, 1) as workers:
+        with pytest.raises(ValueError, match="not for"):
+            validate(registry, roster, achievement(), "di", workers=workers)
+        with pytest.raises(ValueError, match="not for"):
+            issue_batch(registry, roster, ACHIEVEMENT_ID, tmp_path / "out", workers=workers)
+    assert registry.store.count() == 0 and not (tmp_path / "out").exists()

@@ -152,10 +152,14 @@ class Workers:
     """The processes a batch checks and signs with (spawned: forking a process with threads is
     unsafe), one per core by default; for one worker, the calling process does the work."""
 
-    def __init__(self, registry: RegistryIssuer, achievement_id: str, workers: int | None = None):
+    def __init__(
+        self,
+        registry: RegistryIssuer,
+        achievement: Mapping[str, Any],
+        workers: int | None = None,
+    ):
         self.registry = registry
-        self.achievement_id = achievement_id
-        self.achievement = registry.store.achievement(achievement_id)
+        self.achievement = achievement
         self.count = workers if workers is not None else (os.cpu_count() or 1)
         key, suite = registry.issuer.key, registry.issuer.cryptosuite
         self._here = _Job(key, suite, registry.profile, self.achievement)
@@ -177,6 +181,14 @@ class Workers:
             )
 
     def __enter__(self) -> Workers:
+        return self
+
+    def for_achievement(self, achievement_id: str) -> Workers:
+        """These workers, which check drafts against the achievement ``achievement_id``."""
+        if str(self.achievement["id"]) != achievement_id:
+            raise ValueError(
+                f"workers started for {self.achievement['id']!r}, not for {achievement_id!r}"
+            )
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -237,9 +249,9 @@ def validate(
     """Pass one: every problem of the roster, each with its line (``workers``: check the
     drafts in those processes; by default in this one)."""
     if workers is None:
-        with Workers(registry, str(achievement["id"]), 1) as own:
+        with Workers(registry, achievement, 1) as own:
             return validate(registry, roster, achievement, fmt, workers=own)
-    pool = workers
+    pool = workers.for_achievement(str(achievement["id"]))
     problems: list[Problem] = []
     bad_lines: set[int] = set()
     seen: dict[str, int] = {}
@@ -357,7 +369,7 @@ def issue_batch(
     ``workers``: a count of processes (default: one per core), or :class:`Workers` already
     started (the CLI validates with them first)."""
     if not isinstance(workers, Workers):
-        with Workers(registry, achievement_id, workers) as own:
+        with Workers(registry, registry.store.achievement(achievement_id), workers) as own:
             return issue_batch(
                 registry,
                 roster,
@@ -369,7 +381,7 @@ def issue_batch(
                 progress=progress,
                 validation=validation,
             )
-    achievement = workers.achievement
+    achievement = workers.for_achievement(achievement_id).achievement
     checked = validation or validate(registry, roster, achievement, fmt, workers=workers)
     if checked.problems and not skip_invalid:
         raise CredentialInvalidError([(f"line {p.line}", p.message) for p in checked.problems])

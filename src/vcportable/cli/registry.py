@@ -306,7 +306,7 @@ def issue_batch(
     try:
         achievement_id = _achievement(registry.store, achievement)
         # The same worker processes check every row, then sign: started once.
-        with Workers(registry, achievement_id, workers) as pool:
+        with Workers(registry, registry.store.achievement(achievement_id), workers) as pool:
             checked = validate(registry, roster_path, pool.achievement, fmt, workers=pool)
             for problem in checked.problems:
                 click.echo(f"{roster}: {problem}", err=True)
