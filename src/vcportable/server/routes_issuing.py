@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
 from ..errors import VcPortableError
 from .bodies import (
@@ -94,13 +93,7 @@ async def issue_credential(ctx: Context, issuer: str, incoming: Incoming) -> Res
                 check_token(ctx, service, token, "issue")
             raise
         credential = enveloped(signed) if isinstance(signed, str) else signed
-        return Response(
-            json.dumps(
-                {"verifiableCredential": credential}, ensure_ascii=False, separators=(",", ":")
-            ).encode(),
-            status_code=201,
-            media_type="application/json",
-        )
+        return JSONResponse({"verifiableCredential": credential}, status_code=201)  # encoded here
 
     return await blocking(work)
 

@@ -56,7 +56,8 @@ def unwrap(value: Mapping[str, Any]) -> Mapping[str, Any] | str:
 
 
 def answer(report: VerificationReport) -> Response:
-    """The VC-API answer, as JSON bytes made in the verifying thread (not on the event loop)."""
+    """The VC-API answer, as JSON bytes made in the verifying thread (not on the event loop),
+    encoded as Starlette's ``JSONResponse`` encodes (no NaN), the report field by field."""
     checks = [c.id for c in report.checks if c.status is CheckStatus.PASSED]
     warnings = [c for c in report.checks if c.status is CheckStatus.WARNING]
     body = {
@@ -67,7 +68,9 @@ def answer(report: VerificationReport) -> Response:
         "report": report,
     }
     return Response(
-        json.dumps(body, default=json_fields, ensure_ascii=False, separators=(",", ":")).encode(),
+        json.dumps(
+            body, default=json_fields, ensure_ascii=False, allow_nan=False, separators=(",", ":")
+        ).encode(),
         status_code=200 if report.verified else 400,
         media_type="application/json",
     )
