@@ -50,6 +50,7 @@ from vcportable.registry_issuer import RegistryIssuer, Subject, build_credential
 from vcportable.store import CredentialRecord, IssuerProfile, Store  # noqa: E402
 from vcportable.store.allocation import MIN_LIST_SIZE  # noqa: E402
 from vcportable.store.engine import insert_rows  # noqa: E402
+from vcportable.store.registry import _RECORD_COLUMNS, _record_values  # noqa: E402
 from vcportable.store.schema import credentials  # noqa: E402
 
 EXAMPLE = ROOT / "examples" / "credentials" / "carpenter-level-2.json"
@@ -341,8 +342,8 @@ def revoke_p99(url: str, size: int, samples: int = 500) -> dict[str, float]:
             insert_rows(
                 connection,
                 credentials,
-                list(records[0].as_row()),
-                [tuple(r.as_row().values()) for r in records],
+                _RECORD_COLUMNS,
+                [_record_values(r) for r in records],
             )
     fill = time.perf_counter() - fill_start
     timings = []

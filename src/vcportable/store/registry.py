@@ -83,9 +83,6 @@ class CredentialRecord:
     row_hash: str | None = None
     predecessor_id: str | None = None
 
-    def as_row(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
 
 #: The columns of a credential's row, in the order of :data:`_record_values`.
 _RECORD_COLUMNS = tuple(f.name for f in fields(CredentialRecord))
