@@ -1009,3 +1009,29 @@ def test_the_fast_path_answers_as_the_routes_do(
     assert [status for status, _, _ in fast] == [
         200, 400, 400, 400, 415, 400, 413, 400, 400, 401, 400, 415, 401, 403, 404, 404, 404,
     ]  # fmt: skip
+
+
+def test_a_client_gone_before_its_body_is_not_answered(app: Any) -> None:
+    """The fast path stops at the client's disconnect: no answer is started, nothing raised, and
+    nothing issued (a verify and an issue request whose body never came)."""
+    import asyncio
+
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"authorization", b"Bearer vcp_acme_0011223344556677_guessed"),
+    ]
+    for path in ("/credentials/verify", "/acme/credentials/issue"):
+        sent: list[Any] = []
+        messages = iter([{"type": "http.request", "body": b"{", "more_body": True}])
+
+        async def receive(messages: Any = messages) -> Any:
+            return next(messages, {"type": "http.disconnect"})
+
+        async def send(message: Any, sent: list[Any] = sent) -> None:
+            sent.append(message)
+
+        scope = {"type": "http", "method": "POST", "path": path, "root_path": "",
+                 "headers": headers, "query_string": b""}  # fmt: skip
+        asyncio.run(app(scope, receive, send))
+        assert sent == [], path
+    assert app.state.context.services["acme"].store.count() == 0
