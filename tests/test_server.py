@@ -537,6 +537,29 @@ def test_a_forged_token_naming_another_issuer_finds_nothing(client: AppClient, a
     assert_error(response, 401)
 
 
+def test_a_token_record_of_another_did_admits_nothing(client: AppClient, app: Any) -> None:
+    """A token's record must name this issuer's DID (a registry holds one issuer; a row of
+    another, copied or tampered in, is unknown): refused alone, in a batch and for status."""
+    from sqlalchemy import update
+
+    from vcportable.errors import VcPortableError
+    from vcportable.store.schema import api_tokens
+
+    service = app.state.context.services["acme"]
+    credential = issue(client, app)
+    text = token(app, "acme")
+    with service.store.transaction() as connection:
+        connection.execute(update(api_tokens).values(issuer="did:example:someone-else"))
+    body = {"credential": sample()}
+    assert_error(client.post("/acme/credentials/issue", json=body, headers=bearer(text)), 401)
+    with pytest.raises(VcPortableError, match="unknown bearer token") as refused:
+        service.issue(sample(), token=text)  # the batch's own check
+    assert refused.value.code == "UNAUTHORIZED"
+    change = {"credentialId": credential["id"], "action": "revoke"}
+    assert_error(client.post("/credentials/status", json=change, headers=bearer(text)), 401)
+    assert service.store.count() == 1
+
+
 # -- bad requests --------------------------------------------------------------------------------
 
 

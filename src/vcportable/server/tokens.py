@@ -164,12 +164,13 @@ def issuer_of(token: str) -> str:
     return parts[1]
 
 
-def authorize(store: Store, token: str, scope: str, *, now: datetime) -> TokenInfo:
-    """The token's record if it is active and carries ``scope``; AccessDenied otherwise."""
+def authorize(store: Store, token: str, scope: str, *, now: datetime, issuer: str) -> TokenInfo:
+    """The token's record if it is ``issuer``'s (a DID), active and carries ``scope``;
+    AccessDenied otherwise."""
     _parts(token)
     with store.transaction() as connection:
         rows = lookup(connection, [token])
-    return check(rows, token, scope, now=now)
+    return check(rows, token, scope, now=now, issuer=issuer)
 
 
 def _parts(token: str) -> tuple[str, str]:
@@ -188,10 +189,15 @@ def lookup(connection: Connection, texts: Iterable[str]) -> dict[str, RowMapping
     return {row["id"]: row for row in rows}
 
 
-def check(rows: Mapping[str, RowMapping], token: str, scope: str, *, now: datetime) -> TokenInfo:
+def check(
+    rows: Mapping[str, RowMapping], token: str, scope: str, *, now: datetime, issuer: str
+) -> TokenInfo:
     """:func:`authorize` against records :func:`lookup` read."""
     token_id, secret = _parts(token)
-    return judge(rows.get(token_id), secret, scope, now=now)
+    info = judge(rows.get(token_id), secret, scope, now=now)
+    if info.issuer != issuer:  # a record of another issuer's, in a shared database
+        raise AccessDenied("unknown bearer token")
+    return info
 
 
 def judge(row: RowMapping | None, secret: str, scope: str, *, now: datetime) -> TokenInfo:
