@@ -79,7 +79,9 @@ class Context:
         )
 
     #: Tokens (issuer, token, scope) that passed a registry check, until when (monotonic).
-    admitted: dict[tuple[str, str, str], float] = field(default_factory=dict)
+    admitted: dict[tuple[str, str, str], float] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     def service(self, name: str) -> IssuerService:
         found = self.services.get(name)
