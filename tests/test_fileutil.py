@@ -10,7 +10,21 @@ from pathlib import Path
 
 import pytest
 
+from vcportable import fileutil
 from vcportable.fileutil import sync_filesystem, write_atomic
+
+LINUX = sys.platform == "linux"
+
+
+@pytest.fixture(autouse=True, params=["unnamed", "named"])
+def way(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each test both ways: an unnamed file linked in (Linux), and a temporary file renamed
+    (elsewhere, or a file system without ``O_TMPFILE``)."""
+    if request.param == "unnamed" and not LINUX:
+        pytest.skip("O_TMPFILE is Linux's")
+    if request.param == "named":
+        monkeypatch.setattr(fileutil, "_unnamed", lambda folder: None)
+    return str(request.param)
 
 
 @pytest.mark.parametrize("umask", [0o022, 0o077])
@@ -44,6 +58,44 @@ def test_nothing_is_left_behind_when_the_write_fails(tmp_path: Path) -> None:
         write_atomic(tmp_path / "kept.json", b"2", overwrite=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.json"]
     assert (tmp_path / "kept.json").read_bytes() == b"1"
+
+
+@pytest.mark.parametrize("overwrite", [True, False])
+def test_a_file_that_appears_meanwhile_is_replaced_or_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, overwrite: bool
+) -> None:
+    """Another writer creates the file after the existence check: with ``overwrite`` it is
+    replaced whole, without it kept and FileExistsError raised; no temporary file remains."""
+    target = tmp_path / "out.json"
+    fchmod = os.fchmod
+
+    def intruder(fd: int, mode: int) -> None:
+        target.write_bytes(b"theirs")
+        fchmod(fd, mode)
+
+    monkeypatch.setattr(os, "fchmod", intruder)
+    if overwrite:
+        write_atomic(target, b"ours", sync=False)
+    else:
+        with pytest.raises(FileExistsError):
+            write_atomic(target, b"ours", overwrite=False)
+    assert target.read_bytes() == (b"ours" if overwrite else b"theirs")
+    assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
+
+
+def test_on_linux_no_temporary_name_is_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, way: str
+) -> None:
+    """The batch's way: the file is written unnamed and linked in (one change to the folder)."""
+    if way != "unnamed":
+        pytest.skip("the unnamed way only")
+
+    def no_temporary(path: Path) -> tuple[int, str]:
+        raise AssertionError("a temporary name was made")
+
+    monkeypatch.setattr(fileutil, "_temporary", no_temporary)
+    write_atomic(tmp_path / "new.json", b"{}\n", sync=False)
+    assert (tmp_path / "new.json").read_bytes() == b"{}\n"
 
 
 def test_sync_filesystem_syncs_one_file_system_or_falls_back(

@@ -4,23 +4,32 @@ from __future__ import annotations
 
 import contextlib
 import os
+from functools import cache
 from pathlib import Path
+
+_PROC_FD = "/proc/self/fd"
 
 
 def write_atomic(
     path: Path, data: bytes, *, mode: int = 0o644, overwrite: bool = True, sync: bool = True
 ) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder, then rename.
+    """Write ``data`` to ``path`` whole or not at all: into a file with no name yet, then named.
 
     The file is created with ``mode`` from the start (a key file is never readable by others,
     not even for an instant). With ``overwrite=False`` an existing file raises FileExistsError.
     ``sync=False`` leaves flushing to the caller (a batch of thousands of files syncs once at
-    its end): the rename is still atomic for a crashed process, not for a power cut.
+    its end): the file still appears whole to a crashed process, not after a power cut.
+
+    On Linux the file is written unnamed (``O_TMPFILE``) and linked in under its name: one
+    change to the folder instead of three (a temporary name created, renamed, removed), which
+    halves the kernel's cost of a batch's thousands of files, and a crash leaves nothing
+    behind. Elsewhere, or where the file system cannot, a temporary file beside ``path``.
     """
     path = Path(path)
     if not overwrite and path.exists():
         raise FileExistsError(path)
-    fd, tmp_name = _temporary(path)
+    unnamed = _unnamed(path.parent)
+    fd, tmp_name = (unnamed, None) if unnamed is not None else _temporary(path)
     try:
         try:
             os.fchmod(fd, mode)  # exactly ``mode``, whatever the umask
@@ -29,29 +38,79 @@ def write_atomic(
                 view = view[os.write(fd, view) :]
             if sync:
                 os.fsync(fd)
+            if tmp_name is None:
+                tmp_name = _link_unnamed(fd, path, overwrite)
         finally:
             os.close(fd)
-        if overwrite:
-            os.replace(tmp_name, path)
-        else:
-            os.link(tmp_name, path)  # fails if the file appeared meanwhile
-            os.unlink(tmp_name)
+        if tmp_name is not None:
+            if overwrite:
+                os.replace(tmp_name, path)
+            else:
+                os.link(tmp_name, path)  # fails if the file appeared meanwhile
+                os.unlink(tmp_name)
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_name)
+        if tmp_name is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp_name)
         raise
     if sync:
         _sync_folder(path.parent)
 
 
+def _unnamed(folder: Path) -> int | None:
+    """A new file in ``folder`` with no name (Linux ``O_TMPFILE``), open for writing, mode 0600
+    until :func:`write_atomic` sets its own; None where that cannot be done."""
+    flag = getattr(os, "O_TMPFILE", None)
+    if flag is None or not _proc_fd_readable():
+        return None
+    try:
+        return os.open(folder, flag | os.O_WRONLY | os.O_CLOEXEC, 0o600)
+    except OSError:  # a file system or kernel without it (or no folder: said by the fallback)
+        return None
+
+
+@cache
+def _proc_fd_readable() -> bool:
+    """Whether ``/proc/self/fd`` is there, through which an unnamed file is given its name."""
+    return os.path.isdir(_PROC_FD)
+
+
+def _link_unnamed(fd: int, path: Path, overwrite: bool) -> str | None:
+    """Name the unnamed file ``fd`` as ``path`` (``linkat`` through ``/proc/self/fd``, which
+    never replaces a file). None once it is; when ``path`` exists and ``overwrite``, a
+    temporary name beside it, for :func:`write_atomic` to rename over it."""
+    proc = os.open(_PROC_FD, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        try:
+            os.link(str(fd), path, src_dir_fd=proc, follow_symlinks=True)
+            return None
+        except FileExistsError:
+            if not overwrite:
+                raise
+        for _ in range(100):
+            name = _temporary_name(path)
+            try:
+                os.link(str(fd), name, src_dir_fd=proc, follow_symlinks=True)
+                return name
+            except FileExistsError:
+                continue
+        raise FileExistsError(f"no free temporary name beside {path}")
+    finally:
+        os.close(proc)
+
+
+def _temporary_name(path: Path) -> str:
+    """``.<name>.<random>.tmp`` beside ``path`` (what a killed batch may leave behind)."""
+    return str(path.parent / f".{path.name}.{os.urandom(6).hex()}.tmp")
+
+
 def _temporary(path: Path) -> tuple[int, str]:
-    """A new file ``.<name>.<random>.tmp`` beside ``path``, open for writing, mode 0600 until
+    """A new file :func:`_temporary_name` beside ``path``, open for writing, mode 0600 until
     :func:`write_atomic` sets its own. What ``tempfile.mkstemp`` does, with ``os.open`` and a
     random suffix from ``os.urandom`` (mkstemp's name generator and the file object around the
     descriptor cost as much CPU as the kernel's create, for a batch of thousands of files)."""
-    folder = path.parent
     for _ in range(100):
-        name = str(folder / f".{path.name}.{os.urandom(6).hex()}.tmp")
+        name = _temporary_name(path)
         try:
             flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
             return os.open(name, flags, 0o600), name
