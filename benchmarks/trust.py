@@ -8,9 +8,11 @@ under 100 ms; the trust checks (with issuer binding through the list) add at mos
 verification of an eddsa-rdfc-2022 credential. Prints a table, writes results/trust.json.
 
 The load is what a verifier with a profile does each time it starts (``vcportable verify``):
-the list file read and accepted against the pinned copy in its cache (read, compared, both
-signatures checked, the list parsed and validated). It is wall time, on an idle machine (the
-load average is printed), with its CPU time beside it. The check's share is CPU time (other
+the list file read and accepted against the pinned copy in its cache (read, compared, the
+digest recorded at its acceptance checked, the list parsed and validated; the list is kept, as
+the verifier keeps it). Beside it, what accepting a newly published list costs once (the same,
+with both signatures checked instead of the digest). Wall time, on an idle machine (the load
+average is printed), with CPU time beside it. The check's share is CPU time (other
 processes on the machine do not count), measured in a fresh process of its own
 (``--part overhead``, started by this one), in rounds that alternate between the verifier
 without and with the checks: loading the list fifteen times first leaves the heap and the
@@ -162,22 +164,26 @@ def credential(issuer: str) -> dict[str, Any]:
 
 
 def load_times(
-    signed: bytes, anchor: GovernanceAnchor, runs: int = 15
+    signed: bytes, anchor: GovernanceAnchor, *, pinned: bool, runs: int = 15
 ) -> tuple[list[float], list[float]]:
-    """Wall and CPU milliseconds of each load as a verifier with a profile starts: the list
-    file read, and accepted against the pinned copy in its cache (read and compared too),
-    which the first acceptance, not timed, put there."""
+    """Wall and CPU milliseconds of each load of the list file into a cache folder:
+    ``pinned``, as a verifier with a profile starts (the list is the copy in its cache, which
+    a first acceptance, not timed, put there); otherwise its first acceptance (a fresh
+    folder each time, so the signatures are checked against ``anchor``). The list loaded is
+    kept until the clock has stopped, as a verifier keeps it (freeing it is not loading it)."""
     wall, cpu = [], []
     with tempfile.TemporaryDirectory() as tmp:
         published = Path(tmp) / "trust-list.json"
         published.write_bytes(signed)
-        cache = TrustListCache(Path(tmp) / "cache")
-        cache.accept(signed, anchor)
-        for _ in range(runs):
+        if pinned:
+            TrustListCache(Path(tmp) / "cache").accept(signed, anchor)
+        for run in range(runs):
+            cache = TrustListCache(Path(tmp) / ("cache" if pinned else f"cache-{run}"))
             start, start_cpu = time.perf_counter(), time.process_time()
-            cache.accept(published.read_bytes(), anchor)
+            loaded = cache.accept(published.read_bytes(), anchor)
             wall.append((time.perf_counter() - start) * 1000)
             cpu.append((time.process_time() - start_cpu) * 1000)
+            del loaded
     return wall, cpu
 
 
@@ -248,8 +254,10 @@ def main() -> None:
     boards = built["boards"]
     signed = sign_trust_list(parse_trust_list(built["list"]), boards[:2])
     anchor = GovernanceAnchor(tuple(b.public_key for b in boards), 2)
-    times, cpu_times = load_times(signed, anchor)
+    times, cpu_times = load_times(signed, anchor, pinned=True)
     load_ms, load_cpu_ms = statistics.median(times), statistics.median(cpu_times)
+    first_times, first_cpu = load_times(signed, anchor, pinned=False)
+    first_ms, first_cpu_ms = statistics.median(first_times), statistics.median(first_cpu)
     without, with_trust = 1000 / without_ms, 1000 / with_ms
     overhead_share = with_ms / without_ms - 1
     result = {
@@ -259,6 +267,8 @@ def main() -> None:
         "load_ms_median": load_ms,
         "load_ms_all": times,
         "load_cpu_ms_median": load_cpu_ms,
+        "first_acceptance_ms_median": first_ms,
+        "first_acceptance_cpu_ms_median": first_cpu_ms,
         "load_average": os.getloadavg()[0],
         "verify_per_s_without_trust": without,
         "verify_per_s_with_trust": with_trust,
@@ -267,7 +277,7 @@ def main() -> None:
         "targets": [
             {
                 "target": f"trust list of {args.issuers:,} issuers, {args.catalogue:,} entries "
-                "read, verified and loaded against the cache (issue 9: < 100 ms)",
+                "loaded as a verifier starts, against its cache (issue 9: < 100 ms)",
                 "value": load_ms,
                 "goal": 100.0,
                 "unit": " ms",
@@ -286,8 +296,10 @@ def main() -> None:
         f"Trust list: {args.issuers:,} issuers, {args.catalogue:,} catalogue entries",
         [
             ("signed list size", f"{len(signed) / 1e6:.1f} MB"),
-            ("read, verify, load the list as a verifier starts (wall)", f"{load_ms:.1f} ms"),
+            ("read, check, load the list as a verifier starts (wall)", f"{load_ms:.1f} ms"),
             ("  its CPU time", f"{load_cpu_ms:.1f} ms"),
+            ("accept a newly published list, signatures checked (wall)", f"{first_ms:.1f} ms"),
+            ("  its CPU time", f"{first_cpu_ms:.1f} ms"),
             ("  load average during the run", f"{os.getloadavg()[0]:.2f}"),
             ("target: load", "< 100 ms " + ("met" if load_ms < 100 else "MISSED")),
             ("eddsa-rdfc-2022 verify, no trust check", f"{without_ms:.3f} ms ({without:.0f}/s)"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -258,13 +259,35 @@ def test_accepted_list_is_cached_for_offline_use(tmp_path: Path) -> None:
     assert latest is not None and latest.sequence == 7
 
 
-def test_a_verifier_starting_again_checks_the_pinned_list_itself(tmp_path: Path) -> None:
-    """The pinned file given again is checked by its own signatures (not taken on trust for
-    being the same bytes), and the same list co-signed later is accepted without a new pin."""
+def test_a_verifier_starting_again_checks_the_pinned_list_by_its_digest_or_signatures(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pinned file given again is taken on the digest recorded when it was accepted; with
+    no digest, or another, its own signatures are checked (and the digest recorded again). The
+    same list co-signed later is accepted without a new pin; an altered cache is refused."""
     cache = TrustListCache(tmp_path)
     published = signed(None, NORTH, SOUTH)
     cache.accept(published, ANCHOR)
+    recorded = cache.digest_path.read_text()
+    assert recorded == hashlib.sha256(published).hexdigest() + "\n"
+    checked: list[bool] = []
+    verified_list = SignedTrustList.verified_list
+
+    def counting(self: SignedTrustList, anchor: GovernanceAnchor | None = None) -> Any:
+        checked.append(True)
+        return verified_list(self, anchor)
+
+    monkeypatch.setattr(SignedTrustList, "verified_list", counting)
     assert cache.accept(published, ANCHOR).sequence == 7
+    assert checked == []  # the digest matched
+    for damaged in ("", "0" * 64):
+        cache.digest_path.write_text(damaged)
+        assert cache.accept(published, ANCHOR).sequence == 7
+        assert cache.digest_path.read_text() == recorded
+    cache.digest_path.unlink()
+    assert cache.accept(published, ANCHOR).sequence == 7
+    assert cache.digest_path.read_text() == recorded
+    assert len(checked) == 3
     cosigned = SignedTrustList.parse(published).with_signatures([CROSS])
     assert cache.accept(cosigned, ANCHOR).sequence == 7
     assert cache.path.read_bytes() == published

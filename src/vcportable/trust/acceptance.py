@@ -12,6 +12,8 @@ warning during a grace period, refused after it.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -52,14 +54,20 @@ def freshness(trust_list: TrustList, now: datetime, grace: timedelta = DEFAULT_G
 
 @dataclass(frozen=True)
 class TrustListCache:
-    """The folder where accepted lists are kept for offline use (one file: the latest)."""
+    """The folder where accepted lists are kept for offline use: the latest, and its digest."""
 
     folder: Path
     FILE: Final = "accepted-trust-list.json"
+    #: The SHA-256 of the pinned file, recorded when it was accepted (see :meth:`accept`).
+    DIGEST_FILE: Final = "accepted-trust-list.sha256"
 
     @property
     def path(self) -> Path:
         return self.folder / self.FILE
+
+    @property
+    def digest_path(self) -> Path:
+        return self.folder / self.DIGEST_FILE
 
     def latest(self) -> TrustList | None:
         """The last accepted list (its own signatures checked again), or None."""
@@ -75,8 +83,17 @@ class TrustListCache:
         signed = SignedTrustList.parse(text)
         pinned_text = self._read()
         if pinned_text == text:
-            # The pinned file itself (a verifier starting up): its own signatures, one parse.
-            return signed.verified_list()
+            # The pinned file itself (a verifier starting up). Its signatures were checked when
+            # it was accepted, and checking them again against the keys it names itself would
+            # stop nothing that can write this folder. What can happen is damage on disk,
+            # when the list given is the pinned file itself: the digest recorded at acceptance
+            # (a fifth of the signatures' time) tells. Without it (a cache written by an older
+            # version, or a crash between the two writes), or if it differs, the signatures.
+            if self._recorded_digest() == _digest(text):
+                return signed.trust_list()
+            trust_list = signed.verified_list()
+            self._record_digest(text)
+            return trust_list
         pinned_signed = None if pinned_text is None else SignedTrustList.parse(pinned_text)
         if pinned_signed is None:
             trust_list = signed.verified_list(anchor)
@@ -94,6 +111,7 @@ class TrustListCache:
                 )
         self.folder.mkdir(parents=True, exist_ok=True)
         write_atomic(self.path, text)
+        self._record_digest(text)
         return trust_list
 
     def _successor(self, signed: SignedTrustList, pinned: TrustList) -> TrustList:
@@ -123,6 +141,17 @@ class TrustListCache:
             )
         return trust_list
 
+    def _recorded_digest(self) -> str | None:
+        try:
+            return self.digest_path.read_text("ascii").strip()
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def _record_digest(self, text: bytes) -> None:
+        """Best effort: without it, the next start checks the signatures instead."""
+        with contextlib.suppress(OSError):
+            write_atomic(self.digest_path, f"{_digest(text)}\n".encode("ascii"))
+
     def _read(self) -> bytes | None:
         """The pinned file's bytes, or None when nothing is pinned yet."""
         try:
@@ -133,3 +162,7 @@ class TrustListCache:
         except OSError as exc:
             raise TrustListError(f"cannot read {self.path}: {exc.strerror}") from None
         return data
+
+
+def _digest(text: bytes) -> str:
+    return hashlib.sha256(text).hexdigest()
