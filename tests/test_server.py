@@ -400,6 +400,32 @@ def test_a_revoked_token_is_refused(client: AppClient, app: Any) -> None:
     assert_error(response, 401)
 
 
+def test_a_token_text_is_read_in_one_way_everywhere(app: Any) -> None:
+    """The token's own prefix is required wherever its text is read: a good id and secret
+    under another prefix are no token, checked alone or in an issue batch's lookup."""
+    from vcportable.errors import VcPortableError
+    from vcportable.server.tokens import authorize, check, lookup, read_token
+
+    text = token(app, "acme")
+    service = app.state.context.services["acme"]
+    now = datetime.now(UTC)
+    assert authorize(service.store, text, "issue", now=now, issuer=service.did).issuer == (
+        service.did
+    )
+    parts = read_token(text)
+    assert (parts.issuer, f"vcp_acme_{parts.id}_{parts.secret}") == ("acme", text)
+    renamed = "xyz" + text.removeprefix("vcp")
+    with service.store.transaction() as connection:
+        rows = lookup(connection, [renamed, "not a token", text])
+    assert list(rows) == [parts.id]
+    for refused in (
+        lambda: authorize(service.store, renamed, "issue", now=now, issuer=service.did),
+        lambda: check(rows, renamed, "issue", now=now, issuer=service.did),
+    ):
+        with pytest.raises(VcPortableError, match="not a vcportable token"):
+            refused()
+
+
 def test_tokens_are_checked_with_their_batch_and_before_the_body(
     client: AppClient, app: Any
 ) -> None:

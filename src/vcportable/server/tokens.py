@@ -9,6 +9,7 @@ secret is 256 random bits, so a slow hash would add nothing); comparison is cons
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import secrets
@@ -16,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlalchemy import Connection, RowMapping, make_url, select
 
@@ -156,36 +158,48 @@ def revoke_token(store: Store, token_id: str, *, now: datetime) -> None:
         raise ConfigurationError(f"no active token {token_id!r} in this issuer's registry")
 
 
-def issuer_of(token: str) -> str:
-    """The issuer name a token text names (AccessDenied for anything that is not a token)."""
+class TokenText(NamedTuple):
+    """A token's text, read: ``vcp_<issuer>_<id>_<secret>``."""
+
+    issuer: str
+    id: str
+    secret: str
+
+
+def read_token(token: str) -> TokenText:
+    """The parts of a token text; AccessDenied for anything that is not one. (Issuer names
+    and ids hold no ``_``; a secret may.)"""
     parts = token.split("_", 3) if len(token) <= MAX_TOKEN_LENGTH else []
     if len(parts) != 4 or parts[0] != PREFIX or not all(parts[1:]):
         raise AccessDenied("the bearer token is not a vcportable token")
-    return parts[1]
+    return TokenText(parts[1], parts[2], parts[3])
+
+
+def issuer_of(token: str) -> str:
+    """The issuer name a token text names (AccessDenied for anything that is not a token)."""
+    return read_token(token).issuer
 
 
 def authorize(store: Store, token: str, scope: str, *, now: datetime, issuer: str) -> TokenInfo:
     """The token's record if it is ``issuer``'s (a DID), active and carries ``scope``;
     AccessDenied otherwise."""
-    _parts(token)
+    read_token(token)
     with store.transaction() as connection:
         rows = lookup(connection, [token])
     return check(rows, token, scope, now=now, issuer=issuer)
 
 
-def _parts(token: str) -> tuple[str, str]:
-    """The token's id and secret."""
-    parts = token.split("_", 3)
-    if len(parts) != 4:
-        raise AccessDenied("the bearer token is not a vcportable token")
-    return parts[2], parts[3]
-
-
 def lookup(connection: Connection, texts: Iterable[str]) -> dict[str, RowMapping]:
     """The records of these tokens that exist, by token id, in one query (a batch of issue
-    requests checks all its tokens at once: see :meth:`.service.IssuerService.issue`)."""
-    wanted = sorted({text.split("_", 3)[2] for text in texts if text.count("_") >= 3})
-    rows = connection.execute(select(api_tokens).where(api_tokens.c.id.in_(wanted))).mappings()
+    requests checks all its tokens at once: see :meth:`.service.IssuerService.issue`). Texts
+    that are not tokens are left out (:func:`check` refuses them)."""
+    wanted = set()
+    for text in texts:
+        with contextlib.suppress(VcPortableError):
+            wanted.add(read_token(text).id)
+    rows = connection.execute(
+        select(api_tokens).where(api_tokens.c.id.in_(sorted(wanted)))
+    ).mappings()
     return {row["id"]: row for row in rows}
 
 
@@ -193,8 +207,8 @@ def check(
     rows: Mapping[str, RowMapping], token: str, scope: str, *, now: datetime, issuer: str
 ) -> TokenInfo:
     """:func:`authorize` against records :func:`lookup` read."""
-    token_id, secret = _parts(token)
-    info = judge(rows.get(token_id), secret, scope, now=now)
+    text = read_token(token)
+    info = judge(rows.get(text.id), text.secret, scope, now=now)
     if info.issuer != issuer:  # a record of another issuer's, in a shared database
         raise AccessDenied("unknown bearer token")
     return info
