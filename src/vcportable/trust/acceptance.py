@@ -143,7 +143,8 @@ class TrustListCache:
 
     def _recorded_digest(self) -> str | None:
         try:
-            return self.digest_path.read_text("ascii").strip()
+            with self.digest_path.open("rb") as handle:
+                return handle.read(128).decode("ascii").strip()
         except (OSError, UnicodeDecodeError):
             return None
 
