@@ -98,6 +98,54 @@ def test_on_linux_no_temporary_name_is_made(
     assert (tmp_path / "new.json").read_bytes() == b"{}\n"
 
 
+@pytest.mark.parametrize("refusal", ["link", "proc", "open"])
+def test_where_the_unnamed_way_is_refused_the_file_is_written_the_other_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, refusal: str
+) -> None:
+    """A sandbox or policy that refuses the link through /proc/self/fd, a system without that
+    folder, a file system without O_TMPFILE: the file is still written whole, with its mode,
+    and nothing else is left in the folder."""
+    link, open_ = os.link, os.open
+
+    def refused_link(src: str, dst: str, **kwargs: object) -> None:
+        if kwargs.get("src_dir_fd") is not None:
+            raise PermissionError(1, "Operation not permitted")
+        link(src, dst, **kwargs)  # type: ignore[arg-type]
+
+    def refused_open(path: object, flags: int, *args: object) -> int:
+        if flags & getattr(os, "O_TMPFILE", 0) == getattr(os, "O_TMPFILE", -1):
+            raise OSError(95, "Operation not supported")
+        return open_(path, flags, *args)  # type: ignore[arg-type]
+
+    if refusal == "link":
+        monkeypatch.setattr(os, "link", refused_link)
+    elif refusal == "proc":
+        monkeypatch.setattr(fileutil, "_proc_fd_readable", lambda: False)
+    else:
+        monkeypatch.setattr(os, "open", refused_open)
+    (tmp_path / "old.json").write_bytes(b"old")
+    for name in ("new.json", "old.json"):
+        write_atomic(tmp_path / name, b"ours", mode=0o600)
+        assert (tmp_path / name).read_bytes() == b"ours"
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new.json", "old.json"]
+
+
+def test_a_target_that_is_a_folder_or_a_link_behaves_as_a_rename_would(tmp_path: Path) -> None:
+    """Over a folder the write fails and leaves no temporary file; over a symbolic link the
+    link itself is replaced, and what it pointed to is untouched."""
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(IsADirectoryError):
+        write_atomic(tmp_path / "folder", b"x")
+    pointed = tmp_path / "pointed.json"
+    pointed.write_bytes(b"kept")
+    (tmp_path / "link.json").symlink_to(pointed)
+    write_atomic(tmp_path / "link.json", b"new")
+    assert not (tmp_path / "link.json").is_symlink()
+    assert (tmp_path / "link.json").read_bytes() == b"new" and pointed.read_bytes() == b"kept"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder", "link.json", "pointed.json"]
+
+
 def test_sync_filesystem_syncs_one_file_system_or_falls_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -246,6 +246,31 @@ def test_signing_with_a_key_outside_the_governance_is_refused(
     assert result.exit_code == 2 and "not a governance key" in result.output
 
 
+def test_trust_verify_with_a_cache_checks_the_pinned_files_signatures(
+    tmp_path: Path, boards: list[str]
+) -> None:
+    """An audit of the cache's own file checks its signatures, not the digest kept beside it
+    (a verifier's start trusts that digest): an altered pin with a digest to match is refused."""
+    import hashlib
+
+    listing, published, cache = tmp_path / "list.json", tmp_path / "signed.json", tmp_path / "c"
+    listing.write_text(json.dumps(region()))
+    signing = run("trust", "sign", str(listing), "--key", boards[0], "--key", boards[1],
+                  "--out", str(published))  # fmt: skip
+    assert signing.exit_code == 0, signing.output
+    options = ["--cache", str(cache), *_keys(boards), "--threshold", "2", "--at", NOW.isoformat()]
+    first = run("trust", "verify", str(published), *options)
+    assert first.exit_code == 0 and "signatures valid (2 of 3), accepted" in first.output
+    pinned = cache / "accepted-trust-list.json"
+    envelope = json.loads(pinned.read_bytes())
+    envelope["signatures"][1]["signature"] = envelope["signatures"][0]["signature"]
+    altered = json.dumps(envelope).encode()
+    pinned.write_bytes(altered)
+    (cache / "accepted-trust-list.sha256").write_text(hashlib.sha256(altered).hexdigest())
+    audit = run("trust", "verify", str(pinned), *options)
+    assert audit.exit_code != 0 and "1 valid signature" in audit.output, audit.output
+
+
 def test_a_rotation_announced_then_made_is_followed_by_a_pinned_verifier(
     tmp_path: Path, boards: list[str]
 ) -> None:

@@ -299,6 +299,41 @@ def test_a_verifier_starting_again_checks_the_pinned_list_by_its_digest_or_signa
         cache.accept(broken, ANCHOR)
 
 
+def test_an_audit_rechecks_the_pinned_file_whatever_its_digest_says(tmp_path: Path) -> None:
+    """``recheck`` (`trust verify --cache`): the signatures decide, not a digest written into
+    the same folder (here one recorded for an altered file)."""
+    cache = TrustListCache(tmp_path)
+    published = signed(None, NORTH, SOUTH)
+    cache.accept(published, ANCHOR)
+    envelope = _envelope(published)
+    envelope["signatures"][1]["signature"] = envelope["signatures"][0]["signature"]
+    altered = json.dumps(envelope).encode()
+    cache.path.write_bytes(altered)
+    cache.digest_path.write_text(hashlib.sha256(altered).hexdigest())
+    assert cache.accept(altered, ANCHOR).sequence == 7  # a verifier's start trusts its digest
+    with pytest.raises(TrustListError, match="1 valid signature"):
+        cache.accept(altered, ANCHOR, recheck=True)
+
+
+def test_a_list_not_signed_by_the_governance_it_names_is_never_pinned(tmp_path: Path) -> None:
+    """Read back from the cache a list is checked by its own governance keys: one that they did
+    not sign is refused when offered, not at the next start. The announced next boards named
+    as governance, signed by the outgoing ones; and, with nothing pinned, the next boards named
+    in a list signed by the configured ones."""
+    cache = TrustListCache(tmp_path / "rotation")
+    cache.accept(signed(_rotating(8)), ANCHOR)
+    with pytest.raises(TrustListError, match="signed by the boards it names"):
+        cache.accept(signed(_rotated(9), NORTH, SOUTH), ANCHOR)
+    assert cache.latest() is not None and cache.latest().sequence == 8  # type: ignore[union-attr]
+    fresh = TrustListCache(tmp_path / "fresh")
+    with pytest.raises(TrustListError, match="signed by the boards it names"):
+        fresh.accept(signed(_rotated(9), NORTH, SOUTH), ANCHOR)
+    assert not fresh.path.exists()
+    both = signed(_rotated(9), NORTH, SOUTH, NEW_NORTH, NEW_SOUTH)
+    assert fresh.accept(both, ANCHOR).sequence == 9
+    assert fresh.latest() is not None
+
+
 def test_rollback_is_refused(tmp_path: Path) -> None:
     cache = TrustListCache(tmp_path)
     cache.accept(signed(region(sequence=8)), ANCHOR)

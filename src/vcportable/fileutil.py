@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 from functools import cache
 from pathlib import Path
@@ -22,39 +23,75 @@ def write_atomic(
 
     On Linux the file is written unnamed (``O_TMPFILE``) and linked in under its name: one
     change to the folder instead of three (a temporary name created, renamed, removed), which
-    halves the kernel's cost of a batch's thousands of files, and a crash leaves nothing
-    behind. Elsewhere, or where the file system cannot, a temporary file beside ``path``.
+    halves the kernel's cost of a batch's thousands of files, and a crash while making a new
+    file leaves nothing behind (one replaced is linked under a temporary name first, then
+    renamed over it). Elsewhere, or where the file system or a policy will not, a temporary
+    file beside ``path``, renamed.
     """
     path = Path(path)
     if not overwrite and path.exists():
         raise FileExistsError(path)
     unnamed = _unnamed(path.parent)
-    fd, tmp_name = (unnamed, None) if unnamed is not None else _temporary(path)
+    if unnamed is None or not _write_unnamed(unnamed, path, data, mode, overwrite, sync):
+        _write_named(path, data, mode, overwrite, sync)
+    if sync:
+        _sync_folder(path.parent)
+
+
+def _fill(fd: int, data: bytes, mode: int, sync: bool) -> None:
+    os.fchmod(fd, mode)  # exactly ``mode``, whatever the umask
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+    if sync:
+        os.fsync(fd)
+
+
+def _write_named(path: Path, data: bytes, mode: int, overwrite: bool, sync: bool) -> None:
+    fd, tmp_name = _temporary(path)
     try:
         try:
-            os.fchmod(fd, mode)  # exactly ``mode``, whatever the umask
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            if sync:
-                os.fsync(fd)
-            if tmp_name is None:
-                tmp_name = _link_unnamed(fd, path, overwrite)
+            _fill(fd, data, mode, sync)
+        finally:
+            os.close(fd)
+        if overwrite:
+            os.replace(tmp_name, path)
+        else:
+            os.link(tmp_name, path)  # fails if the file appeared meanwhile
+            os.unlink(tmp_name)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+        raise
+
+
+def _write_unnamed(
+    fd: int, path: Path, data: bytes, mode: int, overwrite: bool, sync: bool
+) -> bool:
+    """Write the unnamed file ``fd`` and link it in as ``path``. False, with nothing left
+    behind, when it cannot be given a name here (see :class:`_Unlinkable`)."""
+    tmp_name = None
+    try:
+        try:
+            _fill(fd, data, mode, sync)
+            tmp_name = _link_unnamed(fd, path, overwrite)
         finally:
             os.close(fd)
         if tmp_name is not None:
-            if overwrite:
-                os.replace(tmp_name, path)
-            else:
-                os.link(tmp_name, path)  # fails if the file appeared meanwhile
-                os.unlink(tmp_name)
+            os.replace(tmp_name, path)
+    except _Unlinkable:
+        return False
     except BaseException:
         if tmp_name is not None:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp_name)
         raise
-    if sync:
-        _sync_folder(path.parent)
+    return True
+
+
+class _Unlinkable(Exception):
+    """``/proc/self/fd`` or the link through it refused (a sandbox, a security policy): the
+    file is written again the other way."""
 
 
 def _unnamed(folder: Path) -> int | None:
@@ -78,25 +115,35 @@ def _proc_fd_readable() -> bool:
 def _link_unnamed(fd: int, path: Path, overwrite: bool) -> str | None:
     """Name the unnamed file ``fd`` as ``path`` (``linkat`` through ``/proc/self/fd``, which
     never replaces a file). None once it is; when ``path`` exists and ``overwrite``, a
-    temporary name beside it, for :func:`write_atomic` to rename over it."""
-    proc = os.open(_PROC_FD, os.O_RDONLY | os.O_CLOEXEC)
+    temporary name beside it, for :func:`write_atomic` to rename over it. FileExistsError
+    when ``path`` exists and not ``overwrite``; :class:`_Unlinkable` for any other refusal."""
     try:
-        try:
-            os.link(str(fd), path, src_dir_fd=proc, follow_symlinks=True)
+        proc = os.open(_PROC_FD, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        raise _Unlinkable() from None
+    try:
+        if _link(fd, proc, str(path)):
             return None
-        except FileExistsError:
-            if not overwrite:
-                raise
+        if not overwrite:
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(path))
         for _ in range(100):
             name = _temporary_name(path)
-            try:
-                os.link(str(fd), name, src_dir_fd=proc, follow_symlinks=True)
+            if _link(fd, proc, name):
                 return name
-            except FileExistsError:
-                continue
         raise FileExistsError(f"no free temporary name beside {path}")
     finally:
         os.close(proc)
+
+
+def _link(fd: int, proc: int, name: str) -> bool:
+    """Link the unnamed file ``fd`` as ``name``: False if ``name`` exists."""
+    try:
+        os.link(str(fd), name, src_dir_fd=proc, follow_symlinks=True)
+    except FileExistsError:
+        return False
+    except OSError:
+        raise _Unlinkable() from None
+    return True
 
 
 def _temporary_name(path: Path) -> str:
@@ -120,7 +167,7 @@ def _temporary(path: Path) -> tuple[int, str]:
 
 
 def _sync_folder(folder: Path) -> None:
-    """Make the rename itself durable: after a power cut the folder names the new file.
+    """Make the new name durable: after a power cut the folder names the new file.
     Best effort: some file systems cannot sync a folder, and the data is already safe."""
     with contextlib.suppress(OSError):
         fd = os.open(folder, os.O_RDONLY)

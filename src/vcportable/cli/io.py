@@ -230,8 +230,8 @@ def claim_output(out: str, *, force: bool) -> bool:
 
 def write_output(text: str, out: str | None, *, force: bool, what: str) -> None:
     """``text`` (plus a newline) to stdout when ``out`` is None or ``-``, else to the file
-    ``out``: atomically (a temporary file renamed over it), so a failed write leaves any
-    existing file as it was."""
+    ``out``: atomically (:func:`~vcportable.fileutil.write_atomic`), so a failed write leaves
+    any existing file as it was."""
     if out is None or out == "-":
         echo(text)
         return

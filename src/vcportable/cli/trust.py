@@ -605,15 +605,21 @@ def trust_verify(
     anchor = _anchor(keys, threshold)
     data = read_input(file, MAX_LIST_FILE_BYTES)
     if cache:
-        trust_list = TrustListCache(Path(cache)).accept(data, anchor)
+        # An audit: the signatures are checked even when the file is the cache's pinned one.
+        trust_list = TrustListCache(Path(cache)).accept(data, anchor, recheck=True)
+        own = trust_list.governance  # a list kept is signed by its own governance's threshold
+        checked = (
+            f"signatures valid ({own.threshold} of {len(own.keys)}), accepted against the "
+            f"pinned list in {cache}"
+        )
     else:
         trust_list = verify_trust_list(data, anchor)
+        checked = f"signatures valid ({anchor.threshold} of {len(anchor.keys)})"
     now = _instant(at_time, "--at") or SystemClock().now()
     state = freshness(trust_list, now, timedelta(days=grace_days))
     echo(
-        f"trust list {trust_list.id} sequence {trust_list.sequence}: signatures valid "
-        f"({anchor.threshold} of {len(anchor.keys)}); issued {_iso(trust_list.issued)}, "
-        f"next update {_iso(trust_list.next_update)}: {state.value}"
+        f"trust list {trust_list.id} sequence {trust_list.sequence}: {checked}; issued "
+        f"{_iso(trust_list.issued)}, next update {_iso(trust_list.next_update)}: {state.value}"
     )
     if state in (Freshness.STALE, Freshness.NOT_YET_ISSUED):
         raise click.ClickException(f"the trust list is {state.value.replace('_', ' ')}")

@@ -76,9 +76,15 @@ class TrustListCache:
             return None
         return SignedTrustList.parse(data).verified_list()
 
-    def accept(self, data: bytes | str, anchor: GovernanceAnchor) -> TrustList:
+    def accept(
+        self, data: bytes | str, anchor: GovernanceAnchor, *, recheck: bool = False
+    ) -> TrustList:
         """Verify ``data`` against the pin (or ``anchor`` when nothing is pinned yet), refuse a
-        rollback, and keep it as the new pin. Raises :class:`TrustListError`."""
+        rollback, and keep it as the new pin. Raises :class:`TrustListError`.
+
+        Every list kept is signed by the threshold of its own governance keys too, by which it
+        is checked when read back. ``recheck``: the pinned file given again is checked by its
+        signatures even when its recorded digest matches (an audit, `trust verify --cache`)."""
         text = data.encode("utf-8") if isinstance(data, str) else data
         signed = SignedTrustList.parse(text)
         pinned_text = self._read()
@@ -89,7 +95,7 @@ class TrustListCache:
             # when the list given is the pinned file itself: the digest recorded at acceptance
             # (a fifth of the signatures' time) tells. Without it (a cache written by an older
             # version, or a crash between the two writes), or if it differs, the signatures.
-            if self._recorded_digest() == _digest(text):
+            if not recheck and self._recorded_digest() == _digest(text):
                 return signed.trust_list()
             trust_list = signed.verified_list()
             self._record_digest(text)
@@ -109,6 +115,7 @@ class TrustListCache:
                     "one, but different content: one of them was not published by the "
                     "governance body as-is"
                 )
+        _self_signed(signed, trust_list)
         self.folder.mkdir(parents=True, exist_ok=True)
         write_atomic(self.path, text)
         self._record_digest(text)
@@ -167,3 +174,16 @@ class TrustListCache:
 
 def _digest(text: bytes) -> str:
     return hashlib.sha256(text).hexdigest()
+
+
+def _self_signed(signed: SignedTrustList, trust_list: TrustList) -> None:
+    """Refuse a list that its own governance keys did not sign (to their threshold): read back
+    from the cache it is checked by them, and would be refused then, not now. (One signed by
+    the outgoing boards alone while naming the incoming ones, say; `trust sign` makes none.)"""
+    try:
+        signed.require(GovernanceAnchor.of(trust_list.governance))
+    except TrustListError as exc:
+        raise TrustListError(
+            f"{exc.message}, of the keys the list names as its own governance: a list must "
+            "be signed by the boards it names"
+        ) from None

@@ -20,7 +20,7 @@ import contextlib
 import gc
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 import jiter
@@ -87,6 +87,9 @@ class SignedTrustList:
     encoded_payload: str
     signatures: tuple[_Signature, ...]
     _raw_signatures: tuple[Mapping[str, str], ...]
+    #: Each signature's verdict once checked (by its position): a list is checked against its
+    #: pin, then against its own governance keys, and a signature hashes megabytes.
+    _verdicts: dict[int, bool] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def parse(cls, data: bytes | str) -> SignedTrustList:
@@ -121,14 +124,19 @@ class SignedTrustList:
         # The signing input is '<protected>.<payload>': the payload (megabytes) is encoded
         # once, and each input is built only for a signature that is checked.
         payload = self.encoded_payload.encode("ascii")
-        for entry in self.signatures:
+        for position, entry in enumerate(self.signatures):
             if entry.key is None or entry.key not in wanted or entry.key in found:
                 continue
-            try:
-                entry.key.verify(entry.signature, b".".join((entry.protected.encode(), payload)))
-            except InvalidSignature:
-                continue
-            found.add(entry.key)
+            if position not in self._verdicts:
+                try:
+                    signing_input = b".".join((entry.protected.encode(), payload))
+                    entry.key.verify(entry.signature, signing_input)
+                except InvalidSignature:
+                    self._verdicts[position] = False
+                else:
+                    self._verdicts[position] = True
+            if self._verdicts[position]:
+                found.add(entry.key)
         return found
 
     def require(self, anchor: GovernanceAnchor) -> None:
@@ -153,8 +161,9 @@ class SignedTrustList:
     def verified_list(self, anchor: GovernanceAnchor | None = None) -> TrustList:
         """:meth:`require` ``anchor``, then :meth:`trust_list`. Without ``anchor``, the
         threshold of the list's own governance keys must have signed it (a list this verifier
-        accepted before, read back from its cache: its signatures are checked again, after
-        the parse that names them)."""
+        accepted before, read back from its cache by ``latest()``, or given again when its
+        recorded digest is missing or differs, or for an audit: its signatures are checked
+        again, after the parse that names them)."""
         if anchor is not None:
             self.require(anchor)
             return self.trust_list()
