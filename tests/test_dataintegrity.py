@@ -202,3 +202,43 @@ def test_employment_vector_needs_an_unpublished_context(folder: str, suffix: str
         + hashlib.sha256(load_text(f"{folder}/canonDoc{suffix}.txt").encode()).digest()
     )
     _public_key(proof).verify(di.decode_signature(proof["proofValue"]), data)
+
+
+@pytest.mark.parametrize("case", ["alias", "contexts that clash", "redefined term"])
+def test_a_jcs_document_is_one_document_as_json_and_as_json_ld(
+    monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
+    """eddsa-jcs-2022 signs the JSON, but a reader may take the JSON-LD view: a document that
+    means something else there (an alias stating a second ``issuer``), or is no JSON-LD at all
+    (VC 1.1 after 2.0 redefines protected terms; an embedded context redefines ``name``), is
+    refused as it is under eddsa-rdfc-2022, even when a lax issuer signed it."""
+    from conftest import unsigned_sample
+    from vcportable.clock import FixedClock
+    from vcportable.errors import CanonicalizationError, NotCompactedError
+    from vcportable.models.report import Code
+    from vcportable.verifier import Verifier
+
+    key, other = KeyPair.generate(), KeyPair.generate()
+    document = unsigned_sample()
+    document["issuer"]["id"] = key.controller
+    if case == "alias":
+        alias = {"issuer2": {"@id": "https://www.w3.org/2018/credentials#issuer", "@type": "@id"}}
+        document["@context"] = [*document["@context"], alias]
+        document["issuer2"] = other.controller
+    elif case == "contexts that clash":
+        document["@context"] = [*document["@context"], "https://www.w3.org/2018/credentials/v1"]
+    else:
+        document["credentialSubject"]["@context"] = {"name": "https://evil.example/#n"}
+    created = parse_datetime("2026-01-15T00:00:00Z")
+    for suite in ("eddsa-jcs-2022", "eddsa-rdfc-2022"):
+        with pytest.raises((CanonicalizationError, NotCompactedError)):
+            di.add_proof(document, key, created=created, loader=LOADER, cryptosuite=suite)
+    with monkeypatch.context() as lax:  # an issuer that signs the JSON without looking
+        lax.setattr(jsonld, "canonize_signed", lambda *args, **kwargs: "")
+        signed = di.add_proof(
+            document, key, created=created, loader=LOADER, cryptosuite="eddsa-jcs-2022"
+        )
+    report = Verifier(clock=FixedClock(created)).verify(signed)
+    assert not report.verified
+    failed = {(c.id, c.code) for c in report.failures}
+    assert failed & {("proof", Code.NOT_COMPACTED), ("proof", Code.DATA_LOSS)}, failed

@@ -77,9 +77,15 @@ def _jcs(
     hash_algorithm: str = "sha256",
     budget: jsonld.CanonicalizationBudget = jsonld.DEFAULT_BUDGET,
 ) -> bytes:
-    """JCS of the JSON itself (linear work: ``budget`` is not needed)."""
-    # JCS suites still refuse contexts that are not bundled: the document is JSON-LD.
-    jsonld.check_contexts(document, loader)
+    """JCS of the JSON itself, once the document is shown to be JSON-LD in compacted form.
+
+    The JCS suites sign the JSON, but the document is still JSON-LD (VC 2.0 documents are
+    compacted JSON-LD), and a reader may take either view: so it must be one document in both,
+    as the RDFC suites require. Without this check an inline alias (``issuer2`` for
+    ``cred:issuer``), a redefined protected term or an invalid context mix verified under JCS
+    while the same document was refused under RDFC. The check is the RDFC suites' own
+    (:func:`~vcportable.jsonld.canonize_signed`, under ``budget``); its N-Quads are not used."""
+    jsonld.canonize_signed(document, loader, budget=budget)
     import rfc8785  # only the JCS suites need it: not imported on a cold RDFC verify
 
     try:
