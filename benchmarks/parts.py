@@ -2,7 +2,7 @@
 reference credential (eddsa-rdfc-2022, JSON text in, report out) and its parts, each timed alone
 in the same process (best of 5 rounds of 400, wall clock).
 
-    python benchmarks/parts.py
+    python benchmarks/parts.py   (``--seconds``, which benchmarks/run.py passes, is ignored)
 
 Prints the table of docs/performance.md ("Where a verification's time goes") and writes
 ``benchmarks/results/parts.json``. The rest (proof checks, key lookup, issuer binding, validity,

@@ -95,6 +95,7 @@ def main() -> None:
     di = _run("dataintegrity.py", args.seconds)
     canon = _run("canon.py", args.seconds)
     jose = _run("jose.py", args.seconds)
+    _run("parts.py", args.seconds)  # no target: where a verification's time goes
     rows = targets(di, canon, jose)
     rows += _run("qr.py", args.seconds)["targets"]  # issue 10: QR versions, envelope speed
     rows += _run("trust.py", args.seconds)["targets"]  # issue 9: trust list load, check overhead
