@@ -484,6 +484,65 @@ def test_small_order_key_in_a_did_web_document_is_unusable() -> None:
     assert info.value.code == "INVALID_KEY"
 
 
+# --- a published private key is a compromised key ----------------------------------------------
+
+PRIVATE_KEY_MEMBERS = ("privateKeyJwk", "privateKeyMultibase", "secretKeyMultibase")
+
+
+def _leaky_document(key: KeyPair, member: str | None) -> dict[str, Any]:
+    """A did:web document whose #key-1 is ``key``, its private key published under ``member``."""
+    method: dict[str, Any] = {"id": "#key-1", "type": "Multikey", "controller": WEB_DID,
+                              "publicKeyMultibase": key.public_key.to_multibase()}  # fmt: skip
+    if member == "privateKeyJwk":
+        method[member] = key.to_jwk()
+    elif member is not None:
+        method[member] = key.to_multibase_private()
+    document = _web_document()
+    document["verificationMethod"][0] = method  # key-2 and key-3 stay as they are
+    return document
+
+
+@pytest.mark.parametrize("member", PRIVATE_KEY_MEMBERS)
+def test_a_method_publishing_its_private_key_is_refused(member: str) -> None:
+    document = ControllerDocument.parse(_leaky_document(KeyPair.generate(), member), WEB_DID)
+    with pytest.raises(ResolutionError, match="publishes the private key") as info:
+        find_method(document, "#key-1", "assertionMethod")
+    assert info.value.code == "INVALID_KEY"
+    assert member in info.value.message
+    assert find_method(document, "#key-3", "assertionMethod").id == f"{WEB_DID}#key-3"
+
+
+@pytest.mark.parametrize("member", PRIVATE_KEY_MEMBERS)
+def test_a_method_publishing_its_private_key_is_refused_whatever_its_type(member: str) -> None:
+    jwk = load_json("keys/vm-p256.json")["publicKeyJwk"]
+    method = {"id": "#k", "type": "JsonWebKey", "controller": WEB_DID, "publicKeyJwk": jwk}
+    method[member] = "z"
+    document = {**_web_document(), "verificationMethod": [], "assertionMethod": [method]}
+    resolved = OfflineResolver(did_web_documents={WEB_DID: document}).resolve(WEB_DID)
+    with pytest.raises(ResolutionError, match="publishes the private key") as info:
+        find_method(resolved, None, "assertionMethod")
+    assert info.value.code == "INVALID_KEY"
+
+
+@pytest.mark.parametrize("member", [*PRIVATE_KEY_MEMBERS, None])
+def test_a_credential_under_a_published_private_key_does_not_verify(member: str | None) -> None:
+    from conftest import unsigned_sample
+    from vcportable.issuer import Issuer
+    from vcportable.verifier import Verifier
+
+    key = KeyPair.generate().with_identity(WEB_DID, f"{WEB_DID}#key-1")
+    signed = Issuer(key).issue(unsigned_sample())
+    resolver = OfflineResolver(did_web_documents={WEB_DID: _leaky_document(key, member)})
+    report = Verifier(resolver=resolver).verify(json.dumps(signed).encode())
+    if member is None:  # the same document without the private key: the credential verifies
+        assert report.verified, report.failures
+        return
+    assert not report.verified
+    failures = {c.id: c for c in report.failures}
+    assert failures["verification_method"].code == Code.INVALID_KEY
+    assert "publishes the private key" in failures["verification_method"].message
+
+
 # --- the resolver owns its cache -----------------------------------------------------------------
 
 

@@ -35,6 +35,10 @@ __all__ = [
 PURPOSES = ("assertionMethod", "authentication", "capabilityInvocation", "capabilityDelegation")
 _MULTIBASE_TYPES = frozenset({"Multikey", "Ed25519VerificationKey2020"})
 _JWK_TYPES = frozenset({"JsonWebKey", "JsonWebKey2020"})
+#: Members that carry a private key. A document that publishes one gives the key to anyone who
+#: reads it, so the key can no longer speak for its controller: such a method is refused, as a
+#: ``publicKeyJwk`` holding ``d`` is.
+_PRIVATE_KEY_MEMBERS = ("privateKeyJwk", "privateKeyMultibase", "secretKeyMultibase")
 
 
 @dataclass(frozen=True)
@@ -136,6 +140,12 @@ def _absolute(doc_id: str, vm_id: Any, where: str) -> str:
 def _parse_method(vm_id: str, entry: Mapping[str, Any]) -> VerificationMethod:
     """Raises InputError (InvalidKeyError for a bad key) for a method that cannot be used; the
     document itself stays usable."""
+    published = next((name for name in _PRIVATE_KEY_MEMBERS if name in entry), None)
+    if published is not None:
+        raise InvalidKeyError(
+            f"the document publishes the private key of this method ({published}): the key is "
+            "compromised, anyone can sign with it; remove the member and rotate the key"
+        )
     vm_type, controller = entry.get("type"), entry.get("controller")
     if not isinstance(vm_type, str) or not isinstance(controller, str):
         raise InputError("verification method needs a string 'type' and 'controller'")
