@@ -201,6 +201,21 @@ def test_unreachable_database_and_bad_options(tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "https" in bad.stderr
 
 
+def test_text_arguments_that_are_not_utf8_are_refused_before_any_store(
+    initialised: dict[str, str],
+) -> None:
+    """Bytes the locale cannot decode reach Python as lone surrogates; as an id or a reason they
+    are a usage error naming the argument, not a traceback from the database driver."""
+    undecodable = "\udcff\udcfe"  # what b"\xff\xfe" becomes in sys.argv
+    for action in ("revoke", "suspend", "reinstate"):
+        bad_id = run(action, undecodable, "--reason", "r", env=initialised)
+        assert bad_id.exit_code == 2 and "CREDENTIAL_ID" in bad_id.stderr
+        assert "not UTF-8 text" in bad_id.stderr
+        bad_reason = run(action, "urn:uuid:x", "--reason", undecodable, env=initialised)
+        assert bad_reason.exit_code == 2 and "'--reason'" in bad_reason.stderr
+    assert run("renew", undecodable, env=initialised).exit_code == 2
+
+
 def test_cli_contract_exit_codes(tmp_path: Path, initialised: dict[str, str]) -> None:
     missing = run(
         "issue-batch",

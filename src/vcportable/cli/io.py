@@ -55,6 +55,23 @@ class Unwritable(click.ClickException):
     exit_code = EXIT_UNWRITABLE
 
 
+class _UnicodeText(click.types.StringParamType):
+    """A text argument (an id, a reason, a name) that must be Unicode: bytes the locale could
+    not decode reach Python as lone surrogates, which no database or JSON writer can store."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text: str = super().convert(value, param, ctx)
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            self.fail(f"is not UTF-8 text (undecodable byte at character {exc.start})", param, ctx)
+        return text
+
+
+#: For text arguments that are stored or signed (ids, reasons, names): refused if not UTF-8.
+UNICODE_TEXT = _UnicodeText()
+
+
 def label(name: str) -> str:
     """How messages name a file: its path (control characters in a file name shown as escapes,
     so an error stays one line), or "standard input" for ``-``."""

@@ -20,6 +20,7 @@ import click
 from .io import (
     EXIT_NOT_VERIFIED,
     PATH,
+    UNICODE_TEXT,
     Unreadable,
     Unwritable,
     load_key,
@@ -143,8 +144,10 @@ def issuer() -> None:
 @click.option(
     "--key", "key_file", required=True, type=PATH, metavar="FILE", help="Issuer key file."
 )
-@click.option("--name", required=True, help="The certification body's name.")
-@click.option("--municipality", required=True, help="The municipality it issues for.")
+@click.option("--name", required=True, type=UNICODE_TEXT, help="The certification body's name.")
+@click.option(
+    "--municipality", required=True, type=UNICODE_TEXT, help="The municipality it issues for."
+)
 @click.option(
     "--status-url",
     required=True,
@@ -351,8 +354,8 @@ def issue_batch(
 
 def _lifecycle(action: str) -> click.Command:
     @click.command(action, help=f"{action.capitalize()} a credential (recorded with the reason).")
-    @click.argument("credential_id")
-    @click.option("--reason", required=True, help="Why (kept in the audit log).")
+    @click.argument("credential_id", type=UNICODE_TEXT)
+    @click.option("--reason", required=True, type=UNICODE_TEXT, help="Why (kept in the audit log).")
     @db_option
     def command(credential_id: str, reason: str, db: str | None) -> None:
         from ..clock import SystemClock, format_datetime
@@ -378,10 +381,10 @@ reinstate = _lifecycle("reinstate")
 
 
 @click.command()
-@click.argument("credential_id")
+@click.argument("credential_id", type=UNICODE_TEXT)
 @click.option("--valid-until", metavar="ISO-TIME", help="End of the successor's validity.")
 @click.option("--revoke-predecessor", is_flag=True, help="Revoke the renewed credential.")
-@click.option("--reason", help="Why (kept in the audit log).")
+@click.option("--reason", type=UNICODE_TEXT, help="Why (kept in the audit log).")
 @click.option("--out", type=click.Path(), help="Write the successor here.")
 @click.option("--force", is_flag=True, help="Replace an existing --out file.")
 @db_option

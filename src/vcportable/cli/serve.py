@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from .io import PATH, echo
+from .io import PATH, UNICODE_TEXT, echo
 
 
 def _config(path: str) -> Any:
@@ -152,7 +152,7 @@ _issuer_option = click.option("--issuer", required=True, help="The issuer's name
 @_issuer_option
 @click.option("--scope", default="issue,status", show_default=True, help="issue, status or both.")
 @click.option("--expires", help="Lifetime: 30d, 12h, 45m (default: until revoked).")
-@click.option("--label", help="A note on who holds the token.")
+@click.option("--label", type=UNICODE_TEXT, help="A note on who holds the token.")
 def token_create(
     config_path: str, issuer: str, scope: str, expires: str | None, label: str | None
 ) -> None:
