@@ -666,6 +666,31 @@ def test_unknown_issuer_and_unknown_route_are_404(client: AppClient, app: Any) -
     assert_error(client.get("/credentials/verify"), 405)
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/acme/credentials/issue/"),
+        ("POST", "/credentials/verify/"),
+        ("POST", "/presentations/verify/"),
+        ("POST", "/credentials/status/"),
+        ("GET", "/healthz/"),
+        ("GET", "/trust-list/"),
+    ],
+)
+def test_a_trailing_slash_is_an_unknown_route_not_a_redirect_to_the_request_host(
+    client: AppClient, app: Any, method: str, path: str
+) -> None:
+    response = client.request(
+        method,
+        path,
+        json={"credential": sample()},
+        headers={**bearer(token(app, "acme")), "Host": "evil.example"},
+    )
+    assert_error(response, 404, "NOT_FOUND")
+    assert "location" not in response.headers
+    assert response.headers["content-type"] == "application/json"
+
+
 def test_unreachable_database_is_503_and_the_service_keeps_serving(
     client: AppClient, app: Any
 ) -> None:

@@ -105,6 +105,10 @@ def create_app(config: ServerConfig, *, clock: Clock | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        # Starlette would answer a path with a trailing slash by a 307 to the slash-less one,
+        # its Location built from the request's Host header (not the configured public_url);
+        # a client follows a 307 with its body and token. Such a path is an unknown route.
+        redirect_slashes=False,
     )
     app.state.context = context
     errors.install(app)
