@@ -38,7 +38,15 @@ _JWK_TYPES = frozenset({"JsonWebKey", "JsonWebKey2020"})
 #: Members that carry a private key. A document that publishes one gives the key to anyone who
 #: reads it, so the key can no longer speak for its controller: such a method is refused, as a
 #: ``publicKeyJwk`` holding ``d`` is.
-_PRIVATE_KEY_MEMBERS = ("privateKeyJwk", "privateKeyMultibase", "secretKeyMultibase")
+#: (``privateKeyBase58``, ``privateKeyPem`` and ``privateKeyHex``: older suites' spellings.)
+_PRIVATE_KEY_MEMBERS = (
+    "privateKeyJwk",
+    "privateKeyMultibase",
+    "secretKeyMultibase",
+    "privateKeyBase58",
+    "privateKeyPem",
+    "privateKeyHex",
+)
 
 
 @dataclass(frozen=True)
