@@ -281,6 +281,94 @@ def test_roster_bounds(
     assert "more than 2 rows" in checked.problems[0].message
 
 
+STRAY_CR = (
+    b"key,name,subject_id\n"
+    b"g1,Good One,did:example:g1\n"
+    b"b1,Bad\rName,did:example:b1\n"  # a bare carriage return inside an unquoted field
+    b"g2,Good Two,did:example:g2\n"
+    b"g3,Good Three,did:example:g3\n"
+)
+
+
+def test_a_line_that_is_not_csv_is_reported_and_the_rows_after_it_are_read(
+    registry: RegistryIssuer, tmp_path: Path
+) -> None:
+    roster = write(tmp_path / "r.csv", STRAY_CR)
+    checked = validate(registry, roster, achievement(), "di")
+    assert checked.rows == 3 and [p.line for p in checked.problems] == [3]
+    message = checked.problems[0].message
+    assert "carriage return" in message and "universal-newline" not in message
+    with pytest.raises(CredentialInvalidError, match="line 3"):
+        issue_batch(registry, roster, ACHIEVEMENT_ID, tmp_path / "out", workers=1)
+    assert registry.store.count() == 0 and not (tmp_path / "out").exists()
+    result = issue_batch(
+        registry, roster, ACHIEVEMENT_ID, tmp_path / "out", workers=1, skip_invalid=True
+    )
+    assert result.issued == 3 and [p.line for p in result.skipped] == [3]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "g1.json",
+        "g2.json",
+        "g3.json",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("rows", "problems"),
+    [
+        # text after a closing quote: that line alone
+        (b'b1,"Bad"Name,did:example:b1\n', [(3, "closing quote")]),
+        # stray carriage returns on two lines: each reported, none stops the read
+        (b"b1,A\rB,did:example:b1\nb2,C\rD,did:example:b2\n", [(3, "\\r"), (4, "\\r")]),
+        # a quote opened and never closed swallows every following line: all named
+        (b'b1,"Unclosed,did:example:b1\ng4,Four,did:example:g4\n', [(3, "lines 3-6")]),
+        # a quoted field over two lines, closed: one row holding a line break
+        (b'b1,"Two\nLines",did:example:b1\n', [(3, "lines 3-4")]),
+    ],
+)
+def test_csv_errors_name_their_lines_and_lose_no_row(
+    registry: RegistryIssuer, tmp_path: Path, rows: bytes, problems: list[tuple[int, str]]
+) -> None:
+    content = b"key,name,subject_id\ng1,One,did:example:g1\n" + rows
+    content += b"g2,Two,did:example:g2\ng3,Three,did:example:g3\n"
+    roster = write(tmp_path / "r.csv", content)
+    checked = validate(registry, roster, achievement(), "di")
+    found = [(p.line, p.message) for p in checked.problems]
+    assert [line for line, _ in found] == [line for line, _ in problems]
+    assert all(part in message for (_, message), (_, part) in zip(found, problems, strict=True))
+    result = issue_batch(
+        registry, roster, ACHIEVEMENT_ID, tmp_path / "out", workers=1, skip_invalid=True
+    )
+    assert [p.line for p in result.skipped] == [line for line, _ in problems]
+    swallowed = problems[0][1] == "lines 3-6"  # g2 and g3 were inside the unclosed quote
+    issued = ["g1.json"] if swallowed else ["g1.json", "g2.json", "g3.json"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == issued
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x01", "\x1b", "\x1f", "\x0b"])
+def test_control_characters_in_a_field_are_refused_with_the_line(
+    registry: RegistryIssuer, tmp_path: Path, char: str
+) -> None:
+    """On both backends alike (PostgreSQL cannot store NUL; SQLite would have), before anything
+    is recorded; a tab is allowed."""
+    content = (
+        "key,name,subject_id\n"
+        f"g1,Ana{char}Lopez,did:example:g1\n"
+        f"g2,Ben,did:example:g2{char}\n"
+        "g3,Chen\tWei,did:example:g3\n"
+    )
+    roster = write(tmp_path / "r.csv", content)
+    checked = validate(registry, roster, achievement(), "di")
+    assert [p.line for p in checked.problems] == [2, 3]
+    assert f"U+{ord(char):04X}" in checked.problems[0].message
+    assert "name" in checked.problems[0].message
+    assert "subject_id" in checked.problems[1].message
+    result = issue_batch(
+        registry, roster, ACHIEVEMENT_ID, tmp_path / "out", workers=1, skip_invalid=True
+    )
+    assert result.issued == 1 and registry.store.count() == 1
+    assert [p.line for p in result.skipped] == [2, 3]
+
+
 def test_a_torn_output_file_is_written_again(registry: RegistryIssuer, tmp_path: Path) -> None:
     roster = write(tmp_path / "roster.csv", ROSTER)
     out = tmp_path / "out"

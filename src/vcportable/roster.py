@@ -3,7 +3,10 @@
 The roster is read twice, streaming: a first pass finds *every* problem (with its line) before
 anything is issued, a second pass yields the rows to issue. Bounds: bytes per line, fields per
 row, characters per field, rows per file. Lines that are not UTF-8 are reported by number
-rather than failing the whole read on the first bad byte.
+rather than failing the whole read on the first bad byte; a line that is not CSV (a stray
+carriage return in an unquoted field, text after a closing quote) is reported by number and the
+read goes on with the next line. Fields may not hold control characters (U+0000 to U+001F)
+other than tab: not NUL, which PostgreSQL cannot store, nor a line break inside a quoted field.
 
 Columns: ``key`` (the row's idempotency key, also the output file name) and ``name`` are
 required; ``subject_id``, ``valid_from`` and ``valid_until`` are optional. Dates are XSD
@@ -31,6 +34,8 @@ MAX_LINE_BYTES = 16 * 1024
 MAX_FIELD_CHARS = 2048
 _KEY = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f]")
+_CONTROL_NAMES = {"\x00": "NUL", "\n": "a line break", "\r": "a carriage return"}
 
 
 @dataclass(frozen=True)
@@ -117,6 +122,25 @@ def _date(value: str, column: str) -> tuple[str | None, str | None]:
     return format_datetime(instant), None
 
 
+def _not_csv(exc: csv.Error) -> str:
+    """What a :class:`csv.Error` means, in the terms of a roster (not the csv module's)."""
+    text = str(exc)
+    if text.startswith("new-line character seen in unquoted field"):
+        return (
+            "a carriage return (\\r) inside an unquoted field: remove it, or quote the field "
+            '("...")'
+        )
+    if text.endswith("expected after '\"'"):
+        return "text after a field's closing quote (\") where a comma or the line's end must be"
+    if text.startswith("unexpected end of data"):
+        return 'a quoted field has no closing quote (")'
+    if text.startswith("field larger than field limit"):
+        return f"a field is over {csv.field_size_limit()} characters"
+    if text.startswith("line contains NUL"):
+        return "a NUL byte (0x00)"
+    return text.split(" - ")[0]
+
+
 def read_roster(path: Path) -> Iterator[RosterRow | Problem]:
     """Every data row of the roster as a :class:`RosterRow`, or the :class:`Problem`\\ s it has
     (a file-level problem, such as a missing column, comes as line 1 and ends the read)."""
@@ -128,7 +152,7 @@ def read_roster(path: Path) -> Iterator[RosterRow | Problem]:
         yield Problem(1, "the roster is empty (it needs a header line: key,name,...)")
         return
     except csv.Error as exc:
-        yield Problem(1, f"the header is not CSV: {exc}")
+        yield Problem(1, f"the header is not CSV: {_not_csv(exc)}")
         return
     columns = [c.strip().lower() for c in header]
     missing = [c for c in REQUIRED if c not in columns]
@@ -150,8 +174,20 @@ def read_roster(path: Path) -> Iterator[RosterRow | Problem]:
         except StopIteration:
             return
         except csv.Error as exc:
-            yield Problem(reader.line_num, f"not valid CSV: {exc}")
-            return
+            # The reader drops the rest of the line and goes on with the next one. A record
+            # that ran over several lines (an unclosed quote) is reported with all of them.
+            line, last = first, reader.line_num
+            first = last + 1
+            rows += 1
+            if rows > MAX_ROWS:
+                yield Problem(line, f"the roster has more than {MAX_ROWS} rows; split it")
+                return
+            span = (
+                f" (lines {line}-{last} were read as one row and not used)" if last > line else ""
+            )
+            yield Problem(line, f"not valid CSV: {_not_csv(exc)}{span}")
+            yield from (Problem(n, bad[n]) for n in range(line, last + 1) if n in bad)
+            continue
         line, last = first, reader.line_num
         first = last + 1
         if not any(f.strip() for f in fields):
@@ -173,6 +209,16 @@ def _row(
         problems.append(f"{len(fields)} fields, the header has {len(columns)}")
         yield from (Problem(line, p) for p in problems)
         return
+    for column, text in zip(columns, fields, strict=True):
+        if (control := _CONTROL.search(text)) is not None:
+            char = control.group()
+            what = f"{_CONTROL_NAMES.get(char, 'a control character')} (U+{ord(char):04X})"
+            if char == "\n" and last > line:
+                what += f" in a quoted field over lines {line}-{last}"
+            problems.append(
+                f"{column} holds {what} at character {control.start() + 1}; roster fields may "
+                "not hold control characters other than tab"
+            )
     values = {c: f.strip() for c, f in zip(columns, fields, strict=True)}
     long = [c for c, v in values.items() if len(v) > MAX_FIELD_CHARS]
     problems += [f"{c} is over {MAX_FIELD_CHARS} characters" for c in long]
