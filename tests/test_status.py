@@ -449,11 +449,6 @@ def test_a_list_file_is_read_up_to_the_status_modules_own_bound(published: Fixtu
     assert len(source.load(url) or b"") == MAX_LIST_BYTES + 1  # enough to tell it is too large
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the list verifier keeps the credentials' 1 MiB input limit (cli/verify.py, "
-    "checks/status.py): a larger list is skipped as STATUS_NOT_CHECKED; remove once fixed",
-)
 def test_verify_status_dir_checks_a_list_over_one_mib(published: Fixture) -> None:
     credential = published.out.parent / "revoked.json"
     credential.write_text(json.dumps(published.creds["revoked"]))

@@ -21,6 +21,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -28,8 +29,9 @@ from ..codec.base64url import b64url_decode
 from ..codec.json import parse_json
 from ..errors import InputError
 from ..models.report import Check, CheckStatus, Code
+from ..policy import VerificationPolicy
 from ..status.reading import ENTRY_TYPE, EntryError, StatusEntry, StatusList, read_entry, read_list
-from ..status.source import StatusSource
+from ..status.source import MAX_LIST_BYTES, StatusSource
 from . import issuer_id
 from .status_entry import MAX_STATUS_ENTRIES
 
@@ -39,6 +41,14 @@ if TYPE_CHECKING:
 
 #: Verified lists kept in memory, by URL (a batch of credentials shares a few lists).
 CACHE_SIZE = 64
+
+
+def list_policy(policy: VerificationPolicy | None = None) -> VerificationPolicy:
+    """``policy`` (by default the default one) with a status list's own input bound,
+    :data:`~vcportable.status.source.MAX_LIST_BYTES`, for the verifier that checks the lists'
+    signatures: a list of 131,072 entries or more, many of them set, may be larger than a
+    credential may (a list refused for its size would leave the status unchecked)."""
+    return replace(policy or VerificationPolicy(), max_input_bytes=MAX_LIST_BYTES)
 
 
 class ListVerifier(Protocol):
@@ -63,7 +73,7 @@ class StatusCheck:
         if verifier is None:
             from ..verifier import Verifier
 
-            verifier = Verifier()
+            verifier = Verifier(policy=list_policy())
         self.source = source
         self.verifier = verifier
         self._lists: OrderedDict[str, tuple[str, StatusList]] = OrderedDict()
@@ -199,12 +209,14 @@ def _document(data: bytes) -> Any:
     so this only reads it)."""
     text = data.strip()
     if text.startswith(b"{"):
-        return parse_json(text, what="status list")
+        return parse_json(text, max_bytes=MAX_LIST_BYTES, what="status list")
     parts = text.split(b".")
     if len(parts) != 3:
         raise InputError("the status list is neither JSON nor a compact JWT")
-    payload = b64url_decode(parts[1].decode("ascii", "replace"), what="status list payload")
-    document = parse_json(payload, what="status list payload")
+    payload = b64url_decode(
+        parts[1].decode("ascii", "replace"), what="status list payload", max_bytes=MAX_LIST_BYTES
+    )
+    document = parse_json(payload, max_bytes=MAX_LIST_BYTES, what="status list payload")
     if not isinstance(document, Mapping):
         raise InputError("the status list payload is not an object")
     return document

@@ -403,7 +403,7 @@ def _verifier(
     base = {"loader": loader or default_loader(), "resolver": resolver, "clock": clock}
     status = None
     if status_dir is not None:
-        from ..checks.status import StatusCheck
+        from ..checks.status import StatusCheck, list_policy
         from ..errors import InputError
         from ..status.source import StatusDirectory
 
@@ -411,7 +411,7 @@ def _verifier(
             source = StatusDirectory(status_dir)
         except InputError as exc:
             raise Unreadable(exc.message) from None
-        status = StatusCheck(source, verifier=Verifier(**base, policy=policy))
+        status = StatusCheck(source, verifier=Verifier(**base, policy=list_policy(policy)))
     return Verifier(**base, policy=policy, status=status, checks=checks)
 
 

@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from fastapi import Request
 
-from ..checks.status import StatusCheck
+from ..checks.status import StatusCheck, list_policy
 from ..clock import Clock, SystemClock
 from ..dids import OfflineResolver
 from ..errors import VcPortableError
@@ -69,7 +69,12 @@ class Context:
         #: One verifier per process, shared by every request's thread (its status check is
         #: thread-safe and asks the registries on every check, so a revocation is seen by the
         #: very next request). The lists themselves carry no status: a plain verifier checks them.
-        lists = Verifier(loader=loader, resolver=resolver, clock=self.clock)
+        lists = Verifier(
+            loader=loader,
+            resolver=resolver,
+            clock=self.clock,
+            policy=list_policy(),
+        )
         self.verifier = Verifier(
             loader=loader,
             resolver=resolver,
