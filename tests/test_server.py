@@ -387,6 +387,47 @@ def test_issuing_needs_a_token_of_that_issuer_with_the_issue_scope(
     assert app.state.context.services["acme"].store.count() == 0
 
 
+def test_a_token_naming_no_issuer_of_this_server_is_an_unknown_token(
+    client: AppClient, app: Any
+) -> None:
+    """A token whose issuer name is none of this server's issuers is unknown (401, the message
+    every unknown token gets, naming no issuer), not "another issuer's" (403, which would tell
+    that the name is not this endpoint's and invite probing for the others); at an issuer's
+    endpoint (fast path and routes alike) and for a status change. A token of another issuer
+    of this server stays 403 (docs/server.md)."""
+    credential = issue(client, app)
+    guessed = client.post(
+        "/acme/credentials/issue",
+        json={"credential": sample()},
+        headers=bearer("vcp_acme_0011223344556677_guessed"),
+    )
+    unknown = assert_error(guessed, 401, "UNAUTHORIZED")
+    change = {"credentialId": credential["id"], "action": "revoke"}
+    for text in (
+        "vcp_nonexistent_aa_bb",
+        "vcp_../../x_aa_bb",
+        "vcp_ACME_aa_bb",  # issuer names are exact
+        "vcp_acme%00_aa_bb",
+    ):
+        for path, body in (
+            ("/acme/credentials/issue", {"credential": sample()}),
+            ("/other/credentials/issue", {"credential": sample()}),
+            ("/credentials/status", change),
+        ):
+            response = client.post(path, json=body, headers=bearer(text))
+            assert assert_error(response, 401, "UNAUTHORIZED") == unknown, (text, path)
+            assert response.headers["www-authenticate"] == "Bearer"
+    other = client.post(
+        "/acme/credentials/issue",
+        json={"credential": sample()},
+        headers=bearer(token(app, "other")),
+    )
+    assert "another issuer" in assert_error(other, 403, "FORBIDDEN")["message"]
+    acme = app.state.context.services["acme"].store
+    assert acme.count() == 1 and acme.credential(credential["id"]).state == "active"
+    assert app.state.context.services["other"].store.count() == 0
+
+
 def test_a_revoked_token_is_refused(client: AppClient, app: Any) -> None:
     from vcportable.server.tokens import list_tokens, revoke_token
 
@@ -607,6 +648,68 @@ def test_bad_requests_get_a_json_error_and_nothing_is_written(client: AppClient,
         response = client.post("/acme/credentials/issue", content=content, headers=request_headers)
         assert_error(response, status)
     assert app.state.context.services["acme"].store.count() == 0
+
+
+def test_a_body_labelled_with_a_charset_other_than_utf8_is_415_everywhere(
+    client: AppClient, app: Any
+) -> None:
+    """JSON over HTTP is UTF-8 (RFC 8259, 8.1): a content type naming another charset is
+    refused (415, the JSON error body) on every JSON endpoint, rather than read as UTF-8
+    anyway; ``charset=utf-8`` (any case, quoted or not) and no charset are accepted alike."""
+    credential = issue(client, app)
+    good = bearer(token(app, "acme"))
+    endpoints: list[tuple[str, dict[str, Any], dict[str, str]]] = [
+        ("/credentials/verify", {"verifiableCredential": credential}, {}),
+        ("/presentations/verify", {"verifiablePresentation": {}}, {}),
+        ("/credentials/derive", {"verifiableCredential": credential}, {}),
+        ("/acme/credentials/issue", {"credential": sample()}, good),
+        ("/credentials/status", {"credentialId": "urn:uuid:nothing", "action": "revoke"}, good),
+    ]
+    refused = [
+        "application/json; charset=utf-16",
+        "application/json; charset=latin-1",
+        "application/json;charset=ISO-8859-1",
+        'application/json; charset="UTF-16LE"',
+        "application/json; charset=utf8",
+        "application/json; charset=",
+        "application/ld+json; charset=us-ascii",
+    ]
+    accepted = [
+        "application/json",
+        "application/json; charset=utf-8",
+        "application/json;charset=UTF-8",
+        'application/json; charset="utf-8"',
+    ]
+    for path, body, headers in endpoints:
+        content = json.dumps(body).encode()
+        for media in refused:
+            response = client.post(
+                path, content=content, headers={**headers, "Content-Type": media}
+            )
+            assert_error(response, 415, "UNSUPPORTED_MEDIA_TYPE")
+            assert response.headers["content-type"] == "application/json", (path, media)
+            assert "UTF-8" in response.json()["message"], (path, media)
+        utf16 = json.dumps(body).encode("utf-16")
+        response = client.post(path, content=utf16, headers={**headers, "Content-Type": refused[0]})
+        assert_error(response, 415, "UNSUPPORTED_MEDIA_TYPE")
+        if path == "/acme/credentials/issue":
+            continue  # each accepted one would issue a credential: one suffices, below
+        answers = {
+            client.post(
+                path, content=content, headers={**headers, "Content-Type": media}
+            ).status_code
+            for media in accepted
+        }
+        assert len(answers) == 1 and 415 not in answers, (path, answers)
+    assert app.state.context.services["acme"].store.count() == 1  # nothing refused was issued
+    response = client.post(
+        "/acme/credentials/issue",
+        content=json.dumps({"credential": sample()}).encode(),
+        headers={**good, "Content-Type": "application/json; Charset=UTF-8"},
+    )
+    assert response.status_code == 201, response.text
+    assert app.state.context.services["acme"].store.count() == 2
+    assert app.state.context.services["acme"].store.credential(credential["id"]).state == "active"
 
 
 def test_an_oversized_body_is_413_before_parsing(tmp_path: Path) -> None:
@@ -1037,6 +1140,8 @@ def test_the_fast_path_answers_as_the_routes_do(
 
     good = token(app, "acme")
     json_type = {"Content-Type": "application/json"}
+    utf8 = {"Content-Type": "application/json; charset=UTF-8"}
+    latin1 = {"Content-Type": "application/json; charset=latin-1"}
     with AppClient(app) as client:
         credential = issue(client, app)
     tampered = {**credential, "name": "changed after signing"}
@@ -1053,6 +1158,12 @@ def test_the_fast_path_answers_as_the_routes_do(
         ("/acme/credentials/issue", b'{"credential": {}}', {}),
         ("/acme/credentials/issue", b'{"credential": {}}', bearer(good)),
         ("/acme/credentials/issue", b"{}", {**bearer(good), "Content-Type": "text/plain"}),
+        ("/credentials/verify", b"{}", {"Content-Type": "application/json; charset=utf-16"}),
+        ("/presentations/verify", b"{}", {"Content-Type": "application/json;charset=Latin-1"}),
+        ("/credentials/verify", b'{"verifiableCredential": 5}', utf8),
+        ("/acme/credentials/issue", b'{"credential": {}}', {**bearer(good), **latin1}),
+        ("/acme/credentials/issue", b'{"credential": {}}', bearer("vcp_nonexistent_aa_bb")),
+        ("/acme/credentials/issue", b'{"credential": {}}', bearer("vcp_../../x_aa_bb")),
         ("/acme/credentials/issue", b'{"credential": {}}', bearer("vcp_acme_00_forged")),
         ("/other/credentials/issue", b'{"credential": {}}', bearer(good)),
         ("/nobody/credentials/issue", b'{"credential": {}}', bearer(good)),
@@ -1081,7 +1192,9 @@ def test_the_fast_path_answers_as_the_routes_do(
         assert fast == routed, root_path
         assert len(taken) == len(requests) - 2, taken  # all but the two no route matches
     assert [status for status, _, _ in fast] == [
-        200, 400, 400, 400, 415, 400, 413, 400, 400, 401, 400, 415, 401, 403, 404, 404, 404,
+        200, 400, 400, 400, 415, 400, 413, 400, 400, 401, 400, 415,
+        415, 415, 400, 415, 401, 401,
+        401, 403, 404, 404, 404,
     ]  # fmt: skip
 
 

@@ -92,9 +92,10 @@ class Incoming:
 
 
 async def read_bytes(incoming: Incoming, limit: int) -> bytes:
-    """The raw body: 415 unless JSON, 413 over ``limit`` (from Content-Length, or counted
-    while reading, before parsing)."""
-    media = incoming.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    """The raw body: 415 unless JSON in UTF-8, 413 over ``limit`` (from Content-Length, or
+    counted while reading, before parsing)."""
+    media, *parameters = incoming.headers.get("content-type", "").split(";")
+    media = media.strip().lower()
     is_json = media == "application/json" or (
         media.startswith("application/") and media.endswith("+json")
     )
@@ -103,6 +104,16 @@ async def read_bytes(incoming: Incoming, limit: int) -> bytes:
             f"the body must be application/json, not {media or 'unlabelled'}",
             code="UNSUPPORTED_MEDIA_TYPE",
         )
+    for parameter in parameters:
+        name, _, value = parameter.partition("=")
+        charset = value.strip().strip('"').lower()
+        if name.strip().lower() == "charset" and charset != "utf-8":
+            # JSON over HTTP is UTF-8 (RFC 8259, 8.1): a body labelled otherwise is refused,
+            # not read as UTF-8 regardless.
+            raise InputError(
+                f"the body must be JSON in UTF-8, not charset={charset[:40] or '(empty)'}",
+                code="UNSUPPORTED_MEDIA_TYPE",
+            )
     declared = incoming.headers.get("content-length")
     if declared is not None:
         if not (declared.isascii() and declared.isdigit()):  # "²" is a digit to isdigit

@@ -143,16 +143,17 @@ def token_service(
     ctx: Context, headers: Mapping[str, str], issuer_name: str | None = None
 ) -> tuple[IssuerService, str]:
     """The issuer the request's token names, and the token, from the headers alone (no
-    registry read); when the route names an issuer, the token must be that issuer's (403)."""
+    registry read). A token naming no issuer of this server is unknown (401, as any unknown
+    token: the answer does not tell which issuers exist); when the route names an issuer, the
+    token must be that issuer's (403 for a token of another issuer of this server)."""
     token = bearer_token(headers)
-    named = tokens.issuer_of(token)
-    if issuer_name is not None and named != issuer_name:
+    service = ctx.services.get(tokens.issuer_of(token))
+    if service is None:
+        raise tokens.AccessDenied("unknown bearer token")
+    if issuer_name is not None and service.name != issuer_name:
         raise tokens.AccessDenied(
             f"this token belongs to another issuer, not {issuer_name}", forbidden=True
         )
-    service = ctx.services.get(named)
-    if service is None:
-        raise tokens.AccessDenied("unknown bearer token")
     return service, token
 
 

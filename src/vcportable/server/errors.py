@@ -47,7 +47,7 @@ _MEANING = {
     404: "Unknown issuer, credential, status list or route",
     409: "The credential's state, or its id, forbids the change",
     413: "The body is over the configured limit",
-    415: "The body is not JSON",
+    415: "The body is not JSON, or not in UTF-8",
     503: "The registry database cannot be reached, or the request timed out",
 }
 
