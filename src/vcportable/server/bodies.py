@@ -107,7 +107,7 @@ async def read_bytes(incoming: Incoming, limit: int) -> bytes:
     for parameter in parameters:
         name, _, value = parameter.partition("=")
         charset = value.strip().strip('"').lower()
-        if name.strip().lower() == "charset" and charset != "utf-8":
+        if name.strip().lower() == "charset" and charset not in ("utf-8", "utf8"):
             # JSON over HTTP is UTF-8 (RFC 8259, 8.1): a body labelled otherwise is refused,
             # not read as UTF-8 regardless.
             raise InputError(
