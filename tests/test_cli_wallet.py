@@ -350,6 +350,26 @@ def test_export_and_import_round_trip(world: World, tmp_path: Path) -> None:
     assert not (tmp_path / "other" / "wallet.sqlite3").exists()
 
 
+def test_a_backup_whose_holder_key_names_another_did_is_refused(
+    world: World, tmp_path: Path
+) -> None:
+    """The tester's case: the DID the worker would give issuers must be her key's, so an
+    altered holderKey is refused at import, not discovered at the first presentation."""
+    wallet = world.wallet(tmp_path)
+    add(world, wallet, world.signed)
+    backup = tmp_path / "backup.json"
+    ok(run("wallet", "export", "--out", str(backup), wallet=wallet))
+    document = json.loads(backup.read_text())
+    other = "did:key:z6MkhZF7Q7KBYm9r8EupuBagUjXQvxDcZr3fkh1g9gNcuJng"
+    document["holderKey"].update(controller=other, key_id=f"{other}#{other[8:]}")
+    backup.write_text(json.dumps(document))
+    fresh = tmp_path / "fresh"
+    result = run("wallet", "import", str(backup), wallet=fresh)
+    assert result.exit_code == 1, (result.stdout, result.stderr)
+    assert f"names {other} as its DID, but its public key's DID is {world.did}" in result.stderr
+    assert "restored" not in result.stderr and not fresh.exists()
+
+
 @pytest.mark.parametrize("suffix", [".png", ".html"])
 def test_card(world: World, tmp_path: Path, suffix: str) -> None:
     wallet = world.wallet(tmp_path)

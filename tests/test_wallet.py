@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import sqlite3
 import stat
 from pathlib import Path
@@ -17,6 +18,7 @@ import pytest
 
 from test_envelope import CLOCK, HOLDER_KEY, NOW, issuer, sample
 from vcportable.clock import FixedClock
+from vcportable.dids import did_jwk_document
 from vcportable.errors import (
     ConfigurationError,
     ConflictError,
@@ -24,7 +26,7 @@ from vcportable.errors import (
     KeyFileError,
     StorageError,
 )
-from vcportable.keys import KeyPair
+from vcportable.keys import KeyPair, KeyType
 from vcportable.verifier import Verifier
 from vcportable.wallet import (
     PresentationFormat,
@@ -296,6 +298,140 @@ def test_an_unencrypted_key_in_a_backup_is_refused(tmp_path: Path, signed_text: 
     with pytest.raises(InputError, match="not encrypted"):
         import_backup(target, backup, verifier())
     assert not target.key_path.exists()
+
+
+OTHER_DID = "did:key:z6MkhZF7Q7KBYm9r8EupuBagUjXQvxDcZr3fkh1g9gNcuJng"
+
+
+def _keyed_backup(tmp_path: Path, signed_text: str) -> dict[str, Any]:
+    old = Wallet(tmp_path / "old")
+    create_holder_key(old, PASSPHRASE)
+    return _backup_of(old, signed_text)
+
+
+def _sealed(document: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    document["holderKey"]["privateKey"].update(changes)
+    return document
+
+
+def _other_did(document: dict[str, Any]) -> dict[str, Any]:
+    document["holderKey"].update(controller=OTHER_DID, key_id=f"{OTHER_DID}#{OTHER_DID[8:]}")
+    return document
+
+
+def _other_public_key(document: dict[str, Any]) -> dict[str, Any]:
+    document["holderKey"]["publicKeyMultibase"] = OTHER_DID[8:]
+    return document
+
+
+def _no_private_key(document: dict[str, Any]) -> dict[str, Any]:
+    document["holderKey"]["privateKey"] = None
+    return document
+
+
+def _key_id_of_other_did(document: dict[str, Any]) -> dict[str, Any]:
+    key = document["holderKey"]
+    key["key_id"] = f"{OTHER_DID}#{key['publicKeyMultibase']}"
+    return document
+
+
+def _member_dropped(document: dict[str, Any]) -> dict[str, Any]:
+    del document["holderKey"]["privateKey"]["salt"]
+    return document
+
+
+def _short_ciphertext(document: dict[str, Any]) -> dict[str, Any]:
+    sealed = document["holderKey"]["privateKey"]
+    return _sealed(document, ciphertext=sealed["ciphertext"][:40])
+
+
+@pytest.mark.parametrize(
+    ("edit", "words"),
+    [
+        (_other_did, f"names {OTHER_DID} as its DID, but its public key's DID is did:key:z6Mk"),
+        (_other_public_key, f"its public key's DID is {OTHER_DID}"),
+        (_no_private_key, "has no encrypted privateKey"),
+        (_key_id_of_other_did, f"has key_id {OTHER_DID}#"),
+        (
+            lambda d: {**d, "holderKey": {**d["holderKey"], "publicKeyMultibase": "z6Mkxx"}},
+            "unusable publicKeyMultibase",
+        ),
+        (lambda d: {**d, "holderKey": {**d["holderKey"], "type": "p256"}}, "says type 'p256'"),
+        (_member_dropped, "has an encrypted privateKey without salt"),
+        (lambda d: _sealed(d, extra=1), "privateKey with unknown members ('extra')"),
+        (lambda d: _sealed(d, kdf="pbkdf2"), "not sealed with scrypt and A256GCM"),
+        (lambda d: _sealed(d, cipher="none"), "not sealed with scrypt and A256GCM"),
+        (lambda d: _sealed(d, n="32768"), "scrypt 'n' that is not an integer"),
+        (lambda d: _sealed(d, r=True), "scrypt 'r' that is not an integer"),
+        (lambda d: _sealed(d, n=2**40), "scrypt 'n' that is not an integer"),
+        (lambda d: _sealed(d, n=3000), "'n' that is not a power of 2"),
+        (lambda d: _sealed(d, salt="AAAA"), "'salt' of 3 bytes, not 16"),
+        (lambda d: _sealed(d, nonce=None), "unreadable privateKey 'nonce'"),
+        (lambda d: _sealed(d, nonce="!!"), "unreadable privateKey 'nonce'"),
+        (_short_ciphertext, "'ciphertext' of 30 bytes, not"),
+        (lambda d: _sealed(d, ciphertext="A" * 400), "unreadable privateKey 'ciphertext'"),
+    ],
+    ids=[
+        "controller and key_id of another DID", "public key of another DID", "no private key",
+        "key_id of another DID", "public key does not decode", "type not the key's",
+        "member missing", "member added", "kdf", "cipher", "n a string", "r a bool",
+        "n too costly", "n not a power of 2", "salt size", "nonce missing", "nonce not base64url",
+        "ciphertext too short", "ciphertext too long",
+    ],
+)  # fmt: skip
+def test_a_tampered_holder_key_is_refused_before_anything_is_written(
+    tmp_path: Path, signed_text: str, edit: Any, words: str
+) -> None:
+    """Its public fields are sealed with it, but only the passphrase checks that: import checks
+    without it what can be, so no wallet is left naming a DID its key cannot sign as."""
+    document = edit(_keyed_backup(tmp_path, signed_text))
+    target = Wallet(tmp_path / "new")
+    with pytest.raises(InputError, match=re.escape(words)) as caught:
+        import_backup(target, json.dumps(document).encode(), verifier())
+    assert "holder key" in caught.value.message
+    assert not target.folder.exists()
+
+
+def test_an_untampered_holder_key_is_restored_with_its_did(
+    tmp_path: Path, signed_text: str
+) -> None:
+    document = _keyed_backup(tmp_path, signed_text)
+    target = Wallet(tmp_path / "new")
+    restored = import_backup(target, json.dumps(document).encode(), verifier())
+    assert restored.key_written and restored.key is not None
+    assert restored.key.controller == document["holderKey"]["controller"]
+    assert load_holder_key(target, PASSPHRASE).controller == holder_key_info(target).controller
+
+
+@pytest.mark.parametrize("key_type", list(KeyType))
+def test_holder_keys_of_every_type_and_did_jwk_pass_the_checks(
+    tmp_path: Path, key_type: KeyType
+) -> None:
+    pairs = [KeyPair.generate(key_type)]
+    did = did_jwk_document(pairs[0].public_key)["id"]
+    pairs.append(pairs[0].with_identity(did, f"{did}#0"))
+    for number, pair in enumerate(pairs):
+        old, new = Wallet(tmp_path / f"old{number}"), Wallet(tmp_path / f"new{number}")
+        old.create_folder()
+        pair.save(old.key_path, PASSPHRASE)
+        restored = import_backup(new, export_backup(old, now=NOW), verifier())
+        assert restored.key is not None and restored.key.controller == pair.controller
+
+
+def test_a_did_web_holder_key_is_checked_as_far_as_it_can_be_offline(tmp_path: Path) -> None:
+    """Whether the key is in the did:web's published document is not known offline; that its
+    key id is one of that DID's is."""
+    pair = KeyPair.generate().with_identity("did:web:example.org", "did:web:example.org#key-1")
+    old = Wallet(tmp_path / "old")
+    old.create_folder()
+    pair.save(old.key_path, PASSPHRASE)
+    document = json.loads(export_backup(old, now=NOW))
+    assert import_backup(Wallet(tmp_path / "new"), json.dumps(document).encode(), verifier()).key
+    document["holderKey"]["key_id"] = "did:web:attacker.example#key-1"
+    target = Wallet(tmp_path / "other")
+    with pytest.raises(InputError, match="not a key of did:web:example.org"):
+        import_backup(target, json.dumps(document).encode(), verifier())
+    assert not target.folder.exists()
 
 
 def test_a_backup_never_replaces_a_different_key_without_force(

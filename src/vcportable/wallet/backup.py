@@ -5,6 +5,13 @@ Importing trusts nothing in the file: it must say it is a vcportable wallet back
 version this code reads, each credential must match its digest and verify again (one that has
 expired since it was added is kept), and the key must be an encrypted vcportable key file. Any
 problem refuses the whole file: nothing is added and no key is written.
+
+The key's public fields are sealed with it (AES-GCM associated data), but that is checked only
+when the passphrase opens it, at the first presentation. So import checks, without the
+passphrase, all that can be: the public key decodes and is of the stated type; a did:key (or
+did:jwk) holder's DID and key id are the ones its public key makes; a did:web holder's key id is
+a DID URL of its DID (that the key is in its published document cannot be known offline); and
+the sealed private key has the members, types and sizes a vcportable key file gives it.
 """
 
 from __future__ import annotations
@@ -17,10 +24,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from ..clock import format_datetime
+from ..codec.base64url import b64url_decode
 from ..codec.json import parse_json
+from ..codec.multibase import multibase_encode
+from ..dids import did_jwk_document, did_key_document
 from ..errors import InputError, KeyFileError, VcPortableError
 from ..fileutil import write_atomic
-from ..keys import KeyFileInfo, read_key_file_info
+from ..keys import KeyFileInfo, PublicKey, read_key_file_info
+from ..keys.keyfile import _FIELDS, _SCRYPT_MAX
 from .store import (
     MAX_CREDENTIAL_BYTES,
     MAX_CREDENTIALS,
@@ -40,6 +51,12 @@ VERSION: Final = 1
 #: bound is what a real wallet of the largest credentials needs, with room.
 MAX_BACKUP_BYTES: Final = 32 * 1024 * 1024
 _MAX_KEY_BYTES: Final = 64 * 1024
+#: The sealed private key as ``save_key_file`` writes it: scrypt with a 16-byte salt, AES-GCM
+#: with a 12-byte nonce and a 16-byte tag.
+_SEALED_MEMBERS: Final = frozenset({"kdf", "n", "r", "p", "salt", "cipher", "nonce", "ciphertext"})
+_SALT_BYTES: Final = 16
+_NONCE_BYTES: Final = 12
+_TAG_BYTES: Final = 16
 
 
 @dataclass(frozen=True)
@@ -139,6 +156,10 @@ def _key(value: Any, wallet: Wallet) -> tuple[bytes | None, KeyFileInfo | None]:
     data = (json.dumps(value, indent=2) + "\n").encode("utf-8")
     if len(data) > _MAX_KEY_BYTES:
         raise InputError("the backup's holderKey is too large to be a key file")
+    public_key = _check_public_fields(value)
+    if value.get("encrypted") is not True:
+        raise InputError("the backup's holder key is not encrypted; it is not imported")
+    _check_sealed(value.get("privateKey"), public_key)
     wallet.create_folder()
     with tempfile.TemporaryDirectory(dir=wallet.folder) as scratch:
         path = Path(scratch) / "holder.key"
@@ -150,6 +171,81 @@ def _key(value: Any, wallet: Wallet) -> tuple[bytes | None, KeyFileInfo | None]:
     if not info.encrypted:
         raise InputError("the backup's holder key is not encrypted; it is not imported")
     return data, info
+
+
+def _altered(what: str) -> InputError:
+    return InputError(f"the backup's holder key {what}: the backup was altered or damaged")
+
+
+def _check_public_fields(key: dict[str, Any]) -> PublicKey:
+    """What the key file says in clear, checked against its public key (no passphrase)."""
+    for name, kind in _FIELDS.items():
+        value = key.get(name)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise InputError(
+                f"the backup's holder key is unusable: it lacks a valid {name!r} "
+                f"({kind.__name__}); it is not a vcportable key file"
+            )
+    try:
+        public_key = PublicKey.from_multibase(key["publicKeyMultibase"])
+    except InputError as exc:
+        raise _altered(f"has an unusable publicKeyMultibase ({exc.message})") from None
+    if key.get("type") != public_key.type.value:
+        raise _altered(f"says type {key.get('type')!r} but its public key is {public_key.type}")
+    controller, key_id = key["controller"], key["key_id"]
+    if controller.startswith(("did:key:", "did:jwk:")):
+        make = did_key_document if controller.startswith("did:key:") else did_jwk_document
+        document = make(public_key)
+        expected_id = document["verificationMethod"][0]["id"]
+        if controller != document["id"]:
+            raise _altered(
+                f"names {controller[:120]} as its DID, but its public key's DID is {document['id']}"
+            )
+        if key_id != expected_id:
+            raise _altered(f"has key_id {key_id[:200]}, but its public key's is {expected_id}")
+    elif not controller.startswith("did:") or not key_id.startswith(controller + "#"):
+        raise _altered(f"has key_id {key_id[:200]}, which is not a key of {controller[:120]}")
+    return public_key
+
+
+def _check_sealed(sealed: Any, public_key: PublicKey) -> None:
+    """The encrypted private key's shape, as ``save_key_file`` writes it, without opening it."""
+    if not isinstance(sealed, dict):
+        raise _altered("has no encrypted privateKey")
+    missing, unknown = _SEALED_MEMBERS - set(sealed), set(sealed) - _SEALED_MEMBERS
+    if missing:
+        raise _altered(f"has an encrypted privateKey without {', '.join(sorted(missing))}")
+    if unknown:
+        names = ", ".join(repr(name)[:40] for name in sorted(unknown)[:5])
+        raise _altered(f"has an encrypted privateKey with unknown members ({names})")
+    if sealed["kdf"] != "scrypt" or sealed["cipher"] != "A256GCM":
+        raise _altered("has a privateKey not sealed with scrypt and A256GCM")
+    for name, limit in _SCRYPT_MAX.items():
+        value = sealed[name]
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= limit:
+            raise _altered(f"has a privateKey scrypt {name!r} that is not an integer 1..{limit}")
+    if sealed["n"] < 2 or sealed["n"] & (sealed["n"] - 1):
+        raise _altered("has a privateKey scrypt 'n' that is not a power of 2")
+    curve = public_key.curve
+    # The plaintext is the private key's multibase: its length is fixed by the curve, up to the
+    # base58 digits of the smallest and the largest scalar.
+    low = len(multibase_encode(curve.private_codec + b"\x00" * curve.size))
+    high = len(multibase_encode(curve.private_codec + b"\xff" * curve.size))
+    sizes = {
+        "salt": (_SALT_BYTES, _SALT_BYTES),
+        "nonce": (_NONCE_BYTES, _NONCE_BYTES),
+        "ciphertext": (low + _TAG_BYTES, high + _TAG_BYTES),
+    }
+    for name, (least, most) in sizes.items():
+        try:
+            size = len(b64url_decode(sealed[name], what=name, max_bytes=most))
+        except InputError as exc:
+            raise _altered(f"has an unreadable privateKey {name!r} ({exc.message})") from None
+        if not least <= size <= most:
+            count = str(least) if least == most else f"{least} to {most}"
+            raise _altered(
+                f"has a privateKey {name!r} of {size} bytes, not {count} (a {curve.key_type} key)"
+            )
 
 
 def _differs(wallet: Wallet, backup_key: KeyFileInfo) -> bool:
