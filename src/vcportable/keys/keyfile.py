@@ -69,6 +69,29 @@ _FIELDS: dict[str, type] = {
 }
 
 
+def invalid_field(document: Mapping[str, Any]) -> tuple[str, str] | None:
+    """The first clear field of a key file that is missing or of the wrong type, as (name,
+    expected type), or None. (A wallet backup checks the key file it carries by it too.)"""
+    for name, kind in _FIELDS.items():
+        value = document.get(name)
+        # bool is an int subclass: a version of `true` must not pass as 1.
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            return name, kind.__name__
+    return None
+
+
+def scrypt_cost(sealed: Mapping[str, Any]) -> dict[str, int] | None:
+    """A sealed private key's scrypt cost (n, r, p), or None when one is not an integer within
+    the bounds a key file may ask for (a crafted file must not cost minutes or gigabytes)."""
+    cost: dict[str, int] = {}
+    for name, limit in _SCRYPT_MAX.items():
+        value = sealed.get(name)
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= limit:
+            return None
+        cost[name] = value
+    return cost
+
+
 @dataclass(frozen=True)
 class PreviousKey:
     """A public key the identity signed with before a rotation."""
@@ -126,12 +149,9 @@ def _open(sealed: Mapping[str, Any], passphrase: bytes, associated: bytes, path:
     damaged = KeyFileError(f"key file {path} holds a damaged private key")
     if sealed.get("kdf") != "scrypt" or sealed.get("cipher") != "A256GCM":
         raise damaged
-    cost: dict[str, int] = {}
-    for name, limit in _SCRYPT_MAX.items():
-        value = sealed.get(name)
-        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= limit:
-            raise damaged
-        cost[name] = value
+    cost = scrypt_cost(sealed)
+    if cost is None:
+        raise damaged
     try:
         salt = b64url_decode(str(sealed.get("salt")), what="salt")
         nonce = b64url_decode(str(sealed.get("nonce")), what="nonce")
@@ -249,14 +269,12 @@ def _read(path: Path) -> dict[str, Any]:
         raise KeyFileError(f"key file {path} is not valid JSON") from None
     if not isinstance(document, dict):
         raise KeyFileError(f"key file {path} is not a JSON object")
-    for name, kind in _FIELDS.items():
-        value = document.get(name)
-        # bool is an int subclass: a version of `true` must not pass as 1.
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise KeyFileError(
-                f"key file {path} lacks a valid {name!r} ({kind.__name__}); is it a vcportable "
-                "key file?"
-            )
+    invalid = invalid_field(document)
+    if invalid is not None:
+        raise KeyFileError(
+            f"key file {path} lacks a valid {invalid[0]!r} ({invalid[1]}); is it a vcportable "
+            "key file?"
+        )
     if document["version"] != _VERSION:
         raise KeyFileError(f"key file {path} has unsupported version {document['version']}")
     # Only now, once it is known to be a key file, does its mode matter: a file that is not a

@@ -31,7 +31,7 @@ from ..dids import did_jwk_document, did_key_document
 from ..errors import InputError, KeyFileError, VcPortableError
 from ..fileutil import write_atomic
 from ..keys import KeyFileInfo, PublicKey, read_key_file_info
-from ..keys.keyfile import _FIELDS, _SCRYPT_MAX
+from ..keys.keyfile import invalid_field, scrypt_cost
 from .store import (
     MAX_CREDENTIAL_BYTES,
     MAX_CREDENTIALS,
@@ -179,13 +179,12 @@ def _altered(what: str) -> InputError:
 
 def _check_public_fields(key: dict[str, Any]) -> PublicKey:
     """What the key file says in clear, checked against its public key (no passphrase)."""
-    for name, kind in _FIELDS.items():
-        value = key.get(name)
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise InputError(
-                f"the backup's holder key is unusable: it lacks a valid {name!r} "
-                f"({kind.__name__}); it is not a vcportable key file"
-            )
+    invalid = invalid_field(key)
+    if invalid is not None:
+        raise InputError(
+            f"the backup's holder key is unusable: it lacks a valid {invalid[0]!r} "
+            f"({invalid[1]}); it is not a vcportable key file"
+        )
     try:
         public_key = PublicKey.from_multibase(key["publicKeyMultibase"])
     except InputError as exc:
@@ -220,10 +219,8 @@ def _check_sealed(sealed: Any, public_key: PublicKey) -> None:
         raise _altered(f"has an encrypted privateKey with unknown members ({names})")
     if sealed["kdf"] != "scrypt" or sealed["cipher"] != "A256GCM":
         raise _altered("has a privateKey not sealed with scrypt and A256GCM")
-    for name, limit in _SCRYPT_MAX.items():
-        value = sealed[name]
-        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= limit:
-            raise _altered(f"has a privateKey scrypt {name!r} that is not an integer 1..{limit}")
+    if scrypt_cost(sealed) is None:
+        raise _altered("has a privateKey scrypt cost (n, r, p) out of a key file's bounds")
     if sealed["n"] < 2 or sealed["n"] & (sealed["n"] - 1):
         raise _altered("has a privateKey scrypt 'n' that is not a power of 2")
     curve = public_key.curve
