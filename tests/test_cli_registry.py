@@ -127,6 +127,54 @@ def test_lifecycle_end_to_end(tmp_path: Path, initialised: dict[str, str]) -> No
     assert broken.exit_code == 1 and "edited" in broken.stderr
 
 
+def test_audit_verify_holds_the_credentials_to_the_log(
+    tmp_path: Path, initialised: dict[str, str]
+) -> None:
+    """A revoked credential made active again, claims edited or a row deleted by hand: the
+    chain is intact, but `audit verify` names the credential and what differs, and exits 1."""
+    env = initialised
+    roster = tmp_path / "roster.csv"
+    roster.write_text(ROSTER)
+    out = tmp_path / "out"
+    args = ("issue-batch", str(roster), "--achievement", EXAMPLE, "--out-dir", str(out))
+    assert run(*args, "--workers", "1", env=env).exit_code == 0
+    ana = json.loads((out / "w1.json").read_text())["id"]
+    ben = json.loads((out / "w2.json").read_text())["id"]
+    assert run("revoke", ana, "--reason", "fraud", env=env).exit_code == 0
+    intact = run("audit", "verify", env=env)
+    assert intact.exit_code == 0, intact.output
+    assert "5 entries" in intact.stdout and "2 credentials agree with it" in intact.stdout
+
+    def edited(*statements: str) -> str:
+        store = Store.open(env["VCPORTABLE_DB"])
+        with store.transaction() as connection:
+            for statement in statements:
+                connection.execute(text(statement))
+        store.close()
+        result = run("audit", "verify", env=env)
+        assert result.exit_code == 1 and "audit log:" not in result.stderr
+        assert "the credentials disagree with the audit log (1 problem(s))" in result.stderr
+        return str(result.stderr)
+
+    revived = edited("UPDATE credentials SET state = 'active' WHERE state = 'revoked'")
+    assert f"registry: credential {ana}: state is 'active', but the log makes it 'revoked'" in (
+        revived
+    )
+    claims = edited(
+        f"UPDATE credentials SET state = 'revoked' WHERE id = '{ana}'",
+        f"UPDATE credentials SET document = replace(document, 'Ben', 'Bob') WHERE id = '{ben}'",
+    )
+    assert f"registry: credential {ben}: the stored document was edited: it hashes to" in claims
+    assert "recorded at issuance" in claims
+    deleted = edited(
+        f"UPDATE credentials SET document = replace(document, 'Bob', 'Ben') WHERE id = '{ben}'",
+        f"DELETE FROM credentials WHERE id = '{ana}'",
+    )
+    assert f"registry: credential {ana}: issued in entry 3, but it is not in the credentials" in (
+        deleted
+    )
+
+
 def test_bad_roster_issues_nothing_and_names_lines(
     tmp_path: Path, initialised: dict[str, str]
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,7 @@ from sqlalchemy import select, text
 
 from registry_fixtures import db_url  # noqa: F401  (fixture)
 from vcportable.errors import ConflictError, StorageError
+from vcportable.registry_issuer import canonical_text, content_hash
 from vcportable.store import CredentialRecord, IssuerProfile, Store, audit
 from vcportable.store.allocation import MIN_LIST_SIZE, permute
 from vcportable.store.schema import SCHEMA_VERSION, audit_log, current_version, status_lists
@@ -55,7 +57,7 @@ def record(store: Store, number: int, **changes: object) -> CredentialRecord:
             status_index=index,
             valid_from=AT,
             valid_until=None,
-            content_hash="0" * 64,
+            content_hash=content_hash({}),
             document="{}",
             issued_at=AT,
             row_key=f"row-{number}",
@@ -250,6 +252,192 @@ def test_audit_chain_detects_edit_removal_reorder_truncation(store: Store) -> No
         "(SELECT credential_id FROM audit_log WHERE seq = 2) END WHERE seq IN (2, 3)"
     )
     assert swapped
+
+
+def issued(store: Store, credential_id: str, *, spaced: bool = False, **changes: object) -> str:
+    """Record a credential whose document and content hash agree, as the registry (canonical
+    text) or the server (``spaced``: the same claims with json.dumps' default spacing) does."""
+    claims = {"id": credential_id, "type": ["VerifiableCredential"], "name": "Carpenter"}
+    document = json.dumps(claims, sort_keys=True) if spaced else canonical_text(claims)
+    record(
+        store,
+        0,
+        id=credential_id,
+        row_key=credential_id,
+        document=document,
+        content_hash=content_hash(claims),
+        **changes,
+    )
+    return credential_id
+
+
+def renew(store: Store, old: str, new: str, *, revoke: bool = False) -> None:
+    """What RegistryIssuer.renew writes: the successor, its issue entry and a renew entry for
+    the predecessor (whose state it leaves), then with --revoke-predecessor a revoke."""
+    claims = {"id": new, "type": ["VerifiableCredential"], "name": "Carpenter"}
+    with store.transaction() as connection:
+        ((list_id, index),) = store.allocate(connection, 1, list_size=MIN_LIST_SIZE, at=AT)
+        successor = CredentialRecord(
+            id=new,
+            subject_id="did:example:renewed",
+            subject_name="Renewed",
+            achievement_id="urn:example:carpenter-2",
+            format="jwt",
+            list_id=list_id,
+            status_index=index,
+            valid_from=AT,
+            valid_until=None,
+            content_hash=content_hash(claims),
+            document=canonical_text(claims),
+            issued_at=AT,
+            predecessor_id=old,
+        )
+        store.record(
+            connection,
+            [successor],
+            at=AT,
+            audit_entries=[
+                {"action": "renew", "credential_id": old, "details": {"successor": new}}
+            ],
+        )
+        if revoke:
+            store.change_state("revoke", old, reason="superseded", at=AT, connection=connection)
+
+
+@pytest.fixture
+def lived(store: Store) -> dict[str, str]:
+    """A registry with every kind of history, in an id order unlike the order of issue."""
+    ids = {
+        name: issued(store, f"urn:example:{name}", spaced=name == "served")
+        for name in (
+            "Zulu",
+            "active",
+            "revoked",
+            "suspended",
+            "reinstated",
+            "renewed",
+            "kept-renewed",
+            "served",
+            "a-0",
+            "a_0",
+        )
+    }
+    store.change_state("revoke", ids["revoked"], reason="fraud", at=AT)
+    store.change_state("suspend", ids["suspended"], reason="check", at=AT)
+    store.change_state("suspend", ids["reinstated"], reason="check", at=AT)
+    store.change_state("reinstate", ids["reinstated"], reason="cleared", at=AT)
+    store.change_state("revoke", ids["reinstated"], reason="later fraud", at=AT)
+    store.change_state("suspend", ids["kept-renewed"], reason="check", at=AT)
+    renew(store, ids["renewed"], "urn:example:successor", revoke=True)
+    renew(store, ids["kept-renewed"], "urn:example:Successor-2")
+    store.change_state("suspend", ids["served"], reason="check", at=AT)
+    return ids
+
+
+def cross_check(store: Store, sql: str = "", *, batch: int = 5000) -> audit.ChainReport:
+    """:func:`audit.verify` after ``sql`` (rolled back afterwards)."""
+    with store.transaction() as connection:
+        if sql:
+            connection.execute(text(sql))
+        report = audit.verify(connection, batch=batch)
+        connection.rollback()
+    return report
+
+
+@pytest.mark.parametrize("batch", [1, 3, 5000])
+def test_an_untouched_registry_agrees_with_its_log(
+    store: Store, lived: dict[str, str], batch: int
+) -> None:
+    """Revocations, suspensions, a reinstatement, renewals (with and without revoking the
+    predecessor) and a document stored with other spacing (as the server does) all agree."""
+    report = cross_check(store, batch=batch)
+    assert report.problems == [] and report.credential_problems == []
+    assert report.intact and report.credentials == 12
+
+
+def test_a_state_edited_by_sql_is_found(store: Store, lived: dict[str, str]) -> None:
+    report = cross_check(store, "UPDATE credentials SET state = 'active' WHERE state = 'revoked'")
+    assert not report.intact and report.problems == []  # the chain itself is intact
+    assert sorted(report.credential_problems) == [
+        f"credential {lived[name]}: state is 'active', but the log makes it 'revoked' (entry {seq})"
+        for name, seq in (("reinstated", 16), ("renewed", 20), ("revoked", 12))
+    ]
+    unsuspended = cross_check(
+        store, f"UPDATE credentials SET state = 'active' WHERE id = '{lived['served']}'"
+    )
+    assert unsuspended.credential_problems == [
+        f"credential {lived['served']}: state is 'active', but the log makes it 'suspended' "
+        "(entry 23)"
+    ]
+
+
+def test_a_document_edited_by_sql_is_found(store: Store, lived: dict[str, str]) -> None:
+    target = lived["active"]
+    edited = canonical_text({"id": target, "type": ["VerifiableCredential"], "name": "Master"})
+    problems = cross_check(
+        store, f"UPDATE credentials SET document = '{edited}' WHERE id = '{target}'"
+    ).credential_problems
+    assert len(problems) == 1 and problems[0].startswith(
+        f"credential {target}: the stored document was edited: it hashes to "
+        f"{content_hash(json.loads(edited))}, not to the content_hash "
+    )
+    both = cross_check(
+        store,
+        f"UPDATE credentials SET document = '{edited}', "
+        f"content_hash = '{content_hash(json.loads(edited))}' WHERE id = '{lived['served']}'",
+    ).credential_problems
+    assert len(both) == 2 and "content_hash is" in both[0] and "document was edited" in both[1]
+    garbled = cross_check(
+        store, f"UPDATE credentials SET document = 'nonsense' WHERE id = '{target}'"
+    ).credential_problems
+    assert garbled == [f"credential {target}: the stored document is not JSON (it was edited)"]
+    moved = cross_check(
+        store, f"UPDATE credentials SET status_index = 7 WHERE id = '{target}'"
+    ).credential_problems
+    assert len(moved) == 1 and "status index is 7, but it was issued with" in moved[0]
+
+
+@pytest.mark.parametrize("batch", [1, 5000])
+def test_a_deleted_or_added_row_is_found(store: Store, lived: dict[str, str], batch: int) -> None:
+    deleted = cross_check(
+        store,
+        "DELETE FROM credentials WHERE id IN "
+        f"('{lived['a-0']}', '{lived['Zulu']}', 'urn:example:Successor-2')",
+        batch=batch,
+    )
+    assert deleted.credentials == 9
+    assert sorted(deleted.credential_problems) == sorted(
+        f"credential {credential_id}: issued in entry {seq}, but it is not in the credentials "
+        "table (the row was deleted)"
+        for credential_id, seq in (
+            (lived["a-0"], 10),
+            (lived["Zulu"], 2),
+            ("urn:example:Successor-2", 21),
+        )
+    )
+    added = cross_check(
+        store,
+        "INSERT INTO credentials (id, achievement_id, format, list_id, status_index, "
+        "valid_from, content_hash, document, issued_at, state) "
+        "SELECT 'urn:example:forged', achievement_id, format, list_id, 99, valid_from, "
+        "content_hash, document, issued_at, 'active' FROM credentials "
+        f"WHERE id = '{lived['active']}'",
+        batch=batch,
+    )
+    assert added.credentials == 13 and added.credential_problems == [
+        "credential urn:example:forged: in the credentials table, but the log has no issue "
+        "entry for it (the row was added or its id changed outside vcportable)"
+    ]
+
+
+def test_many_problems_are_counted_past_the_list(
+    store: Store, lived: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(audit, "MAX_PROBLEMS", 2)
+    problems = cross_check(store, "UPDATE credentials SET state = 'suspended'").credential_problems
+    assert len(problems) == 3 and problems[-1] == (
+        "... and 7 more credentials that disagree with the log"
+    )
 
 
 def test_export_streams_entries_in_order(store: Store) -> None:

@@ -475,20 +475,39 @@ def audit() -> None:
 @audit.command("verify")
 @db_option
 def audit_verify(db: str | None) -> None:
-    """Walk the audit chain; exit 1 if any entry was edited, removed or reordered."""
+    """Walk the audit chain and hold every credential to it; exit 1 if any entry was edited,
+    removed or reordered, or a credential's state, document or row disagrees with the log."""
     from ..store import audit as chain
+    from ..store.engine import storage_errors
 
     store = _open(db)
     try:
-        with store.transaction() as connection:
-            report = chain.verify_chain(connection)
+        with storage_errors(store.engine), store.engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                # One snapshot for the chain, the head and the credentials, while others write.
+                connection = connection.execution_options(isolation_level="REPEATABLE READ")
+            with connection.begin():
+                report = chain.verify(connection)
     finally:
         store.close()
     for problem in report.problems:
         click.echo(f"audit log: {problem}", err=True)
-    if not report.intact:
-        raise click.ClickException(f"the audit log is broken ({len(report.problems)} problem(s))")
-    click.echo(f"audit log intact: {report.entries} entries, head {report.head_hash}")
+    for problem in report.credential_problems:
+        click.echo(f"registry: {problem}", err=True)
+    failures = []
+    if report.problems:
+        failures.append(f"the audit log is broken ({len(report.problems)} problem(s))")
+    if report.credential_problems:
+        failures.append(
+            "the credentials disagree with the audit log "
+            f"({len(report.credential_problems)} problem(s))"
+        )
+    if failures:
+        raise click.ClickException("; ".join(failures))
+    click.echo(
+        f"audit log intact: {report.entries} entries, head {report.head_hash}; "
+        f"{report.credentials} credentials agree with it"
+    )
 
 
 @audit.command("export")

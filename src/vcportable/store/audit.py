@@ -8,6 +8,11 @@ the change it records, or neither does, and two instances never fork the chain.
 An auditor who keeps the head hash of an export can later prove the log was not rewritten
 before that point (the database administrator could rewrite the whole chain; only an external
 copy of the head detects that).
+
+:func:`verify` also holds the credentials table to the log: a credential's state must be the one
+its entries lead to, its document must hash to the ``content_hash`` of its issue entry, and
+every credential must have an issue entry and every issue entry a credential. Editing the table
+by hand (reviving a revoked credential, changing its claims, deleting it) is then found too.
 """
 
 from __future__ import annotations
@@ -15,13 +20,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, RowMapping, exists, select
 
 from .engine import insert_rows
-from .schema import GENESIS_HASH, audit_head, audit_log
+from .schema import GENESIS_HASH, audit_head, audit_log, credentials
 
 ACTIONS = frozenset(
     {"issuer.init", "key", "achievement", "issue", "revoke", "suspend", "reinstate", "renew"}
@@ -108,15 +113,21 @@ def append_many(connection: Connection, entries: list[dict[str, Any]], *, at: st
 
 @dataclass(frozen=True)
 class ChainReport:
-    """The outcome of walking the chain: ``problems`` is empty when it is intact."""
+    """The outcome of walking the chain: ``problems`` is empty when it is intact.
+
+    From :func:`verify` also the credentials held to the log: ``credentials`` counts the rows
+    read (``None`` when they were not checked) and ``credential_problems`` names each one that
+    disagrees with its entries."""
 
     entries: int
     head_hash: str
     problems: list[str]
+    credentials: int | None = None
+    credential_problems: list[str] = field(default_factory=list)
 
     @property
     def intact(self) -> bool:
-        return not self.problems
+        return not self.problems and not self.credential_problems
 
 
 #: Problems listed before the walk stops reporting (a rewritten log would list every entry).
@@ -151,6 +162,221 @@ def verify_chain(connection: Connection, *, batch: int = 5000) -> ChainReport:
             "entries were removed from the end"
         )
     return ChainReport(entries=count, head_hash=str(head.hash), problems=problems)
+
+
+def verify(connection: Connection, *, batch: int = 5000) -> ChainReport:
+    """:func:`verify_chain`, then every credential against the log (:func:`verify_credentials`).
+
+    Both read the same snapshot only if the caller's transaction is one (PostgreSQL:
+    ``REPEATABLE READ``; a SQLite transaction always is)."""
+    chain = verify_chain(connection, batch=batch)
+    count, problems = verify_credentials(connection, batch=batch)
+    return ChainReport(
+        entries=chain.entries,
+        head_hash=chain.head_hash,
+        problems=chain.problems,
+        credentials=count,
+        credential_problems=problems,
+    )
+
+
+#: The state each action leaves a credential in (``renew`` issues a successor and leaves its
+#: predecessor as it was; ``renew --revoke-predecessor`` logs a ``revoke`` of its own).
+STATE_AFTER = {
+    "issue": "active",
+    "revoke": "revoked",
+    "suspend": "suspended",
+    "reinstate": "active",
+}
+
+#: What an issue entry records of the row, as (details key, column, what it is called).
+_ISSUED_AS = (
+    ("achievement", "achievement_id", "achievement"),
+    ("format", "format", "format"),
+    ("list", "list_id", "status list"),
+    ("index", "status_index", "status index"),
+    ("row_key", "row_key", "roster key"),
+)
+
+
+def verify_credentials(connection: Connection, *, batch: int = 5000) -> tuple[int, list[str]]:
+    """Hold every credential to its audit entries; return the rows read and the problems.
+
+    Streams both sides in the database's order of credential id (credentials by their primary
+    key, the log's credential entries sorted by the database) and walks them side by side, so
+    memory stays bounded by ``batch`` rows and one credential's entries, whatever the size of
+    the registry. The first :data:`MAX_PROBLEMS` problems are listed, then how many more
+    credentials disagree."""
+    rows = _credential_rows(connection, max(1, batch // 5))
+    groups = _entry_groups(connection, batch)
+    row, group = next(rows, None), next(groups, None)
+    count = listed = wrong = 0
+    problems: list[str] = []
+    while row is not None or group is not None:
+        if row is None or group is None:
+            take_row, take_group = row is not None, group is not None
+        elif row["id"] == group[0]:
+            take_row = take_group = True
+        else:
+            # Both sides are in the same order, so the key that comes first has no partner. A
+            # log key that is a credential lies ahead of this row, which has no entries then; one
+            # that is not names a credential deleted from the table. Only tampering gets here,
+            # so the look-up (by primary key) costs nothing on an intact registry.
+            take_row = _is_credential(connection, group[0])
+            take_group = not take_row
+        current = row if take_row else None
+        entries = group if take_group else None
+        key = current["id"] if current is not None else entries[0] if entries else ""
+        found = _check_credential(key, current, entries[1] if entries else [])
+        if take_row:
+            row, count = next(rows, None), count + 1
+        if take_group:
+            group = next(groups, None)
+        if found:
+            wrong += 1
+            if len(problems) < MAX_PROBLEMS:
+                problems += found
+                listed += 1
+    if wrong > listed:
+        problems.append(f"... and {wrong - listed} more credentials that disagree with the log")
+    return count, problems
+
+
+def _check_credential(
+    credential_id: str, row: RowMapping | None, entries: list[dict[str, Any]]
+) -> list[str]:
+    """What is wrong with one credential (``row`` None: no row) given its entries in order."""
+    name = f"credential {credential_id}"
+    issue: dict[str, Any] | None = None
+    state: str | None = None
+    last = 0
+    problems: list[str] = []
+    for entry in entries:
+        action = entry["action"]
+        if action == "issue":
+            if issue is not None:
+                problems.append(
+                    f"{name}: issued twice in the log (entries {issue['seq']} and {entry['seq']})"
+                )
+                continue
+            issue = entry
+        elif action in STATE_AFTER and issue is None:
+            problems.append(f"{name}: entry {entry['seq']} ({action}) comes before its issue")
+        if action in STATE_AFTER:
+            state, last = STATE_AFTER[action], entry["seq"]
+    if row is None:
+        if issue is not None:
+            problems.append(
+                f"{name}: issued in entry {issue['seq']}, but it is not in the credentials "
+                "table (the row was deleted)"
+            )
+        else:
+            seqs = ", ".join(str(e["seq"]) for e in entries)
+            problems.append(f"{name}: has log entries ({seqs}) but no issue entry and no row")
+        return problems
+    if issue is None:
+        problems.append(
+            f"{name}: in the credentials table, but the log has no issue entry for it "
+            "(the row was added or its id changed outside vcportable)"
+        )
+        return problems
+    if row["state"] != state:
+        problems.append(
+            f"{name}: state is {row['state']!r}, but the log makes it {state!r} (entry {last})"
+        )
+    details = issue["details"]
+    recorded = details.get("content_hash")
+    if row["content_hash"] != recorded:
+        problems.append(
+            f"{name}: content_hash is {row['content_hash']}, but the issue entry "
+            f"({issue['seq']}) recorded {recorded}"
+        )
+    document_hash = _document_hash(row["document"], recorded)
+    if document_hash is None:
+        problems.append(f"{name}: the stored document is not JSON (it was edited)")
+    elif document_hash != recorded:
+        problems.append(
+            f"{name}: the stored document was edited: it hashes to {document_hash}, not to the "
+            f"content_hash {recorded} recorded at issuance (entry {issue['seq']})"
+        )
+    for key, column, what in _ISSUED_AS:
+        if key in details and details[key] != row[column]:
+            problems.append(
+                f"{name}: {what} is {row[column]!r}, but it was issued with "
+                f"{details[key]!r} (entry {issue['seq']})"
+            )
+    return problems
+
+
+def _document_hash(text: str, recorded: Any) -> str | None:
+    """The registry's content hash of a stored document (None if it is not JSON).
+
+    The registry stores the canonical text, whose hash is the content hash as it is; the
+    server stores the same claims with other spacing, so other text is hashed as its claims
+    (:func:`~vcportable.registry_issuer.content_hash`), which costs a parse."""
+    from ..registry_issuer import _text_hash, content_hash
+
+    digest = _text_hash(text)
+    if digest == recorded:
+        return digest
+    try:
+        claims = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return content_hash(claims) if isinstance(claims, dict) else digest
+
+
+def _is_credential(connection: Connection, credential_id: str) -> bool:
+    return bool(
+        connection.execute(select(exists().where(credentials.c.id == credential_id))).scalar()
+    )
+
+
+def _credential_rows(connection: Connection, batch: int) -> Iterator[RowMapping]:
+    """The columns the log vouches for, of every credential, by id (streamed)."""
+    result = connection.execution_options(yield_per=batch).execute(
+        select(
+            credentials.c.id,
+            credentials.c.state,
+            credentials.c.content_hash,
+            credentials.c.document,
+            credentials.c.achievement_id,
+            credentials.c.format,
+            credentials.c.list_id,
+            credentials.c.status_index,
+            credentials.c.row_key,
+        ).order_by(credentials.c.id)
+    )
+    yield from result.mappings()
+
+
+def _entry_groups(connection: Connection, batch: int) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """The log's entries about credentials, one credential at a time, in the order of
+    credential id (the database's, as :func:`_credential_rows`), each in sequence order."""
+    result = connection.execution_options(yield_per=batch).execute(
+        select(audit_log.c.seq, audit_log.c.action, audit_log.c.credential_id, audit_log.c.details)
+        .where(audit_log.c.credential_id.is_not(None))
+        .order_by(audit_log.c.credential_id, audit_log.c.seq)
+    )
+    key: str | None = None
+    group: list[dict[str, Any]] = []
+    for seq, action, credential_id, details in result:
+        if credential_id != key:
+            if key is not None:
+                yield key, group
+            key, group = credential_id, []
+        group.append({"seq": int(seq), "action": action, "details": _details(details)})
+    if key is not None:
+        yield key, group
+
+
+def _details(text: str) -> dict[str, Any]:
+    """An entry's details (an edited, unreadable one counts as empty: the chain names it)."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def export_entries(connection: Connection, *, batch: int = 5000) -> Iterator[dict[str, Any]]:
