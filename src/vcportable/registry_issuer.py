@@ -42,10 +42,10 @@ def content_hash(document: Mapping[str, Any]) -> str:
     """SHA-256 of :func:`canonical_text` of the unsigned credential: the same for DI and JWT,
     and what the registry stores, so an auditor can recompute it from the record or from the
     signed credential without its proof."""
-    return _text_hash(canonical_text(document))
+    return text_hash(canonical_text(document))
 
 
-def _text_hash(text: str) -> str:
+def text_hash(text: str) -> str:
     """:func:`content_hash` of the claims whose :func:`canonical_text` is ``text``."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -204,7 +204,7 @@ class RegistryIssuer:
                     status_index=index,
                     valid_from=document["validFrom"],
                     valid_until=end,
-                    content_hash=_text_hash(text),  # the text is also stored
+                    content_hash=text_hash(text),  # the text is also stored
                     document=text,
                     issued_at=at,
                     row_key=row_key,

@@ -314,9 +314,9 @@ def _document_hash(text: str, recorded: Any) -> str | None:
     The registry stores the canonical text, whose hash is the content hash as it is; the
     server stores the same claims with other spacing, so other text is hashed as its claims
     (:func:`~vcportable.registry_issuer.content_hash`), which costs a parse."""
-    from ..registry_issuer import _text_hash, content_hash
+    from ..registry_issuer import content_hash, text_hash
 
-    digest = _text_hash(text)
+    digest = text_hash(text)
     if digest == recorded:
         return digest
     try:
