@@ -475,8 +475,10 @@ def audit() -> None:
 @audit.command("verify")
 @db_option
 def audit_verify(db: str | None) -> None:
-    """Walk the audit chain and hold every credential to it; exit 1 if any entry was edited,
-    removed or reordered, or a credential's state, document or row disagrees with the log."""
+    """Check the audit chain, and every credential against it; exit 1 on any difference.
+
+    Exit 1 if an entry was edited, removed or reordered, or if a credential's state, document
+    or row disagrees with what the log recorded."""
     from ..store import audit as chain
     from ..store.engine import storage_errors
 
