@@ -7,6 +7,7 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select, text
@@ -44,7 +45,15 @@ def store(db_url: str) -> Iterator[Store]:  # noqa: F811
     opened.close()
 
 
-def record(store: Store, number: int, **changes: object) -> CredentialRecord:
+def record(
+    store: Store,
+    number: int,
+    *,
+    audit_entries: list[dict[str, Any]] | None = None,
+    **changes: object,
+) -> CredentialRecord:
+    """Record credential ``number`` (``changes`` override its fields), with ``audit_entries``
+    after its issue entry, in one transaction."""
     with store.transaction() as connection:
         ((list_id, index),) = store.allocate(connection, 1, list_size=MIN_LIST_SIZE, at=AT)
         values: dict[str, object] = dict(
@@ -64,7 +73,7 @@ def record(store: Store, number: int, **changes: object) -> CredentialRecord:
         )
         values.update(changes)
         rec = CredentialRecord(**values)  # type: ignore[arg-type]
-        store.record(connection, [rec], at=AT)
+        store.record(connection, [rec], at=AT, audit_entries=audit_entries or [])
     return rec
 
 
@@ -275,33 +284,21 @@ def renew(store: Store, old: str, new: str, *, revoke: bool = False) -> None:
     """What RegistryIssuer.renew writes: the successor, its issue entry and a renew entry for
     the predecessor (whose state it leaves), then with --revoke-predecessor a revoke."""
     claims = {"id": new, "type": ["VerifiableCredential"], "name": "Carpenter"}
-    with store.transaction() as connection:
-        ((list_id, index),) = store.allocate(connection, 1, list_size=MIN_LIST_SIZE, at=AT)
-        successor = CredentialRecord(
-            id=new,
-            subject_id="did:example:renewed",
-            subject_name="Renewed",
-            achievement_id="urn:example:carpenter-2",
-            format="jwt",
-            list_id=list_id,
-            status_index=index,
-            valid_from=AT,
-            valid_until=None,
-            content_hash=content_hash(claims),
-            document=canonical_text(claims),
-            issued_at=AT,
-            predecessor_id=old,
-        )
-        store.record(
-            connection,
-            [successor],
-            at=AT,
-            audit_entries=[
-                {"action": "renew", "credential_id": old, "details": {"successor": new}}
-            ],
-        )
-        if revoke:
-            store.change_state("revoke", old, reason="superseded", at=AT, connection=connection)
+    record(
+        store,
+        0,
+        id=new,
+        subject_id="did:example:renewed",
+        subject_name="Renewed",
+        format="jwt",
+        row_key=None,
+        content_hash=content_hash(claims),
+        document=canonical_text(claims),
+        predecessor_id=old,
+        audit_entries=[{"action": "renew", "credential_id": old, "details": {"successor": new}}],
+    )
+    if revoke:
+        store.change_state("revoke", old, reason="superseded", at=AT)
 
 
 @pytest.fixture
