@@ -121,23 +121,26 @@ class SignedTrustList:
         """The distinct keys among ``keys`` whose signature verifies (each counts once)."""
         wanted = set(keys)
         found: set[PublicKey] = set()
-        # The signing input is '<protected>.<payload>': the payload (megabytes) is encoded
-        # once, and each input is built only for a signature that is checked.
-        payload = self.encoded_payload.encode("ascii")
         for position, entry in enumerate(self.signatures):
             if entry.key is None or entry.key not in wanted or entry.key in found:
                 continue
-            if position not in self._verdicts:
-                try:
-                    signing_input = b".".join((entry.protected.encode(), payload))
-                    entry.key.verify(entry.signature, signing_input)
-                except InvalidSignature:
-                    self._verdicts[position] = False
-                else:
-                    self._verdicts[position] = True
-            if self._verdicts[position]:
+            if self._verifies(position, entry.key):
                 found.add(entry.key)
         return found
+
+    def _verifies(self, position: int, key: PublicKey) -> bool:
+        """Whether signature ``position`` verifies (checked once: it hashes megabytes)."""
+        if position not in self._verdicts:
+            entry = self.signatures[position]
+            # '<protected>.<payload>', built only for a signature that is checked.
+            signing_input = b".".join((entry.protected.encode(), self.encoded_payload.encode()))
+            try:
+                key.verify(entry.signature, signing_input)
+            except InvalidSignature:
+                self._verdicts[position] = False
+            else:
+                self._verdicts[position] = True
+        return self._verdicts[position]
 
     def require(self, anchor: GovernanceAnchor) -> None:
         """Raise :class:`TrustListError` unless ``anchor.threshold`` of its keys signed."""
