@@ -83,12 +83,11 @@ def test_a_file_that_appears_meanwhile_is_replaced_or_kept(
     assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
 
 
+@pytest.mark.parametrize("way", ["unnamed"], indirect=True)  # that way only
 def test_on_linux_no_temporary_name_is_made(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, way: str
 ) -> None:
     """The batch's way: the file is written unnamed and linked in (one change to the folder)."""
-    if way != "unnamed":
-        pytest.skip("the unnamed way only")
 
     def no_temporary(path: Path) -> tuple[int, str]:
         raise AssertionError("a temporary name was made")
