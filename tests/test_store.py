@@ -383,7 +383,9 @@ def test_a_document_edited_by_sql_is_found(store: Store, lived: dict[str, str]) 
         f"UPDATE credentials SET document = '{edited}', "
         f"content_hash = '{content_hash(json.loads(edited))}' WHERE id = '{lived['served']}'",
     ).credential_problems
-    assert len(both) == 2 and "content_hash is" in both[0] and "document was edited" in both[1]
+    assert len(both) == 2 and "document was edited" in both[1]
+    assert both[0].startswith(f"credential {lived['served']}: content hash is ")
+    assert "but it was issued with" in both[0]
     garbled = cross_check(
         store, f"UPDATE credentials SET document = 'nonsense' WHERE id = '{target}'"
     ).credential_problems
@@ -425,6 +427,81 @@ def test_a_deleted_or_added_row_is_found(store: Store, lived: dict[str, str], ba
         "credential urn:example:forged: in the credentials table, but the log has no issue "
         "entry for it (the row was added or its id changed outside vcportable)"
     ]
+
+
+@pytest.mark.parametrize("batch", [1, 5000])
+def test_the_credential_that_sorts_last_is_checked_too(
+    store: Store, lived: dict[str, str], batch: int
+) -> None:
+    """Where one side of the walk runs out first: the last row deleted, a row added after it."""
+    last = max(lived.values())  # in every database's order of these ids (lower-case after 'u')
+    deleted = cross_check(store, f"DELETE FROM credentials WHERE id = '{last}'", batch=batch)
+    assert len(deleted.credential_problems) == 1
+    assert deleted.credential_problems[0].startswith(f"credential {last}: issued in entry ")
+    added = cross_check(
+        store,
+        "INSERT INTO credentials (id, achievement_id, format, list_id, status_index, "
+        "valid_from, content_hash, document, issued_at, state) "
+        "SELECT 'urn:example:zz', achievement_id, format, list_id, 98, valid_from, "
+        f"content_hash, document, issued_at, 'active' FROM credentials WHERE id = '{last}'",
+        batch=batch,
+    )
+    assert added.credential_problems == [
+        "credential urn:example:zz: in the credentials table, but the log has no issue "
+        "entry for it (the row was added or its id changed outside vcportable)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "what"),
+    [
+        ("achievement_id", "'urn:example:other'", "achievement"),
+        ("format", "'jwt'", "format"),
+        ("row_key", "'another-row'", "roster key"),
+    ],
+)
+def test_a_field_changed_from_what_was_issued_is_found(
+    store: Store, lived: dict[str, str], column: str, value: str, what: str
+) -> None:
+    target = lived["active"]
+    problems = cross_check(
+        store, f"UPDATE credentials SET {column} = {value} WHERE id = '{target}'"
+    ).credential_problems
+    assert len(problems) == 1 and problems[0].startswith(f"credential {target}: {what} is ")
+    assert "but it was issued with" in problems[0]
+
+
+def test_log_entries_moved_to_other_credentials_are_found(
+    store: Store, lived: dict[str, str]
+) -> None:
+    """Entries rewritten to name another credential (the chain breaks too; this says where): a
+    second issue, a revoke before the issue of the credential it now names, and entries of a
+    credential that neither was issued nor has a row."""
+    twice = cross_check(
+        store,
+        f"UPDATE audit_log SET credential_id = '{lived['active']}' "
+        f"WHERE credential_id = '{lived['a-0']}' AND action = 'issue'",
+    ).credential_problems
+    assert any(f"credential {lived['active']}: issued twice in the log" in p for p in twice)
+    early = cross_check(
+        store,
+        "UPDATE audit_log SET credential_id = 'urn:example:successor' "
+        f"WHERE credential_id = '{lived['revoked']}' AND action = 'revoke'",
+    ).credential_problems
+    assert any(
+        "credential urn:example:successor: entry" in p and "(revoke) comes before its issue" in p
+        for p in early
+    )
+    ghost = cross_check(
+        store,
+        "UPDATE audit_log SET credential_id = 'urn:example:ghost' "
+        f"WHERE credential_id = '{lived['suspended']}' AND action = 'suspend'",
+    ).credential_problems
+    assert any(
+        p.startswith("credential urn:example:ghost: has log entries (")
+        and p.endswith(") but no issue entry and no row")
+        for p in ghost
+    )
 
 
 def test_many_problems_are_counted_past_the_list(

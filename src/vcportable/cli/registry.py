@@ -480,16 +480,11 @@ def audit_verify(db: str | None) -> None:
     Exit 1 if an entry was edited, removed or reordered, or if a credential's state, document
     or row disagrees with what the log recorded."""
     from ..store import audit as chain
-    from ..store.engine import storage_errors
 
     store = _open(db)
     try:
-        with storage_errors(store.engine), store.engine.connect() as connection:
-            if connection.dialect.name == "postgresql":
-                # One snapshot for the chain, the head and the credentials, while others write.
-                connection = connection.execution_options(isolation_level="REPEATABLE READ")
-            with connection.begin():
-                report = chain.verify(connection)
+        with store.snapshot() as connection:  # the chain, its head and the credentials agree
+            report = chain.verify(connection)
     finally:
         store.close()
     for problem in report.problems:

@@ -21,6 +21,7 @@ import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, exists, select
@@ -180,23 +181,17 @@ def verify(connection: Connection, *, batch: int = 5000) -> ChainReport:
     )
 
 
-#: The state each action leaves a credential in (``renew`` issues a successor and leaves its
-#: predecessor as it was; ``renew --revoke-predecessor`` logs a ``revoke`` of its own).
-STATE_AFTER = {
-    "issue": "active",
-    "revoke": "revoked",
-    "suspend": "suspended",
-    "reinstate": "active",
-}
+@cache
+def _registry_rules() -> tuple[dict[str, str], tuple[tuple[str, str, str], ...]]:
+    """The state each action leaves a credential in, and what an issue entry records of its row
+    (:data:`~vcportable.store.registry.ISSUE_DETAILS`). Issue makes a credential active, the
+    rest is :data:`~vcportable.store.registry.TRANSITIONS` (``renew`` issues a successor and
+    leaves its predecessor as it was; ``renew --revoke-predecessor`` logs a ``revoke`` of its
+    own). Imported when first asked: the registry module imports this one."""
+    from .registry import ACTIVE, ISSUE_DETAILS, TRANSITIONS
 
-#: What an issue entry records of the row, as (details key, column, what it is called).
-_ISSUED_AS = (
-    ("achievement", "achievement_id", "achievement"),
-    ("format", "format", "format"),
-    ("list", "list_id", "status list"),
-    ("index", "status_index", "status index"),
-    ("row_key", "row_key", "roster key"),
-)
+    state_after = {"issue": ACTIVE, **{action: to for action, (_, to) in TRANSITIONS.items()}}
+    return state_after, ISSUE_DETAILS
 
 
 def verify_credentials(connection: Connection, *, batch: int = 5000) -> tuple[int, list[str]]:
@@ -224,10 +219,10 @@ def verify_credentials(connection: Connection, *, batch: int = 5000) -> tuple[in
             # so the look-up (by primary key) costs nothing on an intact registry.
             take_row = _is_credential(connection, group[0])
             take_group = not take_row
-        current = row if take_row else None
-        entries = group if take_group else None
-        key = current["id"] if current is not None else entries[0] if entries else ""
-        found = _check_credential(key, current, entries[1] if entries else [])
+        key = row["id"] if take_row and row is not None else group[0] if group else ""
+        found = _check_credential(
+            key, row if take_row else None, group[1] if take_group and group else []
+        )
         if take_row:
             row, count = next(rows, None), count + 1
         if take_group:
@@ -246,6 +241,7 @@ def _check_credential(
     credential_id: str, row: RowMapping | None, entries: list[dict[str, Any]]
 ) -> list[str]:
     """What is wrong with one credential (``row`` None: no row) given its entries in order."""
+    state_after, issue_details = _registry_rules()
     name = f"credential {credential_id}"
     issue: dict[str, Any] | None = None
     state: str | None = None
@@ -260,10 +256,10 @@ def _check_credential(
                 )
                 continue
             issue = entry
-        elif action in STATE_AFTER and issue is None:
+        elif action in state_after and issue is None:
             problems.append(f"{name}: entry {entry['seq']} ({action}) comes before its issue")
-        if action in STATE_AFTER:
-            state, last = STATE_AFTER[action], entry["seq"]
+        if action in state_after:
+            state, last = state_after[action], entry["seq"]
     if row is None:
         if issue is not None:
             problems.append(
@@ -285,12 +281,13 @@ def _check_credential(
             f"{name}: state is {row['state']!r}, but the log makes it {state!r} (entry {last})"
         )
     details = issue["details"]
+    for key, column, what in issue_details:
+        if key in details and details[key] != row[column]:
+            problems.append(
+                f"{name}: {what} is {row[column]!r}, but it was issued with "
+                f"{details[key]!r} (entry {issue['seq']})"
+            )
     recorded = details.get("content_hash")
-    if row["content_hash"] != recorded:
-        problems.append(
-            f"{name}: content_hash is {row['content_hash']}, but the issue entry "
-            f"({issue['seq']}) recorded {recorded}"
-        )
     document_hash = _document_hash(row["document"], recorded)
     if document_hash is None:
         problems.append(f"{name}: the stored document is not JSON (it was edited)")
@@ -299,21 +296,16 @@ def _check_credential(
             f"{name}: the stored document was edited: it hashes to {document_hash}, not to the "
             f"content_hash {recorded} recorded at issuance (entry {issue['seq']})"
         )
-    for key, column, what in _ISSUED_AS:
-        if key in details and details[key] != row[column]:
-            problems.append(
-                f"{name}: {what} is {row[column]!r}, but it was issued with "
-                f"{details[key]!r} (entry {issue['seq']})"
-            )
     return problems
 
 
 def _document_hash(text: str, recorded: Any) -> str | None:
     """The registry's content hash of a stored document (None if it is not JSON).
 
-    The registry stores the canonical text, whose hash is the content hash as it is; the
-    server stores the same claims with other spacing, so other text is hashed as its claims
-    (:func:`~vcportable.registry_issuer.content_hash`), which costs a parse."""
+    The registry and the server store the canonical text, whose hash is the content hash as it
+    is; rows a server of an earlier version stored hold the same claims with other spacing, so
+    other text is hashed as its claims (:func:`~vcportable.registry_issuer.content_hash`),
+    which costs a parse."""
     from ..registry_issuer import content_hash, text_hash
 
     digest = text_hash(text)

@@ -44,6 +44,17 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "reinstate": (frozenset({SUSPENDED}), ACTIVE),
 }
 
+#: What an issue entry's details record of the credential's row: (details key, column, what it
+#: is called). ``audit verify`` holds every row to them.
+ISSUE_DETAILS: tuple[tuple[str, str, str], ...] = (
+    ("achievement", "achievement_id", "achievement"),
+    ("format", "format", "format"),
+    ("list", "list_id", "status list"),
+    ("index", "status_index", "status index"),
+    ("content_hash", "content_hash", "content hash"),
+    ("row_key", "row_key", "roster key"),
+)
+
 #: Longest reason kept (it goes into the audit log and the export).
 MAX_REASON = 2000
 
@@ -129,6 +140,17 @@ class Store:
         """One transaction; driver errors become :class:`StorageError`."""
         with storage_errors(self.engine), self.engine.begin() as connection:
             yield connection
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[Connection]:
+        """:meth:`transaction` in which every read sees one state of the database while others
+        write (PostgreSQL: REPEATABLE READ; SQLite's transaction holds the write lock anyway):
+        for reads that must agree with each other, such as ``audit verify``."""
+        with storage_errors(self.engine), self.engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                connection = connection.execution_options(isolation_level="REPEATABLE READ")
+            with connection.begin():
+                yield connection
 
     # -- issuer profile and achievements -----------------------------------------------------
 
@@ -299,14 +321,7 @@ class Store:
             {
                 "action": "issue",
                 "credential_id": r.id,
-                "details": {
-                    "achievement": r.achievement_id,
-                    "format": r.format,
-                    "list": r.list_id,
-                    "index": r.status_index,
-                    "content_hash": r.content_hash,
-                    "row_key": r.row_key,
-                },
+                "details": {key: getattr(r, column) for key, column, _ in ISSUE_DETAILS},
             }
             for r in records
         ]
