@@ -48,7 +48,7 @@ from ..issuer import (
 from ..keys import KeyPair
 from ..keys.keyfile import passphrase_from_env
 from ..proofs.dataintegrity import ecdsa_sd
-from ..registry_issuer import content_hash
+from ..registry_issuer import canonical_text, text_hash
 from ..status.bitstring import Bitstring
 from ..status.entries import PURPOSES, list_url, status_entries
 from ..status.publish import list_credential
@@ -557,6 +557,7 @@ def _record(
     name = subject.get("name")
     start = document.get("validFrom", document.get("issuanceDate", at))
     end = document.get("validUntil", document.get("expirationDate"))
+    text = canonical_text(document)  # what the registry stores, as registry_issuer does
     return CredentialRecord(
         id=str(document["id"]),
         subject_id=_short(subject.get("id")),
@@ -567,8 +568,8 @@ def _record(
         status_index=index,
         valid_from=str(start)[:40],
         valid_until=str(end)[:40] if isinstance(end, str) else None,
-        content_hash=content_hash(document),
-        document=json.dumps(document, ensure_ascii=False, sort_keys=True),
+        content_hash=text_hash(text),
+        document=text,
         issued_at=at,
         row_hash=request_hash,
     )
