@@ -369,7 +369,7 @@ def _short_ciphertext(document: dict[str, Any]) -> dict[str, Any]:
         (lambda d: _sealed(d, nonce=None), "unreadable privateKey 'nonce'"),
         (lambda d: _sealed(d, nonce="!!"), "unreadable privateKey 'nonce'"),
         (_short_ciphertext, "'ciphertext' of 30 bytes, not"),
-        (lambda d: _sealed(d, ciphertext="A" * 400), "unreadable privateKey 'ciphertext'"),
+        (lambda d: _sealed(d, ciphertext="A" * 400), "'ciphertext' of 300 bytes, not 64"),
     ],
     ids=[
         "controller and key_id of another DID", "public key of another DID", "no private key",

@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from vcportable.codec.base64url import b64url_decode, b64url_encode
 from vcportable.codec.json import parse_json
+from vcportable.codec.multibase import multibase_encode
 from vcportable.errors import InputError, KeyFileError
 from vcportable.fileutil import write_atomic
 
@@ -77,6 +78,52 @@ def invalid_field(document: Mapping[str, Any]) -> tuple[str, str] | None:
         # bool is an int subclass: a version of `true` must not pass as 1.
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             return name, kind.__name__
+    return None
+
+
+#: The sealed private key as :func:`_seal` writes it: scrypt with a 16-byte salt, AES-GCM with a
+#: 12-byte nonce and a 16-byte tag.
+_SEALED_MEMBERS = frozenset({"kdf", "n", "r", "p", "salt", "cipher", "nonce", "ciphertext"})
+_SALT_BYTES, _NONCE_BYTES, _TAG_BYTES = 16, 12, 16
+
+
+def sealed_problem(sealed: Any, public_key: PublicKey) -> str | None:
+    """What is wrong with the shape of a sealed private key of ``public_key`` (as "has ..."),
+    checked without the passphrase, or None: its members, scrypt cost, and the sizes of its
+    salt, nonce and ciphertext (the private key's multibase, whose length the curve fixes up to
+    its base58 digits, plus the tag). A wallet backup checks the key it carries by it."""
+    if not isinstance(sealed, dict):
+        return "has no encrypted privateKey"
+    missing, unknown = _SEALED_MEMBERS - set(sealed), set(sealed) - _SEALED_MEMBERS
+    if missing:
+        return f"has an encrypted privateKey without {', '.join(sorted(missing))}"
+    if unknown:
+        names = ", ".join(repr(name)[:40] for name in sorted(unknown)[:5])
+        return f"has an encrypted privateKey with unknown members ({names})"
+    if sealed["kdf"] != "scrypt" or sealed["cipher"] != "A256GCM":
+        return "has a privateKey not sealed with scrypt and A256GCM"
+    if scrypt_cost(sealed) is None:
+        return "has a privateKey scrypt cost (n, r, p) out of a key file's bounds"
+    if sealed["n"] < 2 or sealed["n"] & (sealed["n"] - 1):
+        return "has a privateKey scrypt 'n' that is not a power of 2"
+    curve = public_key.curve
+    low = len(multibase_encode(curve.private_codec + b"\x00" * curve.size))
+    high = len(multibase_encode(curve.private_codec + b"\xff" * curve.size))
+    sizes = {
+        "salt": (_SALT_BYTES, _SALT_BYTES),
+        "nonce": (_NONCE_BYTES, _NONCE_BYTES),
+        "ciphertext": (low + _TAG_BYTES, high + _TAG_BYTES),
+    }
+    for name, (least, most) in sizes.items():
+        try:
+            # Decoded within the file's own bound: a size off by a little is told as a size.
+            size = len(b64url_decode(sealed[name], what=name, max_bytes=_MAX_KEY_FILE_BYTES))
+        except InputError as exc:
+            return f"has an unreadable privateKey {name!r} ({exc.message})"
+        if not least <= size <= most:
+            count = str(least) if least == most else f"{least} to {most}"
+            kind = curve.key_type
+            return f"has a privateKey {name!r} of {size} bytes, not {count} (a {kind} key)"
     return None
 
 
@@ -133,7 +180,7 @@ def _scrypt_key(passphrase: bytes, salt: bytes, n: int, r: int, p: int) -> bytes
 
 
 def _seal(secret: bytes, passphrase: bytes, associated: bytes) -> dict[str, Any]:
-    salt, nonce = os.urandom(16), os.urandom(12)
+    salt, nonce = os.urandom(_SALT_BYTES), os.urandom(_NONCE_BYTES)
     key = _scrypt_key(passphrase, salt, **_SCRYPT_NEW)
     return {
         "kdf": "scrypt",

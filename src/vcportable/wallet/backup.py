@@ -24,14 +24,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from ..clock import format_datetime
-from ..codec.base64url import b64url_decode
 from ..codec.json import parse_json
-from ..codec.multibase import multibase_encode
 from ..dids import did_jwk_document, did_key_document
 from ..errors import InputError, KeyFileError, VcPortableError
 from ..fileutil import write_atomic
 from ..keys import KeyFileInfo, PublicKey, read_key_file_info
-from ..keys.keyfile import invalid_field, scrypt_cost
+from ..keys.keyfile import invalid_field, sealed_problem
 from .store import (
     MAX_CREDENTIAL_BYTES,
     MAX_CREDENTIALS,
@@ -51,12 +49,6 @@ VERSION: Final = 1
 #: bound is what a real wallet of the largest credentials needs, with room.
 MAX_BACKUP_BYTES: Final = 32 * 1024 * 1024
 _MAX_KEY_BYTES: Final = 64 * 1024
-#: The sealed private key as ``save_key_file`` writes it: scrypt with a 16-byte salt, AES-GCM
-#: with a 12-byte nonce and a 16-byte tag.
-_SEALED_MEMBERS: Final = frozenset({"kdf", "n", "r", "p", "salt", "cipher", "nonce", "ciphertext"})
-_SALT_BYTES: Final = 16
-_NONCE_BYTES: Final = 12
-_TAG_BYTES: Final = 16
 
 
 @dataclass(frozen=True)
@@ -159,7 +151,9 @@ def _key(value: Any, wallet: Wallet) -> tuple[bytes | None, KeyFileInfo | None]:
     public_key = _check_public_fields(value)
     if value.get("encrypted") is not True:
         raise InputError("the backup's holder key is not encrypted; it is not imported")
-    _check_sealed(value.get("privateKey"), public_key)
+    problem = sealed_problem(value.get("privateKey"), public_key)
+    if problem is not None:
+        raise _altered(problem)
     wallet.create_folder()
     with tempfile.TemporaryDirectory(dir=wallet.folder) as scratch:
         path = Path(scratch) / "holder.key"
@@ -168,8 +162,6 @@ def _key(value: Any, wallet: Wallet) -> tuple[bytes | None, KeyFileInfo | None]:
             info = read_key_file_info(path)
         except VcPortableError as exc:
             raise InputError(f"the backup's holder key is unusable: {exc.message}") from None
-    if not info.encrypted:
-        raise InputError("the backup's holder key is not encrypted; it is not imported")
     return data, info
 
 
@@ -205,44 +197,6 @@ def _check_public_fields(key: dict[str, Any]) -> PublicKey:
     elif not controller.startswith("did:") or not key_id.startswith(controller + "#"):
         raise _altered(f"has key_id {key_id[:200]}, which is not a key of {controller[:120]}")
     return public_key
-
-
-def _check_sealed(sealed: Any, public_key: PublicKey) -> None:
-    """The encrypted private key's shape, as ``save_key_file`` writes it, without opening it."""
-    if not isinstance(sealed, dict):
-        raise _altered("has no encrypted privateKey")
-    missing, unknown = _SEALED_MEMBERS - set(sealed), set(sealed) - _SEALED_MEMBERS
-    if missing:
-        raise _altered(f"has an encrypted privateKey without {', '.join(sorted(missing))}")
-    if unknown:
-        names = ", ".join(repr(name)[:40] for name in sorted(unknown)[:5])
-        raise _altered(f"has an encrypted privateKey with unknown members ({names})")
-    if sealed["kdf"] != "scrypt" or sealed["cipher"] != "A256GCM":
-        raise _altered("has a privateKey not sealed with scrypt and A256GCM")
-    if scrypt_cost(sealed) is None:
-        raise _altered("has a privateKey scrypt cost (n, r, p) out of a key file's bounds")
-    if sealed["n"] < 2 or sealed["n"] & (sealed["n"] - 1):
-        raise _altered("has a privateKey scrypt 'n' that is not a power of 2")
-    curve = public_key.curve
-    # The plaintext is the private key's multibase: its length is fixed by the curve, up to the
-    # base58 digits of the smallest and the largest scalar.
-    low = len(multibase_encode(curve.private_codec + b"\x00" * curve.size))
-    high = len(multibase_encode(curve.private_codec + b"\xff" * curve.size))
-    sizes = {
-        "salt": (_SALT_BYTES, _SALT_BYTES),
-        "nonce": (_NONCE_BYTES, _NONCE_BYTES),
-        "ciphertext": (low + _TAG_BYTES, high + _TAG_BYTES),
-    }
-    for name, (least, most) in sizes.items():
-        try:
-            size = len(b64url_decode(sealed[name], what=name, max_bytes=most))
-        except InputError as exc:
-            raise _altered(f"has an unreadable privateKey {name!r} ({exc.message})") from None
-        if not least <= size <= most:
-            count = str(least) if least == most else f"{least} to {most}"
-            raise _altered(
-                f"has a privateKey {name!r} of {size} bytes, not {count} (a {curve.key_type} key)"
-            )
 
 
 def _differs(wallet: Wallet, backup_key: KeyFileInfo) -> bool:
