@@ -344,6 +344,19 @@ def test_csv_errors_name_their_lines_and_lose_no_row(
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == issued
 
 
+def test_lines_that_are_not_csv_count_towards_the_row_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A roster of broken lines cannot run past the row limit either."""
+    from vcportable import roster as roster_module
+
+    monkeypatch.setattr(roster_module, "MAX_ROWS", 2)
+    path = write(tmp_path / "r.csv", b"key,name,subject_id\n" + b'a,"x"y,did:example:a\n' * 3)
+    found = [(p.line, p.message) for p in roster_module.read_roster(path)]
+    assert [line for line, _ in found] == [2, 3, 4]
+    assert found[-1][1] == "the roster has more than 2 rows; split it"
+
+
 @pytest.mark.parametrize("char", ["\x00", "\x01", "\x1b", "\x1f", "\x0b"])
 def test_control_characters_in_a_field_are_refused_with_the_line(
     registry: RegistryIssuer, tmp_path: Path, char: str

@@ -136,8 +136,6 @@ def _not_csv(exc: csv.Error) -> str:
         return 'a quoted field has no closing quote (")'
     if text.startswith("field larger than field limit"):
         return f"a field is over {csv.field_size_limit()} characters"
-    if text.startswith("line contains NUL"):
-        return "a NUL byte (0x00)"
     return text.split(" - ")[0]
 
 
@@ -169,28 +167,16 @@ def read_roster(path: Path) -> Iterator[RosterRow | Problem]:
     first = 2
     rows = 0
     while True:
+        error: csv.Error | None = None
         try:
             fields = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
-            # The reader drops the rest of the line and goes on with the next one. A record
-            # that ran over several lines (an unclosed quote) is reported with all of them.
-            line, last = first, reader.line_num
-            first = last + 1
-            rows += 1
-            if rows > MAX_ROWS:
-                yield Problem(line, f"the roster has more than {MAX_ROWS} rows; split it")
-                return
-            span = (
-                f" (lines {line}-{last} were read as one row and not used)" if last > line else ""
-            )
-            yield Problem(line, f"not valid CSV: {_not_csv(exc)}{span}")
-            yield from (Problem(n, bad[n]) for n in range(line, last + 1) if n in bad)
-            continue
+            error, fields = exc, []  # the reader drops the rest of the line and goes on
         line, last = first, reader.line_num
         first = last + 1
-        if not any(f.strip() for f in fields):
+        if error is None and not any(f.strip() for f in fields):
             # a blank line, or one whose content was dropped (over the length limit)
             yield from (Problem(n, bad[n]) for n in range(line, last + 1) if n in bad)
             continue
@@ -198,6 +184,14 @@ def read_roster(path: Path) -> Iterator[RosterRow | Problem]:
         if rows > MAX_ROWS:
             yield Problem(line, f"the roster has more than {MAX_ROWS} rows; split it")
             return
+        if error is not None:
+            # A record that ran over several lines (an unclosed quote) names all of them.
+            span = (
+                f" (lines {line}-{last} were read as one row and not used)" if last > line else ""
+            )
+            yield Problem(line, f"not valid CSV: {_not_csv(error)}{span}")
+            yield from (Problem(n, bad[n]) for n in range(line, last + 1) if n in bad)
+            continue
         yield from _row(line, last, fields, columns, bad)
 
 
