@@ -408,6 +408,12 @@ def main() -> None:
     parser.add_argument(
         "--only", choices=["batch", "memory", "revoke"], action="append", help="some parts only"
     )
+    parser.add_argument(
+        "--scratch",
+        type=Path,
+        help="the folder to work in (default: the system's temporary folder); the batch's"
+        " registry and files go there, so its file system decides the files' share",
+    )
     parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     parser.add_argument("--seconds", type=float, help="ignored (benchmarks/run.py passes it)")
@@ -424,8 +430,9 @@ def main() -> None:
         "load_average_before": os.getloadavg()[0],
     }
     parts = set(args.only or ["batch", "memory", "revoke"])
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=args.scratch) as tmp:
         folder = Path(tmp)
+        results["scratch"] = tmp
         if "batch" in parts:
             (folder / "sqlite").mkdir()
             results["batch_sqlite"] = batch(
@@ -505,6 +512,7 @@ def main() -> None:
                     f"{found['p99_ms']:.2f} ms",
                 )
             )
+    table.append(("worked in", results["scratch"]))
     table.append(
         (
             "load average before / after the run",

@@ -1087,12 +1087,16 @@ def test_timed_out_work_cannot_pile_up_threads(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A verification that outlives its timeout keeps its thread until it ends; beyond the
-    bound of such threads a new request is 503 at once instead of starting another."""
+    bound of such threads a new request is 503 at once instead of starting another. (Bodies
+    over ``INLINE_BYTES`` run in threads; here every body does.)"""
     import threading
     import time
 
     from vcportable.server import context as server_context
+    from vcportable.server import routes_verifying
     from vcportable.verifier import Verifier
+
+    monkeypatch.setattr(routes_verifying, "INLINE_BYTES", 0)
 
     release = threading.Event()
 
@@ -1115,6 +1119,38 @@ def test_timed_out_work_cannot_pile_up_threads(
         release.set()
     time.sleep(0.2)
     assert server_context._timed_work.acquire(blocking=False)  # the slots came back
+
+
+def test_small_bodies_are_verified_on_the_event_loop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A body up to ``INLINE_BYTES`` is verified where it was read (no thread hand-off, whose
+    cost was as much as the verification's); a longer one in a worker thread, under the
+    request timeout. Both answer alike."""
+    import threading
+
+    from vcportable.server import routes_verifying
+    from vcportable.verifier import Verifier
+
+    seen: list[str] = []
+    original = Verifier.verify_credential
+
+    def noting(self: Verifier, credential: Any) -> Any:
+        seen.append(threading.current_thread().name)
+        return original(self, credential)
+
+    monkeypatch.setattr(Verifier, "verify_credential", noting)
+    app = create_app(server_config(tmp_path))
+    with AppClient(app) as client:
+        small = {"verifiableCredential": issue(client, app)}
+        padded = {**small, "options": {"checks": ["x" * 1000] * 16}}
+        assert len(json.dumps(padded)) > routes_verifying.INLINE_BYTES
+        first = client.post("/credentials/verify", json=small)
+        second = client.post("/credentials/verify", json=padded)
+    assert first.status_code == second.status_code == 200
+    assert first.json() == second.json()
+    assert not seen[0].startswith("vcportable-work")
+    assert seen[1].startswith("vcportable-work")
 
 
 # -- the fast path (server/fastpath.py) against the FastAPI routes ------------------------------
