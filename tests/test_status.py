@@ -305,6 +305,56 @@ def test_status_size_and_messages(published: Fixture, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("entries", "size", "refused"),
+    [
+        (16, 1, True),
+        (131_064, 1, True),
+        (65_536, 2, True),
+        (131_072, 1, False),
+        (131_072, 2, False),
+    ],
+)
+def test_lists_shorter_than_the_minimum_are_refused(
+    published: Fixture, tmp_path: Path, entries: int, size: int, refused: bool
+) -> None:
+    """Bitstring Status List 3.2: fewer than 131,072 entries (bits / statusSize) is a
+    STATUS_LIST_LENGTH_ERROR, even in a list the issuer signed, whatever the bit says: a list
+    that short tells its publisher whose credential is being checked."""
+    issuer = published.registry.issuer
+    url = "https://status.example/riverside/short"
+    bits = Bitstring(entries, status_size=size)
+    document = list_credential(
+        url,
+        issuer.key.controller,
+        "message" if size > 1 else "revocation",
+        bits,
+        valid_from=NOW,
+        valid_until=NOW + timedelta(days=1),
+        ttl=timedelta(hours=1),
+    )
+    folder = tmp_path / "short"
+    folder.mkdir()
+    (folder / "s.json").write_text(json.dumps(issuer.issue(document)))
+    (folder / "index.json").write_text(
+        json.dumps({"version": 1, "lists": {url: {"file": "s.json"}}})
+    )
+    credential = dict(published.creds["clean"])
+    credential["credentialStatus"] = {**ENTRY, "statusListCredential": url}
+    if size > 1:
+        messages = [{"status": f"0x{n}", "message": f"message {n}"} for n in range(4)]
+        credential["credentialStatus"].update(
+            statusPurpose="message", statusSize=size, statusMessage=messages
+        )
+    published.creds["short"] = credential
+    (check,) = published.check("short", folder=folder)
+    if refused:
+        assert check.code is Code.STATUS_ENTRY_INVALID
+        assert "STATUS_LIST_LENGTH_ERROR" in check.message and f"{entries} entries" in check.message
+    else:
+        assert check.status is CheckStatus.PASSED
+
+
+@pytest.mark.parametrize(
     "index",
     [
         '{"version": 1, "lists": {"https://x/1": {"file": "../secret"}}}',

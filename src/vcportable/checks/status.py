@@ -30,6 +30,7 @@ from ..codec.json import parse_json
 from ..errors import InputError
 from ..models.report import Check, CheckStatus, Code
 from ..policy import VerificationPolicy
+from ..status.bitstring import MIN_ENTRIES
 from ..status.reading import ENTRY_TYPE, EntryError, StatusEntry, StatusList, read_entry, read_list
 from ..status.source import MAX_LIST_BYTES, StatusSource
 from . import issuer_id
@@ -187,6 +188,16 @@ def _verdict(cid: str, entry: StatusEntry, found: StatusList, now: datetime) -> 
         value = bits.get(entry.index)
     except InputError as exc:
         return Check.failed(cid, Code.STATUS_ENTRY_INVALID, f"{entry.list_url}: {exc.message}")
+    if len(bits) < MIN_ENTRIES:
+        # Bitstring Status List 3.2: a list this short would tell its publisher whose status
+        # is being checked (STATUS_LIST_LENGTH_ERROR), whatever the bit says.
+        return Check.failed(
+            cid,
+            Code.STATUS_ENTRY_INVALID,
+            f"{entry.list_url}: the list holds {len(bits)} entries of {entry.size} bit(s), fewer"
+            f" than the {MIN_ENTRIES} the specification requires for herd privacy"
+            " (STATUS_LIST_LENGTH_ERROR)",
+        )
     known = found.valid_from.isoformat() if found.valid_from else "an unstated date"
     stale = found.stale_reason(now)
     note = f"as of {known}" + (f"; the list is stale: {stale}" if stale else "")
