@@ -267,26 +267,31 @@ def test_entry_checks_in_the_report(published: Fixture) -> None:
     assert codes(published.check("bad")) == [(CheckStatus.SKIPPED, Code.OK)]
 
 
-def test_status_size_and_messages(published: Fixture, tmp_path: Path) -> None:
+def list_folder(published: Fixture, folder: Path, url: str, bits: Bitstring, purpose: str) -> Path:
+    """``folder`` holding one list at ``url``, signed by the fixture's issuer, with its index."""
     issuer = published.registry.issuer
-    url = "https://status.example/riverside/messages"
-    bits = Bitstring(131_072, status_size=2)
-    bits.set(7, 2)
     document = list_credential(
         url,
         issuer.key.controller,
-        "message",
+        purpose,
         bits,
         valid_from=NOW,
         valid_until=NOW + timedelta(days=1),
         ttl=timedelta(hours=1),
     )
-    folder = tmp_path / "messages"
     folder.mkdir()
-    (folder / "m.json").write_text(json.dumps(issuer.issue(document)))
+    (folder / "list.json").write_text(json.dumps(issuer.issue(document)))
     (folder / "index.json").write_text(
-        json.dumps({"version": 1, "lists": {url: {"file": "m.json"}}})
+        json.dumps({"version": 1, "lists": {url: {"file": "list.json"}}})
     )
+    return folder
+
+
+def test_status_size_and_messages(published: Fixture, tmp_path: Path) -> None:
+    url = "https://status.example/riverside/messages"
+    bits = Bitstring(131_072, status_size=2)
+    bits.set(7, 2)
+    folder = list_folder(published, tmp_path / "messages", url, bits, "message")
     messages = [{"status": f"0x{n}", "message": f"message {n}"} for n in range(4)]
     credential = dict(published.creds["clean"])
     credential["credentialStatus"] = {
@@ -320,24 +325,10 @@ def test_lists_shorter_than_the_minimum_are_refused(
     """Bitstring Status List 3.2: fewer than 131,072 entries (bits / statusSize) is a
     STATUS_LIST_LENGTH_ERROR, even in a list the issuer signed, whatever the bit says: a list
     that short tells its publisher whose credential is being checked."""
-    issuer = published.registry.issuer
     url = "https://status.example/riverside/short"
     bits = Bitstring(entries, status_size=size)
-    document = list_credential(
-        url,
-        issuer.key.controller,
-        "message" if size > 1 else "revocation",
-        bits,
-        valid_from=NOW,
-        valid_until=NOW + timedelta(days=1),
-        ttl=timedelta(hours=1),
-    )
-    folder = tmp_path / "short"
-    folder.mkdir()
-    (folder / "s.json").write_text(json.dumps(issuer.issue(document)))
-    (folder / "index.json").write_text(
-        json.dumps({"version": 1, "lists": {url: {"file": "s.json"}}})
-    )
+    purpose = "message" if size > 1 else "revocation"
+    folder = list_folder(published, tmp_path / "short", url, bits, purpose)
     credential = dict(published.creds["clean"])
     credential["credentialStatus"] = {**ENTRY, "statusListCredential": url}
     if size > 1:
