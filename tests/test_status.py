@@ -224,6 +224,13 @@ def test_missing_tampered_and_foreign_lists_are_not_checked(
         foreign.message
     )
 
+    # Signed by the right issuer but naming no id: it could be any of the issuer's lists.
+    issuer = published.registry.issuer
+    nameless = {k: v for k, v in unsigned.items() if k != "id"}
+    path.write_text(json.dumps(issuer.issue(nameless)))
+    anonymous = published.check("revoked")[0]
+    assert anonymous.code is Code.STATUS_NOT_CHECKED and "names no id" in anonymous.message
+
 
 ENTRY = {
     "type": "BitstringStatusListEntry",

@@ -122,8 +122,11 @@ def read_list(document: Mapping[str, Any], url: str) -> StatusList:
     types = document.get("type")
     if not isinstance(types, list) or LIST_TYPE not in types:
         raise InputError(f"the document at {url} is not a {LIST_TYPE}")
-    if document.get("id", url) != url:
-        raise InputError(f"the list at {url} names itself {document.get('id')!r:.80}")
+    # Bitstring Status List 2.2: the list MUST have an id, the URL its entries name; a list
+    # that names no URL could be served for any of its issuer's lists.
+    if document.get("id") != url:
+        named = f"names itself {document['id']!r:.80}" if "id" in document else "names no id"
+        raise InputError(f"the list at {url} {named}")
     subject = document.get("credentialSubject")
     if not isinstance(subject, Mapping) or subject.get("type") != "BitstringStatusList":
         raise InputError(f"the list at {url} has no BitstringStatusList subject")
