@@ -275,6 +275,10 @@ def test_revoke_then_verify_fails_and_the_list_changes_its_etag(
     assert first.headers["cache-control"].startswith("public, max-age=")
     etag = first.headers["etag"]
     assert client.get(path, headers={"If-None-Match": etag}).status_code == 304
+    head = client.request("HEAD", path)  # what a cache asks: the same headers
+    assert head.status_code == 200 and head.headers["etag"] == etag
+    assert head.headers["content-length"] == first.headers["content-length"]
+    assert client.request("HEAD", path, headers={"If-None-Match": etag}).status_code == 304
     assert verify(client, credential).status_code == 200  # the shared verifier caches the list
     response = client.post(
         "/credentials/status",
@@ -864,6 +868,8 @@ def test_trust_list_is_served_as_published(tmp_path: Path) -> None:
     with AppClient(app) as client:
         response = client.get("/trust-list")
         assert response.content == published.read_bytes()
+        head = client.request("HEAD", "/trust-list")
+        assert head.status_code == 200 and head.headers["etag"] == response.headers["etag"]
         assert (
             client.get(
                 "/trust-list", headers={"If-None-Match": response.headers["etag"]}

@@ -31,6 +31,7 @@ def _cached(request: Request, body: bytes, etag: str, max_age: int, media: str) 
         **documented(404, 503),
     },
 )
+@router.head("/status/{issuer}/{list_name}", include_in_schema=False)  # caches ask with HEAD
 async def status_list(issuer: str, list_name: str, request: Request) -> Response:
     ctx = context(request)
     service = ctx.service(issuer)
@@ -52,6 +53,7 @@ async def status_list(issuer: str, list_name: str, request: Request) -> Response
         **documented(404),
     },
 )
+@router.head("/trust-list", include_in_schema=False)
 async def trust_list(request: Request) -> Response:
     ctx = context(request)
     if ctx.trust_list is None:
