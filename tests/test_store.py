@@ -458,6 +458,10 @@ def test_the_credential_that_sorts_last_is_checked_too(
         ("achievement_id", "'urn:example:other'", "achievement"),
         ("format", "'jwt'", "format"),
         ("row_key", "'another-row'", "roster key"),
+        ("subject_id", "'did:example:someone-else'", "subject"),
+        ("subject_name", "'Someone Else'", "subject name"),
+        ("valid_until", "'2099-01-01T00:00:00Z'", "end of validity"),
+        ("predecessor_id", "'urn:example:Zulu'", "predecessor"),
     ],
 )
 def test_a_field_changed_from_what_was_issued_is_found(
@@ -469,6 +473,27 @@ def test_a_field_changed_from_what_was_issued_is_found(
     ).credential_problems
     assert len(problems) == 1 and problems[0].startswith(f"credential {target}: {what} is ")
     assert "but it was issued with" in problems[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "sql"),
+    [
+        ("revoked", "state_reason = 'a typo'"),
+        ("reinstated", "state_changed_at = '2020-01-01T00:00:00Z'"),
+        ("active", "state_reason = 'revoked by phone'"),
+    ],
+)
+def test_a_state_reason_or_time_unlike_the_log_is_found(
+    store: Store, lived: dict[str, str], name: str, sql: str
+) -> None:
+    """The reason and time of a credential's last state change are the log's: a reason
+    rewritten (or given to a credential never changed) disagrees with it."""
+    target = lived[name]
+    problems = cross_check(
+        store, f"UPDATE credentials SET {sql} WHERE id = '{target}'"
+    ).credential_problems
+    assert len(problems) == 1 and problems[0].startswith(f"credential {target}: its state was")
+    assert "but the log says" in problems[0]
 
 
 def test_log_entries_moved_to_other_credentials_are_found(

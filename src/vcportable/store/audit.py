@@ -246,6 +246,7 @@ def _check_credential(
     issue: dict[str, Any] | None = None
     state: str | None = None
     last = 0
+    changed: dict[str, Any] | None = None  # the last entry that changed the state after issue
     problems: list[str] = []
     for entry in entries:
         action = entry["action"]
@@ -260,6 +261,7 @@ def _check_credential(
             problems.append(f"{name}: entry {entry['seq']} ({action}) comes before its issue")
         if action in state_after:
             state, last = state_after[action], entry["seq"]
+            changed = entry if action != "issue" else None
     if row is None:
         if issue is not None:
             problems.append(
@@ -279,6 +281,13 @@ def _check_credential(
     if row["state"] != state:
         problems.append(
             f"{name}: state is {row['state']!r}, but the log makes it {state!r} (entry {last})"
+        )
+    said = (changed["reason"], changed["at"]) if changed else (None, None)
+    if (row["state_reason"], row["state_changed_at"]) != said:
+        problems.append(
+            f"{name}: its state was changed at {row['state_changed_at']!r} for "
+            f"{row['state_reason']!r:.80}, but the log says at {said[1]!r} for {said[0]!r:.80}"
+            f" (entry {last})"
         )
     details = issue["details"]
     for key, column, what in issue_details:
@@ -330,13 +339,10 @@ def _credential_rows(connection: Connection, batch: int) -> Iterator[RowMapping]
         select(
             credentials.c.id,
             credentials.c.state,
-            credentials.c.content_hash,
+            credentials.c.state_reason,
+            credentials.c.state_changed_at,
             credentials.c.document,
-            credentials.c.achievement_id,
-            credentials.c.format,
-            credentials.c.list_id,
-            credentials.c.status_index,
-            credentials.c.row_key,
+            *(credentials.c[column] for _, column, _ in _registry_rules()[1]),
         ).order_by(credentials.c.id)
     )
     yield from result.mappings()
@@ -346,18 +352,33 @@ def _entry_groups(connection: Connection, batch: int) -> Iterator[tuple[str, lis
     """The log's entries about credentials, one credential at a time, in the order of
     credential id (the database's, as :func:`_credential_rows`), each in sequence order."""
     result = connection.execution_options(yield_per=batch).execute(
-        select(audit_log.c.seq, audit_log.c.action, audit_log.c.credential_id, audit_log.c.details)
+        select(
+            audit_log.c.seq,
+            audit_log.c.at,
+            audit_log.c.action,
+            audit_log.c.credential_id,
+            audit_log.c.reason,
+            audit_log.c.details,
+        )
         .where(audit_log.c.credential_id.is_not(None))
         .order_by(audit_log.c.credential_id, audit_log.c.seq)
     )
     key: str | None = None
     group: list[dict[str, Any]] = []
-    for seq, action, credential_id, details in result:
+    for seq, at, action, credential_id, reason, details in result:
         if credential_id != key:
             if key is not None:
                 yield key, group
             key, group = credential_id, []
-        group.append({"seq": int(seq), "action": action, "details": _details(details)})
+        group.append(
+            {
+                "seq": int(seq),
+                "at": at,
+                "action": action,
+                "reason": reason,
+                "details": _details(details),
+            }
+        )
     if key is not None:
         yield key, group
 

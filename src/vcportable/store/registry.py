@@ -53,6 +53,13 @@ ISSUE_DETAILS: tuple[tuple[str, str, str], ...] = (
     ("index", "status_index", "status index"),
     ("content_hash", "content_hash", "content hash"),
     ("row_key", "row_key", "roster key"),
+    # The columns that repeat the signed document (renewal reads them, not the document) and
+    # the renewal link: recorded so that an edit of the row alone shows.
+    ("subject", "subject_id", "subject"),
+    ("subject_name", "subject_name", "subject name"),
+    ("valid_from", "valid_from", "start of validity"),
+    ("valid_until", "valid_until", "end of validity"),
+    ("predecessor", "predecessor_id", "predecessor"),
 )
 
 #: Longest reason kept (it goes into the audit log and the export).
