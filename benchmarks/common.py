@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import subprocess
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 SAMPLE = ROOT / "tests" / "vectors" / "interop" / "sample-unsigned.json"
+
+
+@contextlib.contextmanager
+def bytecode_env() -> Iterator[dict[str, str]]:
+    """An environment in which a child Python reads and writes compiled bytecode, in a fresh
+    cache folder, as an installed package does (pip compiles it), even when this process's
+    environment says ``PYTHONDONTWRITEBYTECODE``: a benchmark of whole processes would
+    otherwise measure the compiling of every module, in each worker process too. Fill the
+    cache with one untimed run first."""
+    with tempfile.TemporaryDirectory(prefix="vcportable-pycache-") as cache:
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env["PYTHONPYCACHEPREFIX"] = cache
+        yield env
 
 
 def unsigned_sample() -> dict[str, Any]:

@@ -15,11 +15,9 @@ from __future__ import annotations
 import argparse
 import functools
 import json
-import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -29,6 +27,7 @@ from typing import Any
 
 from common import (
     JS_VERIFY,
+    bytecode_env,
     interop_dir,
     node_bench,
     ops_per_second,
@@ -197,9 +196,7 @@ def cold_cli(runs: int = 7) -> dict[str, float | None]:
     if harness is None:
         del commands["node_ms"]
     times: dict[str, list[float]] = {name: [] for name in commands}
-    with tempfile.TemporaryDirectory(prefix="vcportable-pycache-") as cache:
-        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-        env["PYTHONPYCACHEPREFIX"] = cache
+    with bytecode_env() as env:
         for round_ in range(runs + 1):
             for name, (cmd, cwd) in commands.items():
                 start = time.perf_counter()

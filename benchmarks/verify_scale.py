@@ -26,7 +26,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from common import ROOT, print_table, save, unsigned_sample
+from common import ROOT, bytecode_env, print_table, save, unsigned_sample
 
 from vcportable.batch_verify import default_jobs, ordered_map
 from vcportable.clock import FixedClock
@@ -130,7 +130,7 @@ def machine_speedup(jobs: int) -> float:
     return jobs * alone / together
 
 
-def measure(stream: Path, count: int, jobs: int) -> dict[str, Any]:
+def measure(stream: Path, count: int, jobs: int, env: dict[str, str]) -> dict[str, Any]:
     verify = [sys.executable, "-m", "vcportable", "verify", "--jsonl", "--jobs", str(jobs)]
     verify += ["--at", NOW.isoformat(), "-"]
     proc = subprocess.run(
@@ -138,6 +138,7 @@ def measure(stream: Path, count: int, jobs: int) -> dict[str, Any]:
         capture_output=True,
         text=True,
         check=True,
+        env=env,
     )
     wall, peak, code, summary = proc.stdout.split(" ", 3)
     expected = f"{count:,} inputs: {count:,} verified"
@@ -164,19 +165,20 @@ def main() -> None:
     args.workdir.mkdir(parents=True, exist_ok=True)
     largest = args.workdir / f"credentials-{sizes[-1]}.jsonl"
     generate(largest, sizes[-1])
-    rows = []
-    for count in sizes:
-        stream = _first(largest, args.workdir / f"credentials-{count}.jsonl", count)
-        rows.append(measure(stream, count, args.jobs))
-        print(
-            f"  {count:>9,} credentials, {args.jobs} jobs: {rows[-1]['seconds']:.1f} s", flush=True
-        )
-    middle = next((r for r in rows if r["count"] == 10_000), rows[-1])
-    stream = args.workdir / f"credentials-{middle['count']}.jsonl"
-    # one job against `jobs` jobs, alternately and twice (the best of each), in the same minute
-    one = measure(stream, middle["count"], 1)
-    again = measure(stream, middle["count"], args.jobs)
-    one = min(one, measure(stream, middle["count"], 1), key=lambda r: r["seconds"])
+    with bytecode_env() as env:
+        first = _first(largest, args.workdir / f"credentials-{sizes[0]}.jsonl", sizes[0])
+        measure(first, sizes[0], args.jobs, env)  # untimed: fills the bytecode cache
+        rows = []
+        for count in sizes:
+            stream = _first(largest, args.workdir / f"credentials-{count}.jsonl", count)
+            rows.append(measure(stream, count, args.jobs, env))
+            print(f"  {count:>9,} credentials, {args.jobs} jobs: {rows[-1]['seconds']:.1f} s")
+        middle = next((r for r in rows if r["count"] == 10_000), rows[-1])
+        stream = args.workdir / f"credentials-{middle['count']}.jsonl"
+        # one job against `jobs` jobs, alternately and twice (the best of each), in one minute
+        one = measure(stream, middle["count"], 1, env)
+        again = measure(stream, middle["count"], args.jobs, env)
+        one = min(one, measure(stream, middle["count"], 1, env), key=lambda r: r["seconds"])
     best = min(middle, again, key=lambda r: r["seconds"])
     rows[rows.index(middle)] = middle = best
     speedup = one["seconds"] / middle["seconds"]
