@@ -1130,9 +1130,11 @@ def test_timed_out_work_cannot_pile_up_threads(
 def test_small_bodies_are_verified_on_the_event_loop(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A body up to ``INLINE_BYTES`` is verified where it was read (no thread hand-off, whose
-    cost was as much as the verification's); a longer one in a worker thread, under the
-    request timeout. Both answer alike."""
+    """A credential in a body up to ``INLINE_BYTES`` is verified where it was read (no thread
+    hand-off, whose cost was as much as the verification's), unless it has a status entry (the
+    status check reads the registry, a database: never on the event loop); a longer body, a
+    token or a presentation goes to a worker thread, under the request timeout. All answer
+    alike."""
     import threading
 
     from vcportable.server import routes_verifying
@@ -1148,15 +1150,17 @@ def test_small_bodies_are_verified_on_the_event_loop(
     monkeypatch.setattr(Verifier, "verify_credential", noting)
     app = create_app(server_config(tmp_path))
     with AppClient(app) as client:
-        small = {"verifiableCredential": issue(client, app)}
-        padded = {**small, "options": {"checks": ["x" * 1000] * 16}}
+        plain = {"verifiableCredential": issue(client, app, "other")}
+        padded = {**plain, "options": {"checks": ["x" * 1000] * 16}}
         assert len(json.dumps(padded)) > routes_verifying.INLINE_BYTES
-        first = client.post("/credentials/verify", json=small)
-        second = client.post("/credentials/verify", json=padded)
-    assert first.status_code == second.status_code == 200
-    assert first.json() == second.json()
-    assert not seen[0].startswith("vcportable-work")
-    assert seen[1].startswith("vcportable-work")
+        with_status = {"verifiableCredential": issue(client, app, "acme")}
+        assert "credentialStatus" in with_status["verifiableCredential"]
+        answers = [client.post("/credentials/verify", json=b) for b in (plain, padded, with_status)]
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert answers[0].json() == answers[1].json()
+    inline, threaded, status = seen
+    assert not inline.startswith("vcportable-work")
+    assert threaded.startswith("vcportable-work") and status.startswith("vcportable-work")
 
 
 # -- the fast path (server/fastpath.py) against the FastAPI routes ------------------------------

@@ -32,12 +32,14 @@ from .errors import documented
 router = APIRouter()
 #: Media types of an EnvelopedVerifiableCredential's data: URL that are verified as tokens.
 _ENVELOPED_MEDIA = ("application/vc+jwt", "application/vc+sd-jwt", "application/vp+jwt")
-#: A verify request whose body is at most this long is verified on the event loop itself; a
-#: longer one in a worker thread, under ``request_timeout``. A small body's verification is
-#: bounded to milliseconds (the strict parser's limits, the canonicalization's work budget:
-#: a crafted blank-node clique is refused within 6 ms), while the thread's hand-off and
-#: wake-ups cost as much CPU as the verification itself (through the ASGI app, one process:
-#: 1.0 ms of CPU per verify request with the hand-off, 0.65 ms without).
+#: A credential (not a token, not a presentation) that has no status entry and comes in a body
+#: of at most this many bytes is verified on the event loop itself; everything else in a worker
+#: thread, under ``request_timeout``. Such a verification is pure computation (a status entry
+#: would make the status check read the registry, a database that may be slow or gone) and is
+#: bounded to milliseconds (the strict parser's limits, the canonicalization's work budget: a
+#: crafted blank-node clique is refused within 6 ms), while the thread's hand-off and wake-ups
+#: cost as much CPU as the verification itself (through the ASGI app, one process: 1.0 ms of
+#: CPU per verify request with the hand-off, 0.65 ms without).
 INLINE_BYTES = 16 * 1024
 _VERIFY_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "Verified: {verified: true, checks, warnings, errors, report}"},
@@ -106,20 +108,22 @@ async def verify_presentation(request: Request) -> Response:
 async def verify(ctx: Context, incoming: Incoming, *, presentation: bool) -> Response:
     """Both verify routes (here and in :mod:`.fastpath`): the body within the verifier's own
     input limit, then the whole pipeline, with the challenge and domain a presentation
-    request names. Parsing, checking and encoding the answer run together, on the event loop
-    for a small body, else in a worker thread (see :data:`INLINE_BYTES`)."""
+    request names. Parsing, checking and encoding the answer run in a worker thread, or for a
+    small body on the event loop: its parsing, and its checks too when they read no registry
+    (see :data:`INLINE_BYTES`)."""
     raw = await read_bytes(incoming, ctx.body_limit)
     verifier = ctx.verifier
     limit = ctx.body_limit
 
-    def work() -> Response:
-        challenge = domain = None
+    def read() -> tuple[Mapping[str, Any] | str, str | None, str | None]:
+        """What to verify, and the challenge and domain asked for."""
         if presentation:
             asked = parsed(VerifyPresentationRequest, raw, limit)
-            data = unwrap(asked.verifiablePresentation)
-            challenge, domain = asked.options.challenge, asked.options.domain
-        else:
-            data = unwrap(parsed(VerifyCredentialRequest, raw, limit).verifiableCredential)
+            options = asked.options
+            return unwrap(asked.verifiablePresentation), options.challenge, options.domain
+        return unwrap(parsed(VerifyCredentialRequest, raw, limit).verifiableCredential), None, None
+
+    def check(data: Mapping[str, Any] | str, challenge: str | None, domain: str | None) -> Response:
         if isinstance(data, str):  # each route verifies its own kind, whatever a token says
             kind: Kind = "presentation" if presentation else "credential"
             return answer(
@@ -129,9 +133,14 @@ async def verify(ctx: Context, incoming: Incoming, *, presentation: bool) -> Res
             return answer(verifier.verify_presentation(data, challenge=challenge, domain=domain))
         return answer(verifier.verify_credential(data))
 
-    if len(raw) <= INLINE_BYTES:
-        return work()
-    return await blocking(work, timeout=ctx.config.request_timeout)
+    timeout = ctx.config.request_timeout
+    if len(raw) > INLINE_BYTES:
+        return await blocking(lambda: check(*read()), timeout=timeout)
+    found = read()
+    data = found[0]
+    if not presentation and not isinstance(data, str) and "credentialStatus" not in data:
+        return check(*found)
+    return await blocking(lambda: check(*found), timeout=timeout)
 
 
 @router.post(
