@@ -1127,14 +1127,14 @@ def test_timed_out_work_cannot_pile_up_threads(
     assert server_context._timed_work.acquire(blocking=False)  # the slots came back
 
 
-def test_small_bodies_are_verified_on_the_event_loop(
+def test_only_computation_is_verified_on_the_event_loop(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A credential in a body up to ``INLINE_BYTES`` is verified where it was read (no thread
-    hand-off, whose cost was as much as the verification's), unless it has a status entry (the
-    status check reads the registry, a database: never on the event loop); a longer body, a
-    token or a presentation goes to a worker thread, under the request timeout. All answer
-    alike."""
+    """One credential with one proof, in a body up to ``INLINE_BYTES``, is verified where it
+    was read (no thread hand-off, whose cost was as much as the verification's). A longer body,
+    a proof set (each proof canonicalizes the document again), a status entry (the status
+    check reads the registry, a database), related resources (read from files) go to a worker
+    thread, under the request timeout. All answer alike."""
     import threading
 
     from vcportable.server import routes_verifying
@@ -1150,17 +1150,23 @@ def test_small_bodies_are_verified_on_the_event_loop(
     monkeypatch.setattr(Verifier, "verify_credential", noting)
     app = create_app(server_config(tmp_path))
     with AppClient(app) as client:
-        plain = {"verifiableCredential": issue(client, app, "other")}
-        padded = {**plain, "options": {"checks": ["x" * 1000] * 16}}
-        assert len(json.dumps(padded)) > routes_verifying.INLINE_BYTES
-        with_status = {"verifiableCredential": issue(client, app, "acme")}
-        assert "credentialStatus" in with_status["verifiableCredential"]
-        answers = [client.post("/credentials/verify", json=b) for b in (plain, padded, with_status)]
-    assert [a.status_code for a in answers] == [200, 200, 200]
-    assert answers[0].json() == answers[1].json()
-    inline, threaded, status = seen
-    assert not inline.startswith("vcportable-work")
-    assert threaded.startswith("vcportable-work") and status.startswith("vcportable-work")
+        plain = issue(client, app, "other")
+        bodies = {
+            "inline": {"verifiableCredential": plain},
+            "long": {"verifiableCredential": plain, "options": {"checks": ["x" * 1000] * 5}},
+            "proof set": {"verifiableCredential": {**plain, "proof": [plain["proof"]] * 2}},
+            "status": {"verifiableCredential": issue(client, app, "acme")},
+            "related": {"verifiableCredential": {**plain, "relatedResource": []}},
+        }
+        assert len(json.dumps(bodies["inline"])) <= routes_verifying.INLINE_BYTES
+        assert len(json.dumps(bodies["long"])) > routes_verifying.INLINE_BYTES
+        answers = {name: client.post("/credentials/verify", json=b) for name, b in bodies.items()}
+    assert answers["inline"].status_code == answers["long"].status_code == 200
+    assert answers["inline"].json() == answers["long"].json()
+    assert answers["status"].status_code == 200
+    threads = dict(zip(bodies, seen, strict=True))
+    assert not threads.pop("inline").startswith("vcportable-work")
+    assert all(name.startswith("vcportable-work") for name in threads.values()), threads
 
 
 # -- the fast path (server/fastpath.py) against the FastAPI routes ------------------------------

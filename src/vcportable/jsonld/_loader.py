@@ -14,7 +14,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Final
 
@@ -117,6 +117,13 @@ def _bundle_file(name: str) -> bytes:
     if bundle is None:
         raise OSError(f"{_BUNDLE_PACKAGE} is not a folder of files")
     return Path(bundle).with_name(name).read_bytes()
+
+
+@cache  # the bundle is a fixed set of small files
+def _bundle_bytes(name: str) -> bytes:
+    """A file of the bundle, read once: ``relatedResource`` digests are checked against these
+    bytes on every verification that names a bundled context."""
+    return _bundle_file(name)
 
 
 @lru_cache(maxsize=1)
@@ -313,7 +320,7 @@ class DocumentLoader:
         try:
             pinned = self._bundled.get(url)
             if pinned is not None:
-                return _bundle_file(pinned.file)
+                return _bundle_bytes(pinned.file)
             user = self._files.get(url)
             if user is not None:
                 with user.path.open("rb") as handle:
