@@ -68,9 +68,10 @@ def verify_proof_set(
             )
         )
         return result
+    hashes: di.DocumentHashes = {}  # each canonicalization of the document done once
     for index, proof in enumerate(proofs):
         suffix = f"[{index}]" if len(proofs) > 1 else ""
-        _verify_one(document, proof, purpose, request, suffix, context, result)
+        _verify_one(document, proof, purpose, request, suffix, context, result, hashes)
     return result
 
 
@@ -82,6 +83,7 @@ def _verify_one(
     suffix: str,
     context: ProofContext,
     result: ProofSetResult,
+    hashes: di.DocumentHashes,
 ) -> None:
     pid = f"proof{suffix}"
     policy = context.policy
@@ -136,7 +138,9 @@ def _verify_one(
     authorized = f"{vm_id} is authorized for {purpose} by {controller.id}"
     checks.append(Check.passed(f"verification_method{suffix}", authorized))
     budget = policy.canonicalization_budget or jsonld.DEFAULT_BUDGET
-    signature = _signature(document, proof, suite, method.public_key, pid, context.loader, budget)
+    signature = _signature(
+        document, proof, suite, method.public_key, pid, context.loader, budget, hashes
+    )
     checks.append(signature)
     if signature.status is CheckStatus.PASSED and purpose_ok:
         result.signers.append(Signer(vm_id, controller.id, method.public_key))
@@ -165,9 +169,10 @@ def _signature(
     pid: str,
     loader: jsonld.DocumentLoader,
     budget: jsonld.CanonicalizationBudget,
+    hashes: di.DocumentHashes,
 ) -> Check:
     try:
-        di.verify_signature(document, proof, suite, public_key, loader, budget)
+        di.verify_signature(document, proof, suite, public_key, loader, budget, hashes)
     except InvalidSignature:
         return Check.failed(
             pid,

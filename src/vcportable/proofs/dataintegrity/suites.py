@@ -20,9 +20,19 @@ from typing import Any, Final, Protocol
 from ... import jsonld
 from ...clock import format_datetime
 from ...codec.multibase import multibase_decode, multibase_encode
-from ...errors import CanonicalizationError, ConfigurationError, InputError, InvalidSignature
+from ...errors import (
+    CanonicalizationError,
+    ConfigurationError,
+    InputError,
+    InvalidSignature,
+    VcPortableError,
+)
 from ...keys import KeyPair, KeyType, PublicKey
 from .nquads import canonicalize_quads, quads_of
+
+#: One document's hashes by (canonicalization, hash name), or the error canonicalizing it
+#: raised: shared by the proofs of one set (see :func:`verify_signature`).
+DocumentHashes = dict[tuple[Any, str], "bytes | VcPortableError"]
 
 DATA_INTEGRITY_PROOF = "DataIntegrityProof"
 
@@ -131,14 +141,26 @@ class Cryptosuite:
         loader: jsonld.DocumentLoader,
         key_type: KeyType | None = None,
         budget: jsonld.CanonicalizationBudget = jsonld.DEFAULT_BUDGET,
+        document_hashes: DocumentHashes | None = None,
     ) -> bytes:
         """hash(proof configuration) || hash(document): SHA-256, or SHA-384 for a P-384 key as
-        the ECDSA suites specify."""
+        the ECDSA suites specify. ``document_hashes`` holds the document's hashes (or the error
+        canonicalizing it raised) for the other proofs of a set over the same document."""
         digest = hashlib.sha384 if key_type is KeyType.P384 else hashlib.sha256
         name = digest().name
         proof_hash = digest(self.canonicalize(proof_config, loader, name, budget)).digest()
-        doc_hash = digest(self.canonicalize(unsecured, loader, name, budget)).digest()
-        return proof_hash + doc_hash
+        key = (self.canonicalize, name)
+        found = document_hashes.get(key) if document_hashes is not None else None
+        if found is None:
+            try:
+                found = digest(self.canonicalize(unsecured, loader, name, budget)).digest()
+            except VcPortableError as exc:
+                found = exc
+            if document_hashes is not None:
+                document_hashes[key] = found
+        if isinstance(found, VcPortableError):
+            raise found
+        return proof_hash + found
 
 
 # ecdsa-sd-2023 builds on this module, so its hooks import it when first called.
@@ -370,12 +392,16 @@ def verify_signature(
     public_key: PublicKey,
     loader: jsonld.DocumentLoader,
     budget: jsonld.CanonicalizationBudget = jsonld.DEFAULT_BUDGET,
+    document_hashes: DocumentHashes | None = None,
 ) -> None:
     """Check the proof's signature over the document, canonicalizing within ``budget``.
 
     Raises InvalidSignature when it does not verify, InputError for a malformed proof value,
     and the JSON-LD errors (ContextNotAllowedError, CanonicalizationError) when the document
-    cannot be canonicalized.
+    cannot be canonicalized. ``document_hashes`` (one per document, shared by the proofs of its
+    set) lets each canonicalization of the document be done once: a set of 8 proofs would
+    otherwise cost 8 of them (a crafted 15 KB document, 260 ms). A proof of a chain signs
+    other content (its previous proofs too) and does not use it.
     """
     if not suite.accepts(public_key.type):
         raise InvalidSignature("key type does not match the cryptosuite")
@@ -385,5 +411,6 @@ def verify_signature(
     signature = decode_signature(proof.get("proofValue"))
     unsecured = unsecured_document(document, proof)
     config = proof_configuration(document, proof)
-    data = suite.hash_data(unsecured, config, loader, public_key.type, budget)
+    shared = document_hashes if "proof" not in unsecured else None
+    data = suite.hash_data(unsecured, config, loader, public_key.type, budget, shared)
     public_key.verify(signature, data)
