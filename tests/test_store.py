@@ -583,6 +583,30 @@ def test_a_locked_sqlite_registry_is_one_clear_error(tmp_path: Path) -> None:
     store.close()
 
 
+def test_reading_takes_no_write_lock_on_sqlite(tmp_path: Path) -> None:
+    """While another process holds the write lock (an issuing batch committing), a reading
+    transaction reads the last commit at once, where a writing one waits for the lock; what it
+    reads is the committed state, not the writer's uncommitted rows."""
+    url = str(tmp_path / "busy.db")
+    store = Store.open(url, create=True, busy_timeout=0.2)
+    store.init_profile(profile())
+    writer = sqlite3.connect(url, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("UPDATE status_lists SET allocated = allocated")  # uncommitted
+    writer.execute("INSERT INTO audit_head (id, seq, hash) VALUES (2, 99, 'x')")
+    try:
+        with store.reading() as connection:
+            assert connection.execute(text("SELECT count(*) FROM audit_head")).scalar() == 1
+        assert store.status_lists() == []
+        locked = pytest.raises(StorageError, match="locked by another process")
+        with locked, store.transaction() as connection:
+            connection.execute(text("SELECT 1"))
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    store.close()
+
+
 def test_an_older_database_is_migrated_step_by_step(db_url: str) -> None:  # noqa: F811
     from sqlalchemy import inspect
 

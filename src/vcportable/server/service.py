@@ -317,7 +317,7 @@ class IssuerService:
         asking = [job for job in batch if job.token is not None]
         if not asking:
             return
-        with self.store.transaction() as connection:
+        with self.store.reading() as connection:
             rows = tokens.lookup(connection, [job.token for job in asking if job.token])
         for job in asking:
             assert job.token is not None
@@ -455,7 +455,7 @@ class IssuerService:
         return format_datetime(self.clock.now())
 
     def _version(self) -> int:
-        with self.store.transaction() as connection:
+        with self.store.reading() as connection:
             return int(connection.execute(select(audit_head.c.seq)).scalar_one())
 
     def status_list(self, list_id: int, purpose: str) -> SignedList:

@@ -184,7 +184,7 @@ def authorize(store: Store, token: str, scope: str, *, now: datetime, issuer: st
     """The token's record if it is ``issuer``'s (a DID), active and carries ``scope``;
     AccessDenied otherwise."""
     read_token(token)
-    with store.transaction() as connection:
+    with store.reading() as connection:
         rows = lookup(connection, [token])
     return check(rows, token, scope, now=now, issuer=issuer)
 

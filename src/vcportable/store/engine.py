@@ -56,6 +56,10 @@ def create_store_engine(url: str, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS)
         raise StorageError(f"cannot create the registry folder: {exc}") from None
 
 
+#: The execution option that marks a transaction as reading only (see Store.reading).
+READ_ONLY = "vcportable_read_only"
+
+
 def _sqlite_setup(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
@@ -68,7 +72,11 @@ def _sqlite_setup(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A writing transaction takes the write lock at once (so two never deadlock upgrading
+        # their read locks); a reading one (Store.reading) takes none: under WAL it reads the
+        # last commit, and neither waits for a writer nor holds one up.
+        reading = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
 def insert_rows(

@@ -25,7 +25,13 @@ from ..codec.json import parse_json
 from ..errors import ConflictError, StorageError
 from . import audit
 from .allocation import MIN_LIST_SIZE, Permutation
-from .engine import BUSY_TIMEOUT_SECONDS, create_store_engine, insert_rows, storage_errors
+from .engine import (
+    BUSY_TIMEOUT_SECONDS,
+    READ_ONLY,
+    create_store_engine,
+    insert_rows,
+    storage_errors,
+)
 from .schema import (
     achievements,
     credentials,
@@ -147,6 +153,17 @@ class Store:
         """One transaction; driver errors become :class:`StorageError`."""
         with storage_errors(self.engine), self.engine.begin() as connection:
             yield connection
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A transaction that only reads. On SQLite it takes no write lock (a deferred
+        ``BEGIN``: under WAL it reads the last commit, and neither waits for a writer nor holds
+        one up), so a server's status checks and token look-ups do not queue behind an issuing
+        batch's commit; on PostgreSQL it is :meth:`transaction`. Nothing may be written in it."""
+        with storage_errors(self.engine), self.engine.connect() as connection:
+            connection = connection.execution_options(**{READ_ONLY: True})
+            with connection.begin():
+                yield connection
 
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[Connection]:
@@ -286,7 +303,7 @@ class Store:
         return found
 
     def status_lists(self) -> list[StatusListInfo]:
-        with self.transaction() as connection:
+        with self.reading() as connection:
             rows = connection.execute(
                 select(status_lists.c.id, status_lists.c.size, status_lists.c.allocated).order_by(
                     status_lists.c.id
@@ -296,7 +313,7 @@ class Store:
 
     def flagged_indices(self, list_id: int, state: str) -> Iterator[int]:
         """Indices of a list whose credential is in ``state`` (streamed)."""
-        with self.transaction() as connection:
+        with self.reading() as connection:
             result = connection.execution_options(yield_per=10_000).execute(
                 select(credentials.c.status_index).where(
                     credentials.c.list_id == list_id, credentials.c.state == state
