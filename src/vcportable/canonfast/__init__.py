@@ -67,6 +67,7 @@ from typing import Any
 
 from ..errors import CanonicalizationTooComplex
 from ..jsonld._rdfc import DEFAULT_BUDGET, CanonicalizationBudget
+from ..nonblocking import WouldBlock
 from . import _share
 from ._compacted import check_context
 from ._context import (
@@ -135,6 +136,8 @@ def _attempt(
         return None, str(exc)
     except RecursionError:
         return None, "nesting too deep"
+    except WouldBlock:
+        raise  # on an event loop: the whole verification moves to a thread
     except Exception as error:  # pyld errors, unknown contexts...: the full path reports them
         return None, f"error: {type(error).__name__}"
 

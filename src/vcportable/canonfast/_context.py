@@ -22,6 +22,7 @@ from typing import Any, Final
 from ..jsonld._loader import BCP47 as BCP47
 from ..jsonld._loader import KEYWORDS as KEYWORDS
 from ..jsonld._loader import DocumentLoader
+from ..nonblocking import WouldBlock, holding, refuse_on_loop
 from ._cache_info import CacheInfo as CacheInfo
 
 Loader = Callable[..., Any]
@@ -254,7 +255,7 @@ class Ctx:
         iri = self.expand_vocab(value)
         result = False
         if iri is not None and iri not in KEYWORDS:
-            with self._compiler.lock:
+            with holding(self._compiler.lock):
                 result = self._compiler.processor._compact_iri(self.raw, iri, vocab=True) == value
         if len(self._vocab_compacted) < _MAX_MEMO:
             self._vocab_compacted[value] = result
@@ -276,7 +277,7 @@ class Ctx:
             "plain": {"@value": "x"},
             "typed": {"@value": "x", "@type": datatype},
         }
-        with self._compiler.lock:
+        with holding(self._compiler.lock):
             term: str | None = self._compiler.processor._compact_iri(
                 self.raw, iri, value=values[shape], vocab=True
             )
@@ -467,7 +468,7 @@ class _Compiler:
             self.load(url)
 
     def vet(self, local: Any) -> None:
-        with self.lock:
+        with holding(self.lock):
             _vet_context(local, self.fetch)
 
     @property
@@ -481,6 +482,7 @@ class _Compiler:
         return self._processor
 
     def process(self, active: Any, local: Any, *, override_protected: bool, propagate: bool) -> Any:
+        refuse_on_loop("processing a context with pyld")
         from pyld.context_resolver import ContextResolver
 
         options = {
@@ -490,7 +492,7 @@ class _Compiler:
             "isFrame": False,
             "contextResolver": ContextResolver(self.resolved, self.load),
         }
-        with self.lock:
+        with holding(self.lock):
             return self.processor._process_context(
                 active, local, options, override_protected=override_protected, propagate=propagate
             )
@@ -506,7 +508,7 @@ class _Compiler:
             key = tuple(local)  # the usual case: a list of URLs, keyed without serializing
         else:
             key = json.dumps(local, ensure_ascii=False)
-        with self.lock:
+        with holding(self.lock):
             hit = self.sets.get(key)
             if hit is not None:
                 self.sets.move_to_end(key)
@@ -517,10 +519,12 @@ class _Compiler:
                 result = self._compile(key, local, owner)
             except Unsupported as exc:
                 result = str(exc)
+            except WouldBlock:
+                raise  # not the context set's fault: not remembered
             except Exception as error:  # e.g. a context the loader does not serve
                 result = f"context: {type(error).__name__}"
             hit = (owner, result)
-            with self.lock:
+            with holding(self.lock):
                 self.sets[key] = hit
                 while len(self.sets) > self.max_sets:
                     self.sets.popitem(last=False)
@@ -532,6 +536,7 @@ class _Compiler:
         recorded = self._recorded(key, owner)
         if recorded is not None:
             return recorded
+        refuse_on_loop("compiling a context set with pyld")
         initial = self.processor._get_initial_context({"processingMode": "json-ld-1.1"})
         base = Ctx(self, initial, owner)
         return base.with_context("E", local) if local is not None else base

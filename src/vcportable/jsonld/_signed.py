@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import canonfast as _canonfast  # imports this package's submodules only
+from ..nonblocking import refuse_on_loop
 from ._loader import DocumentLoader
 from ._rdfc import DEFAULT_BUDGET, CanonicalizationBudget
 
@@ -38,6 +39,7 @@ def canonize_signed(
         text = _canonfast.canonize_fast(document, loader, compacted=True, budget=budget)
         if text is not None:
             return text
+    refuse_on_loop("the full JSON-LD path (pyld)")
     from ._safe import canonize  # pyld: imported only when the fast path declines
 
     return canonize(document, loader, compacted=True, budget=budget)

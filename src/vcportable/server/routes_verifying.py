@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from ..models.report import CheckStatus, VerificationReport, json_fields
+from ..nonblocking import WouldBlock, on_loop
 from ..proofs.base import Kind
 from ..proofs.dataintegrity import ecdsa_sd
 from .bodies import (
@@ -153,7 +154,11 @@ async def verify(ctx: Context, incoming: Incoming, *, presentation: bool) -> Res
         return await blocking(lambda: check(*read()), timeout=timeout)
     found = read()
     if computation_only(found[0], presentation):
-        return check(*found)
+        try:
+            with on_loop():
+                return check(*found)
+        except WouldBlock:
+            pass  # it needs pyld or a lock another thread holds: the thread does it all again
     return await blocking(lambda: check(*found), timeout=timeout)
 
 
