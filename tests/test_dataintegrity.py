@@ -83,13 +83,19 @@ SIGNED_VECTORS = [
 ]
 
 
+@pytest.mark.parametrize("shared", [False, True], ids=["alone", "sharing hashes"])
 @pytest.mark.parametrize("path", SIGNED_VECTORS)
-def test_official_signatures_verify(path: str) -> None:
+def test_official_signatures_verify(path: str, shared: bool) -> None:
+    """Each proof on its own, and the proofs of one document sharing its canonicalization (as
+    a verifier does): the sets' and the chains' proofs hold either way."""
     document = load_json(path)
+    hashes: di.DocumentHashes | None = {} if shared else None
     for proof in di.proofs_of(document):
         suite = di.match_suite(proof)
         assert suite is not None
-        di.verify_signature(document, proof, suite, _public_key(proof), LOADER)
+        di.verify_signature(
+            document, proof, suite, _public_key(proof), LOADER, document_hashes=hashes
+        )
 
 
 @pytest.mark.parametrize("path", SIGNED_VECTORS)

@@ -32,7 +32,7 @@ from .nquads import canonicalize_quads, quads_of
 
 #: One document's hashes by (canonicalization, hash name), or the error canonicalizing it
 #: raised: shared by the proofs of one set (see :func:`verify_signature`).
-DocumentHashes = dict[tuple[Any, str], "bytes | VcPortableError"]
+DocumentHashes = dict[tuple[Any, str, tuple[str, ...] | None], "bytes | VcPortableError"]
 
 DATA_INTEGRITY_PROOF = "DataIntegrityProof"
 
@@ -142,14 +142,17 @@ class Cryptosuite:
         key_type: KeyType | None = None,
         budget: jsonld.CanonicalizationBudget = jsonld.DEFAULT_BUDGET,
         document_hashes: DocumentHashes | None = None,
+        chain: tuple[str, ...] | None = None,
     ) -> bytes:
         """hash(proof configuration) || hash(document): SHA-256, or SHA-384 for a P-384 key as
-        the ECDSA suites specify. ``document_hashes`` holds the document's hashes (or the error
-        canonicalizing it raised) for the other proofs of a set over the same document."""
+        the ECDSA suites specify. ``document_hashes`` holds the hashes of the document (or the
+        error canonicalizing it raised) for the other proofs of a set over the same document:
+        ``unsecured`` is that document, with the proofs of ``chain`` if it names any (the ids
+        of a chained proof's previous proofs)."""
         digest = hashlib.sha384 if key_type is KeyType.P384 else hashlib.sha256
         name = digest().name
         proof_hash = digest(self.canonicalize(proof_config, loader, name, budget)).digest()
-        key = (self.canonicalize, name)
+        key = (self.canonicalize, name, chain)
         found = document_hashes.get(key) if document_hashes is not None else None
         if found is None:
             try:
@@ -398,10 +401,10 @@ def verify_signature(
 
     Raises InvalidSignature when it does not verify, InputError for a malformed proof value,
     and the JSON-LD errors (ContextNotAllowedError, CanonicalizationError) when the document
-    cannot be canonicalized. ``document_hashes`` (one per document, shared by the proofs of its
-    set) lets each canonicalization of the document be done once: a set of 8 proofs would
-    otherwise cost 8 of them (a crafted 15 KB document, 260 ms). A proof of a chain signs
-    other content (its previous proofs too) and does not use it.
+    cannot be canonicalized. ``document_hashes`` (one per document, shared by its proofs) lets
+    each canonicalization of the document be done once: a set of 8 proofs would otherwise cost
+    8 of them (a crafted 15 KB document, 260 ms). A chained proof signs the document with its
+    previous proofs: that content is shared only with proofs that name the same ones.
     """
     if not suite.accepts(public_key.type):
         raise InvalidSignature("key type does not match the cryptosuite")
@@ -411,6 +414,10 @@ def verify_signature(
     signature = decode_signature(proof.get("proofValue"))
     unsecured = unsecured_document(document, proof)
     config = proof_configuration(document, proof)
-    shared = document_hashes if "proof" not in unsecured else None
-    data = suite.hash_data(unsecured, config, loader, public_key.type, budget, shared)
+    # The content signed: the document alone (None), or with the previous proofs a chained
+    # proof names (their ids, in order: unsecured_document checked them).
+    chain = tuple(p["id"] for p in unsecured["proof"]) if "proof" in unsecured else None
+    data = suite.hash_data(
+        unsecured, config, loader, public_key.type, budget, document_hashes, chain
+    )
     public_key.verify(signature, data)
