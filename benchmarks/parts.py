@@ -11,7 +11,6 @@ facts, the report) is the whole less the parts.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
@@ -28,6 +27,7 @@ from vcportable.models.datamodel import check_data_model
 from vcportable.proofs.dataintegrity.suites import (
     decode_signature,
     proof_configuration,
+    suite_by_name,
     unsecured_document,
 )
 from vcportable.verifier import Verifier
@@ -58,10 +58,7 @@ def main() -> None:
     assert report.verified, report.failures
     key = PublicKey.from_multibase(proof["verificationMethod"].partition("#")[2])
     signature = decode_signature(proof["proofValue"])
-    signed_hash = b"".join(
-        hashlib.sha256(jsonld.canonize_signed(part, loader).encode()).digest()
-        for part in (config, unsecured)
-    )
+    signed_hash = suite_by_name(proof["cryptosuite"]).hash_data(unsecured, config, loader)
     key.verify(signature, signed_hash)
     parts: dict[str, Callable[[], Any]] = {
         "whole verification": lambda: verifier.verify(text),

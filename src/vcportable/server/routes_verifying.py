@@ -81,8 +81,9 @@ def computation_only(data: Mapping[str, Any] | str, presentation: bool) -> bool:
 
 
 def answer(report: VerificationReport) -> Response:
-    """The VC-API answer, as JSON bytes made in the verifying thread (not on the event loop),
-    encoded as Starlette's ``JSONResponse`` encodes (no NaN), the report field by field."""
+    """The VC-API answer, as JSON bytes made where the verification ran (a worker thread, or
+    the event loop for what :func:`computation_only` admits), encoded as Starlette's
+    ``JSONResponse`` encodes (no NaN), the report field by field."""
     checks = [c.id for c in report.checks if c.status is CheckStatus.PASSED]
     warnings = [c for c in report.checks if c.status is CheckStatus.WARNING]
     body = {

@@ -30,8 +30,9 @@ from ...errors import (
 from ...keys import KeyPair, KeyType, PublicKey
 from .nquads import canonicalize_quads, quads_of
 
-#: One document's hashes by (canonicalization, hash name), or the error canonicalizing it
-#: raised: shared by the proofs of one set (see :func:`verify_signature`).
+#: One document's hashes by (canonicalization, hash name, the previous proofs a chained proof
+#: signs with it), or the error canonicalizing it raised: shared by the proofs of one document
+#: (see :func:`verify_signature`).
 DocumentHashes = dict[tuple[Any, str, tuple[str, ...] | None], "bytes | VcPortableError"]
 
 DATA_INTEGRITY_PROOF = "DataIntegrityProof"
