@@ -390,6 +390,15 @@ def test_a_document_edited_by_sql_is_found(store: Store, lived: dict[str, str]) 
         store, f"UPDATE credentials SET document = 'nonsense' WHERE id = '{target}'"
     ).credential_problems
     assert garbled == [f"credential {target}: the stored document is not JSON (it was edited)"]
+    # A member given twice: json.loads would keep the last one (the issued value) and find
+    # nothing; renewal's strict parser refuses the row, and so does the audit.
+    issued = store.credential(target).document
+    assert '"name":' in issued  # the member given again
+    doubled = '{"name":"Forged",' + issued.removeprefix("{").replace("'", "''")
+    twice = cross_check(
+        store, f"UPDATE credentials SET document = '{doubled}' WHERE id = '{target}'"
+    ).credential_problems
+    assert twice == [f"credential {target}: the stored document is not JSON (it was edited)"]
     moved = cross_check(
         store, f"UPDATE credentials SET status_index = 7 WHERE id = '{target}'"
     ).credential_problems

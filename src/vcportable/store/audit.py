@@ -26,6 +26,8 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, exists, select
 
+from ..codec.json import parse_json
+from ..errors import InputError
 from .engine import insert_rows
 from .schema import GENESIS_HASH, audit_head, audit_log, credentials
 
@@ -314,15 +316,16 @@ def _document_hash(text: str, recorded: Any) -> str | None:
     The registry and the server store the canonical text, whose hash is the content hash as it
     is; rows a server of an earlier version stored hold the same claims with other spacing, so
     other text is hashed as its claims (:func:`~vcportable.registry_issuer.content_hash`),
-    which costs a parse."""
+    which costs a parse: the strict one renewal reads the document with (a duplicated member,
+    which ``json.loads`` would quietly resolve to its last value, is not JSON here either)."""
     from ..registry_issuer import content_hash, text_hash
 
     digest = text_hash(text)
     if digest == recorded:
         return digest
     try:
-        claims = json.loads(text)
-    except (ValueError, RecursionError):
+        claims = parse_json(text, what="stored credential")
+    except InputError:
         return None
     return content_hash(claims) if isinstance(claims, dict) else digest
 
