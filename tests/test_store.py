@@ -592,6 +592,21 @@ def test_a_locked_sqlite_registry_is_one_clear_error(tmp_path: Path) -> None:
     store.close()
 
 
+def test_an_audit_neither_stops_writers_nor_sees_them(store: Store, lived: dict[str, str]) -> None:
+    """``audit verify`` reads one state of the registry (the chain, its head and the rows
+    agree) while a revocation commits beside it, which neither waits for the audit nor shows
+    in it."""
+    count = text("SELECT count(*) FROM audit_log")
+    with store.reading(consistent=True) as connection:
+        before = connection.execute(count).scalar()
+        store.change_state("revoke", lived["active"], reason="during the audit", at=AT)
+        assert connection.execute(count).scalar() == before
+        report = audit.verify(connection)
+        assert report.problems == [] and report.credential_problems == []
+    with store.reading() as connection:
+        assert connection.execute(count).scalar() == before + 1
+
+
 def test_reading_takes_no_write_lock_on_sqlite(tmp_path: Path) -> None:
     """While another process holds the write lock (an issuing batch committing), a reading
     transaction reads the last commit at once, where a writing one waits for the lock; what it

@@ -483,7 +483,7 @@ def audit_verify(db: str | None) -> None:
 
     store = _open(db)
     try:
-        with store.snapshot() as connection:  # the chain, its head and the credentials agree
+        with store.reading(consistent=True) as connection:  # chain, head and rows agree
             report = chain.verify(connection)
     finally:
         store.close()

@@ -155,24 +155,19 @@ class Store:
             yield connection
 
     @contextlib.contextmanager
-    def reading(self) -> Iterator[Connection]:
+    def reading(self, *, consistent: bool = False) -> Iterator[Connection]:
         """A transaction that only reads. On SQLite it takes no write lock (a deferred
         ``BEGIN``: under WAL it reads the last commit, and neither waits for a writer nor holds
         one up), so a server's status checks and token look-ups do not queue behind an issuing
-        batch's commit; on PostgreSQL it is :meth:`transaction`. Nothing may be written in it."""
+        batch's commit, and an audit does not stop issuing while it runs. Nothing may be
+        written in it. ``consistent``: every read sees one state of the database while others
+        write, for reads that must agree with each other such as ``audit verify`` (SQLite's
+        WAL snapshot always does; PostgreSQL then reads in ``REPEATABLE READ``)."""
         with storage_errors(self.engine), self.engine.connect() as connection:
-            connection = connection.execution_options(**{READ_ONLY: True})
-            with connection.begin():
-                yield connection
-
-    @contextlib.contextmanager
-    def snapshot(self) -> Iterator[Connection]:
-        """:meth:`transaction` in which every read sees one state of the database while others
-        write (PostgreSQL: REPEATABLE READ; SQLite's transaction holds the write lock anyway):
-        for reads that must agree with each other, such as ``audit verify``."""
-        with storage_errors(self.engine), self.engine.connect() as connection:
-            if connection.dialect.name == "postgresql":
-                connection = connection.execution_options(isolation_level="REPEATABLE READ")
+            options: dict[str, Any] = {READ_ONLY: True}
+            if consistent and connection.dialect.name == "postgresql":
+                options["isolation_level"] = "REPEATABLE READ"
+            connection = connection.execution_options(**options)
             with connection.begin():
                 yield connection
 
