@@ -555,6 +555,15 @@ def test_load_refuses_wrong_and_missing_passphrase(encrypted_file: Path) -> None
 OTHER_KEY = KeyPair.generate().public_key.to_multibase()
 
 
+def _sealed_with(document: dict[str, Any], **changes: Any) -> str:
+    return json.dumps({**document, "privateKey": {**document["privateKey"], **changes}})
+
+
+def _flipped(encoded: str) -> str:
+    """The same base64url text, its first character changed: same size, other bytes."""
+    return ("B" if encoded[0] == "A" else "A") + encoded[1:]
+
+
 def _rewrite(path: Path, text: str) -> None:
     path.write_text(text)
     path.chmod(0o600)
@@ -570,10 +579,12 @@ def _rewrite(path: Path, text: str) -> None:
         (lambda d: json.dumps({**d, "version": 2}), "unsupported version 2"),
         (lambda d: json.dumps({**d, "version": True}), "valid 'version'"),
         (
-            lambda d: json.dumps({**d, "privateKey": {**d["privateKey"], "ciphertext": "AAAA"}}),
+            lambda d: _sealed_with(d, ciphertext=_flipped(d["privateKey"]["ciphertext"])),
             "wrong passphrase",
         ),
-        (lambda d: json.dumps({**d, "privateKey": {**d["privateKey"], "n": 2**30}}), "damaged"),
+        (lambda d: _sealed_with(d, ciphertext="AAAA"), "'ciphertext' of 3 bytes, not"),
+        (lambda d: _sealed_with(d, n=2**30), r"scrypt cost \(n, r, p\) out of a key file's bounds"),
+        (lambda d: _sealed_with(d, note="x"), r"privateKey with unknown members \('note'\)"),
         (lambda d: json.dumps({**d, "type": "p256"}), "not the type of publicKeyMultibase"),
         (lambda d: json.dumps({**d, "publicKeyMultibase": OTHER_KEY}), "altered"),
         (lambda d: json.dumps({**d, "controller": "did:web:evil.example"}), "altered"),
@@ -587,7 +598,9 @@ def _rewrite(path: Path, text: str) -> None:
         "version",
         "bool-version",
         "bad-ciphertext",
+        "short-ciphertext",
         "scrypt-cost-bomb",
+        "extra-member",
         "wrong-type",
         "other-public-key",
         "other-controller",

@@ -72,7 +72,7 @@ _FIELDS: dict[str, type] = {
 
 def invalid_field(document: Mapping[str, Any]) -> tuple[str, str] | None:
     """The first clear field of a key file that is missing or of the wrong type, as (name,
-    expected type), or None. (A wallet backup checks the key file it carries by it too.)"""
+    expected type), or None."""
     for name, kind in _FIELDS.items():
         value = document.get(name)
         # bool is an int subclass: a version of `true` must not pass as 1.
@@ -85,13 +85,15 @@ def invalid_field(document: Mapping[str, Any]) -> tuple[str, str] | None:
 #: 12-byte nonce and a 16-byte tag.
 _SEALED_MEMBERS = frozenset({"kdf", "n", "r", "p", "salt", "cipher", "nonce", "ciphertext"})
 _SALT_BYTES, _NONCE_BYTES, _TAG_BYTES = 16, 12, 16
+_SEALED_DATA = ("salt", "nonce", "ciphertext")
 
 
 def sealed_problem(sealed: Any, public_key: PublicKey) -> str | None:
     """What is wrong with the shape of a sealed private key of ``public_key`` (as "has ..."),
     checked without the passphrase, or None: its members, scrypt cost, and the sizes of its
     salt, nonce and ciphertext (the private key's multibase, whose length the curve fixes up to
-    its base58 digits, plus the tag). A wallet backup checks the key it carries by it."""
+    its base58 digits, plus the tag). Every reader of a key file checks it
+    (:func:`key_file_info`)."""
     if not isinstance(sealed, dict):
         return "has no encrypted privateKey"
     missing, unknown = _SEALED_MEMBERS - set(sealed), set(sealed) - _SEALED_MEMBERS
@@ -193,24 +195,15 @@ def _seal(secret: bytes, passphrase: bytes, associated: bytes) -> dict[str, Any]
 
 
 def _open(sealed: Mapping[str, Any], passphrase: bytes, associated: bytes, path: Path) -> bytes:
-    damaged = KeyFileError(f"key file {path} holds a damaged private key")
-    if sealed.get("kdf") != "scrypt" or sealed.get("cipher") != "A256GCM":
-        raise damaged
-    cost = scrypt_cost(sealed)
-    if cost is None:
-        raise damaged
+    """The sealed private key, opened (its shape was checked: :func:`sealed_problem`)."""
+    salt, nonce, ciphertext = (b64url_decode(sealed[name], what=name) for name in _SEALED_DATA)
+    key = _scrypt_key(passphrase, salt, sealed["n"], sealed["r"], sealed["p"])
     try:
-        salt = b64url_decode(str(sealed.get("salt")), what="salt")
-        nonce = b64url_decode(str(sealed.get("nonce")), what="nonce")
-        ciphertext = b64url_decode(str(sealed.get("ciphertext")), what="ciphertext")
-        key = _scrypt_key(passphrase, salt, cost["n"], cost["r"], cost["p"])
         return AESGCM(key).decrypt(nonce, ciphertext, associated)
     except InvalidTag:
         raise KeyFileError(
             f"cannot decrypt key file {path}: wrong passphrase (or the file was altered)"
         ) from None
-    except (InputError, ValueError):
-        raise damaged from None
 
 
 def save_key_file(
@@ -258,8 +251,7 @@ def save_key_file(
 def load_key_file(path: str | os.PathLike[str], passphrase: bytes | None) -> KeyPair:
     """Read a key file; every problem is a :class:`~vcportable.errors.KeyFileError` naming it."""
     path = Path(path)
-    document = _read(path)
-    info = _info(document, path)
+    document, info = _read(path)
     sealed = document.get("privateKey")
     if info.encrypted and passphrase is None:
         raise KeyFileError(f"key file {path} is encrypted: a passphrase is required")
@@ -268,10 +260,8 @@ def load_key_file(path: str | os.PathLike[str], passphrase: bytes | None) -> Key
             f"key file {path} is not encrypted but a passphrase was given; load it without "
             "a passphrase (--no-passphrase) or save it again with one"
         )
-    if passphrase is not None:
-        if not isinstance(sealed, dict):
-            raise KeyFileError(f"key file {path} holds a damaged private key")
-        secret = _open(sealed, passphrase, _associated_data(document), path)
+    if passphrase is not None:  # so encrypted: key_file_info checked the sealed key's shape
+        secret = _open(document["privateKey"], passphrase, _associated_data(document), path)
     elif isinstance(sealed, str):
         secret = sealed.encode("ascii", "replace")
     else:
@@ -288,8 +278,9 @@ def load_key_file(path: str | os.PathLike[str], passphrase: bytes | None) -> Key
     return pair.with_identity(info.controller, info.key_id, info.previous)
 
 
-def _read(path: Path) -> dict[str, Any]:
-    """Open once, then check mode and size on the open descriptor (no check-then-open race)."""
+def _read(path: Path) -> tuple[dict[str, Any], KeyFileInfo]:
+    """The key file's document and what it says (:func:`key_file_info`). Opened once, then mode
+    and size are checked on the open descriptor (no check-then-open race)."""
     try:
         # O_NONBLOCK: a FIFO planted at the path must not hang the caller; no effect on files.
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
@@ -316,14 +307,7 @@ def _read(path: Path) -> dict[str, Any]:
         raise KeyFileError(f"key file {path} is not valid JSON") from None
     if not isinstance(document, dict):
         raise KeyFileError(f"key file {path} is not a JSON object")
-    invalid = invalid_field(document)
-    if invalid is not None:
-        raise KeyFileError(
-            f"key file {path} lacks a valid {invalid[0]!r} ({invalid[1]}); is it a vcportable "
-            "key file?"
-        )
-    if document["version"] != _VERSION:
-        raise KeyFileError(f"key file {path} has unsupported version {document['version']}")
+    key_info = key_file_info(document, f"key file {path}")
     # Only now, once it is known to be a key file, does its mode matter: a file that is not a
     # key is reported as such, not as a permissions problem.
     if os.name == "posix" and info.st_mode & 0o077:
@@ -331,17 +315,33 @@ def _read(path: Path) -> dict[str, Any]:
             f"key file {path} is accessible by group or others "
             f"(mode {stat.S_IMODE(info.st_mode):04o}); run: chmod 600 {path}"
         )
-    return document
+    return document, key_info
 
 
-def _info(document: Mapping[str, Any], path: Path) -> KeyFileInfo:
+def key_file_info(document: Mapping[str, Any], where: str) -> KeyFileInfo:
+    """What a key file's document says about itself, checked without its passphrase: its clear
+    fields and version, its public key against its type, its previous keys, and the shape of
+    its sealed private key (:func:`sealed_problem`). ``where`` names the file in errors. Every
+    reader of a key file checks it so (load, info, export, and a wallet backup's import, which
+    has only the document): a file one of them refuses, all refuse, for the same reason."""
+    invalid = invalid_field(document)
+    if invalid is not None:
+        raise KeyFileError(
+            f"{where} lacks a valid {invalid[0]!r} ({invalid[1]}); is it a vcportable key file?"
+        )
+    if document["version"] != _VERSION:
+        raise KeyFileError(f"{where} has unsupported version {document['version']}")
     try:
         public_key = PublicKey.from_multibase(document["publicKeyMultibase"])
         if public_key.type.value != document["type"]:
             raise InputError(f"type {document['type']!r} is not the type of publicKeyMultibase")
         previous = _previous(document.get("previous", []))
     except InputError as exc:
-        raise KeyFileError(f"key file {path}: {exc.message}") from None
+        raise KeyFileError(f"{where}: {exc.message}") from None
+    if document["encrypted"]:
+        problem = sealed_problem(document.get("privateKey"), public_key)
+        if problem is not None:
+            raise KeyFileError(f"{where} {problem}")
     return KeyFileInfo(
         public_key, document["controller"], document["key_id"], document["encrypted"], previous
     )
@@ -361,8 +361,7 @@ def _previous(entries: Any) -> tuple[PreviousKey, ...]:
 
 def read_key_file_info(path: str | os.PathLike[str]) -> KeyFileInfo:
     """Read what a key file says about itself (same checks as :func:`load_key_file`)."""
-    path = Path(path)
-    return _info(_read(path), path)
+    return _read(Path(path))[1]
 
 
 def key_file_is_encrypted(path: str | os.PathLike[str]) -> bool:
