@@ -373,7 +373,10 @@ def test_did_web_document_of_key_file_is_publishable(tmp_path: Path) -> None:
 def test_did_document_for_inconsistent_key_file(tmp_path: Path) -> None:
     other = KeyPair.generate()
     KeyPair.generate().with_identity(other.controller, other.key_id).save(tmp_path / "k", None)
-    with pytest.raises(KeyFileError, match="is not the key of"):
+    with pytest.raises(
+        KeyFileError,
+        match=f"names {other.controller} as its DID, but its public key's DID is did:key:",
+    ):
         did_document_for_key_file(tmp_path / "k")
 
 

@@ -18,6 +18,7 @@ import pytest
 
 from test_envelope import CLOCK, HOLDER_KEY, NOW, issuer, sample
 from vcportable.clock import FixedClock
+from vcportable.codec.base64url import b64url_decode, b64url_encode
 from vcportable.dids import did_jwk_document
 from vcportable.errors import (
     ConfigurationError,
@@ -354,9 +355,12 @@ def _short_ciphertext(document: dict[str, Any]) -> dict[str, Any]:
         (_key_id_of_other_did, f"has key_id {OTHER_DID}#"),
         (
             lambda d: {**d, "holderKey": {**d["holderKey"], "publicKeyMultibase": "z6Mkxx"}},
-            "unusable publicKeyMultibase",
+            "unusable: its key file: publicKeyMultibase has multicodec prefix",
         ),
-        (lambda d: {**d, "holderKey": {**d["holderKey"], "type": "p256"}}, "says type 'p256'"),
+        (
+            lambda d: {**d, "holderKey": {**d["holderKey"], "type": "p256"}},
+            "type 'p256' is not the type of publicKeyMultibase",
+        ),
         (_member_dropped, "has an encrypted privateKey without salt"),
         (lambda d: _sealed(d, extra=1), "privateKey with unknown members ('extra')"),
         (lambda d: _sealed(d, kdf="pbkdf2"), "not sealed with scrypt and A256GCM"),
@@ -369,6 +373,11 @@ def _short_ciphertext(document: dict[str, Any]) -> dict[str, Any]:
         (lambda d: _sealed(d, nonce=None), "unreadable privateKey 'nonce'"),
         (lambda d: _sealed(d, nonce="!!"), "unreadable privateKey 'nonce'"),
         (_short_ciphertext, "'ciphertext' of 30 bytes, not"),
+        (lambda d: {**d, "holderKey": {**d["holderKey"], "version": 2}}, "unsupported version 2"),
+        (
+            lambda d: {**d, "holderKey": {**d["holderKey"], "previous": "none"}},
+            "'previous' must be a list",
+        ),
         (lambda d: _sealed(d, ciphertext="A" * 400), "'ciphertext' of 300 bytes, not 64"),
     ],
     ids=[
@@ -376,7 +385,7 @@ def _short_ciphertext(document: dict[str, Any]) -> dict[str, Any]:
         "key_id of another DID", "public key does not decode", "type not the key's",
         "member missing", "member added", "kdf", "cipher", "n a string", "r a bool",
         "n too costly", "n not a power of 2", "salt size", "nonce missing", "nonce not base64url",
-        "ciphertext too short", "ciphertext too long",
+        "ciphertext too short", "ciphertext too long", "version", "previous",
     ],
 )  # fmt: skip
 def test_a_tampered_holder_key_is_refused_before_anything_is_written(
@@ -416,6 +425,38 @@ def test_holder_keys_of_every_type_and_did_jwk_pass_the_checks(
         pair.save(old.key_path, PASSPHRASE)
         restored = import_backup(new, export_backup(old, now=NOW), verifier())
         assert restored.key is not None and restored.key.controller == pair.controller
+
+
+def test_a_did_jwk_holder_is_compared_as_a_key_not_as_text(tmp_path: Path) -> None:
+    """A did:jwk whose JSON members come in another order names the same key (it resolves to
+    it): restored. One naming another key, or a key id other than its ``#0``, is refused."""
+    pair = KeyPair.generate()
+    jwk = json.loads(
+        b64url_decode(did_jwk_document(pair.public_key)["id"].removeprefix("did:jwk:"))
+    )
+    reordered = "did:jwk:" + b64url_encode(json.dumps(dict(reversed(jwk.items()))).encode())
+    assert reordered != did_jwk_document(pair.public_key)["id"]
+    old = Wallet(tmp_path / "old")
+    old.create_folder()
+    pair.with_identity(reordered, f"{reordered}#0").save(old.key_path, PASSPHRASE)
+    document = json.loads(export_backup(old, now=NOW))
+    restored = import_backup(Wallet(tmp_path / "new"), json.dumps(document).encode(), verifier())
+    assert restored.key is not None and restored.key.controller == reordered
+    for number, (controller, key_id, words) in enumerate(
+        [
+            (did_jwk_document(KeyPair.generate().public_key)["id"], None, "as its DID, but"),
+            (reordered, f"{reordered}#1", "but its public key's is did:jwk:"),
+        ]
+    ):
+        key = {
+            **document["holderKey"],
+            "controller": controller,
+            "key_id": key_id or f"{controller}#0",
+        }
+        target = Wallet(tmp_path / f"other{number}")
+        with pytest.raises(InputError, match=words):
+            import_backup(target, json.dumps({**document, "holderKey": key}).encode(), verifier())
+        assert not target.folder.exists()
 
 
 def test_a_did_web_holder_key_is_checked_as_far_as_it_can_be_offline(tmp_path: Path) -> None:

@@ -6,13 +6,13 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from vcportable.errors import KeyFileError
-from vcportable.keys import PublicKey, read_key_file_info
+from vcportable.errors import KeyFileError, ResolutionError
+from vcportable.keys import KeyFileInfo, PublicKey, read_key_file_info
 
-from .methods import MULTIKEY_CONTEXT, single_key_document
+from .methods import MULTIKEY_CONTEXT, did_jwk_document, did_key_document, single_key_document
 from .resolver import OfflineResolver
 
-__all__ = ["did_document_for_key_file"]
+__all__ = ["did_document_for_key_file", "identity_problem"]
 
 
 def _multikey(key_id: str, controller: str, public_key: PublicKey) -> dict[str, Any]:
@@ -22,6 +22,37 @@ def _multikey(key_id: str, controller: str, public_key: PublicKey) -> dict[str, 
         "controller": controller,
         "publicKeyMultibase": public_key.to_multibase(),
     }
+
+
+#: DIDs that are their own document: the key is in the DID itself.
+SELF_DESCRIBING = ("did:key:", "did:jwk:")
+
+
+def identity_problem(info: KeyFileInfo) -> str | None:
+    """What is wrong with the identity a key file gives its key (as "names ..." or "has ..."),
+    or None: a did:key or did:jwk must resolve to a document whose method ``key_id`` is this
+    public key, compared as keys (a did:jwk may be spelled several ways: its JSON members in
+    another order name the same key); any other DID's ``key_id`` must be one of its DID URLs
+    (whether its published document lists the key is not known offline)."""
+    controller, key_id, public_key = info.controller, info.key_id, info.public_key
+    if not controller.startswith(SELF_DESCRIBING):
+        if controller.startswith("did:") and key_id.startswith(controller + "#"):
+            return None
+        return f"has key_id {key_id[:200]}, which is not a key of {controller[:120]}"
+    try:
+        document = OfflineResolver().resolve(controller)
+    except ResolutionError:
+        document = None
+    method = document.verification_methods.get(key_id) if document is not None else None
+    if method is not None and method.public_key == public_key:
+        return None
+    make = did_key_document if controller.startswith("did:key:") else did_jwk_document
+    own = make(public_key)
+    keys = [m.public_key for m in document.verification_methods.values()] if document else []
+    if public_key not in keys:
+        return f"names {controller[:120]} as its DID, but its public key's DID is {own['id']}"
+    expected = own["verificationMethod"][0]["id"]
+    return f"has key_id {key_id[:200]}, but its public key's is {expected}"
 
 
 def did_document_for_key_file(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -34,14 +65,11 @@ def did_document_for_key_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     before a rotation still verify wherever this document is known.
     """
     info = read_key_file_info(path)
-    if info.controller.startswith(("did:key:", "did:jwk:")):
-        document = OfflineResolver().resolve(info.controller)
-        method = document.verification_methods.get(info.key_id)
-        if method is None or method.public_key != info.public_key:
-            raise KeyFileError(
-                f"key file {path}: key {info.key_id} is not the key of {info.controller}"
-            )
-        return document.raw
+    problem = identity_problem(info)
+    if problem is not None:
+        raise KeyFileError(f"key file {path} {problem}")
+    if info.controller.startswith(SELF_DESCRIBING):
+        return OfflineResolver().resolve(info.controller).raw
     earlier = [
         _multikey(old.key_id, info.controller, old.public_key)
         for old in info.previous

@@ -17,19 +17,17 @@ the sealed private key has the members, types and sizes a vcportable key file gi
 from __future__ import annotations
 
 import json
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from ..clock import format_datetime
 from ..codec.json import parse_json
-from ..dids import did_jwk_document, did_key_document
-from ..errors import InputError, KeyFileError, VcPortableError
+from ..dids.publish import identity_problem
+from ..errors import InputError, KeyFileError
 from ..fileutil import write_atomic
-from ..keys import KeyFileInfo, PublicKey, read_key_file_info
-from ..keys.keyfile import invalid_field, sealed_problem
+from ..keys import KeyFileInfo, read_key_file_info
+from ..keys.keyfile import key_file_info
 from .store import (
     MAX_CREDENTIAL_BYTES,
     MAX_CREDENTIALS,
@@ -94,7 +92,7 @@ def import_backup(
             f"vcportable reads version {VERSION})"
         )
     items = _credentials(document.get("credentials"), verifier)
-    key_data, key_info = _key(document.get("holderKey"), wallet)
+    key_data, key_info = _key(document.get("holderKey"))
     replace = key_info is not None and wallet.key_path.exists() and _differs(wallet, key_info)
     if replace and not force and key_info is not None:
         current = read_key_file_info(wallet.key_path).controller
@@ -138,9 +136,11 @@ def _credentials(value: Any, verifier: Verifier) -> list[StoredCredential]:
     return items
 
 
-def _key(value: Any, wallet: Wallet) -> tuple[bytes | None, KeyFileInfo | None]:
-    """The backup's key file bytes and what it says, checked as a key file (it must be
-    encrypted) before anything is written where the wallet's key goes."""
+def _key(value: Any) -> tuple[bytes | None, KeyFileInfo | None]:
+    """The backup's key file bytes and what it says, checked as every key file is read
+    (:func:`~vcportable.keys.keyfile.key_file_info`: it must also be encrypted) and its
+    identity as its public key makes it, all without the passphrase and before anything is
+    written where the wallet's key goes."""
     if value is None:
         return None, None
     if not isinstance(value, dict):
@@ -148,55 +148,16 @@ def _key(value: Any, wallet: Wallet) -> tuple[bytes | None, KeyFileInfo | None]:
     data = (json.dumps(value, indent=2) + "\n").encode("utf-8")
     if len(data) > _MAX_KEY_BYTES:
         raise InputError("the backup's holderKey is too large to be a key file")
-    public_key = _check_public_fields(value)
-    if value.get("encrypted") is not True:
-        raise InputError("the backup's holder key is not encrypted; it is not imported")
-    problem = sealed_problem(value.get("privateKey"), public_key)
-    if problem is not None:
-        raise _altered(problem)
-    wallet.create_folder()
-    with tempfile.TemporaryDirectory(dir=wallet.folder) as scratch:
-        path = Path(scratch) / "holder.key"
-        write_atomic(path, data, mode=0o600)
-        try:
-            info = read_key_file_info(path)
-        except VcPortableError as exc:
-            raise InputError(f"the backup's holder key is unusable: {exc.message}") from None
-    return data, info
-
-
-def _altered(what: str) -> InputError:
-    return InputError(f"the backup's holder key {what}: the backup was altered or damaged")
-
-
-def _check_public_fields(key: dict[str, Any]) -> PublicKey:
-    """What the key file says in clear, checked against its public key (no passphrase)."""
-    invalid = invalid_field(key)
-    if invalid is not None:
-        raise InputError(
-            f"the backup's holder key is unusable: it lacks a valid {invalid[0]!r} "
-            f"({invalid[1]}); it is not a vcportable key file"
-        )
     try:
-        public_key = PublicKey.from_multibase(key["publicKeyMultibase"])
-    except InputError as exc:
-        raise _altered(f"has an unusable publicKeyMultibase ({exc.message})") from None
-    if key.get("type") != public_key.type.value:
-        raise _altered(f"says type {key.get('type')!r} but its public key is {public_key.type}")
-    controller, key_id = key["controller"], key["key_id"]
-    if controller.startswith(("did:key:", "did:jwk:")):
-        make = did_key_document if controller.startswith("did:key:") else did_jwk_document
-        document = make(public_key)
-        expected_id = document["verificationMethod"][0]["id"]
-        if controller != document["id"]:
-            raise _altered(
-                f"names {controller[:120]} as its DID, but its public key's DID is {document['id']}"
-            )
-        if key_id != expected_id:
-            raise _altered(f"has key_id {key_id[:200]}, but its public key's is {expected_id}")
-    elif not controller.startswith("did:") or not key_id.startswith(controller + "#"):
-        raise _altered(f"has key_id {key_id[:200]}, which is not a key of {controller[:120]}")
-    return public_key
+        info = key_file_info(value, "its key file")
+    except KeyFileError as exc:
+        raise InputError(f"the backup's holder key is unusable: {exc.message}") from None
+    if not info.encrypted:
+        raise InputError("the backup's holder key is not encrypted; it is not imported")
+    problem = identity_problem(info)
+    if problem is not None:
+        raise InputError(f"the backup's holder key {problem}: the backup was altered or damaged")
+    return data, info
 
 
 def _differs(wallet: Wallet, backup_key: KeyFileInfo) -> bool:
