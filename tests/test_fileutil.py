@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import subprocess
@@ -99,7 +100,7 @@ def test_on_linux_no_temporary_name_is_made(
 
 @pytest.mark.parametrize("refusal", ["link", "proc", "open"])
 def test_where_the_unnamed_way_is_refused_the_file_is_written_the_other_way(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, refusal: str
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, refusal: str, way: str
 ) -> None:
     """A sandbox or policy that refuses the link through /proc/self/fd, a system without that
     folder, a file system without O_TMPFILE: the file is still written whole, with its mode,
@@ -116,6 +117,7 @@ def test_where_the_unnamed_way_is_refused_the_file_is_written_the_other_way(
             raise OSError(95, "Operation not supported")
         return open_(path, flags, *args)  # type: ignore[arg-type]
 
+    monkeypatch.setattr(fileutil._Refusal, "seen", False)
     if refusal == "link":
         monkeypatch.setattr(os, "link", refused_link)
     elif refusal == "proc":
@@ -128,6 +130,30 @@ def test_where_the_unnamed_way_is_refused_the_file_is_written_the_other_way(
         assert (tmp_path / name).read_bytes() == b"ours"
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600
     assert sorted(p.name for p in tmp_path.iterdir()) == ["new.json", "old.json"]
+    if refusal == "link" and way == "unnamed":  # refused once: the next files go the other way
+        assert fileutil._Refusal.seen and fileutil._unnamed(tmp_path) is None
+
+
+@pytest.mark.parametrize("way", ["unnamed"], indirect=True)
+def test_a_full_disk_is_the_writes_own_error_not_a_refusal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ENOSPC while linking is raised as it is (the file written once, nothing left behind),
+    and does not turn the unnamed way off for the files after it."""
+    monkeypatch.setattr(fileutil._Refusal, "seen", False)
+    link = os.link
+
+    def full(src: str, dst: str, **kwargs: object) -> None:
+        if kwargs.get("src_dir_fd") is not None:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        link(src, dst, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "link", full)
+    if fileutil._unnamed(tmp_path) is None:
+        pytest.skip("no unnamed files on this system")
+    with pytest.raises(OSError, match="No space left"):
+        write_atomic(tmp_path / "new.json", b"ours")
+    assert list(tmp_path.iterdir()) == [] and not fileutil._Refusal.seen
 
 
 def test_a_target_that_is_a_folder_or_a_link_behaves_as_a_rename_would(tmp_path: Path) -> None:
