@@ -586,7 +586,12 @@ def trust_sign(
 @_governance_options(
     "A governance key to trust: key file or publicKeyMultibase (repeatable).", required=False
 )
-@click.option("--cache", metavar="DIR", help="Accepted-lists folder: rotation and rollback.")
+@click.option(
+    "--cache",
+    metavar="DIR",
+    help="Accepted-lists folder (rotation and rollback): the pinned list's signatures are "
+    "checked again, and a newer valid list given is pinned in it.",
+)
 @click.option("--at", "at_time", metavar="ISO-TIME", help="Check freshness as of this time.")
 @_grace_days_option
 def trust_verify(

@@ -180,10 +180,11 @@ def _self_signed(signed: SignedTrustList, trust_list: TrustList) -> None:
     """Refuse a list that its own governance keys did not sign (to their threshold): read back
     from the cache it is checked by them, and would be refused then, not now. (One signed by
     the outgoing boards alone while naming the incoming ones, say; `trust sign` makes none.)"""
-    try:
-        signed.require(GovernanceAnchor.of(trust_list.governance))
-    except TrustListError as exc:
+    own = GovernanceAnchor.of(trust_list.governance)
+    signers = signed.valid_signers(own.keys)
+    if len(signers) < own.threshold:
         raise TrustListError(
-            f"{exc.message}, of the keys the list names as its own governance: a list must "
-            "be signed by the boards it names"
-        ) from None
+            f"this list names {len(own.keys)} governance key(s), threshold {own.threshold}, "
+            f"and carries {len(signers)} valid signature(s) of them: a list must be signed by "
+            "the boards it names (after `trust bump --rotate`, the new set)"
+        )

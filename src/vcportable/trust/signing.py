@@ -124,14 +124,17 @@ class SignedTrustList:
         for position, entry in enumerate(self.signatures):
             if entry.key is None or entry.key not in wanted or entry.key in found:
                 continue
-            if self._verifies(position, entry.key):
+            if self._verifies(position):
                 found.add(entry.key)
         return found
 
-    def _verifies(self, position: int, key: PublicKey) -> bool:
-        """Whether signature ``position`` verifies (checked once: it hashes megabytes)."""
+    def _verifies(self, position: int) -> bool:
+        """Whether signature ``position`` verifies under the key it names (checked once: it
+        hashes megabytes)."""
         if position not in self._verdicts:
             entry = self.signatures[position]
+            key = entry.key
+            assert key is not None  # valid_signers asks only for signatures of a known key
             # '<protected>.<payload>', built only for a signature that is checked.
             signing_input = b".".join((entry.protected.encode(), self.encoded_payload.encode()))
             try:
