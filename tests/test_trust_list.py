@@ -264,7 +264,8 @@ def test_a_verifier_starting_again_checks_the_pinned_list_by_its_digest_or_signa
 ) -> None:
     """The pinned file given again is taken on the digest recorded when it was accepted; with
     no digest, or another, its own signatures are checked (and the digest recorded again). The
-    same list co-signed later is accepted without a new pin; an altered cache is refused."""
+    same list co-signed later is checked by its signatures and pinned in its place (the next
+    start given it takes its digest); an altered cache is refused."""
     cache = TrustListCache(tmp_path)
     published = signed(None, NORTH, SOUTH)
     cache.accept(published, ANCHOR)
@@ -290,7 +291,11 @@ def test_a_verifier_starting_again_checks_the_pinned_list_by_its_digest_or_signa
     assert len(checked) == 3
     cosigned = SignedTrustList.parse(published).with_signatures([CROSS])
     assert cache.accept(cosigned, ANCHOR).sequence == 7
-    assert cache.path.read_bytes() == published
+    assert len(checked) == 4
+    assert cache.path.read_bytes() == cosigned
+    assert cache.digest_path.read_text() == hashlib.sha256(cosigned).hexdigest() + "\n"
+    assert cache.accept(cosigned, ANCHOR).sequence == 7
+    assert len(checked) == 4  # the new pin's digest matched
     envelope = _envelope(published)
     envelope["signatures"][1]["signature"] = envelope["signatures"][0]["signature"]
     broken = json.dumps(envelope).encode()

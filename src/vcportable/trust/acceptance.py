@@ -104,8 +104,9 @@ class TrustListCache:
         if pinned_signed is None:
             trust_list = signed.verified_list(anchor)
         elif signed.payload == pinned_signed.payload:
-            # The pinned list, signed again (a board co-signing): its own signatures.
-            return signed.verified_list()
+            # The pinned list, signed again (a board co-signing): its own signatures, and it
+            # becomes the pin, so that the next start given this file takes the digest.
+            trust_list = signed.verified_list()
         else:
             pinned = pinned_signed.trust_list()
             trust_list = self._successor(signed, pinned)
