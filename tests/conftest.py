@@ -82,9 +82,7 @@ def unsigned_sample() -> dict[str, Any]:
     return document
 
 
-def resolve_method(
-    resolver: Any, vm_id: str, purpose: str = "assertionMethod"
-) -> tuple[Any, Any]:
+def resolve_method(resolver: Any, vm_id: str, purpose: str = "assertionMethod") -> tuple[Any, Any]:
     """The method ``vm_id`` names and its controller document, looked up as the verifier
     does: the controller's own document, the method listed there under ``purpose``."""
     from vcportable.dids import find_method

@@ -104,8 +104,6 @@ def test_unknown_suite_fails_at_construction() -> None:
 
 def test_p256_key_with_ecdsa_suite() -> None:
     key = KeyPair.generate(KeyType.P256)
-    signed = Issuer(key, cryptosuite="ecdsa-rdfc-2019", clock=CLOCK).issue(
-        unsigned_sample()
-    )
+    signed = Issuer(key, cryptosuite="ecdsa-rdfc-2019", clock=CLOCK).issue(unsigned_sample())
     assert signed["issuer"]["id"].startswith("did:key:zDn")
     assert Verifier(clock=CLOCK).verify(copy.deepcopy(signed)).verified

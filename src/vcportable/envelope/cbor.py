@@ -176,8 +176,10 @@ class _Reader:
         result: dict[int | str, Item] = {}
         for _ in range(count):
             key = self.item(depth + 1)
-            if not isinstance(key, int | str) or isinstance(key, bool) or (
-                isinstance(key, int) and key < 0
+            if (
+                not isinstance(key, int | str)
+                or isinstance(key, bool)
+                or (isinstance(key, int) and key < 0)
             ):
                 raise EnvelopeError("the envelope holds a map key that is neither text nor a term")
             if key in result:

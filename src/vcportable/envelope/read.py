@@ -39,9 +39,7 @@ def read_image(source: str | Path | bytes) -> str:
             "evenly)"
         )
     if len(found) > 1:
-        raise EnvelopeError(
-            f"the image holds {len(found)} QR codes; photograph one at a time"
-        )
+        raise EnvelopeError(f"the image holds {len(found)} QR codes; photograph one at a time")
     text: str = found[0].text
     return text
 
