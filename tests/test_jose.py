@@ -374,6 +374,11 @@ def test_vc_jwt_1_1_contradicting_claims_fail() -> None:
     claims = vc11()
     claims["vc"]["id"] = "urn:other"
     assert_fails(verify(forge({"alg": "EdDSA", "kid": ISSUER.key_id}, claims)), Code.CLAIM_MISMATCH)
+    claims = vc11()  # sub must name one of several subjects too
+    claims["vc"]["credentialSubject"] = [{"id": "did:example:someone-else"}, {"name": "x"}]
+    assert_fails(verify(forge({"alg": "EdDSA", "kid": ISSUER.key_id}, claims)), Code.CLAIM_MISMATCH)
+    claims["vc"]["credentialSubject"][1]["id"] = HOLDER.controller
+    assert verify(forge({"alg": "EdDSA", "kid": ISSUER.key_id}, claims)).verified
 
 
 def test_vc_jwt_1_1_can_be_refused_by_policy() -> None:

@@ -512,6 +512,32 @@ def test_bad_key_binding_too_old_or_from_the_future() -> None:
     assert_fails(verify_kb(future), Code.KEY_BINDING_INVALID)
 
 
+def _key_binding_jwt(presented: str, **claims: Any) -> str:
+    """A KB-JWT over ``presented``, signed by the holder, with ``claims`` added."""
+    kb_claims = {"iat": int(NOW.timestamp()), "aud": AUD, "nonce": NONCE, **claims}
+    kb_claims["sd_hash"] = b64(sdjwt.HASHES["sha-256"](presented.encode()).digest())
+    header = b64(json.dumps({"alg": "ES256", "typ": "kb+jwt"}).encode())
+    unsigned = f"{header}.{b64(json.dumps(kb_claims).encode())}"
+    return f"{unsigned}.{b64(HOLDER.sign(unsigned.encode()))}"
+
+
+def test_bad_key_binding_past_its_exp_or_before_its_nbf() -> None:
+    """A KB-JWT is a JWT: its own exp and nbf bind it (RFC 7519 4.1.4, 4.1.5)."""
+    presented = sdjwt.present_sd_jwt(issued(), [])
+    hour = 3600
+    assert verify_kb(presented + _key_binding_jwt(presented)).verified
+    for claims in (
+        {"exp": int(NOW.timestamp()) - hour},
+        {"nbf": int(NOW.timestamp()) + hour},
+        {"exp": "tomorrow"},
+    ):
+        result = verify_kb(presented + _key_binding_jwt(presented, **claims))
+        assert_fails(result, Code.KEY_BINDING_INVALID)
+        assert result.failures[0].message.startswith("KB-JWT: ")
+    fresh = {"exp": int(NOW.timestamp()) + hour, "nbf": int(NOW.timestamp()) - hour}
+    assert verify_kb(presented + _key_binding_jwt(presented, **fresh)).verified
+
+
 def test_bad_key_binding_jwt_of_another_type() -> None:
     presented = sdjwt.present_sd_jwt(issued(), [])
     claims = {"iat": int(NOW.timestamp()), "aud": AUD, "nonce": NONCE, "sd_hash": "x"}
@@ -727,6 +753,69 @@ def test_a_vp_sd_jwt_needs_a_verifier_of_what_it_encloses_and_never_raises() -> 
     result = verify(token)
     assert result.verified, result.failures
     assert result.kind == "presentation" and result.format == "vp+sd-jwt"
+
+
+def test_bad_vp_sd_jwt_whose_disclosed_holder_is_not_its_signer() -> None:
+    """The signer of a presentation is read from its claims in the clear; a holder that comes
+    out of a disclosure must still be that signer, or anyone could present as anyone."""
+    presentation = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "iss": ISSUER.controller,
+        "holder": HOLDER.controller,
+        "verifiableCredential": [],
+    }
+    token = sdjwt.sd_jwt_from_claims(presentation, ISSUER, disclosable=["holder"], typ="vp+sd-jwt")
+    result = verify(token)
+    assert_fails(result, Code.ISSUER_MISMATCH)
+    assert result.failures[0].message == "a disclosed holder differs from the signer"
+    presentation["holder"] = ISSUER.controller
+    token = sdjwt.sd_jwt_from_claims(presentation, ISSUER, disclosable=["holder"], typ="vp+sd-jwt")
+    assert verify(token).verified
+
+
+@pytest.mark.parametrize(
+    "name", ["validUntil", "validFrom", "credentialStatus", "credentialSchema", "exp", "status"]
+)
+def test_bad_sd_jwt_with_a_disclosed_claim_that_must_stay_visible(name: str) -> None:
+    """What a holder could withhold to hide an expiry or a revocation is refused when it comes
+    out of a disclosure, in the VC Data Model's words as in SD-JWT VC's."""
+    document = credential()
+    document[name] = {"id": "urn:x"} if name.startswith("credential") else "2030-01-01T00:00:00Z"
+    claims = {**document, "iss": ISSUER.controller}
+    token = sdjwt.sd_jwt_from_claims(
+        claims, ISSUER, disclosable=[name], typ="vc+sd-jwt", header={"kid": ISSUER.key_id}
+    )
+    assert_fails(verify(token), Code.DISCLOSURE_INVALID)
+    with pytest.raises(InputError, match="cannot be selectively disclosable"):
+        sdjwt.issue_sd_jwt(document, ISSUER, now=NOW, disclosable=[name])
+
+
+def test_dc_sd_jwt_facts_come_from_its_jwt_claims() -> None:
+    """In SD-JWT VC the issuer is iss and the validity exp/nbf: claims that happen to be named
+    issuer or validUntil are claims, never the report's issuer or validity. Our own mapping
+    refuses a subject member that would become such a claim."""
+    token = sdjwt.sd_jwt_from_claims(
+        {
+            "iss": ISSUER.controller,
+            "vct": "urn:example:vct",
+            "issuer": "did:web:ministry.example",
+            "validUntil": "2099-01-01T00:00:00Z",
+            "exp": int(datetime(2030, 1, 1, tzinfo=UTC).timestamp()),
+        },
+        ISSUER,
+        disclosable=[],
+        typ="dc+sd-jwt",
+        header={"kid": ISSUER.key_id},
+    )
+    result = verify(token)
+    assert result.verified, result.failures
+    assert result.summary()["issuer"] == ISSUER.controller
+    assert result.summary()["valid_until"] == "2030-01-01T00:00:00Z"
+    document = credential()
+    document["credentialSubject"]["issuer"] = "did:web:ministry.example"
+    with pytest.raises(InputError, match="would become the claim 'issuer'"):
+        sdjwt.issue_sd_jwt(document, ISSUER, now=NOW, profile="dc+sd-jwt")
 
 
 def test_bad_tampered_issuer_jwt() -> None:

@@ -114,7 +114,11 @@ class JoseResult:
             return {"holder": holder} if holder else {}
         # What the credential states, then the JWT claims for what it leaves out.
         out: dict[str, str] = credential_facts(doc)
-        if self.format == "dc+sd-jwt":  # SD-JWT VC: the display metadata sits apart
+        if self.format == "dc+sd-jwt":
+            # SD-JWT VC: who and when are the JWT claims (a claim named issuer or validUntil is
+            # just a claim), and the display metadata sits apart.
+            for fact in ("issuer", "issuer_name", "credential_id", "valid_from", "valid_until"):
+                out.pop(fact, None)
             metadata = doc.get("credential")
             name = metadata.get("name") if isinstance(metadata, Mapping) else None
             out.pop("name", None)

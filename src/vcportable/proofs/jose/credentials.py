@@ -288,6 +288,14 @@ def _map_1_1(
                     )
                 )
             vc["credentialSubject"] = {**subject, "id": claims["sub"]}
+        elif isinstance(subject, list):  # sub names one of them (ids left out contradict nothing)
+            ids = [s["id"] for s in subject if isinstance(s, Mapping) and "id" in s]
+            if ids and claims["sub"] not in ids:
+                problems.append(
+                    Check.failed(
+                        "claims", Code.CLAIM_MISMATCH, "sub is not the id of a vc.credentialSubject"
+                    )
+                )
     for claim, prop in (("nbf", "issuanceDate"), ("exp", "expirationDate")):
         if claim not in claims:
             continue

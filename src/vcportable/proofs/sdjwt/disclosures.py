@@ -51,6 +51,13 @@ __all__ = [
 SD: Final = "_sd"
 ELLIPSIS: Final = "..."
 SD_ALG: Final = "_sd_alg"
+#: Claims a verifier refuses out of a disclosure, and an issuer never makes disclosable: the
+#: registered claims of SD-JWT VC (§3.2.2.2) and their VC Data Model counterparts, which a
+#: holder could otherwise withhold to hide an expiry, a revocation or the schema.
+ALWAYS_VISIBLE: Final = frozenset(
+    {"iss", "iat", "nbf", "exp", "cnf", "vct", "vct#integrity", "status", SD_ALG,
+     "validFrom", "validUntil", "credentialStatus", "credentialSchema"}
+)  # fmt: skip
 HASHES: Final[dict[str, Callable[[bytes], Any]]] = {
     "sha-256": hashlib.sha256,
     "sha-384": hashlib.sha384,

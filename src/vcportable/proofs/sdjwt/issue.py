@@ -44,6 +44,7 @@ from vcportable.proofs.jose.jws import (
     sign_compact,
 )
 from vcportable.proofs.sdjwt.disclosures import (
+    ALWAYS_VISIBLE,
     ELLIPSIS,
     HASHES,
     SD,
@@ -77,31 +78,11 @@ Profile = Literal["vc+sd-jwt", "dc+sd-jwt"]
 
 #: Top-level claims a verifier needs in the clear: validity, status, keys, types. The issuer
 #: refuses to make them disclosable (a holder could otherwise hide an expiry or a revocation).
-NEVER_DISCLOSABLE: Final = frozenset(
-    {
-        "@context",
-        "type",
-        "issuer",
-        "validFrom",
-        "validUntil",
-        "credentialStatus",
-        "credentialSchema",
-        "iss",
-        "iat",
-        "nbf",
-        "exp",
-        "cnf",
-        "vct",
-        "vct#integrity",
-        "status",
-        SD,
-        SD_ALG,
-    }
-)
+NEVER_DISCLOSABLE: Final = ALWAYS_VISIBLE | {"@context", "type", "issuer", SD}
 #: Claim names a subject member must not take in the SD-JWT VC mapping.
 _RESERVED_CLAIMS: Final = frozenset(
     {"iss", "iat", "nbf", "exp", "cnf", "vct", "vct#integrity", "status", "jti", "aud", "nonce",
-     "credentialStatus", "credentialSchema", "credential", SD, SD_ALG}
+     "issuer", "credentialStatus", "credentialSchema", "credential", SD, SD_ALG}
 )  # fmt: skip
 _METADATA: Final = "credential"
 #: Credential members that a dc+sd-jwt does not carry as claims (mapped or dropped).

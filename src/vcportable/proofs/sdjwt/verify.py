@@ -42,11 +42,12 @@ from vcportable.proofs.jose.jws import (
     check_header,
     numeric_date,
     parse_compact,
+    time_checks,
     verify_signature,
 )
 from vcportable.proofs.jose.keys import JoseKey, ResolvedKey, key_source
 from vcportable.proofs.sdjwt.disclosures import (
-    SD_ALG,
+    ALWAYS_VISIBLE,
     SdJwtParts,
     apply_disclosures,
     digest_of,
@@ -62,10 +63,6 @@ _PARSED: Final = Check.passed("parse", "well-formed SD-JWT")
 _SIGNED_BY_HOLDER: Final = Check.skipped("key_binding", "the holder signed the presentation itself")
 _NO_KEY_BINDING: Final = Check.skipped(
     "key_binding", "no key binding (not required by this verifier)"
-)
-#: Registered claims that must never come out of a disclosure (SD-JWT VC §3.2.2).
-_NOT_FROM_DISCLOSURES: Final = frozenset(
-    {"iss", "iat", "nbf", "exp", "cnf", "vct", "vct#integrity", "status", SD_ALG}
 )
 
 
@@ -116,7 +113,7 @@ def verify_sd_jwt(
         sd_alg = sd_alg_of(payload, policy.sd_algs)
         claims, disclosures = apply_disclosures(payload, parsed.disclosures, sd_alg, policy)
         for disclosure in disclosures:
-            if len(disclosure.where) == 1 and disclosure.where[0] in _NOT_FROM_DISCLOSURES:
+            if len(disclosure.where) == 1 and disclosure.where[0] in ALWAYS_VISIBLE:
                 raise Rejection(
                     "disclosures",
                     Code.DISCLOSURE_INVALID,
@@ -136,8 +133,7 @@ def verify_sd_jwt(
     else:
         document = document_of(claims)
         checks += consistency_checks(claims, document, kind=kind)
-        if kind == "credential":
-            checks += _disclosed_issuer_check(claims, signer)
+        checks += _disclosed_signer_check(claims, signer, kind)
     require_exp = policy.require_exp and kind == "credential"
     checks.append(token_validity(claims, now, request, require_exp=require_exp))
     credentials: list[JoseResult] = []
@@ -179,14 +175,15 @@ def _signer(payload: Mapping[str, Any], fmt: str) -> str:
     return issuer_id
 
 
-def _disclosed_issuer_check(claims: Mapping[str, Any], signer: str) -> list[Check]:
-    issuer = claims.get("issuer")
-    issuer_id = issuer.get("id") if is_object(issuer) else issuer
-    if issuer_id is not None and issuer_id != signer:
+def _disclosed_signer_check(claims: Mapping[str, Any], signer: str, kind: str) -> list[Check]:
+    """The issuer (of a credential) or holder (of a presentation) with the disclosures applied
+    must still be the signer: the signer was read from the claims in the clear."""
+    role = "holder" if kind == "presentation" else "issuer"
+    named = claims.get(role)
+    named_id = named.get("id") if is_object(named) else named
+    if named_id is not None and named_id != signer:
         return [
-            Check.failed(
-                "issuer", Code.ISSUER_MISMATCH, "a disclosed issuer differs from the signer"
-            )
+            Check.failed(role, Code.ISSUER_MISMATCH, f"a disclosed {role} differs from the signer")
         ]
     return []
 
@@ -270,6 +267,17 @@ def _key_binding(
                 Code.KEY_BINDING_INVALID,
                 f"KB-JWT is older than {int(policy.key_binding_max_age.total_seconds())} s",
             )
+        try:  # a KB-JWT is a JWT: its own exp and nbf bind it too (RFC 7519 §4.1.4, §4.1.5)
+            time_checks(
+                {name: kb.payload[name] for name in ("exp", "nbf") if name in kb.payload},
+                now,
+                request,
+                check_id="key_binding",
+            )
+        except Rejection as exc:
+            raise Rejection(
+                "key_binding", Code.KEY_BINDING_INVALID, f"KB-JWT: {exc.check.message}"
+            ) from None
         for name in ("nonce", "aud", "sd_hash"):
             if not isinstance(kb.payload.get(name), str):
                 raise Rejection(
