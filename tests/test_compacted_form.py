@@ -245,10 +245,86 @@ def test_inline_vocab_in_an_enclosed_credential_is_refused() -> None:
 
 
 def test_inline_context_without_vocab_is_fine() -> None:
+    """New vocabulary in an inline context is fine; the full path decides (the fast one
+    leaves every inline term to it)."""
     document = sample()
     document["@context"] = [*document["@context"], {"trade": "https://example.org/trade"}]
     document["credentialSubject"]["trade"] = "carpentry"
-    assert decide(document)[0] is not None
+    assert decide(document) == (None, jsonld.canonize(document, LOADER))
+
+
+# ------------------------------------------------------------------------------------------
+# Inline aliases: a second name for what a bundled context names
+# ------------------------------------------------------------------------------------------
+
+OB = "https://purl.imsglobal.org/spec/vc/ob/vocab.html#"
+
+
+def _aliased(document: dict[str, Any], inline: dict[str, Any], key: str, alias: str) -> None:
+    document["@context"] = [*document["@context"], inline]
+    document[alias] = document.pop(key)
+
+
+@pytest.mark.parametrize(
+    ("key", "alias", "definition"),
+    [
+        ("validUntil", "vu", {"@id": CRED + "validUntil", "@type": XSD_DATETIME}),
+        ("validFrom", "vf", {"@id": CRED + "validFrom", "@type": XSD_DATETIME}),
+        ("credentialStatus", "cs", {"@id": CRED + "credentialStatus", "@type": "@id"}),
+        ("id", "ident", "@id"),
+    ],
+)
+def test_an_inline_alias_of_a_bundled_term_is_refused(
+    key: str, alias: str, definition: Any
+) -> None:
+    """The same RDF under a second, shorter name (compaction even prefers it): a JSON check of
+    the bundled name would see nothing. Refused by both paths, wherever the alias is defined."""
+    document = sample()
+    document["validUntil"] = "2030-01-01T00:00:00Z"
+    document["credentialStatus"] = {
+        "id": "https://status.example/1#94567",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": "94567",
+        "statusListCredential": "https://status.example/1",
+    }
+    original = jsonld.canonize(document, LOADER)
+    _aliased(document, {alias: definition}, key, alias)
+    assert jsonld.canonize(document, LOADER) == original  # the same signed data
+    with pytest.raises(ContextNotAllowedError, match=f"makes '{alias}' a"):
+        jsonld.canonize_signed(document, LOADER)
+    assert decide(document) == (None, None)
+
+
+@pytest.mark.parametrize("where", ["scoped in an inline term", "embedded in a node"])
+def test_an_alias_in_a_nested_inline_context_is_refused(where: str) -> None:
+    document = sample()
+    subject = document["credentialSubject"]
+    subject["ach"] = subject.pop("achievement")
+    alias = {"ach": {"@id": OB + "achievement"}}
+    if where == "embedded in a node":
+        subject["@context"] = alias
+    else:
+        document["@context"] = [
+            *document["@context"],
+            {"trade": {"@id": "https://example.org/trade", "@context": alias}},
+        ]
+    with pytest.raises(ContextNotAllowedError, match="makes 'ach' a second name"):
+        jsonld.canonize_signed(document, LOADER)
+
+
+def test_the_verifier_refuses_an_expired_credential_whose_end_was_renamed() -> None:
+    """The attack: anyone holding an expired credential adds an inline alias for validUntil and
+    renames the key; the issuer's signature still covers the same RDF."""
+    document = unsigned_sample()
+    document["validUntil"] = "2025-12-01T00:00:00Z"
+    signed = Issuer(KEY).issue(document)
+    assert Code.EXPIRED in {c.code for c in Verifier().verify(signed).failures}
+    definition = {"@id": CRED + "validUntil", "@type": XSD_DATETIME}
+    _aliased(signed, {"vu": definition}, "validUntil", "vu")
+    report = Verifier().verify(signed)
+    assert not report.verified
+    assert Code.CONTEXT_NOT_ALLOWED in _codes(report)
 
 
 # ------------------------------------------------------------------------------------------

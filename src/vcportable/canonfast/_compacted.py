@@ -22,16 +22,20 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import InlineContextNotAllowed
-from ..jsonld._compacted import refuse_inline_vocab_in_context
+from ..jsonld._compacted import holds_inline_terms, refuse_inline_vocab_in_context
 from ._context import Ctx, Unsupported, _Term
 
 
 def check_context(local: Any) -> None:
-    """An embedded context must not set ``@vocab`` or ``@base`` (the full path refuses it)."""
+    """An embedded context must not set ``@vocab`` or ``@base``, and a context that defines
+    terms inline goes to the full path, which holds them to
+    :func:`~vcportable.jsonld._compacted.refuse_inline_aliases` (both refuse such documents)."""
     try:
         refuse_inline_vocab_in_context(local)
     except InlineContextNotAllowed:
         raise Unsupported("@vocab or @base in an embedded context") from None
+    if holds_inline_terms(local):
+        raise Unsupported("terms defined in an inline context")
 
 
 def id_compacted(ctx: Ctx, value: str, node: str) -> bool:

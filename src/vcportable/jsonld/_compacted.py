@@ -80,6 +80,155 @@ def refuse_inline_vocab_in_context(value: Any) -> None:
             )
 
 
+def holds_inline_terms(value: Any) -> bool:
+    """Whether a ``@context`` value defines terms of its own (an object with a term in it)."""
+    stack: list[Any] = [value]
+    while stack:
+        ctx = stack.pop()
+        if isinstance(ctx, list):
+            stack.extend(ctx)
+        elif isinstance(ctx, dict) and any(not key.startswith("@") for key in ctx):
+            return True
+    return False
+
+
+def refuse_inline_aliases(document: Any, loader: DocumentLoader) -> None:
+    """Refuse an inline context that gives a second name to what the contexts name already.
+
+    The RDF of a document, which its signature covers, is the same whether a property is
+    written under the term a bundled context gives it or under a second term that an inline
+    context adds for the same IRI (``{"vu": "https://www.w3.org/2018/credentials#validUntil"}``),
+    and compaction even picks the shorter one. Every check reads JSON keys: ``validUntil`` moved
+    to ``vu`` by anyone holding the credential would be an expiry that no check sees, under the
+    issuer's intact signature. So a term of an inline context (in ``@context``, embedded in a
+    node, or scoped in such a term) may be new vocabulary only: no alias of a keyword, and no
+    IRI that a term of the bundled contexts (their scoped contexts included) names otherwise.
+    Documents without inline terms cost nothing here."""
+    inline = _inline_context_values(document)
+    if not inline:
+        return
+    from pyld import jsonld as _pyld  # only documents with inline terms come this far
+
+    processor = _pyld.JsonLdProcessor()
+    options = _Comparer(loader, lambda sub: sub)._options()
+    top = document.get("@context") if isinstance(document, Mapping) else None
+    urls = [c for c in (top if isinstance(top, list) else [top]) if isinstance(c, str)]
+    try:
+        with loader._pyld_lock:
+            initial = processor._get_initial_context(options)
+            base = _processed(processor, initial, urls, options) if urls else initial
+            known = _names(processor, options, initial, _bundled_urls(document))
+            for value in inline:
+                active = base
+                for entry in value if isinstance(value, list) else [value]:
+                    after = _processed(processor, active, entry, options)
+                    if isinstance(entry, dict):
+                        _check_inline(processor, options, after, entry, known)
+                    active = after
+    except _pyld.JsonLdError as exc:
+        raise InlineContextNotAllowed(
+            f"an inline @context of this document cannot be processed: {exc.message}"
+        ) from None
+
+
+def _processed(processor: Any, active: Any, local: Any, options: dict[str, Any]) -> Any:
+    """``local`` processed onto ``active`` as expansion does where it applies: a scoped
+    context may redefine protected terms (JSON-LD 1.1, 4.1.11)."""
+    return processor._process_context(active, local, options, override_protected=True)
+
+
+def _inline_context_values(document: Any) -> list[Any]:
+    found: list[Any] = []
+    stack: list[Any] = [document]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            if "@context" in node and holds_inline_terms(node["@context"]):
+                found.append(node["@context"])
+            stack.extend(value for key, value in node.items() if key != "@context")
+    return found
+
+
+def _bundled_urls(document: Any) -> list[str]:
+    """Every context URL the document names, at any depth (the loader serves bundled ones)."""
+    urls: list[str] = []
+    stack: list[Any] = [document]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            context = node.get("@context")
+            for entry in context if isinstance(context, list) else [context]:
+                if isinstance(entry, str) and entry not in urls:
+                    urls.append(entry)
+            stack.extend(value for key, value in node.items() if key != "@context")
+    return urls
+
+
+def _names(
+    processor: Any, options: dict[str, Any], initial: Any, urls: list[str]
+) -> dict[str, set[str]]:
+    """IRI (or keyword) -> the terms the contexts at ``urls`` give it, scoped ones included."""
+    names: dict[str, set[str]] = {}
+    seen: set[str] = set()
+    pending = [(initial, url) for url in urls]
+    while pending:
+        active, local = pending.pop()
+        key = json.dumps(local, sort_keys=True)
+        if key in seen:
+            continue
+        seen.add(key)
+        processed = _processed(processor, active, local, options)
+        for term, mapping in processed["mappings"].items():
+            if not mapping:
+                continue
+            iri = mapping.get("@id")
+            if isinstance(iri, str):
+                names.setdefault(iri, set()).add(term)
+            if "@context" in mapping:
+                pending.append((processed, mapping["@context"]))
+    return names
+
+
+def _check_inline(
+    processor: Any,
+    options: dict[str, Any],
+    active: Any,
+    local: dict[str, Any],
+    known: dict[str, set[str]],
+) -> None:
+    for term, definition in local.items():
+        if term.startswith("@"):
+            continue
+        mapping = active["mappings"].get(term) or {}
+        iri = mapping.get("@id")
+        if not isinstance(iri, str):
+            continue
+        if iri.startswith("@"):
+            raise InlineContextNotAllowed(
+                f"an inline @context makes {term!r} an alias of {iri}: vcportable refuses "
+                "keyword aliases in inline contexts of signed documents, which let the same "
+                "data be written under keys that no check reads"
+            )
+        named = known.get(iri, set())
+        if named and term not in named:
+            raise InlineContextNotAllowed(
+                f"an inline @context makes {term!r} a second name for {iri}, which the "
+                f"bundled contexts call {sorted(named)[0]!r}: the same signed data could then "
+                "hide from the checks that read that key; use the bundled term"
+            )
+        scoped = definition.get("@context") if isinstance(definition, dict) else None
+        if scoped is not None and holds_inline_terms(scoped):
+            for entry in scoped if isinstance(scoped, list) else [scoped]:
+                after = _processed(processor, active, entry, options)
+                if isinstance(entry, dict):
+                    _check_inline(processor, options, after, entry, known)
+                active = after
+
+
 def check_compacted(
     document: Mapping[str, Any], expanded: Any, loader: DocumentLoader, expand: Expand
 ) -> None:
