@@ -353,6 +353,43 @@ def test_status_change_of_a_credential_without_entries_is_409(client: AppClient,
     assert_error(response, 409)
 
 
+def test_status_entries_a_request_wrote_are_never_changed_here(client: AppClient, app: Any) -> None:
+    """A credential may come with status entries of its own (the data model allows any): a
+    change recorded here would flag an index no verifier reads (409). Entries naming this
+    issuer's own lists, whose indices the registry assigns, are refused when issuing (400)."""
+    foreign = {
+        "id": "https://lists.example/1#5",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": "5",
+        "statusListCredential": "https://lists.example/1",
+    }
+    response = client.post(
+        "/other/credentials/issue",
+        json={"credential": {**sample(), "credentialStatus": foreign}},
+        headers=bearer(token(app, "other")),
+    )
+    assert response.status_code == 201, response.text
+    credential = response.json()["verifiableCredential"]
+    changed = client.post(
+        "/credentials/status",
+        json={"credentialId": credential["id"], "action": "revoke"},
+        headers=bearer(token(app, "other", ("status",))),
+    )
+    assert "not ones this registry assigned" in assert_error(changed, 409, "CONFLICT")["message"]
+    own = {
+        **foreign,
+        "id": f"{BASE}/status/other/1-revocation#5",
+        "statusListCredential": f"{BASE}/status/other/1-revocation",
+    }
+    refused = client.post(
+        "/other/credentials/issue",
+        json={"credential": {**sample(), "credentialStatus": own}},
+        headers=bearer(token(app, "other")),
+    )
+    assert "own status lists" in assert_error(refused, 400)["message"]
+
+
 def test_unknown_status_list_is_404(client: AppClient, app: Any) -> None:
     listed = issue(client, app)["credentialStatus"][0]["statusListCredential"]
     assert client.get(listed.removeprefix(BASE)).status_code == 200

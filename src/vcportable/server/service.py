@@ -208,6 +208,11 @@ class IssuerService:
         document.setdefault("id", f"urn:uuid:{uuid.uuid4()}")
         if not isinstance(document["id"], str) or len(document["id"]) > MAX_ID:
             raise InputError(f"the credential id must be a URL of at most {MAX_ID} characters")
+        if _names_own_lists(document.get("credentialStatus"), self.profile.status_base_url):
+            raise InputError(
+                "credentialStatus names this issuer's own status lists, whose indices the "
+                "registry assigns: leave it out and ask for entries with options.credentialStatus"
+            )
         if with_status:
             if "credentialStatus" in document:
                 raise InputError("credentialStatus is set by the issuer; leave it out")
@@ -445,6 +450,12 @@ class IssuerService:
                 f"{credential_id} was issued without status entries: no verifier could learn "
                 "of a change, so none is recorded"
             )
+        assigned = status_entries(self.profile.status_base_url, record.list_id, record.status_index)
+        if recorded["credentialStatus"] != assigned:
+            raise ConflictError(
+                f"{credential_id} carries status entries its issuing request wrote, not ones this "
+                "registry assigned: no verifier would read a change recorded here, so none is"
+            )
         details = {"token": token_id} if token_id else None
         self.store.change_state(
             action, credential_id, reason=reason, at=self._now(), details=details
@@ -529,6 +540,20 @@ def parse_list_name(name: str) -> tuple[int, str] | None:
     if not digits or len(list_part) > 9 or purpose not in PURPOSES:
         return None
     return int(list_part), purpose
+
+
+def _names_own_lists(status: Any, base_url: str) -> bool:
+    """Whether a requested ``credentialStatus`` points into this issuer's status lists."""
+    prefix = base_url.rstrip("/") + "/"
+    entries = status if isinstance(status, list) else [status]
+    return any(
+        isinstance(entry, Mapping)
+        and any(
+            isinstance(entry.get(name), str) and entry[name].startswith(prefix)
+            for name in ("id", "statusListCredential")
+        )
+        for entry in entries
+    )
 
 
 def _clash(credential_id: str) -> ConflictError:
