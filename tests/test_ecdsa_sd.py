@@ -270,9 +270,35 @@ def test_generic_add_proof_makes_a_base_proof(issuer: KeyPair) -> None:
         cryptosuite="ecdsa-sd-2023",
     )
     assert signed["proof"]["proofValue"].startswith("u2V0A")
-    derived = sd.derive(signed, ["/issuer", "/credentialSubject/name"], LOADER)
-    assert set(derived) == {"@context", "type", "issuer", "credentialSubject", "proof"}
+    derived = sd.derive(signed, ["/credentialSubject/name"], LOADER)
+    # issuer and validity are mandatory whatever is selected: the verifier decides by them
+    expected = {"@context", "type", "issuer", "credentialSubject", "proof"}
+    assert set(derived) == expected | ({"validFrom"} & set(signed))
     assert OWN_VERIFIER.verify(derived).verified
+
+
+def test_validity_and_status_are_always_disclosed(issuer: KeyPair) -> None:
+    """A holder cannot leave an expiry or a status entry out of a disclosure: the base proof
+    makes them mandatory whatever the issuer asked for (here nothing)."""
+    credential = _credential(issuer)
+    credential["validUntil"] = "2030-01-01T00:00:00Z"
+    credential["credentialStatus"] = {
+        "id": "https://status.example/1#94567",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": "94567",
+        "statusListCredential": "https://status.example/1",
+    }
+    signed = di.add_proof(
+        credential,
+        issuer,
+        created=parse_datetime("2026-01-02T00:00:00Z"),
+        loader=LOADER,
+        cryptosuite="ecdsa-sd-2023",
+    )
+    derived = sd.derive(signed, [], LOADER)
+    for name in ("issuer", "validUntil", "credentialStatus"):
+        assert derived[name] == credential[name]
 
 
 # -- what an attacker sends -----------------------------------------------------------------------
@@ -419,8 +445,10 @@ def test_derive_refuses_an_altered_credential(base: dict[str, Any]) -> None:
 
 
 def test_nothing_to_disclose_is_an_input_error(issuer: KeyPair) -> None:
+    """Only a document with none of the always-mandatory members can come to this."""
+    document = {k: v for k, v in _credential(issuer).items() if k not in sd.ALWAYS_MANDATORY}
     signed = sd.add_base_proof(
-        _credential(issuer), issuer, created=parse_datetime("2026-01-02T00:00:00Z"), loader=LOADER
+        document, issuer, created=parse_datetime("2026-01-02T00:00:00Z"), loader=LOADER
     )
     with pytest.raises(InputError, match="nothing to disclose"):
         sd.derive(signed, [], LOADER)

@@ -259,6 +259,12 @@ def test_the_answer_holds_the_report_as_the_library_writes_it(client: AppClient,
         response = answer(report)
         assert response.status_code == (200 if report.verified else 400)
         assert json.loads(response.body)["report"] == report.to_json_dict()
+    errors = json.loads(
+        answer(
+            verifier.verify_presentation({**presentation, "verifiableCredential": [tampered]})
+        ).body
+    )["errors"]
+    assert any(e.startswith("verifiableCredential[0]: SIGNATURE_INVALID: ") for e in errors)
 
 
 # -- status --------------------------------------------------------------------------------------
@@ -279,6 +285,9 @@ def test_revoke_then_verify_fails_and_the_list_changes_its_etag(
     assert head.status_code == 200 and head.headers["etag"] == etag
     assert head.headers["content-length"] == first.headers["content-length"]
     assert client.request("HEAD", path, headers={"If-None-Match": etag}).status_code == 304
+    for asked in (f"W/{etag}", f'"other", {etag}', "*"):  # weak comparison (RFC 9110 13.1.2)
+        assert client.get(path, headers={"If-None-Match": asked}).status_code == 304
+    assert client.get(path, headers={"If-None-Match": '"other"'}).status_code == 200
     assert verify(client, credential).status_code == 200  # the shared verifier caches the list
     response = client.post(
         "/credentials/status",
@@ -390,6 +399,31 @@ def test_status_entries_a_request_wrote_are_never_changed_here(client: AppClient
     assert "own status lists" in assert_error(refused, 400)["message"]
 
 
+def test_what_the_registry_cannot_store_is_400(client: AppClient, app: Any) -> None:
+    """A NUL character (PostgreSQL text holds none) or an id of 2,048 characters but 6 KB
+    (an index row holds 2,704 bytes) is the request's fault on both registries: a 400 of its
+    own, never a 503 that fails the other requests of its batch."""
+    headers = bearer(token(app, "acme"))
+    named = sample()
+    named["credentialSubject"]["name"] = "Eve\u0000"
+    for credential in (named, {**sample(), "id": "urn:x:" + "語" * 2000}):
+        response = client.post(
+            "/acme/credentials/issue", json={"credential": credential}, headers=headers
+        )
+        assert_error(response, 400)
+    issued = issue(client, app)
+    for change in (
+        {"credentialId": issued["id"], "reason": "a\u0000b"},
+        {"credentialId": "urn:\u0000"},
+    ):
+        response = client.post(
+            "/credentials/status",
+            json={**change, "action": "revoke"},
+            headers=bearer(token(app, "acme", ("status",))),
+        )
+        assert "NUL" in assert_error(response, 400)["message"]
+
+
 def test_unknown_status_list_is_404(client: AppClient, app: Any) -> None:
     listed = issue(client, app)["credentialStatus"][0]["statusListCredential"]
     assert client.get(listed.removeprefix(BASE)).status_code == 200
@@ -402,6 +436,7 @@ def test_unknown_status_list_is_404(client: AppClient, app: Any) -> None:
         "/status/acme/"
         + list_id.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
         + "-revocation",
+        f"/status/acme/0{list_id}-revocation",  # leading zeros: int() reads them too
     ):
         assert_error(client.get(path), 404, "NOT_FOUND")
 

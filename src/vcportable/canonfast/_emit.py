@@ -705,7 +705,7 @@ class Emitter:
         if strict:
             if "@language" in container:
                 raise Unsupported("not compacted: value of a language map term")
-            if not values:  # no data: whether compaction keeps the key is the full path's call
+            if not values and not container:  # compaction never writes [] for a plain term
                 raise Unsupported("empty array")
             if term.shared:
                 check_selected(ctx, key, iri, term, values)

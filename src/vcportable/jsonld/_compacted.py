@@ -126,8 +126,9 @@ def refuse_inline_aliases(document: Any, loader: DocumentLoader) -> None:
                         _check_inline(processor, options, after, entry, known)
                     active = after
     except _pyld.JsonLdError as exc:
+        reason = str(exc.args[0] if exc.args else exc).strip().rstrip(".")
         raise InlineContextNotAllowed(
-            f"an inline @context of this document cannot be processed: {exc.message}"
+            f"an inline @context of this document cannot be processed: {reason[:200]}"
         ) from None
 
 

@@ -17,7 +17,11 @@ router = APIRouter()
 
 def _cached(request: Request, body: bytes, etag: str, max_age: int, media: str) -> Response:
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}"}
-    if etag in {t.strip() for t in request.headers.get("if-none-match", "").split(",")}:
+    # RFC 9110 13.1.2: weak comparison (a proxy that compresses weakens the tag), and "*"
+    asked = {
+        t.strip().removeprefix("W/") for t in request.headers.get("if-none-match", "").split(",")
+    }
+    if etag in asked or "*" in asked:
         return Response(status_code=304, headers=headers)
     return Response(body, media_type=media, headers=headers)
 

@@ -80,6 +80,15 @@ def computation_only(data: Mapping[str, Any] | str, presentation: bool) -> bool:
     )
 
 
+def _errors(report: VerificationReport, where: str = "") -> list[str]:
+    """Every failure, those of enclosed credentials too (a presentation whose credential
+    failed has none of its own), each saying where."""
+    found = [f"{where}{c.code.value}: {c.message}" for c in report.failures]
+    for n, enclosed in enumerate(report.credentials):
+        found += _errors(enclosed, f"{where}verifiableCredential[{n}]: ")
+    return found
+
+
 def answer(report: VerificationReport) -> Response:
     """The VC-API answer, as JSON bytes made where the verification ran (a worker thread, or
     the event loop for what :func:`computation_only` admits), encoded as Starlette's
@@ -90,7 +99,7 @@ def answer(report: VerificationReport) -> Response:
         "verified": report.verified,
         "checks": checks,
         "warnings": [f"{c.code.value}: {c.message}" for c in warnings],
-        "errors": [f"{c.code.value}: {c.message}" for c in report.failures],
+        "errors": _errors(report),
         "report": report,
     }
     return Response(

@@ -206,8 +206,10 @@ class IssuerService:
             raise CredentialInvalidError([("issuer", f"required: this issuer is {self.did}")])
         document = prepare_credential(credential, self.did, at)
         document.setdefault("id", f"urn:uuid:{uuid.uuid4()}")
-        if not isinstance(document["id"], str) or len(document["id"]) > MAX_ID:
-            raise InputError(f"the credential id must be a URL of at most {MAX_ID} characters")
+        if not isinstance(document["id"], str) or len(document["id"].encode()) > MAX_ID:
+            raise InputError(f"the credential id must be a URL of at most {MAX_ID} bytes (UTF-8)")
+        if _holds_nul(document):
+            raise InputError("the credential holds a NUL character (U+0000): it cannot be recorded")
         if _names_own_lists(document.get("credentialStatus"), self.profile.status_base_url):
             raise InputError(
                 "credentialStatus names this issuer's own status lists, whose indices the "
@@ -443,6 +445,8 @@ class IssuerService:
         reason = reason.strip()
         if not reason or len(reason) > MAX_REASON:
             raise InputError(f"a reason of 1 to {MAX_REASON} characters is required")
+        if _holds_nul([reason, credential_id]):
+            raise InputError("a NUL character (U+0000) cannot be recorded")
         record = self.store.credential(credential_id)
         recorded = _recorded(record.document, f"recorded credential {credential_id}")
         if recorded.get("credentialStatus") is None:
@@ -536,7 +540,8 @@ def parse_list_name(name: str) -> tuple[int, str] | None:
     """``(list id, purpose)`` of a list's last path segment, as
     :func:`~vcportable.status.entries.list_url` names it (``3-revocation``); else None."""
     list_part, _, purpose = name.partition("-")
-    digits = list_part.isascii() and list_part.isdigit()  # not "١": one list, one URL
+    # one list, one URL: not "١", not "01"
+    digits = list_part.isascii() and list_part.isdigit() and list_part == str(int(list_part or 0))
     if not digits or len(list_part) > 9 or purpose not in PURPOSES:
         return None
     return int(list_part), purpose
@@ -601,7 +606,28 @@ def _record(
 
 
 def _short(value: Any, limit: int = 2048) -> str | None:
-    return value[:limit] if isinstance(value, str) else None
+    """At most ``limit`` bytes of UTF-8 (an indexed column: PostgreSQL's index rows hold at
+    most 2,704 bytes, and 2,048 characters may take 8 KB)."""
+    if not isinstance(value, str):
+        return None
+    return value.encode()[:limit].decode("utf-8", "ignore")
+
+
+def _holds_nul(value: Any) -> bool:
+    """Whether a NUL character is in any string or key of ``value`` (PostgreSQL's text cannot
+    hold one; refused on SQLite too, so that both registries answer alike)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, Mapping):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _recorded(document: str, what: str) -> Any:

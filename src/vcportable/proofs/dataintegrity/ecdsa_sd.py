@@ -301,6 +301,10 @@ def _sign_base(
     return _encode(_BASE_HEADER, [base_signature, public, hmac_key, signatures, mandatory_pointers])
 
 
+#: Members every disclosure of a credential must show (the verifier's checks read them).
+ALWAYS_MANDATORY: Final = ("issuer", "validFrom", "validUntil", "credentialStatus")
+
+
 def create_base_value(
     unsecured: dict[str, Any],
     proof: dict[str, Any],
@@ -311,13 +315,17 @@ def create_base_value(
     limits: SdLimits = DEFAULT_LIMITS,
 ) -> str:
     """The base proof value of ``unsecured`` under the proof options ``proof``, with a fresh
-    HMAC key and proof-scoped P-256 key."""
+    HMAC key and proof-scoped P-256 key. The statements a verifier decides by (issuer,
+    validity, status: :data:`ALWAYS_MANDATORY`) are mandatory whatever is asked, or a holder
+    could leave an expiry or a status entry out of a disclosure."""
+    always = [f"/{name}" for name in ALWAYS_MANDATORY if name in unsecured]
+    pointers = [*always, *(p for p in mandatory_pointers if p not in always)]
     return _sign_base(
         unsecured,
         proof,
         key,
         loader,
-        checked_pointers(mandatory_pointers, limits, what="mandatory pointers"),
+        checked_pointers(pointers, limits, what="mandatory pointers"),
         os.urandom(_HMAC_KEY_BYTES),
         KeyPair.generate(KeyType.P256),
         limits,
