@@ -82,6 +82,17 @@ def unsigned_sample() -> dict[str, Any]:
     return document
 
 
+def status_entry(url: str = "https://status.example/1", index: int = 94567) -> dict[str, Any]:
+    """A revocation entry of the Bitstring Status List at ``url``."""
+    return {
+        "id": f"{url}#{index}",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": str(index),
+        "statusListCredential": url,
+    }
+
+
 def resolve_method(resolver: Any, vm_id: str, purpose: str = "assertionMethod") -> tuple[Any, Any]:
     """The method ``vm_id`` names and its controller document, looked up as the verifier
     does: the controller's own document, the method listed there under ``purpose``."""

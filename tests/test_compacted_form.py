@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import DELETE, json_paths, load_json, set_path, unsigned_sample
+from conftest import DELETE, json_paths, load_json, set_path, status_entry, unsigned_sample
 from vcportable import canonfast, jsonld
 from vcportable.errors import (
     CanonicalizationError,
@@ -281,13 +281,7 @@ def test_an_inline_alias_of_a_bundled_term_is_refused(
     the bundled name would see nothing. Refused by both paths, wherever the alias is defined."""
     document = sample()
     document["validUntil"] = "2030-01-01T00:00:00Z"
-    document["credentialStatus"] = {
-        "id": "https://status.example/1#94567",
-        "type": "BitstringStatusListEntry",
-        "statusPurpose": "revocation",
-        "statusListIndex": "94567",
-        "statusListCredential": "https://status.example/1",
-    }
+    document["credentialStatus"] = status_entry()
     original = jsonld.canonize(document, LOADER)
     _aliased(document, {alias: definition}, key, alias)
     assert jsonld.canonize(document, LOADER) == original  # the same signed data

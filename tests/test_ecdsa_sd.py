@@ -11,7 +11,7 @@ from typing import Any
 import cbor2
 import pytest
 
-from conftest import load_json, load_text, resolve_method
+from conftest import load_json, load_text, resolve_method, status_entry
 from vcportable import jsonld
 from vcportable.clock import FixedClock, parse_datetime
 from vcportable.codec.multibase import multibase_encode
@@ -282,13 +282,7 @@ def test_validity_and_status_are_always_disclosed(issuer: KeyPair) -> None:
     makes them mandatory whatever the issuer asked for (here nothing)."""
     credential = _credential(issuer)
     credential["validUntil"] = "2030-01-01T00:00:00Z"
-    credential["credentialStatus"] = {
-        "id": "https://status.example/1#94567",
-        "type": "BitstringStatusListEntry",
-        "statusPurpose": "revocation",
-        "statusListIndex": "94567",
-        "statusListCredential": "https://status.example/1",
-    }
+    credential["credentialStatus"] = status_entry()
     signed = di.add_proof(
         credential,
         issuer,

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
-from conftest import unsigned_sample
+from conftest import status_entry, unsigned_sample
 from vcportable.keys import KeyPair, KeyType
 from vcportable.proofs import jose
 from vcportable.server import create_app
@@ -366,13 +366,7 @@ def test_status_entries_a_request_wrote_are_never_changed_here(client: AppClient
     """A credential may come with status entries of its own (the data model allows any): a
     change recorded here would flag an index no verifier reads (409). Entries naming this
     issuer's own lists, whose indices the registry assigns, are refused when issuing (400)."""
-    foreign = {
-        "id": "https://lists.example/1#5",
-        "type": "BitstringStatusListEntry",
-        "statusPurpose": "revocation",
-        "statusListIndex": "5",
-        "statusListCredential": "https://lists.example/1",
-    }
+    foreign = status_entry("https://lists.example/1", 5)
     response = client.post(
         "/other/credentials/issue",
         json={"credential": {**sample(), "credentialStatus": foreign}},
@@ -386,11 +380,7 @@ def test_status_entries_a_request_wrote_are_never_changed_here(client: AppClient
         headers=bearer(token(app, "other", ("status",))),
     )
     assert "not ones this registry assigned" in assert_error(changed, 409, "CONFLICT")["message"]
-    own = {
-        **foreign,
-        "id": f"{BASE}/status/other/1-revocation#5",
-        "statusListCredential": f"{BASE}/status/other/1-revocation",
-    }
+    own = status_entry(f"{BASE}/status/other/1-revocation", 5)
     refused = client.post(
         "/other/credentials/issue",
         json={"credential": {**sample(), "credentialStatus": own}},
