@@ -21,7 +21,7 @@ def _cached(request: Request, body: bytes, etag: str, max_age: int, media: str) 
     asked = {
         t.strip().removeprefix("W/") for t in request.headers.get("if-none-match", "").split(",")
     }
-    if etag in asked or "*" in asked:
+    if etag.removeprefix("W/") in asked or "*" in asked:
         return Response(status_code=304, headers=headers)
     return Response(body, media_type=media, headers=headers)
 

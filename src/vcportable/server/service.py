@@ -23,7 +23,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -500,20 +500,24 @@ class IssuerService:
                 raise StorageError(f"no status list {list_id} for {self.name}", code="NOT_FOUND")
             bits = Bitstring(info.size)
             bits.set_all(list(self.store.flagged_indices(list_id, _STATE_OF[purpose])))
-            now = self.clock.now()
+            start = _period_start(self.clock.now())
+            url = list_url(self.profile.status_base_url, list_id, purpose)
             document = list_credential(
-                list_url(self.profile.status_base_url, list_id, purpose),
+                url,
                 self.did,
                 purpose,
                 bits,
-                valid_from=now,
-                valid_until=now + LIST_VALIDITY,
+                valid_from=start,
+                valid_until=start + LIST_VALIDITY,
                 ttl=LIST_TTL,
             )
             body = json.dumps(self.issuer.issue(document), ensure_ascii=False).encode("utf-8")
-            signed = SignedList(
-                body, f'"{hashlib.sha256(body).hexdigest()[:32]}"', version, time.monotonic()
-            )
+            # Weak: every worker signs its own copy (another proof, the same statements), and
+            # those of one period state the same bits for the same validity, so any of them
+            # revalidates against any worker (a strong tag per copy made a cache behind a load
+            # balancer fetch the list again every other time).
+            state = hashlib.sha256(f"{url} {start.isoformat()} ".encode() + bits.to_bytes())
+            signed = SignedList(body, f'W/"{state.hexdigest()[:32]}"', version, time.monotonic())
             self._lists[key] = signed
             return signed
 
@@ -534,6 +538,15 @@ class IssuerService:
 
     def ping(self) -> None:
         self._version()
+
+
+def _period_start(now: datetime) -> datetime:
+    """The start of the :data:`LIST_REFRESH_SECONDS` period ``now`` falls in: a list's
+    ``validFrom``, the same in every worker that signs it within the period."""
+    if LIST_REFRESH_SECONDS <= 0:
+        return now
+    seconds = now.timestamp() // LIST_REFRESH_SECONDS * LIST_REFRESH_SECONDS
+    return datetime.fromtimestamp(seconds, now.tzinfo or UTC)
 
 
 def parse_list_name(name: str) -> tuple[int, str] | None:
