@@ -918,6 +918,32 @@ def test_audit_chain_records_issue_and_revoke(client: AppClient, app: Any) -> No
 # -- operations ----------------------------------------------------------------------------------
 
 
+def test_a_client_gone_before_the_answer_is_no_server_error() -> None:
+    """A client that closes mid-body is counted as 499 (nginx's), not as a 5xx any anonymous
+    client could raise at will."""
+    import anyio
+
+    from vcportable.server.observability import Metrics, Observe
+
+    async def reading(scope: Any, receive: Any, send: Any) -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass  # the client went away: nothing to answer
+
+    messages = iter([{"type": "http.request", "body": b"{", "more_body": True}])
+
+    async def receive() -> dict[str, Any]:
+        return next(messages, {"type": "http.disconnect"})
+
+    async def send(message: Any) -> None:
+        raise AssertionError("nothing is sent")
+
+    metrics = Metrics()
+    scope = {"type": "http", "method": "POST", "path": "/credentials/verify", "headers": []}
+    anyio.run(Observe(reading, metrics), scope, receive, send)
+    body = metrics.render()[0].decode()
+    assert 'status="499"' in body and 'status="500"' not in body
+
+
 def test_health_metrics_and_openapi(client: AppClient, app: Any) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     issue(client, app)
@@ -982,6 +1008,29 @@ def test_cors_is_off_unless_configured(tmp_path: Path) -> None:
     with AppClient(app) as client:
         response = client.options("/credentials/verify", headers=preflight)
         assert response.headers["access-control-allow-origin"] == "https://employer.example"
+        revalidating = {  # a page revalidates a status list itself and reads its tag
+            "Origin": "https://employer.example",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "if-none-match",
+        }
+        assert client.options("/trust-list", headers=revalidating).status_code == 200
+        simple = client.get("/healthz", headers={"Origin": "https://employer.example"})
+        assert "etag" in simple.headers["access-control-expose-headers"].lower()
+        stranger = {**preflight, "Origin": "https://stranger.example"}
+        refused = client.options("/credentials/verify", headers=stranger)
+        assert "Disallowed CORS origin" in assert_error(refused, 400, "CORS_REFUSED")["message"]
+
+
+def test_allow_names_every_method_of_the_path_and_probes_may_ask_with_head(
+    client: AppClient,
+) -> None:
+    for path, allowed in (("/trust-list", "GET, HEAD"), ("/credentials/verify", "POST")):
+        response = client.request("PUT", path)
+        assert_error(response, 405, "METHOD_NOT_ALLOWED")
+        assert response.headers["allow"] == allowed
+    for path in ("/healthz", "/readyz", "/metrics"):
+        response = client.request("HEAD", path)
+        assert response.status_code == 200 and not response.content
 
 
 def test_ecdsa_sd_issue_derive_verify(tmp_path: Path) -> None:
@@ -1362,3 +1411,79 @@ def test_a_client_gone_before_its_body_is_not_answered(app: Any) -> None:
         asyncio.run(app(scope, receive, send))
         assert sent == [], path
     assert app.state.context.services["acme"].store.count() == 0
+
+
+# -- the real HTTP server: what reaches it before the application ------------------------------
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[int]:
+    """The app behind uvicorn with the protocol `vcportable serve` uses, on a free port, in a
+    thread; bodies must arrive within one second."""
+    import socket
+    import threading
+
+    import uvicorn
+
+    from vcportable.server.transport import NoDelayProtocol
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    app = create_app(server_config(tmp_path, request_timeout=1.0))
+    server = uvicorn.Server(
+        uvicorn.Config(app, port=port, http=NoDelayProtocol, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = datetime.now(UTC) + timedelta(seconds=20)
+    while not server.started and datetime.now(UTC) < deadline:
+        thread.join(0.05)
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        for service in app.state.context.services.values():
+            service.store.close()
+
+
+def _exchange(port: int, request: bytes, *, pause: float = 0.0) -> bytes:
+    """Send ``request`` (then wait ``pause`` seconds), and read the answer to its end."""
+    import socket
+    import time
+
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(request)
+        time.sleep(pause)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+            if b"\r\n\r\n" in answer:
+                head, _, body = answer.partition(b"\r\n\r\n")
+                length = [
+                    int(line.split(b":")[1])
+                    for line in head.lower().split(b"\r\n")
+                    if line.startswith(b"content-length:")
+                ]
+                if length and len(body) >= length[0]:
+                    break
+        return answer
+
+
+def test_a_request_head_over_the_bound_is_431(served: int) -> None:
+    """httptools buffers a header of any length: a head over 64 KiB is answered at once."""
+    huge = b"x" * (100 * 1024)
+    answer = _exchange(served, b"GET /healthz HTTP/1.1\r\nHost: t\r\nX-Big: " + huge + b"\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 431 ")
+    assert json.loads(answer.partition(b"\r\n\r\n")[2])["code"] == "TOO_LARGE"
+    normal = _exchange(served, b"GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+    assert normal.startswith(b"HTTP/1.1 200 ")
+
+
+def test_a_body_that_does_not_arrive_in_time_is_408(served: int) -> None:
+    """A client that trickles its body would hold its buffer and connection at will."""
+    started = b"POST /credentials/verify HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+    answer = _exchange(served, started + b'Content-Length: 100\r\n\r\n{"ve', pause=1.5)
+    assert answer.startswith(b"HTTP/1.1 408 ")
+    assert json.loads(answer.partition(b"\r\n\r\n")[2])["code"] == "REQUEST_TIMEOUT"

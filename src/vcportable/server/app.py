@@ -15,6 +15,9 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
+from starlette.datastructures import Headers
+from starlette.responses import Response
 
 from ..clock import Clock, SystemClock, format_datetime
 from ..codec.json import parse_json
@@ -23,6 +26,7 @@ from ..trust.signing import MAX_SIGNED_LIST_BYTES
 from . import errors
 from .config import ServerConfig, load_config
 from .context import Context
+from .errors import error_response
 from .fastpath import FastPath
 from .observability import Metrics, Observe, configure_logging
 from .routes_issuing import router as issuing
@@ -115,17 +119,37 @@ def create_app(config: ServerConfig, *, clock: Clock | None = None) -> FastAPI:
     app.include_router(issuing)
     app.include_router(verifying)
     app.include_router(public)
+    app.state.routes = [
+        (route.path_regex, set(route.methods or ()))
+        for router in (issuing, verifying, public)
+        for route in router.routes
+        if isinstance(route, APIRoute)
+    ]
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(FastPath, context=context)
     if config.cors_origins:
         app.add_middleware(
-            CORSMiddleware,
+            _Cors,
             allow_origins=list(config.cors_origins),
-            allow_methods=["GET", "POST"],
-            allow_headers=["Authorization", "Content-Type"],
+            allow_methods=["GET", "HEAD", "POST"],
+            # a page revalidates status lists and the trust list itself, and reads their tags
+            allow_headers=["Authorization", "Content-Type", "If-None-Match"],
+            expose_headers=["ETag", "X-Request-Id"],
         )
     app.add_middleware(Observe, metrics=context.metrics)
     return app
+
+
+class _Cors(CORSMiddleware):
+    """Starlette's CORS, with a refused preflight answered in JSON like every other error."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        response = super().preflight_response(request_headers)
+        if response.status_code != 400:
+            return response
+        message = bytes(response.body).decode("utf-8", "replace")
+        cors = {k: v for k, v in response.headers.items() if k.startswith("access-control-")}
+        return error_response(400, "CORS_REFUSED", message, cors)
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:

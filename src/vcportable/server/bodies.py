@@ -4,6 +4,7 @@ then the request's shape (pydantic models, which also document the bodies in /op
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
@@ -91,9 +92,10 @@ class Incoming:
         return cls(request.headers, request.stream())
 
 
-async def read_bytes(incoming: Incoming, limit: int) -> bytes:
+async def read_bytes(incoming: Incoming, limit: int, seconds: float) -> bytes:
     """The raw body: 415 unless JSON in UTF-8, 413 over ``limit`` (from Content-Length, or
-    counted while reading, before parsing)."""
+    counted while reading, before parsing), 408 unless it has all come within ``seconds`` (a
+    client trickling a body would hold its buffer and connection for as long as it likes)."""
     media, *parameters = incoming.headers.get("content-type", "").split(";")
     media = media.strip().lower()
     is_json = media == "application/json" or (
@@ -121,11 +123,17 @@ async def read_bytes(incoming: Incoming, limit: int) -> bytes:
         if int(declared) > limit:
             raise InputError(f"the body is over {limit} bytes", code="TOO_LARGE")
     chunks, size = [], 0
-    async for chunk in incoming.chunks:
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > limit:
-            raise InputError(f"the body is over {limit} bytes", code="TOO_LARGE")
+    try:
+        async with asyncio.timeout(seconds):
+            async for chunk in incoming.chunks:
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > limit:
+                    raise InputError(f"the body is over {limit} bytes", code="TOO_LARGE")
+    except TimeoutError:
+        raise InputError(
+            f"the body did not arrive within {seconds:g} s", code="REQUEST_TIMEOUT"
+        ) from None
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
@@ -145,8 +153,8 @@ def shaped(model: type[M], value: Any) -> M:
         raise InputError(f"bad request: {problems}") from None
 
 
-async def read_body(request: Request, model: type[M], limit: int) -> M:
-    return parsed(model, await read_bytes(Incoming.of(request), limit), limit)
+async def read_body(request: Request, model: type[M], limit: int, seconds: float) -> M:
+    return parsed(model, await read_bytes(Incoming.of(request), limit, seconds), limit)
 
 
 def openapi_body(model: type[BaseModel]) -> dict[str, Any]:

@@ -24,6 +24,7 @@ STATUS_BY_CODE = {
     "FORBIDDEN": 403,
     "NOT_FOUND": 404,
     "CONFLICT": 409,
+    "REQUEST_TIMEOUT": 408,
     "TOO_LARGE": 413,
     "UNSUPPORTED_MEDIA_TYPE": 415,
     "UNAVAILABLE": 503,
@@ -89,6 +90,17 @@ def refused(exc: VcPortableError) -> JSONResponse:
     return error_response(status, exc.code, exc.message)
 
 
+def _allowed(request: Request) -> str:
+    """The methods of every route of the request's path (``app.state.routes``: pattern and
+    methods of each, as :func:`~vcportable.server.app.create_app` includes them)."""
+    path = request.scope["path"].removeprefix(request.scope.get("root_path", ""))
+    methods: set[str] = set()
+    for pattern, found in getattr(request.app.state, "routes", ()):
+        if pattern.match(path):
+            methods |= found
+    return ", ".join(sorted(methods))
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
 
@@ -96,10 +108,13 @@ def install(app: FastAPI) -> None:
         assert isinstance(exc, VcPortableError)
         return refused(exc)
 
-    async def http(_request: Request, exc: Exception) -> JSONResponse:
+    async def http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(exc.status_code, "HTTP_ERROR")
-        return error_response(exc.status_code, code, str(exc.detail), exc.headers)
+        headers = exc.headers
+        if exc.status_code == 405:  # every method of the path, not those of one of its routes
+            headers = {**(headers or {}), "Allow": _allowed(request)}
+        return error_response(exc.status_code, code, str(exc.detail), headers)
 
     async def validation(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)

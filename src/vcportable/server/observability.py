@@ -89,6 +89,11 @@ def configure_logging(level: str) -> None:
     logger.propagate = False
 
 
+#: The status a request is counted under when its client went away before the answer
+#: (nginx's 499): no 5xx that an anonymous client could raise at will.
+CLIENT_CLOSED = 499
+
+
 class Observe:
     """ASGI middleware: times each HTTP request, counts it, logs it as one JSON line.
 
@@ -124,8 +129,15 @@ class Observe:
                 message["headers"] = [*message.get("headers", ()), id_header]
             await send(message)
 
+        async def receiving() -> Message:
+            nonlocal status
+            message = await receive()
+            if message["type"] == "http.disconnect" and status == 500:
+                status = CLIENT_CLOSED  # gone before an answer: not the server's failure
+            return message
+
         try:
-            await self.app(scope, receive, sending)
+            await self.app(scope, receiving, sending)
         finally:
             elapsed = time.perf_counter() - start
             endpoint = str(

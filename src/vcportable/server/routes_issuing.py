@@ -70,7 +70,7 @@ async def issue_credential(ctx: Context, issuer: str, incoming: Incoming) -> Res
     refusal: VcPortableError | None = None
     raw = b""
     try:
-        raw = await read_bytes(incoming, ctx.body_limit)
+        raw = await read_bytes(incoming, ctx.body_limit, ctx.config.request_timeout)
     except VcPortableError as exc:
         refusal = exc
 
@@ -112,7 +112,7 @@ async def change_status(request: Request) -> dict[str, Any]:
     issuer is not found (it is not in this issuer's registry)."""
     ctx = context(request)
     service, token = await authorize(request, "status")
-    change = await read_body(request, StatusChange, ctx.body_limit)
+    change = await read_body(request, StatusChange, ctx.body_limit, ctx.config.request_timeout)
     record = await blocking(
         lambda: service.change_status(
             change.credentialId, change.action, change.reason, token_id=token.id

@@ -67,6 +67,7 @@ async def trust_list(request: Request) -> Response:
 
 
 @router.get("/healthz", summary="The process is up")
+@router.head("/healthz", include_in_schema=False)  # probes may ask with HEAD
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
@@ -76,6 +77,7 @@ async def healthz() -> dict[str, str]:
     summary="Every issuer's registry answers",
     responses={503: {"description": "A registry cannot be reached"}},
 )
+@router.head("/readyz", include_in_schema=False)
 async def readyz(request: Request) -> JSONResponse:
     ctx = context(request)
     problems = {}
@@ -90,6 +92,7 @@ async def readyz(request: Request) -> JSONResponse:
 
 
 @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
+@router.head("/metrics", include_in_schema=False)
 async def metrics(request: Request) -> Response:
     body, media = context(request).metrics.render()
     return Response(body, media_type=media)

@@ -137,7 +137,7 @@ async def verify(ctx: Context, incoming: Incoming, *, presentation: bool) -> Res
     request names. Parsing, checking and encoding the answer run in a worker thread, or for a
     small body on the event loop: its parsing, and its checks too when they are computation
     only (see :data:`INLINE_BYTES`)."""
-    raw = await read_bytes(incoming, ctx.body_limit)
+    raw = await read_bytes(incoming, ctx.body_limit, ctx.config.request_timeout)
     verifier = ctx.verifier
     limit = ctx.body_limit
 
@@ -183,7 +183,7 @@ async def verify(ctx: Context, incoming: Incoming, *, presentation: bool) -> Res
 )
 async def derive(request: Request) -> dict[str, Any]:
     ctx = context(request)
-    body = await read_body(request, DeriveRequest, ctx.body_limit)
+    body = await read_body(request, DeriveRequest, ctx.body_limit, ctx.config.request_timeout)
     loader = ctx.loader
 
     def work() -> dict[str, Any]:
