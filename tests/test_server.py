@@ -3,6 +3,7 @@ tokens, and every kind of bad request getting its own 4xx/503 with a JSON body."
 
 from __future__ import annotations
 
+import gzip
 import json
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -774,6 +775,9 @@ def test_a_body_labelled_with_a_charset_other_than_utf8_is_415_everywhere(
         utf16 = json.dumps(body).encode("utf-16")
         response = client.post(path, content=utf16, headers={**headers, "Content-Type": refused[0]})
         assert_error(response, 415, "UNSUPPORTED_MEDIA_TYPE")
+        gzipped = {**headers, "Content-Type": "application/json", "Content-Encoding": "gzip"}
+        response = client.post(path, content=gzip.compress(content), headers=gzipped)
+        assert "compressed" in assert_error(response, 415, "UNSUPPORTED_MEDIA_TYPE")["message"]
         if path == "/acme/credentials/issue":
             continue  # each accepted one would issue a credential: one suffices, below
         answers = {

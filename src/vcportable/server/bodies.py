@@ -116,6 +116,12 @@ async def read_bytes(incoming: Incoming, limit: int, seconds: float) -> bytes:
                 f"the body must be JSON in UTF-8, not charset={charset[:40] or '(empty)'}",
                 code="UNSUPPORTED_MEDIA_TYPE",
             )
+    coding = incoming.headers.get("content-encoding", "").strip().lower()
+    if coding not in ("", "identity"):  # RFC 9110 15.5.16: an unsupported coding is a 415
+        raise InputError(
+            f"the body must not be compressed (Content-Encoding: {coding[:40]})",
+            code="UNSUPPORTED_MEDIA_TYPE",
+        )
     declared = incoming.headers.get("content-length")
     if declared is not None:
         if not (declared.isascii() and declared.isdigit()):  # "²" is a digit to isdigit
