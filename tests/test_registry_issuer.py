@@ -275,6 +275,11 @@ def test_roster_bounds(
     roster = write(tmp_path / "long.csv", ROSTER + long_line)
     checked = validate(registry, roster, achievement(), "di")
     assert [(p.line, "over 16384 bytes" in p.message) for p in checked.problems] == [(5, True)]
+    long_name = "w9," + "N" * 1025 + ",did:example:9,\n"  # the registry's column holds 1,024
+    checked = validate(
+        registry, write(tmp_path / "name.csv", ROSTER + long_name), achievement(), "di"
+    )
+    assert [(p.line, p.message) for p in checked.problems] == [(5, "name is over 1024 characters")]
     monkeypatch.setattr("vcportable.roster.MAX_ROWS", 2)
     checked = validate(registry, write(tmp_path / "many.csv", ROSTER), achievement(), "di")
     assert [p.line for p in checked.problems] == [4]

@@ -154,6 +154,34 @@ def test_reinstated_after_republish(published: Fixture) -> None:
     assert codes(published.check("suspended")) == [(CheckStatus.PASSED, Code.OK)] * 2
 
 
+def test_publish_reads_one_state_for_every_list(
+    published: Fixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A credential suspended, then revoked by another process between the reads of its two
+    lists, must be in one of them: publish reads every list in one snapshot."""
+    from vcportable.store import Store
+
+    store = published.registry.store
+    other = RegistryIssuer(
+        Store.open(str(published.out.parent / "r.db")), published.registry.issuer
+    )
+    suspended = published.creds["suspended"]["id"]
+    reads = Store.flagged_indices
+
+    def racing(self: Store, *args: Any, **kwargs: Any) -> Any:
+        found = list(reads(self, *args, **kwargs))
+        if other.store.credential(suspended).state == "suspended":
+            other.revoke(suspended, "fraud found meanwhile")  # another process, between reads
+        return iter(found)
+
+    monkeypatch.setattr(Store, "flagged_indices", racing)
+    publish(store, published.registry.issuer, published.out)
+    monkeypatch.undo()
+    assert other.store.credential(suspended).state == "revoked"
+    assert (CheckStatus.FAILED, Code.SUSPENDED) in codes(published.check("suspended"))
+    other.store.close()
+
+
 class _Clock:
     def __init__(self, now: datetime) -> None:
         self.time = now

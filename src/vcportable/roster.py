@@ -32,6 +32,9 @@ OPTIONAL = ("subject_id", "valid_from", "valid_until")
 MAX_ROWS = 1_000_000
 MAX_LINE_BYTES = 16 * 1024
 MAX_FIELD_CHARS = 2048
+#: Longest name: the registry's column (a longer one passed the checks on SQLite and stopped
+#: a PostgreSQL batch half-way).
+MAX_NAME_CHARS = 1024
 _KEY = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _CONTROL = re.compile("[\x00-\x08\x0a-\x1f]")
@@ -217,6 +220,8 @@ def _row(
     long = [c for c, v in values.items() if len(v) > MAX_FIELD_CHARS]
     problems += [f"{c} is over {MAX_FIELD_CHARS} characters" for c in long]
     key, name = values["key"], values["name"]
+    if MAX_NAME_CHARS < len(name) <= MAX_FIELD_CHARS:
+        problems.append(f"name is over {MAX_NAME_CHARS} characters")
     if _KEY.fullmatch(key) is None:
         problems.append(
             f"key {key!r:.40} must be 1-128 letters, digits, '.', '_' or '-' (it names the "

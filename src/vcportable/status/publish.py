@@ -100,29 +100,35 @@ def publish(
         raise StorageError(f"cannot create {out_dir}: {exc.strerror or exc}") from None
     now = issuer.clock.now()
     done: list[Published] = []
-    for info in store.status_lists():
-        for purpose in PURPOSES:
-            bits = Bitstring(info.size)
-            flagged = list(store.flagged_indices(info.id, _STATE_OF[purpose]))
-            bits.set_all(flagged)
-            url = list_url(profile.status_base_url, info.id, purpose)
-            document = list_credential(
-                url,
-                profile.did,
-                purpose,
-                bits,
-                valid_from=now,
-                valid_until=now + validity,
-                ttl=ttl,
-            )
-            if fmt == "di":
-                text = json.dumps(issuer.issue(document), indent=2, ensure_ascii=False) + "\n"
-                name = f"{info.id}-{purpose}.json"
-            else:
-                text = issuer.issue_jwt(document) + "\n"
-                name = f"{info.id}-{purpose}.jwt"
-            _write(out_dir / name, text.encode("utf-8"))
-            done.append(Published(url, name, purpose, len(flagged)))
+    # One state of the registry for every list: read apart, a credential suspended, then
+    # revoked between the reads of its two lists, was in neither.
+    with store.reading(consistent=True) as connection:
+        states = [
+            (info, purpose, list(store.flagged_indices(info.id, _STATE_OF[purpose], connection)))
+            for info in store.status_lists(connection)
+            for purpose in PURPOSES
+        ]
+    for info, purpose, flagged in states:
+        bits = Bitstring(info.size)
+        bits.set_all(flagged)
+        url = list_url(profile.status_base_url, info.id, purpose)
+        document = list_credential(
+            url,
+            profile.did,
+            purpose,
+            bits,
+            valid_from=now,
+            valid_until=now + validity,
+            ttl=ttl,
+        )
+        if fmt == "di":
+            text = json.dumps(issuer.issue(document), indent=2, ensure_ascii=False) + "\n"
+            name = f"{info.id}-{purpose}.json"
+        else:
+            text = issuer.issue_jwt(document) + "\n"
+            name = f"{info.id}-{purpose}.jwt"
+        _write(out_dir / name, text.encode("utf-8"))
+        done.append(Published(url, name, purpose, len(flagged)))
     published = format_datetime(now)
     lists = {
         p.url: {

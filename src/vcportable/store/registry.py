@@ -297,25 +297,34 @@ class Store:
             found += [(int(row["id"]), index(n)) for n in range(start, start + take)]
         return found
 
-    def status_lists(self) -> list[StatusListInfo]:
-        with self.reading() as connection:
-            rows = connection.execute(
-                select(status_lists.c.id, status_lists.c.size, status_lists.c.allocated).order_by(
-                    status_lists.c.id
-                )
-            ).all()
+    def status_lists(self, connection: Connection | None = None) -> list[StatusListInfo]:
+        """Every status list; in ``connection`` when given (reads that must agree)."""
+        if connection is None:
+            with self.reading() as own:
+                return self.status_lists(own)
+        rows = connection.execute(
+            select(status_lists.c.id, status_lists.c.size, status_lists.c.allocated).order_by(
+                status_lists.c.id
+            )
+        ).all()
         return [StatusListInfo(int(r.id), int(r.size), int(r.allocated)) for r in rows]
 
-    def flagged_indices(self, list_id: int, state: str) -> Iterator[int]:
-        """Indices of a list whose credential is in ``state`` (streamed)."""
-        with self.reading() as connection:
-            result = connection.execution_options(yield_per=10_000).execute(
-                select(credentials.c.status_index).where(
-                    credentials.c.list_id == list_id, credentials.c.state == state
-                )
+    def flagged_indices(
+        self, list_id: int, state: str, connection: Connection | None = None
+    ) -> Iterator[int]:
+        """Indices of a list whose credential is in ``state`` (streamed); in ``connection``
+        when given."""
+        if connection is None:
+            with self.reading() as own:
+                yield from self.flagged_indices(list_id, state, own)
+            return
+        result = connection.execution_options(yield_per=10_000).execute(
+            select(credentials.c.status_index).where(
+                credentials.c.list_id == list_id, credentials.c.state == state
             )
-            for (index,) in result:
-                yield int(index)
+        )
+        for (index,) in result:
+            yield int(index)
 
     # -- credentials --------------------------------------------------------------------------
 
