@@ -148,6 +148,11 @@ def test_renew_links_and_optionally_revokes(registry: RegistryIssuer) -> None:
         registry.renew(old.id)
     with pytest.raises(StorageError, match="no credential"):
         registry.renew("urn:uuid:unknown")
+    suspended = registry.issue(ACHIEVEMENT_ID, Subject("B", "did:example:b")).record
+    registry.suspend(suspended.id, "investigation")
+    with pytest.raises(StorageError, match="suspended; reinstate it"):
+        registry.renew(suspended.id)  # an active successor would lift the suspension
+    assert registry.store.count() == 4  # nothing issued
 
 
 ROSTER = """key,name,subject_id,valid_until

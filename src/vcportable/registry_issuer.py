@@ -271,6 +271,10 @@ class RegistryIssuer:
                 raise StorageError(
                     f"{credential_id} is revoked; a revoked credential is not renewed"
                 )
+            if old.state == "suspended":  # an active successor would lift the suspension
+                raise StorageError(
+                    f"{credential_id} is suspended; reinstate it before renewing it, or revoke it"
+                )
             document = parse_json(old.document, what=f"recorded credential {credential_id}")
             subject = Subject(name=old.subject_name or "", id=old.subject_id)
             end = valid_until if valid_until is not None else _same_length(old, at)

@@ -156,10 +156,13 @@ def issuer() -> None:
 )
 @click.option(
     "--list-size",
-    type=click.IntRange(min=131_072),
+    # store.allocation's MIN_LIST_SIZE and MAX_LIST_SIZE (importing the store costs every
+    # command's start; tests/test_cli_registry.py holds the two to them)
+    type=click.IntRange(min=131_072, max=134_217_728),
     default=131_072,
     show_default=True,
-    help="Entries per status list (at least 131,072 for herd privacy).",
+    help="Entries per status list (at least 131,072 for herd privacy; at most 134,217,728, "
+    "what verifiers read).",
 )
 def issuer_init(
     db: str, key_file: str, name: str, municipality: str, status_url: str, list_size: int

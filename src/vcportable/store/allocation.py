@@ -15,8 +15,12 @@ from __future__ import annotations
 
 import hashlib
 
+from ..status.bitstring import MAX_BITSTRING_BYTES
+
 #: The W3C recommendation for herd privacy: 16 KiB of bits.
 MIN_LIST_SIZE = 131_072
+#: The most a verifier inflates (vcportable's own included): a larger list could not be read.
+MAX_LIST_SIZE = 8 * MAX_BITSTRING_BYTES
 _ROUNDS = 4
 
 

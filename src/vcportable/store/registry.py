@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from ..codec.json import parse_json
 from ..errors import ConflictError, StorageError
 from . import audit
-from .allocation import MIN_LIST_SIZE, Permutation
+from .allocation import MAX_LIST_SIZE, MIN_LIST_SIZE, Permutation
 from .engine import (
     BUSY_TIMEOUT_SECONDS,
     READ_ONLY,
@@ -177,6 +177,11 @@ class Store:
         if profile.list_size < MIN_LIST_SIZE:
             raise StorageError(
                 f"status lists need at least {MIN_LIST_SIZE} entries for herd privacy"
+            )
+        if profile.list_size > MAX_LIST_SIZE:
+            raise StorageError(
+                f"status lists of more than {MAX_LIST_SIZE} entries could not be read by "
+                "verifiers (their bitstring is bounded)"
             )
         with self.transaction() as connection:
             if connection.execute(select(issuer_profile.c.id)).first() is not None:
