@@ -199,7 +199,7 @@ def test_bad_roster_issues_nothing_and_names_lines(
     assert not out.exists()
     skipped = run(*args, "--skip-invalid", env=initialised)
     assert skipped.exit_code == 0 and "issued 2" in skipped.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["w1.json", "w2.json"]
+    assert sorted(p.name for p in out.glob("*.json")) == ["w1.json", "w2.json"]
 
 
 def test_finding_the_registry(tmp_path: Path, initialised: dict[str, str]) -> None:

@@ -172,7 +172,8 @@ def test_batch_issues_each_row_once_and_resumes(registry: RegistryIssuer, tmp_pa
     out = tmp_path / "out"
     first = issue_batch(registry, roster, ACHIEVEMENT_ID, out, workers=1)
     assert (first.issued, first.already, first.restored) == (3, 0, 0)
-    assert sorted(p.name for p in out.iterdir()) == ["w1.json", "w2.json", "w3.json"]
+    assert sorted(p.name for p in out.glob("*.json")) == ["w1.json", "w2.json", "w3.json"]
+    assert (out / ".vcportable-achievement").read_text() == f"{ACHIEVEMENT_ID}\n"
     assert all(verified((out / f"w{n}.json").read_text()) for n in (1, 2, 3))
     (out / "w2.json").unlink()  # as if the run was killed before writing it
     again = issue_batch(registry, roster, ACHIEVEMENT_ID, out, workers=1)
@@ -181,6 +182,22 @@ def test_batch_issues_each_row_once_and_resumes(registry: RegistryIssuer, tmp_pa
     restored = json.loads((out / "w2.json").read_text())
     record = registry.store.credential(restored["id"])
     assert record.row_key == "w2" and verified(json.dumps(restored))
+
+
+def test_a_folder_holds_one_achievement(registry: RegistryIssuer, tmp_path: Path) -> None:
+    """Files are named by roster key: a second achievement's batch with the same keys into the
+    same folder would replace the first's credentials, so it is refused before issuing."""
+    roster = write(tmp_path / "roster.csv", ROSTER)
+    out = tmp_path / "out"
+    issue_batch(registry, roster, ACHIEVEMENT_ID, out, workers=1)
+    other = {**achievement(), "id": "https://example.org/achievements/forklift", "name": "Forklift"}
+    registry.store.put_achievement(other, at=format_datetime(NOW))
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    with pytest.raises(InputError, match="holds the credentials of achievement"):
+        issue_batch(registry, roster, other["id"], out, workers=1)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert registry.store.count() == 3
+    assert issue_batch(registry, roster, other["id"], tmp_path / "forklift", workers=1).issued == 3
 
 
 def test_batch_with_worker_processes(registry: RegistryIssuer, tmp_path: Path) -> None:
@@ -315,7 +332,7 @@ def test_a_line_that_is_not_csv_is_reported_and_the_rows_after_it_are_read(
         registry, roster, ACHIEVEMENT_ID, tmp_path / "out", workers=1, skip_invalid=True
     )
     assert result.issued == 3 and [p.line for p in result.skipped] == [3]
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.json")) == [
         "g1.json",
         "g2.json",
         "g3.json",
@@ -351,7 +368,7 @@ def test_csv_errors_name_their_lines_and_lose_no_row(
     assert [p.line for p in result.skipped] == [line for line, _ in problems]
     swallowed = problems[0][1] == "lines 3-6"  # g2 and g3 were inside the unclosed quote
     issued = ["g1.json"] if swallowed else ["g1.json", "g2.json", "g3.json"]
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == issued
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.json")) == issued
 
 
 def test_lines_that_are_not_csv_count_towards_the_row_limit(
@@ -468,7 +485,7 @@ def test_bad_rows_past_the_reported_problems_are_not_issued(
         registry, roster, ACHIEVEMENT_ID, tmp_path / "out", workers=1, skip_invalid=True
     )
     assert [p.line for p in result.skipped] == [2] and result.issued == 2
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["w2.json", "w4.json"]
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.json")) == ["w2.json", "w4.json"]
 
 
 def test_a_dead_worker_is_one_clear_error_and_the_batch_resumes(

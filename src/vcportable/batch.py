@@ -389,6 +389,7 @@ def issue_batch(
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StorageError(f"cannot create {out_dir}: {exc.strerror or exc}") from None
+    _claim(out_dir, achievement_id)
     _remove_leftovers(out_dir)
     result = BatchResult(skipped=list(checked.problems))
     in_flight: deque[Future[int]] = deque()
@@ -456,6 +457,32 @@ def _record_chunk(
         if records:
             store.record(connection, records, at=at)
     return records, list(before.values())
+
+
+#: Names the achievement whose credentials a folder holds: files are named by roster key, so
+#: two achievements' batches with the same keys would replace each other's files.
+ACHIEVEMENT_FILE = ".vcportable-achievement"
+
+
+def _claim(out_dir: Path, achievement_id: str) -> None:
+    """Refuse a folder that holds another achievement's credentials; claim a new one."""
+    marker = out_dir / ACHIEVEMENT_FILE
+    try:
+        claimed = marker.read_bytes()[:4096].decode("utf-8", "replace").strip()
+    except FileNotFoundError:
+        claimed = None
+    except OSError as exc:
+        raise StorageError(f"cannot read {marker}: {exc.strerror or exc}") from None
+    if claimed is None:
+        try:
+            write_atomic(marker, f"{achievement_id}\n".encode(), sync=False)
+        except OSError as exc:
+            raise StorageError(f"cannot write {marker}: {exc.strerror or exc}") from None
+    elif claimed != achievement_id:
+        raise InputError(
+            f"{out_dir} holds the credentials of achievement {claimed[:200]} (its files are "
+            f"named by roster key): give {achievement_id[:200]} an --out-dir of its own"
+        )
 
 
 def _remove_leftovers(out_dir: Path) -> None:
