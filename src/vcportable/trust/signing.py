@@ -152,10 +152,14 @@ class SignedTrustList:
             return
         known = set(anchor.keys)
         unknown = sum(1 for s in self.signatures if s.key is None or s.key not in known)
-        invalid = len(self.signatures) - unknown - len(valid)
+        by_known = [s.key for s in self.signatures if s.key is not None and s.key in known]
+        repeated = len(by_known) - len(set(by_known))  # a key's second signature counts once
+        invalid = len(by_known) - repeated - len(valid)
         details = []
         if unknown:
             details.append(f"{unknown} by a key that is not a governance key")
+        if repeated:
+            details.append(f"{repeated} more by a key that signed already (counted once)")
         if invalid:
             details.append(f"{invalid} that do not verify (altered list or wrong signature)")
         detail = f" ({'; '.join(details)})" if details else ""
