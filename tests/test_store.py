@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select, text
 
 from registry_fixtures import db_url  # noqa: F401  (fixture)
-from vcportable.errors import ConflictError, StorageError
+from vcportable.errors import ConflictError, InputError, StorageError
 from vcportable.registry_issuer import canonical_text, content_hash
 from vcportable.store import CredentialRecord, IssuerProfile, Store, audit
 from vcportable.store.allocation import MIN_LIST_SIZE, permute
@@ -177,8 +177,10 @@ def test_unknown_credential_and_empty_reason(store: Store) -> None:
         store.change_state("revoke", "urn:uuid:nope", reason="x", at=AT)
     assert caught.value.code == "NOT_FOUND"
     rec = record(store, 2)
-    with pytest.raises(StorageError, match="reason is required"):
+    with pytest.raises(InputError, match="reason is required"):
         store.change_state("revoke", rec.id, reason="  ", at=AT)
+    with pytest.raises(InputError, match="control character \\(U\\+0001\\) at character 2"):
+        store.change_state("revoke", rec.id, reason="a\x01b", at=AT)  # one line of the log
     assert store.credential(rec.id).state == "active"
 
 

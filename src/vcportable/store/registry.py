@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from operator import attrgetter
@@ -22,7 +23,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 
 from ..codec.json import parse_json
-from ..errors import ConflictError, StorageError
+from ..errors import ConflictError, InputError, StorageError
 from . import audit
 from .allocation import MAX_LIST_SIZE, MIN_LIST_SIZE, Permutation
 from .engine import (
@@ -440,10 +441,18 @@ def _row_key_in(connection: Connection, keys: list[str]) -> ColumnElement[bool]:
 def _checked_reason(reason: str) -> str:
     reason = reason.strip()
     if not reason:
-        raise StorageError("a reason is required (it goes into the audit log)")
+        raise InputError("a reason is required (it goes into the audit log)")
     if len(reason) > MAX_REASON:
-        raise StorageError(f"the reason is {len(reason)} characters, over {MAX_REASON}")
+        raise InputError(f"the reason is {len(reason)} characters, over {MAX_REASON}")
+    if (control := _CONTROL.search(reason)) is not None:  # one line of the audit log, shown
+        raise InputError(
+            f"the reason holds a control character (U+{ord(control.group()):04X}) at character "
+            f"{control.start() + 1}; write it on one line of text"
+        )
     return reason
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def _refusal(action: str, credential_id: str, state: str) -> str:
