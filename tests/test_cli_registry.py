@@ -154,7 +154,7 @@ def test_audit_verify_holds_the_credentials_to_the_log(
         store.close()
         result = run("audit", "verify", env=env)
         assert result.exit_code == 1 and "audit log:" not in result.stderr
-        assert "the credentials disagree with the audit log (1 problem(s))" in result.stderr
+        assert "the registry disagrees with the audit log (1 problem(s))" in result.stderr
         return str(result.stderr)
 
     revived = edited("UPDATE credentials SET state = 'active' WHERE state = 'revoked'")
@@ -174,6 +174,32 @@ def test_audit_verify_holds_the_credentials_to_the_log(
     assert f"registry: credential {ana}: issued in entry 3, but it is not in the credentials" in (
         deleted
     )
+
+
+def test_audit_verify_holds_the_profile_and_achievements_to_the_log(
+    tmp_path: Path, initialised: dict[str, str]
+) -> None:
+    """Renewal and publishing read the issuer profile and the registered achievements: an
+    edited municipality or status URL, or an achievement document changed by hand, fails the
+    audit like an edited credential."""
+    env = initialised
+    roster = tmp_path / "roster.csv"
+    roster.write_text(ROSTER)
+    args = ("issue-batch", str(roster), "--achievement", EXAMPLE, "--out-dir", str(tmp_path / "o"))
+    assert run(*args, "--workers", "1", env=env).exit_code == 0
+    assert run("audit", "verify", env=env).exit_code == 0
+    store = Store.open(env["VCPORTABLE_DB"])
+    with store.transaction() as connection:
+        connection.execute(text("UPDATE issuer_profile SET municipality = 'Elsewhere'"))
+        connection.execute(
+            text("UPDATE achievements SET document = replace(document, 'Carpenter', 'Architect')")
+        )
+    store.close()
+    result = run("audit", "verify", env=env)
+    assert result.exit_code == 1
+    assert "the issuer profile's municipality is 'Elsewhere', the log recorded" in result.stderr
+    assert "is not the document its entry recorded" in result.stderr
+    assert "the registry disagrees with the audit log (2 problem(s))" in result.stderr
 
 
 def test_bad_roster_issues_nothing_and_names_lines(

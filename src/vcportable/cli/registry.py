@@ -478,10 +478,11 @@ def audit() -> None:
 @audit.command("verify")
 @db_option
 def audit_verify(db: str | None) -> None:
-    """Check the audit chain, and every credential against it; exit 1 on any difference.
+    """Check the audit chain, and the registry against it; exit 1 on any difference.
 
     Exit 1 if an entry was edited, removed or reordered, or if a credential's state, document
-    or row disagrees with what the log recorded."""
+    or row, the issuer profile or a registered achievement disagrees with what the log
+    recorded."""
     from ..store import audit as chain
 
     store = _open(db)
@@ -499,8 +500,8 @@ def audit_verify(db: str | None) -> None:
         failures.append(f"the audit log is broken ({len(report.problems)} problem(s))")
     if report.credential_problems:
         failures.append(
-            "the credentials disagree with the audit log "
-            f"({len(report.credential_problems)} problem(s))"
+            f"the registry disagrees with the audit log ({len(report.credential_problems)} "
+            "problem(s))"
         )
     if failures:
         raise click.ClickException("; ".join(failures))

@@ -29,7 +29,14 @@ from sqlalchemy import Connection, RowMapping, exists, select
 from ..codec.json import parse_json
 from ..errors import InputError
 from .engine import insert_rows
-from .schema import GENESIS_HASH, audit_head, audit_log, credentials
+from .schema import (
+    GENESIS_HASH,
+    achievements,
+    audit_head,
+    audit_log,
+    credentials,
+    issuer_profile,
+)
 
 ACTIONS = frozenset(
     {"issuer.init", "key", "achievement", "issue", "revoke", "suspend", "reinstate", "renew"}
@@ -179,8 +186,69 @@ def verify(connection: Connection, *, batch: int = 5000) -> ChainReport:
         head_hash=chain.head_hash,
         problems=chain.problems,
         credentials=count,
-        credential_problems=problems,
+        credential_problems=verify_profile(connection) + problems,
     )
+
+
+#: What the issuer profile row must say, as its issuer.init entry recorded it.
+_PROFILE_FIELDS = ("did", "key_id", "name", "municipality", "status_base_url")
+
+
+def achievement_digest(document: str) -> str:
+    """What an ``achievement`` entry records of the registered document (its stored text)."""
+    return hashlib.sha256(document.encode("utf-8")).hexdigest()
+
+
+def verify_profile(connection: Connection) -> list[str]:
+    """Hold the issuer profile and the registered achievements to their entries: the profile
+    to its ``issuer.init`` entry and the ``key`` entries after it, each achievement to its
+    ``achievement`` entry (and its document to the digest recorded there, for achievements
+    registered since 2026-12-01). Renewal and publishing read these rows."""
+    entries = connection.execute(
+        select(audit_log.c.action, audit_log.c.details)
+        .where(audit_log.c.action.in_(("issuer.init", "key", "achievement")))
+        .order_by(audit_log.c.seq)
+    ).all()
+    problems: list[str] = []
+    expected: dict[str, Any] | None = None
+    registered: dict[str, dict[str, Any]] = {}
+    for action, details_text in entries:
+        details = _details(details_text)
+        if action == "issuer.init":
+            expected = {name: details.get(name) for name in _PROFILE_FIELDS}
+        elif action == "key" and expected is not None:
+            expected["key_id"] = details.get("key_id")
+        elif action == "achievement" and isinstance(details.get("id"), str):
+            registered[details["id"]] = details
+    profile = connection.execute(select(issuer_profile)).mappings().first()
+    if (profile is None) != (expected is None):
+        problems.append(
+            "the issuer profile has no issuer.init entry"
+            if expected is None
+            else "the log's issuer.init entry names a profile the registry does not hold"
+        )
+    elif profile is not None and expected is not None:
+        problems += [
+            f"the issuer profile's {name} is {str(profile[name])[:200]!r}, the log recorded "
+            f"{str(expected[name])[:200]!r}"
+            for name in _PROFILE_FIELDS
+            if profile[name] != expected[name]
+        ]
+    for achievement_id, document in connection.execute(
+        select(achievements.c.id, achievements.c.document).order_by(achievements.c.id)
+    ):
+        entry = registered.pop(achievement_id, None)
+        if entry is None:
+            problems.append(f"achievement {achievement_id[:200]} has no achievement entry")
+        elif "sha256" in entry and entry["sha256"] != achievement_digest(document):
+            problems.append(
+                f"achievement {achievement_id[:200]} is not the document its entry recorded"
+            )
+    problems += [
+        f"achievement {achievement_id[:200]} has an entry but is not registered"
+        for achievement_id in registered
+    ]
+    return problems
 
 
 @cache

@@ -239,7 +239,8 @@ class Store:
                 connection.execute(
                     achievements.insert().values(id=achievement_id, document=text, created_at=at)
                 )
-                audit.append(connection, "achievement", at=at, details={"id": achievement_id})
+                details = {"id": achievement_id, "sha256": audit.achievement_digest(text)}
+                audit.append(connection, "achievement", at=at, details=details)
             elif found != text:
                 raise ConflictError(
                     f"achievement {achievement_id} is registered with other content; give it "
