@@ -208,6 +208,24 @@ def test_image_claiming_too_many_pixels_is_refused_before_decoding(size: tuple[i
         read_image(_png_claiming(*size))
 
 
+def test_an_image_wider_than_zxing_reads_is_refused() -> None:
+    """40 megapixels (under the cap) but 100,000 wide: zxing-cpp's own limit is 65,535."""
+    with pytest.raises(EnvelopeError, match="a side longer than 65535"):
+        read_image(_png_claiming(100_000, 400))
+
+
+def test_a_photo_whose_exif_cannot_be_read_is_read_as_it_is(envelope: str, png: bytes) -> None:
+    """Orientation 6 beside an XResolution written as text: PIL's turning raises TypeError;
+    the pixels are read unturned (zxing finds a code whatever its rotation)."""
+    tags = [
+        struct.pack("<HHI4s", 0x0112, 3, 1, struct.pack("<H", 6) + b"\0\0"),  # Orientation 6
+        struct.pack("<HHI4s", 0x011A, 2, 4, b"abc\0"),  # XResolution as ASCII
+    ]
+    tiff = b"II*\x00" + struct.pack("<IH", 8, len(tags)) + b"".join(tags) + b"\0\0\0\0"
+    photo = _bytes(_image(png).convert("RGB"), "JPEG", exif=b"Exif\x00\x00" + tiff)
+    assert read_image(photo) == envelope
+
+
 def test_unreadable_file(tmp_path: Path) -> None:
     with pytest.raises(EnvelopeError, match="cannot read"):
         read_image(tmp_path / "missing.png")

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 MAX_IMAGE_BYTES: Final = 32 * 1024 * 1024
 #: Most pixels decoded (a 48-megapixel photo).
 MAX_IMAGE_PIXELS: Final = 50_000_000
+#: Widest and tallest image zxing-cpp reads.
+MAX_IMAGE_SIDE: Final = 65_535
 
 
 def read_image(source: str | Path | bytes) -> str:
@@ -44,8 +46,20 @@ def read_image(source: str | Path | bytes) -> str:
     return text
 
 
+def _upright(image: Image) -> Image:
+    """The photo turned as its EXIF orientation says; as it is when the EXIF cannot be read
+    (PIL's EXIF parsing raises TypeError, struct.error... on malformed tags, and zxing reads
+    a code whatever its rotation anyway)."""
+    from PIL import ImageOps
+
+    try:
+        return ImageOps.exif_transpose(image)
+    except Exception:  # noqa: BLE001  (any failure of the metadata: the pixels still are)
+        return image
+
+
 def _open(source: str | Path | bytes) -> Image:
-    from PIL import Image, ImageOps, UnidentifiedImageError
+    from PIL import Image, UnidentifiedImageError
 
     if isinstance(source, bytes):
         data, name = source, "the image"
@@ -60,6 +74,7 @@ def _open(source: str | Path | bytes) -> Image:
         raise EnvelopeError(f"{name} is larger than {MAX_IMAGE_BYTES // (1024 * 1024)} MiB")
     try:
         with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # PIL's notes on odd metadata are not the user's
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             opened = Image.open(io.BytesIO(data))
             width, height = opened.size
@@ -67,7 +82,12 @@ def _open(source: str | Path | bytes) -> Image:
                 raise EnvelopeError(
                     f"{name} is {width}x{height} pixels, more than {MAX_IMAGE_PIXELS:,}"
                 )
-            image = ImageOps.exif_transpose(opened).convert("L")
+            if max(width, height) > MAX_IMAGE_SIDE:
+                raise EnvelopeError(
+                    f"{name} is {width}x{height} pixels; a side longer than {MAX_IMAGE_SIDE} "
+                    "cannot be read"
+                )
+            image = _upright(opened).convert("L")
     except EnvelopeError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
