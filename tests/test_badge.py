@@ -56,6 +56,19 @@ def test_png_with_json_credential(credential_json: str) -> None:
     assert Verifier(clock=CLOCK).verify(opened).verified
 
 
+def test_a_png_showing_the_qr_code_of_another_credential_is_refused(
+    credential_json: str, credential_jwt: str
+) -> None:
+    """What a camera reads (the QR code shown) and what a file reader reads (the baked
+    credential) must be the same credential, or which one is meant is a guess."""
+    from vcportable.envelope import encode, render
+
+    shown = render(encode(json.loads(credential_json)), "png")
+    assert open_input(bake(shown, credential_json)) == credential_json  # the same one: fine
+    with pytest.raises(EnvelopeError, match="shows the QR code of another"):
+        open_input(bake(shown, credential_jwt))
+
+
 def test_png_with_jwt_credential(credential_jwt: str) -> None:
     baked = bake(png_badge(), credential_jwt + "\n")
     assert unbake(baked) == credential_jwt

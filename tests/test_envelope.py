@@ -477,6 +477,8 @@ def test_damaged_envelopes_are_opened_or_refused_by_name(data: st.DataObject) ->
 def test_open_input_recognises_envelope_texts_only() -> None:
     signed = issuer().issue(sample())
     assert open_input(encode(signed).encode() + b"\n") == decode(encode(signed))
+    pasted = b"\n" * 6 + b"    " + encode(signed).encode()  # after blank lines, indented
+    assert open_input(pasted) == decode(encode(signed))
     assert open_input(json.dumps(signed).encode()) is None
     assert open_input(issuer().issue_jwt(sample()).encode()) is None
     with pytest.raises(EnvelopeError, match="HC1"):

@@ -3,6 +3,7 @@ a baked Open Badge. Anything else (JSON, a token) is left to the verifier's own 
 
 from __future__ import annotations
 
+import json
 from typing import Final
 
 from vcportable.errors import EnvelopeError
@@ -15,6 +16,8 @@ from .read import read_image
 _IMAGE_MAGIC: Final = (b"\xff\xd8\xff", b"GIF87a", b"GIF89a")
 # Texts that are QR payloads of other schemes, refused by name rather than passed on as JSON.
 _FOREIGN_QR: Final = ("HC1:",)
+#: Leading whitespace skipped before an envelope (a pasted text, indented or after blank lines).
+_MAX_LEADING: Final = 4096
 
 
 def open_input(data: bytes) -> bytes | str | None:
@@ -26,7 +29,7 @@ def open_input(data: bytes) -> bytes | str | None:
     """
     if is_png(data):
         baked = unbake(data)
-        return baked if baked is not None else decode(read_image(data))
+        return decode(read_image(data)) if baked is None else _one_of(baked, data)
     if data.startswith(_IMAGE_MAGIC) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP"):
         return decode(read_image(data))
     if is_svg(data):
@@ -37,7 +40,9 @@ def open_input(data: bytes) -> bytes | str | None:
                 "PNG or a photo of it, or its text)"
             )
         return baked
-    head = data[:8].lstrip()
+    prefix = data[:_MAX_LEADING]
+    start = len(prefix) - len(prefix.lstrip())
+    head = data[start : start + 8]
     if head.startswith(tuple(p.encode("ascii") for p in (*PREFIXES.values(), *_FOREIGN_QR))):
         try:
             text = data.decode("ascii")
@@ -45,3 +50,27 @@ def open_input(data: bytes) -> bytes | str | None:
             raise EnvelopeError("the envelope text holds characters outside ASCII") from None
         return decode(text)
     return None
+
+
+def _one_of(baked: str, image: bytes) -> str:
+    """The credential baked into a PNG, unless the QR code the picture shows (what a phone's
+    camera reads) holds another: then which one is meant is a guess, and the image is refused."""
+    try:
+        shown = decode(read_image(image))
+    except EnvelopeError:
+        return baked  # no envelope's QR code in the picture: a badge image
+    if _content(shown) != _content(baked):
+        raise EnvelopeError(
+            "the image holds a baked credential and shows the QR code of another: which one is "
+            "meant cannot be told"
+        )
+    return baked
+
+
+def _content(signed: bytes | str) -> object:
+    text = signed.decode("utf-8", "replace") if isinstance(signed, bytes) else signed
+    text = text.strip()
+    try:
+        return json.loads(text) if text.startswith("{") else text
+    except ValueError:
+        return text
