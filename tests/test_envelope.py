@@ -368,6 +368,8 @@ def test_trailing_bytes_after_the_compressed_data() -> None:
         (bytes.fromhex("d81c80"), "CBOR tag 28"),  # shareable (cycles)
         (bytes.fromhex("d823636162"), "CBOR tag 35"),  # regular expression
         (bytes.fromhex("c258400000"), "big integer"),  # 64-byte bignum
+        (bytes.fromhex("c24105"), "big integer"),  # 5 as a bignum: a second spelling of 5
+        (bytes.fromhex("c25820" + "ff" * 32), "of at most 64 digits"),  # 78 digits
         (bytes.fromhex("9fff"), "indefinite length"),
         (bytes.fromhex("9b00000000ffffffff"), "ends in the middle"),  # 4-billion-item array
         (bytes.fromhex("81" * 100 + "00"), "nests deeper"),

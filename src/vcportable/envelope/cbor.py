@@ -19,6 +19,7 @@ import struct
 from dataclasses import dataclass
 from typing import Final, TypeAlias
 
+from vcportable.codec.json import MAX_INT_DIGITS
 from vcportable.errors import EnvelopeError
 
 #: Deepest nesting of arrays and maps (the JSON limit, plus the container's own levels).
@@ -196,7 +197,15 @@ class _Reader:
                 f"the envelope holds a big integer that is not {MAX_BIGNUM_BYTES} bytes or fewer"
             )
         magnitude = int.from_bytes(self.take(length), "big")
-        return magnitude if tag == 2 else -1 - magnitude
+        value = magnitude if tag == 2 else -1 - magnitude
+        # one encoding per number (a bignum only past 64 bits, as the encoder writes it), and
+        # no number the JSON reader would refuse (MAX_INT_DIGITS)
+        if magnitude < _UINT64 or len(str(abs(value))) > MAX_INT_DIGITS:
+            raise EnvelopeError(
+                "the envelope holds a big integer that is not one the encoder writes (past 64 "
+                f"bits, of at most {MAX_INT_DIGITS} digits)"
+            )
+        return value
 
     def _simple(self, info: int, arg: int) -> Item:
         if info == 24 and arg < 32:
