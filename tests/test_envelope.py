@@ -415,6 +415,8 @@ def test_too_large_for_any_qr_code() -> None:
     [
         (b"\xff\xfe", "not UTF-8"),
         ("not json, not a token", "neither JSON nor a compact token"),
+        ("hello", "neither JSON nor a compact token"),  # one word: the token alphabet, no JWS
+        ("a.b~c", "neither JSON nor a compact token"),
         ('{"a": 1, "a": 2}', "duplicate"),
         ({"a": object()}, "not a JSON value"),
         ({1: "a"}, "not a string"),

@@ -200,6 +200,8 @@ def _content_item(content: str | bytes | Mapping[str, Any]) -> tuple[int, cbor.I
         except InputError as exc:
             raise EnvelopeError(exc.message) from None
         return FORM_JSON, to_item(value), _json_kind(value)
+    if text.split("~", 1)[0].count(".") != 2:  # a JWS (an SD-JWT's first part is one too)
+        raise EnvelopeError("the text is neither JSON nor a compact token (JWT or SD-JWT)")
     item = token_to_item(text)
     return FORM_TOKEN, item, _token_kind(text)
 
