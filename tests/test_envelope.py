@@ -487,6 +487,10 @@ def test_open_input_recognises_envelope_texts_only() -> None:
     assert open_input(issuer().issue_jwt(sample()).encode()) is None
     with pytest.raises(EnvelopeError, match="HC1"):
         open_input(b"HC1:NCFOXN%TS3DH3ZSUZK+.V0ETD%65NL")
+    request = encode({"challenge": "c-1", "domain": "employer.example"}, kind="request").encode()
+    with pytest.raises(EnvelopeError, match="holds a presentation request, not a credential"):
+        open_input(request)  # what a verifier or a wallet is handed: not judged as a credential
+    assert json.loads(open_input(request, requests=True) or b"")["challenge"] == "c-1"
 
 
 # -- the specification and the code agree --------------------------------------------------------

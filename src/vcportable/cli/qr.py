@@ -133,7 +133,7 @@ def qr_decode(source: str, out: str | None, force: bool) -> None:
 
     data = read_input(source, image_limit())
     with opening_envelope(source):
-        content = open_input(data)
+        content = open_input(data, requests=True)
     if content is None:
         raise Unreadable(f"{label(source)}: {describe_foreign(as_text(data, source).strip())}")
     text = content.decode("utf-8") if isinstance(content, bytes) else content

@@ -9,7 +9,7 @@ from typing import Final
 from vcportable.errors import EnvelopeError
 
 from .bake import is_png, is_svg, unbake
-from .format import PREFIXES, decode
+from .format import PREFIXES, Kind, decode, decode_envelope
 from .read import read_image
 
 # JPEG, GIF, WebP (RIFF....WEBP): photos and screenshots; PNG is told apart first.
@@ -20,18 +20,19 @@ _FOREIGN_QR: Final = ("HC1:",)
 _MAX_LEADING: Final = 4096
 
 
-def open_input(data: bytes) -> bytes | str | None:
+def open_input(data: bytes, *, requests: bool = False) -> bytes | str | None:
     """The credential or presentation inside ``data``, exactly as signed; ``None`` when ``data``
     is neither an envelope text, an image with an envelope's QR code, nor a baked badge.
 
     Raises :class:`EnvelopeError` for an input that is one of these but cannot be opened (an
-    image with no QR code or two, a damaged envelope, a QR code of another scheme).
+    image with no QR code or two, a damaged envelope, a QR code of another scheme), or that
+    holds a presentation request (``VR:``) unless ``requests``.
     """
     if is_png(data):
         baked = unbake(data)
-        return decode(read_image(data)) if baked is None else _one_of(baked, data)
+        return _opened(read_image(data), requests) if baked is None else _one_of(baked, data)
     if data.startswith(_IMAGE_MAGIC) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP"):
-        return decode(read_image(data))
+        return _opened(read_image(data), requests)
     if is_svg(data):
         baked = unbake(data)
         if baked is None:
@@ -48,8 +49,18 @@ def open_input(data: bytes) -> bytes | str | None:
             text = data.decode("ascii")
         except UnicodeDecodeError:
             raise EnvelopeError("the envelope text holds characters outside ASCII") from None
-        return decode(text)
+        return _opened(text, requests)
     return None
+
+
+def _opened(text: str, requests: bool) -> bytes | str:
+    envelope = decode_envelope(text)
+    if envelope.kind is Kind.REQUEST and not requests:
+        raise EnvelopeError(
+            "this QR code holds a presentation request, not a credential: answer it with "
+            "`vcportable wallet present --request`"
+        )
+    return envelope.content
 
 
 def _one_of(baked: str, image: bytes) -> str:
