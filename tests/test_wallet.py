@@ -20,6 +20,7 @@ from test_envelope import CLOCK, HOLDER_KEY, NOW, issuer, sample
 from vcportable.clock import FixedClock
 from vcportable.codec.base64url import b64url_decode, b64url_encode
 from vcportable.dids import did_jwk_document
+from vcportable.envelope import encode
 from vcportable.errors import (
     ConfigurationError,
     ConflictError,
@@ -110,8 +111,9 @@ def _tampered(signed: dict[str, Any]) -> str:
         (lambda s: json.dumps({**s, "proof": None}), "does not verify"),
         (lambda s: "not a credential at all", "no credential found"),
         (lambda s: "[1, 2]", "no credential found"),
+        (lambda s: encode(s), "a wallet keeps a credential as signed"),  # the QR code's text
     ],
-    ids=["tampered", "no proof", "junk", "array"],
+    ids=["tampered", "no proof", "junk", "array", "envelope text"],
 )
 def test_what_does_not_verify_is_refused_and_nothing_is_stored(
     wallet: Wallet, signed: dict[str, Any], make: Any, words: str
@@ -217,6 +219,16 @@ def test_no_holder_key_yet(wallet: Wallet) -> None:
 
 
 # -- backups --------------------------------------------------------------------------------
+
+
+def test_no_backup_of_a_wallet_that_is_not_there(tmp_path: Path) -> None:
+    """A mistyped --wallet must not give an empty backup that reads as a good one."""
+    with pytest.raises(StorageError, match="no wallet at .*nothing to back up"):
+        export_backup(Wallet(tmp_path / "typo"), now=NOW)
+    (tmp_path / "a-file").write_text("x")
+    for action in (lambda w: export_backup(w, now=NOW), Wallet.list):
+        with pytest.raises(StorageError, match="is a file; --wallet names the wallet's folder"):
+            action(Wallet(tmp_path / "a-file"))
 
 
 def test_a_backup_round_trips(tmp_path: Path, signed_text: str) -> None:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Final
 from ..clock import format_datetime
 from ..codec.json import parse_json
 from ..dids.publish import identity_problem
-from ..errors import InputError, KeyFileError
+from ..errors import InputError, KeyFileError, StorageError
 from ..fileutil import write_atomic
 from ..keys import KeyFileInfo, read_key_file_info
 from ..keys.keyfile import key_file_info
@@ -61,6 +61,9 @@ class Restored:
 
 def export_backup(wallet: Wallet, *, now: datetime) -> bytes:
     """The backup file of ``wallet`` (write it with mode 0600: it holds personal data)."""
+    wallet.check_folder()
+    if not wallet.exists() and not wallet.key_path.exists():
+        raise StorageError(f"there is no wallet at {wallet.folder}: nothing to back up")
     key: Any = None
     if wallet.key_path.exists():
         read_key_file_info(wallet.key_path)  # a damaged key is reported now, not at restore

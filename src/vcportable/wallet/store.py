@@ -146,6 +146,13 @@ def verified_credential(
     backup, whose credentials verified when they were added and may have expired since."""
     if len(content.encode("utf-8")) > MAX_CREDENTIAL_BYTES:
         raise InputError(f"the credential is over the size limit of {MAX_CREDENTIAL_BYTES} bytes")
+    text = content.strip()
+    if not (text.startswith("{") or text.split("~", 1)[0].count(".") == 2):
+        raise InputError(
+            "no credential found: a wallet keeps a credential as signed, a JSON object or a "
+            "compact token (`wallet add` opens a QR code's text, a photo or a badge and keeps "
+            "what it holds)"
+        )
     report = verifier.verify(content)
     if report.kind == "unknown":
         raise InputError(f"no credential found: {report.failures[-1].message}")
@@ -173,10 +180,14 @@ class Wallet:
     def exists(self) -> bool:
         return self.database.is_file()
 
-    def create_folder(self) -> None:
-        """Make the folder (mode 0700: it holds personal data and a private key)."""
+    def check_folder(self) -> None:
+        """:class:`StorageError` when ``folder`` is a file, not a wallet's folder."""
         if self.folder.exists() and not self.folder.is_dir():
             raise StorageError(f"{self.folder} is a file; --wallet names the wallet's folder")
+
+    def create_folder(self) -> None:
+        """Make the folder (mode 0700: it holds personal data and a private key)."""
+        self.check_folder()
         try:
             self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:
@@ -286,6 +297,7 @@ class Wallet:
 
     def list(self) -> list[StoredCredential]:
         """Every credential, oldest first; empty when there is no wallet yet."""
+        self.check_folder()
         if not self.exists():
             return []
         with self._connect() as db:
