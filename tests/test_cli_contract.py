@@ -235,6 +235,23 @@ def test_an_existing_file_needs_force(world: World, tmp_path: Path, writer: str)
     assert out.read_bytes() != b"precious"
 
 
+@pytest.mark.parametrize("writer", WRITERS)
+def test_a_link_to_nothing_needs_force_and_a_missing_folder_is_named(
+    world: World, tmp_path: Path, writer: str
+) -> None:
+    """A dangling symbolic link is an entry: --force replaces the link (it said 'add --force'
+    with --force given); an output under a missing folder is refused before any other output."""
+    link = tmp_path / "dangling.json"
+    link.symlink_to(tmp_path / "nowhere.json")
+    assert_refused(cli_run(*world.argv(WRITERS[writer], out=str(link))), EXIT_UNWRITABLE, "link")
+    forced = cli_run(*world.argv(WRITERS[writer], out=str(link)), "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert not link.is_symlink() and link.is_file()
+    missing = tmp_path / "no-such-folder" / "out.json"
+    proc = cli_run(*world.argv(WRITERS[writer], out=str(missing)))
+    assert_refused(proc, EXIT_UNWRITABLE, "there is no folder")
+
+
 KEY_FILES = {
     "vcportable": None,  # a copy of the world's key, under an innocent name
     "pem": "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIJ+x\n-----END PRIVATE KEY-----\n",

@@ -200,6 +200,13 @@ def test_a_qr_output_that_cannot_be_drawn_is_refused_before_any_work(
     request = run("request", "create", "--qr", str(tmp_path / "r.gif"), "--out", str(vp_json))
     assert request.exit_code == 2 and ".png or .svg" in request.stderr
     assert not vp_json.exists()
+    same = str(tmp_path / "both.png")  # the second write would replace the first
+    argv[-3:] = [same, "--out", same]
+    result = CliRunner().invoke(cli, argv, env=env, catch_exceptions=False)
+    assert result.exit_code == 2 and "--qr and --out name the same file" in result.stderr
+    request = run("request", "create", "--qr", same, "--out", same, "--force")
+    assert request.exit_code == 2 and "--qr and --out name the same file" in request.stderr
+    assert not (tmp_path / "both.png").exists()
 
 
 def test_a_request_for_another_type_or_an_expired_one_is_not_answered(

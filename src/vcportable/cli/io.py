@@ -213,6 +213,19 @@ def load_key(path: str, passphrase_env: str | None) -> KeyPair:
     return KeyPair.load(path, secret)
 
 
+def distinct_outputs(**outputs: str | None) -> None:
+    """A usage error when two output options name one file (the second write would replace
+    the first, or be refused after it)."""
+    named = {option: path for option, path in outputs.items() if path not in (None, "-")}
+    seen: dict[str, str] = {}
+    for option, path in named.items():
+        assert path is not None
+        real = os.path.realpath(path)
+        if real in seen:
+            raise click.UsageError(f"{seen[real]} and {option} name the same file")
+        seen[real] = option
+
+
 def claim_output(out: str, *, force: bool) -> bool:
     """Check that ``out`` may be written; True if it exists as a regular file (to replace).
 
@@ -224,8 +237,20 @@ def claim_output(out: str, *, force: bool) -> bool:
         return False
     try:
         info = os.stat(out)
+    except FileNotFoundError:
+        if os.path.islink(out):  # a link to nothing: an entry all the same
+            if not force:
+                raise Unwritable(
+                    f"{label(out)} is a symbolic link to a missing file; add --force to replace "
+                    "the link"
+                ) from None
+            return True
+        folder = os.path.dirname(os.path.abspath(out))
+        if not os.path.isdir(folder):  # found now, not after another output was written
+            raise Unwritable(f"cannot write {label(out)}: there is no folder {folder}") from None
+        return False
     except OSError:
-        return False  # nothing there, or a path under a file: the write reports it
+        return False  # a path under a file, say: the write reports it
     if stat.S_ISDIR(info.st_mode):
         raise Unwritable(f"cannot write {label(out)}: it is a directory")
     if not stat.S_ISREG(info.st_mode):

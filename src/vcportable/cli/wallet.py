@@ -23,6 +23,7 @@ from .io import (
     Unwritable,
     as_text,
     claim_output,
+    distinct_outputs,
     echo,
     label,
     passphrase,
@@ -394,6 +395,7 @@ def wallet_present(
         challenge, domain = asked.challenge, asked.domain
     if disclose and credential_form(stored.content) != "sd-jwt":
         raise click.UsageError("--disclose needs an SD-JWT credential")
+    distinct_outputs(**{"--qr": qr_out, "--out": out})
     if qr_out is not None:
         claim_qr_output(qr_out, force=force, option="--qr")
     if out is not None and out != "-":
@@ -551,6 +553,7 @@ def request_create(
     from ..errors import InputError
     from ..request import create_request
 
+    distinct_outputs(**{"--qr": qr_out, "--out": out})
     if qr_out is not None:
         claim_qr_output(qr_out, force=force, option="--qr")
     if out is not None and out != "-":
