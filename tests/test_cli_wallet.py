@@ -353,7 +353,11 @@ def test_export_and_import_round_trip(world: World, tmp_path: Path) -> None:
     not_ours = tmp_path / "notes.json"
     not_ours.write_text('{"hello": "world"}')
     result = run("wallet", "import", str(not_ours), wallet=tmp_path / "other")
-    assert result.exit_code == 1 and "not a vcportable wallet backup" in result.stderr
+    assert result.exit_code == 3 and "not a vcportable wallet backup" in result.stderr  # unreadable
+    binary = tmp_path / "garbage.bin"
+    binary.write_bytes(b"\xff\xfe\x00garbage")
+    result = run("wallet", "import", str(binary), wallet=tmp_path / "other")
+    assert result.exit_code == 3 and "Traceback" not in result.stderr
     assert not (tmp_path / "other" / "wallet.sqlite3").exists()
 
 

@@ -260,16 +260,19 @@ def wallet_import(source: str, force: bool, did_web_cache: str | None, wallet: W
     (those already here are left as they are); its holder key is restored when the wallet has
     none. A file that is not such a backup, or any credential in it that does not verify,
     refuses the whole file: nothing is added."""
+    from ..display import safe
     from ..errors import InputError
     from ..wallet import import_backup
-    from ..wallet.backup import MAX_BACKUP_BYTES
+    from ..wallet.backup import MAX_BACKUP_BYTES, read_backup
 
     data = read_input(source, MAX_BACKUP_BYTES)
     try:
+        read_backup(data)  # not a backup at all: an input that cannot be read (exit 3)
+    except InputError as exc:
+        raise Unreadable(safe(f"{label(source)}: {exc.message}")) from None
+    try:
         restored = import_backup(wallet, data, _verifier(did_web_cache), force=force)
     except InputError as exc:
-        from ..display import safe
-
         raise click.ClickException(safe(f"{label(source)}: {exc.message}")) from None
     click.echo(
         f"{len(restored.added)} credential(s) added, {len(restored.already_there)} already here"

@@ -80,12 +80,9 @@ def export_backup(wallet: Wallet, *, now: datetime) -> bytes:
     return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def import_backup(
-    wallet: Wallet, data: bytes, verifier: Verifier, *, force: bool = False
-) -> Restored:
-    """Restore a backup into ``wallet``: its credentials are added (those already there are
-    left), its key is written when the wallet has none, or replaces a different one only with
-    ``force``. :class:`InputError` for a file that is not a usable backup (nothing changes)."""
+def read_backup(data: bytes) -> dict[str, Any]:
+    """The backup document, read strictly; :class:`InputError` for a file that is not one
+    (not JSON, another format or version). Nothing in it is checked yet."""
     document = parse_json(data, what="the backup", max_bytes=MAX_BACKUP_BYTES)
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise InputError("this file is not a vcportable wallet backup (`wallet export` makes one)")
@@ -94,6 +91,16 @@ def import_backup(
             f"wallet backup version {document.get('version')!r} is not supported (this "
             f"vcportable reads version {VERSION})"
         )
+    return document
+
+
+def import_backup(
+    wallet: Wallet, data: bytes, verifier: Verifier, *, force: bool = False
+) -> Restored:
+    """Restore a backup into ``wallet``: its credentials are added (those already there are
+    left), its key is written when the wallet has none, or replaces a different one only with
+    ``force``. :class:`InputError` for a file that is not a usable backup (nothing changes)."""
+    document = read_backup(data)
     items = _credentials(document.get("credentials"), verifier)
     key_data, key_info = _key(document.get("holderKey"))
     replace = key_info is not None and wallet.key_path.exists() and _differs(wallet, key_info)
