@@ -307,6 +307,52 @@ def test_an_alias_in_a_nested_inline_context_is_refused(where: str) -> None:
         jsonld.canonize_signed(document, LOADER)
 
 
+def test_inline_vocabulary_is_bounded_and_nested_scopes_are_checked_once() -> None:
+    """Each inline context is processed once (a chain of scoped contexts was processed again
+    at every level, 8x the verification under pyld's lock), and at most MAX_INLINE_TERMS."""
+    from vcportable.jsonld._compacted import MAX_INLINE_TERMS
+
+    def chain(depth: int, width: int) -> dict[str, Any]:
+        top: dict[str, Any] = {}
+        level = top
+        for i in range(depth):
+            level.update({f"t{i}_{j}": f"https://example.org/{i}/{j}" for j in range(width)})
+            inner: dict[str, Any] = {}
+            level[f"s{i}"] = {"@id": f"https://example.org/s{i}", "@context": inner}
+            level = inner
+        level["vu"] = {"@id": CRED + "validUntil"}  # an alias at the bottom is still found
+        return top
+
+    document = sample()
+    document["@context"] = [*document["@context"], chain(40, 4)]
+    started = time.perf_counter()
+    with pytest.raises(ContextNotAllowedError, match="makes 'vu' a second name"):
+        jsonld.canonize_signed(document, LOADER)
+    assert time.perf_counter() - started < 2.0
+    document["@context"][-1] = chain(2, MAX_INLINE_TERMS)
+    with pytest.raises(ContextNotAllowedError, match=f"more than {MAX_INLINE_TERMS} terms"):
+        jsonld.canonize_signed(document, LOADER)
+
+
+def test_statements_away_from_their_node_are_refused() -> None:
+    """``@included`` (a node described apart) and ``@reverse`` state the same RDF away from the
+    object the checks read: an expired credential's validUntil moved into an included copy of
+    the credential verified."""
+    signed = Issuer(KEY).issue({**unsigned_sample(), "id": "urn:uuid:included-1"})
+    signed["validUntil"] = "2025-12-01T00:00:00Z"  # (then re-signed below, as an issuer would)
+    signed = Issuer(KEY).issue({k: v for k, v in signed.items() if k != "proof"})
+    moved = copy.deepcopy(signed)
+    moved["@included"] = [
+        {"id": moved["id"], "type": "VerifiableCredential", "validUntil": moved.pop("validUntil")}
+    ]
+    report = Verifier().verify(moved)
+    assert not report.verified and Code.CONTEXT_NOT_ALLOWED in _codes(report)
+    reverse = sample()
+    reverse["@reverse"] = {"https://example.org/p": {"id": "urn:x"}}
+    with pytest.raises(ContextNotAllowedError, match="under @reverse"):
+        jsonld.canonize_signed(reverse, LOADER)
+
+
 def test_the_verifier_refuses_an_expired_credential_whose_end_was_renamed() -> None:
     """The attack: anyone holding an expired credential adds an inline alias for validUntil and
     renames the key; the issuer's signature still covers the same RDF."""

@@ -396,13 +396,16 @@ def test_status_entries_a_request_wrote_are_never_changed_here(client: AppClient
         headers=bearer(token(app, "other", ("status",))),
     )
     assert "not ones this registry assigned" in assert_error(changed, 409, "CONFLICT")["message"]
-    own = status_entry(f"{BASE}/status/other/1-revocation", 5)
-    refused = client.post(
-        "/other/credentials/issue",
-        json={"credential": {**sample(), "credentialStatus": own}},
-        headers=bearer(token(app, "other")),
-    )
-    assert "own status lists" in assert_error(refused, 400)["message"]
+    scheme, _, host = BASE.partition("://")
+    default_port = {"https": 443, "http": 80}[scheme]
+    for base in (BASE, f"{scheme.upper()}://{host.upper()}", f"{BASE}:{default_port}"):
+        own = status_entry(f"{base}/status/other/1-revocation", 5)  # however it is spelt
+        refused = client.post(
+            "/other/credentials/issue",
+            json={"credential": {**sample(), "credentialStatus": own}},
+            headers=bearer(token(app, "other")),
+        )
+        assert "own status lists" in assert_error(refused, 400)["message"], base
 
 
 def test_what_the_registry_cannot_store_is_400(client: AppClient, app: Any) -> None:
@@ -1483,6 +1486,12 @@ def test_a_request_head_over_the_bound_is_431(served: int) -> None:
     assert json.loads(answer.partition(b"\r\n\r\n")[2])["code"] == "TOO_LARGE"
     normal = _exchange(served, b"GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
     assert normal.startswith(b"HTTP/1.1 200 ")
+    body = json.dumps({"verifiableCredential": {"padding": "x" * 300_000}}).encode()
+    large = (  # head and a large body in one write: only the head counts
+        b"POST /credentials/verify HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+        b"Connection: close\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+    )
+    assert _exchange(served, large).startswith(b"HTTP/1.1 400 ")  # judged, not refused
 
 
 def test_a_body_that_does_not_arrive_in_time_is_408(served: int) -> None:

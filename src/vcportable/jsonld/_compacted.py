@@ -40,12 +40,16 @@ Expand = Callable[[Any], Any]
 _INLINE_FORBIDDEN = ("@vocab", "@base")
 
 
-def refuse_inline_vocab(document: Any) -> None:
-    """Refuse an embedded context object that sets ``@vocab`` or ``@base``.
+def refuse_hidden_statements(document: Any) -> None:
+    """Refuse what would state something where the checks do not read it.
 
-    Such a context silently gives a meaning to every undefined term (or relative IRI) of the
-    document, so a misspelt or unknown property would be signed instead of refused. Contexts
-    loaded by URL (bundled, pinned) may set them: the VC examples context does.
+    * An embedded context object that sets ``@vocab`` or ``@base``: it silently gives a meaning
+      to every undefined term (or relative IRI) of the document, so a misspelt or unknown
+      property would be signed instead of refused. Contexts loaded by URL (bundled, pinned)
+      may set them: the VC examples context does.
+    * ``@included`` and ``@reverse`` keys: they state properties of a node away from the node's
+      own object (``"@included": [{"id": <the credential>, "validUntil": ...}]`` is the same
+      RDF as a ``validUntil`` of the credential, which the validity check would not see).
     """
     stack: list[Any] = [document]
     while stack:
@@ -55,11 +59,22 @@ def refuse_inline_vocab(document: Any) -> None:
         elif isinstance(node, dict):
             if "@context" in node:
                 refuse_inline_vocab_in_context(node["@context"])
+            for keyword in _ELSEWHERE:
+                if keyword in node:
+                    raise InlineContextNotAllowed(
+                        f"a signed document states properties under {keyword}, away from the "
+                        "node they describe, where no check reads them; vcportable refuses it"
+                    )
             stack.extend(value for key, value in node.items() if key != "@context")
 
 
+#: Keywords that state a node's properties away from its own object.
+_ELSEWHERE = ("@included", "@reverse")
+
+
 def refuse_inline_vocab_in_context(value: Any) -> None:
-    """:func:`refuse_inline_vocab` for one ``@context`` value."""
+    """The ``@vocab``/``@base`` rule of :func:`refuse_hidden_statements`, for one ``@context``
+    value."""
     stack: list[Any] = [value]
     while stack:
         ctx = stack.pop()
@@ -136,11 +151,19 @@ def refuse_inline_aliases(document: Any, loader: DocumentLoader) -> None:
 def _processed(processor: Any, active: Any, local: Any, options: dict[str, Any]) -> Any:
     """``local`` processed onto ``active`` as expansion does where it applies: a scoped
     context may redefine protected terms (JSON-LD 1.1, 4.1.11)."""
-    return processor._process_context(active, local, options, override_protected=True)
+    return processor._process_context(
+        active, local, options, override_protected=True, validate_scoped=False
+    )  # scoped contexts are processed where :func:`_check_inline` meets them, once each
+
+
+#: Most term definitions a signed document's inline contexts may hold (a credential's own
+#: vocabulary is a handful; each is processed by pyld under the loader's lock).
+MAX_INLINE_TERMS = 256
 
 
 def _inline_context_values(document: Any) -> list[Any]:
     found: list[Any] = []
+    terms = 0
     stack: list[Any] = [document]
     while stack:
         node = stack.pop()
@@ -149,8 +172,31 @@ def _inline_context_values(document: Any) -> list[Any]:
         elif isinstance(node, dict):
             if "@context" in node and holds_inline_terms(node["@context"]):
                 found.append(node["@context"])
+                terms += _inline_terms(node["@context"])
+                if terms > MAX_INLINE_TERMS:
+                    raise InlineContextNotAllowed(
+                        f"the document's inline contexts define more than {MAX_INLINE_TERMS} "
+                        "terms; vcportable refuses that many in a signed document"
+                    )
             stack.extend(value for key, value in node.items() if key != "@context")
     return found
+
+
+def _inline_terms(value: Any) -> int:
+    """Term definitions in a context value, scoped ones included."""
+    count = 0
+    stack: list[Any] = [value]
+    while stack:
+        ctx = stack.pop()
+        if isinstance(ctx, list):
+            stack.extend(ctx)
+        elif isinstance(ctx, dict):
+            for key, definition in ctx.items():
+                if not key.startswith("@"):
+                    count += 1
+                    if isinstance(definition, dict) and "@context" in definition:
+                        stack.append(definition["@context"])
+    return count
 
 
 def _bundled_urls(document: Any) -> list[str]:
@@ -208,33 +254,38 @@ def _check_inline(
     local: dict[str, Any],
     known: dict[str, frozenset[str]],
 ) -> None:
-    for term, definition in local.items():
-        if term.startswith("@"):
-            continue
-        mapping = active["mappings"].get(term) or {}
-        iri = mapping.get("@id")
-        if not isinstance(iri, str):
-            continue
-        if iri.startswith("@"):
-            raise InlineContextNotAllowed(
-                f"an inline @context makes {term!r} an alias of {iri}: vcportable refuses "
-                "keyword aliases in inline contexts of signed documents, which let the same "
-                "data be written under keys that no check reads"
-            )
-        named = known.get(iri, frozenset())
-        if named and term not in named:
-            raise InlineContextNotAllowed(
-                f"an inline @context makes {term!r} a second name for {iri}, which the "
-                f"bundled contexts call {sorted(named)[0]!r}: the same signed data could then "
-                "hide from the checks that read that key; use the bundled term"
-            )
-        scoped = definition.get("@context") if isinstance(definition, dict) else None
-        if scoped is not None and holds_inline_terms(scoped):
-            for entry in scoped if isinstance(scoped, list) else [scoped]:
-                after = _processed(processor, active, entry, options)
-                if isinstance(entry, dict):
-                    _check_inline(processor, options, after, entry, known)
-                active = after
+    """Each term ``local`` defines (``active``: the context with ``local`` applied), then each
+    inline context scoped in them, each processed once (iteratively: no depth is too deep)."""
+    pending = [(active, local)]
+    while pending:
+        active, local = pending.pop()
+        for term, definition in local.items():
+            if term.startswith("@"):
+                continue
+            mapping = active["mappings"].get(term) or {}
+            iri = mapping.get("@id")
+            if not isinstance(iri, str):
+                continue
+            if iri.startswith("@"):
+                raise InlineContextNotAllowed(
+                    f"an inline @context makes {term!r} an alias of {iri}: vcportable refuses "
+                    "keyword aliases in inline contexts of signed documents, which let the same "
+                    "data be written under keys that no check reads"
+                )
+            named = known.get(iri, frozenset())
+            if named and term not in named:
+                raise InlineContextNotAllowed(
+                    f"an inline @context makes {term!r} a second name for {iri}, which the "
+                    f"bundled contexts call {sorted(named)[0]!r}: the same signed data could "
+                    "then hide from the checks that read that key; use the bundled term"
+                )
+            scoped = definition.get("@context") if isinstance(definition, dict) else None
+            if scoped is not None and holds_inline_terms(scoped):
+                scope = active
+                for entry in scoped if isinstance(scoped, list) else [scoped]:
+                    scope = _processed(processor, scope, entry, options)
+                    if isinstance(entry, dict):
+                        pending.append((scope, entry))
 
 
 def check_compacted(

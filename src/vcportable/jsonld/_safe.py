@@ -11,7 +11,7 @@ from pyld import jsonld as _pyld
 from pyld.context_resolver import ContextResolver
 
 from ..errors import CanonicalizationError, VcPortableError
-from ._compacted import check_compacted, refuse_inline_aliases, refuse_inline_vocab
+from ._compacted import check_compacted, refuse_hidden_statements, refuse_inline_aliases
 from ._loader import _ABSOLUTE_IRI, BCP47, DocumentLoader, _BoundedCache, _walk_contexts
 from ._numbers import (
     _jcs,
@@ -359,12 +359,12 @@ def canonize(
     if not isinstance(document, Mapping):
         raise CanonicalizationError("a JSON-LD document must be a JSON object")
     if compacted:
-        refuse_inline_vocab(document)
+        refuse_hidden_statements(document)
     _walk_contexts(document, loader, strict=True)
-    if compacted:
-        refuse_inline_aliases(document, loader)
     if json_values(document) > budget.max_values:
         raise too_many_values_in_document(budget)
+    if compacted:
+        refuse_inline_aliases(document, loader)
     processor = _SafeProcessor(rdf_direction, loader._processed)
     options = _options(loader, rdf_direction)
     with _pyld_errors():

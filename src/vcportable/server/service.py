@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
@@ -561,17 +562,32 @@ def parse_list_name(name: str) -> tuple[int, str] | None:
 
 
 def _names_own_lists(status: Any, base_url: str) -> bool:
-    """Whether a requested ``credentialStatus`` points into this issuer's status lists."""
-    prefix = base_url.rstrip("/") + "/"
+    """Whether a requested ``credentialStatus`` points into this issuer's status lists, however
+    the URL is spelt (scheme and host in any case, the default port written out)."""
+    base = _url_key(base_url)
     entries = status if isinstance(status, list) else [status]
-    return any(
+    return base is not None and any(
         isinstance(entry, Mapping)
         and any(
-            isinstance(entry.get(name), str) and entry[name].startswith(prefix)
+            (key := _url_key(entry.get(name))) is not None
+            and key[0] == base[0]
+            and key[1].startswith(base[1].rstrip("/") + "/")
             for name in ("id", "statusListCredential")
         )
         for entry in entries
     )
+
+
+def _url_key(url: Any) -> tuple[tuple[str, str, int | None], str] | None:
+    """(scheme, host, port) and path of an http(s) URL, as a server tells them apart."""
+    if not isinstance(url, str):
+        return None
+    try:
+        parts = urlsplit(url)
+        port = parts.port or {"https": 443, "http": 80}.get(parts.scheme.lower())
+    except ValueError:
+        return None
+    return (parts.scheme.lower(), (parts.hostname or "").rstrip("."), port), parts.path
 
 
 def _clash(credential_id: str) -> ConflictError:

@@ -33,7 +33,9 @@ _TOO_LARGE = json.dumps(
 
 
 class NoDelayProtocol(_Base):
-    #: Bytes of the current request's head read so far; None once its headers are complete.
+    #: Bytes of the current request's head read so far; None from the end of its headers to
+    #: the end of its body. A read that holds the end of one request and the start of the
+    #: next is not counted for the next: the bound is this plus one read (256 KiB).
     _head: int | None = 0
 
     def connection_made(self, transport: Any) -> None:
@@ -45,7 +47,8 @@ class NoDelayProtocol(_Base):
 
     def data_received(self, data: bytes) -> None:
         if _COUNTS_HEAD and self._head is not None:
-            self._head += len(data)
+            end = data.find(b"\r\n\r\n")  # where this read holds the head's end, the body follows
+            self._head += end + 4 if end >= 0 else len(data)
             if self._head > MAX_HEAD_BYTES:
                 self.transport.write(
                     b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
@@ -57,10 +60,10 @@ class NoDelayProtocol(_Base):
                 return
         super().data_received(data)
 
-    def on_message_begin(self) -> None:
-        super().on_message_begin()
-        self._head = 0  # a request on a kept-alive connection: counted from here
-
     def on_headers_complete(self) -> None:
         self._head = None
         super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self._head = 0  # the next request on a kept-alive connection: counted from its start

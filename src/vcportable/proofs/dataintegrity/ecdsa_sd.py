@@ -302,7 +302,15 @@ def _sign_base(
 
 
 #: Members every disclosure of a credential must show (the verifier's checks read them).
-ALWAYS_MANDATORY: Final = ("issuer", "validFrom", "validUntil", "credentialStatus")
+ALWAYS_MANDATORY: Final = (
+    "issuer",
+    "validFrom",
+    "validUntil",
+    "issuanceDate",  # VC 1.1's validity
+    "expirationDate",
+    "credentialStatus",
+    "credentialSchema",
+)
 
 
 def create_base_value(
