@@ -27,7 +27,7 @@ path and what compaction gives there instead.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any, NoReturn
 
@@ -51,21 +51,15 @@ def refuse_hidden_statements(document: Any) -> None:
       own object (``"@included": [{"id": <the credential>, "validUntil": ...}]`` is the same
       RDF as a ``validUntil`` of the credential, which the validity check would not see).
     """
-    stack: list[Any] = [document]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, list):
-            stack.extend(node)
-        elif isinstance(node, dict):
-            if "@context" in node:
-                refuse_inline_vocab_in_context(node["@context"])
-            for keyword in _ELSEWHERE:
-                if keyword in node:
-                    raise InlineContextNotAllowed(
-                        f"a signed document states properties under {keyword}, away from the "
-                        "node they describe, where no check reads them; vcportable refuses it"
-                    )
-            stack.extend(value for key, value in node.items() if key != "@context")
+    for node in _nodes(document):
+        if "@context" in node:
+            refuse_inline_vocab_in_context(node["@context"])
+        for keyword in _ELSEWHERE:
+            if keyword in node:
+                raise InlineContextNotAllowed(
+                    f"a signed document states properties under {keyword}, away from the "
+                    "node they describe, where no check reads them; vcportable refuses it"
+                )
 
 
 #: Keywords that state a node's properties away from its own object.
@@ -75,37 +69,62 @@ _ELSEWHERE = ("@included", "@reverse")
 def refuse_inline_vocab_in_context(value: Any) -> None:
     """The ``@vocab``/``@base`` rule of :func:`refuse_hidden_statements`, for one ``@context``
     value."""
-    stack: list[Any] = [value]
-    while stack:
-        ctx = stack.pop()
-        if isinstance(ctx, list):
-            stack.extend(ctx)
-        elif isinstance(ctx, dict):
-            for keyword in _INLINE_FORBIDDEN:
-                if keyword in ctx:
-                    raise InlineContextNotAllowed(
-                        f"an embedded @context sets {keyword} ({ctx[keyword]!r}); vcportable "
-                        f"refuses {keyword} in inline contexts of signed documents because it "
-                        "silently gives a meaning to every undefined term (define each term, "
-                        "or use a bundled context)"
-                    )
-            stack.extend(
-                definition["@context"]
-                for definition in ctx.values()
-                if isinstance(definition, dict) and "@context" in definition
-            )
+    for ctx in _context_objects(value):
+        for keyword in _INLINE_FORBIDDEN:
+            if keyword in ctx:
+                raise InlineContextNotAllowed(
+                    f"an embedded @context sets {keyword} ({ctx[keyword]!r}); vcportable "
+                    f"refuses {keyword} in inline contexts of signed documents because it "
+                    "silently gives a meaning to every undefined term (define each term, "
+                    "or use a bundled context)"
+                )
 
 
 def holds_inline_terms(value: Any) -> bool:
     """Whether a ``@context`` value defines terms of its own (an object with a term in it)."""
-    stack: list[Any] = [value]
+    return _inline_terms(value, stop_at=1) > 0
+
+
+def _objects(
+    root: Any, children: Callable[[dict[str, Any]], Iterable[Any]]
+) -> Iterator[dict[str, Any]]:
+    """Every JSON object under ``root`` (arrays walked through), going on into ``children``."""
+    stack: list[Any] = [root]
     while stack:
-        ctx = stack.pop()
-        if isinstance(ctx, list):
-            stack.extend(ctx)
-        elif isinstance(ctx, dict) and any(not key.startswith("@") for key in ctx):
-            return True
-    return False
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            yield item
+            stack.extend(children(item))
+
+
+def _nodes(document: Any) -> Iterator[dict[str, Any]]:
+    """Every JSON object of ``document`` outside ``@context`` values."""
+    return _objects(document, lambda node: (v for k, v in node.items() if k != "@context"))
+
+
+def _context_objects(value: Any) -> Iterator[dict[str, Any]]:
+    """Every context object of a ``@context`` value, those scoped in its terms included."""
+    return _objects(
+        value,
+        lambda ctx: (
+            definition["@context"]
+            for definition in ctx.values()
+            if isinstance(definition, dict) and "@context" in definition
+        ),
+    )
+
+
+def _inline_terms(value: Any, stop_at: int | None = None) -> int:
+    """Term definitions in a ``@context`` value, scoped ones included (counting stops at
+    ``stop_at``)."""
+    count = 0
+    for ctx in _context_objects(value):
+        count += sum(1 for key in ctx if not key.startswith("@"))
+        if stop_at is not None and count >= stop_at:
+            break
+    return count
 
 
 def refuse_inline_aliases(document: Any, loader: DocumentLoader) -> None:
@@ -164,55 +183,26 @@ MAX_INLINE_TERMS = 256
 def _inline_context_values(document: Any) -> list[Any]:
     found: list[Any] = []
     terms = 0
-    stack: list[Any] = [document]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, list):
-            stack.extend(node)
-        elif isinstance(node, dict):
-            if "@context" in node and holds_inline_terms(node["@context"]):
-                found.append(node["@context"])
-                terms += _inline_terms(node["@context"])
-                if terms > MAX_INLINE_TERMS:
-                    raise InlineContextNotAllowed(
-                        f"the document's inline contexts define more than {MAX_INLINE_TERMS} "
-                        "terms; vcportable refuses that many in a signed document"
-                    )
-            stack.extend(value for key, value in node.items() if key != "@context")
+    for node in _nodes(document):
+        if "@context" in node and holds_inline_terms(node["@context"]):
+            found.append(node["@context"])
+            terms += _inline_terms(node["@context"])
+            if terms > MAX_INLINE_TERMS:
+                raise InlineContextNotAllowed(
+                    f"the document's inline contexts define more than {MAX_INLINE_TERMS} "
+                    "terms; vcportable refuses that many in a signed document"
+                )
     return found
-
-
-def _inline_terms(value: Any) -> int:
-    """Term definitions in a context value, scoped ones included."""
-    count = 0
-    stack: list[Any] = [value]
-    while stack:
-        ctx = stack.pop()
-        if isinstance(ctx, list):
-            stack.extend(ctx)
-        elif isinstance(ctx, dict):
-            for key, definition in ctx.items():
-                if not key.startswith("@"):
-                    count += 1
-                    if isinstance(definition, dict) and "@context" in definition:
-                        stack.append(definition["@context"])
-    return count
 
 
 def _bundled_urls(document: Any) -> list[str]:
     """Every context URL the document names, at any depth (the loader serves bundled ones)."""
     urls: list[str] = []
-    stack: list[Any] = [document]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, list):
-            stack.extend(node)
-        elif isinstance(node, dict):
-            context = node.get("@context")
-            for entry in context if isinstance(context, list) else [context]:
-                if isinstance(entry, str) and entry not in urls:
-                    urls.append(entry)
-            stack.extend(value for key, value in node.items() if key != "@context")
+    for node in _nodes(document):
+        context = node.get("@context")
+        for entry in context if isinstance(context, list) else [context]:
+            if isinstance(entry, str) and entry not in urls:
+                urls.append(entry)
     return urls
 
 
