@@ -226,12 +226,13 @@ def distinct_outputs(**outputs: str | None) -> None:
         seen[real] = option
 
 
-def claim_output(out: str, *, force: bool) -> bool:
+def claim_output(out: str, *, force: bool, makes_folder: bool = False) -> bool:
     """Check that ``out`` may be written; True if it exists as a regular file (to replace).
 
-    A directory, an existing file without ``force``, and a key file (ever) are refused with
-    :class:`Unwritable`. Devices and pipes (``/dev/stdout``) are written in place; ``-`` is
-    stdout.
+    A directory, an existing file without ``force``, a key file (ever), and a path whose folder
+    does not exist (unless the caller ``makes_folder``) are refused with :class:`Unwritable`; a
+    symbolic link to nothing is an existing file. Devices and pipes (``/dev/stdout``) are
+    written in place; ``-`` is stdout.
     """
     if out == "-":
         return False
@@ -246,7 +247,7 @@ def claim_output(out: str, *, force: bool) -> bool:
                 ) from None
             return True
         folder = os.path.dirname(os.path.abspath(out))
-        if not os.path.isdir(folder):  # found now, not after another output was written
+        if not makes_folder and not os.path.isdir(folder):  # now, not after another output
             raise Unwritable(f"cannot write {label(out)}: there is no folder {folder}") from None
         return False
     except OSError:

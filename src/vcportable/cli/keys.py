@@ -503,7 +503,7 @@ def did_web_create(
     site = Path(out_dir, SITE_DIR, *segments[1:], "did.json")
     cache = Path(out_dir, CACHE_DIR, *segments, "did.json")
     for target in (site, cache):
-        claim_output(str(target), force=force)
+        claim_output(str(target), force=force, makes_folder=True)
     if key_out is not None:
         claim_output(key_out, force=False)
     for target in (site, cache):  # folders first: a key file is never written for nothing
