@@ -67,6 +67,17 @@ def test_a_png_showing_the_qr_code_of_another_credential_is_refused(
     assert open_input(bake(shown, credential_json)) == credential_json  # the same one: fine
     with pytest.raises(EnvelopeError, match="shows the QR code of another"):
         open_input(bake(shown, credential_jwt))
+    code = Image.open(io.BytesIO(shown)).convert("L")
+    twice = Image.new("L", (2 * code.width + 40, code.height), 255)
+    twice.paste(code, (0, 0))
+    twice.paste(code, (code.width + 40, 0))
+    out = io.BytesIO()
+    twice.save(out, "PNG")
+    from vcportable.envelope.read import read_codes
+
+    assert len(read_codes(out.getvalue())) == 2
+    with pytest.raises(EnvelopeError, match="shows the QR code of another"):
+        open_input(bake(out.getvalue(), credential_jwt))  # two codes: each is read
 
 
 def test_png_with_jwt_credential(credential_jwt: str) -> None:

@@ -148,6 +148,8 @@ def test_renew_links_and_optionally_revokes(registry: RegistryIssuer) -> None:
         registry.renew(old.id)
     with pytest.raises(StorageError, match="no credential"):
         registry.renew("urn:uuid:unknown")
+    with pytest.raises(InputError, match="control character"):  # the audit log's rules
+        registry.renew(replaced.record.id, reason="line one\nline two")
     suspended = registry.issue(ACHIEVEMENT_ID, Subject("B", "did:example:b")).record
     registry.suspend(suspended.id, "investigation")
     with pytest.raises(StorageError, match="suspended; reinstate it"):
@@ -198,6 +200,12 @@ def test_a_folder_holds_one_achievement(registry: RegistryIssuer, tmp_path: Path
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert registry.store.count() == 3
     assert issue_batch(registry, roster, other["id"], tmp_path / "forklift", workers=1).issued == 3
+    long_id = "urn:x:" + "€" * 1400  # 4,206 bytes: the marker holds it whole
+    registry.store.put_achievement({**achievement(), "id": long_id}, at=format_datetime(NOW))
+    long_out = tmp_path / "long"
+    roster_two = write(tmp_path / "two.csv", ROSTER.replace("w", "l"))
+    assert issue_batch(registry, roster_two, long_id, long_out, workers=1).issued == 3
+    assert issue_batch(registry, roster_two, long_id, long_out, workers=1).already == 3
 
 
 def test_batch_with_worker_processes(registry: RegistryIssuer, tmp_path: Path) -> None:

@@ -336,6 +336,11 @@ def prepare(out: Path) -> None:
 
 def main() -> None:
     default = os.environ.get("VCPORTABLE_DEMO_OUT", "demo-out")
+    if sys.argv[1:] in (["-h"], ["--help"]):  # not a folder named --help
+        print(__doc__)
+        return
+    if len(sys.argv) > 2 or (len(sys.argv) == 2 and sys.argv[1].startswith("-")):
+        sys.exit("usage: python examples/river-region/run.py [OUT]")
     out = Path(sys.argv[1] if len(sys.argv) > 1 else default).resolve()
     started = time.monotonic()
     prepare(out)

@@ -468,7 +468,7 @@ def _claim(out_dir: Path, achievement_id: str) -> None:
     """Refuse a folder that holds another achievement's credentials; claim a new one."""
     marker = out_dir / ACHIEVEMENT_FILE
     try:
-        claimed = marker.read_bytes()[:4096].decode("utf-8", "replace").strip()
+        claimed = marker.read_bytes()[:16384].decode("utf-8", "replace").strip()  # 2,048 chars
     except FileNotFoundError:
         claimed = None
     except OSError as exc:

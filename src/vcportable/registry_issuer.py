@@ -26,6 +26,7 @@ from .errors import ConfigurationError, StorageError
 from .issuer import Issuer, validate_credential
 from .status.entries import status_entries
 from .store import CredentialRecord, IssuerProfile, Store
+from .store.registry import checked_reason
 
 Format = Literal["di", "jwt"]
 FORMATS: tuple[Format, ...] = ("di", "jwt")
@@ -264,6 +265,8 @@ class RegistryIssuer:
 
         Without ``valid_until`` the successor lasts as long as the predecessor did, from now.
         The predecessor is kept unless ``revoke_predecessor`` (then in the same transaction)."""
+        if reason is not None:
+            reason = checked_reason(reason)  # the audit log's rules for any reason
         at = self.now()
         with self.store.transaction() as connection:
             old = self.store.credential(credential_id, connection)

@@ -10,7 +10,7 @@ from vcportable.errors import EnvelopeError
 
 from .bake import is_png, is_svg, unbake
 from .format import PREFIXES, Kind, decode, decode_envelope
-from .read import read_image
+from .read import read_codes, read_image
 
 # JPEG, GIF, WebP (RIFF....WEBP): photos and screenshots; PNG is told apart first.
 _IMAGE_MAGIC: Final = (b"\xff\xd8\xff", b"GIF87a", b"GIF89a")
@@ -64,17 +64,24 @@ def _opened(text: str, requests: bool) -> bytes | str:
 
 
 def _one_of(baked: str, image: bytes) -> str:
-    """The credential baked into a PNG, unless the QR code the picture shows (what a phone's
-    camera reads) holds another: then which one is meant is a guess, and the image is refused."""
-    try:
-        shown = decode(read_image(image))
-    except EnvelopeError:
-        return baked  # no envelope's QR code in the picture: a badge image
-    if _content(shown) != _content(baked):
-        raise EnvelopeError(
-            "the image holds a baked credential and shows the QR code of another: which one is "
-            "meant cannot be told"
-        )
+    """The credential baked into a PNG, unless a QR code the picture shows (what a phone's
+    camera reads) holds another, or cannot be read: then which one is meant is a guess, and
+    the image is refused. A picture with no envelope's QR code is a badge image."""
+    for text in read_codes(image):
+        if not text.lstrip().startswith(tuple(PREFIXES.values())):
+            continue  # another scheme's code (a link, say): not a credential
+        try:
+            shown = decode(text)
+        except EnvelopeError as exc:
+            raise EnvelopeError(
+                f"the image holds a baked credential and a QR code that cannot be read: "
+                f"{exc.message}"
+            ) from None
+        if _content(shown) != _content(baked):
+            raise EnvelopeError(
+                "the image holds a baked credential and shows the QR code of another: which "
+                "one is meant cannot be told"
+            )
     return baked
 
 

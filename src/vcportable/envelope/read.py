@@ -32,9 +32,7 @@ def read_image(source: str | Path | bytes) -> str:
     :class:`EnvelopeError` when the input is not an image, is too large, or holds no QR code or
     more than one.
     """
-    import zxingcpp  # imported here: a verifier that reads no image never loads it
-
-    found = zxingcpp.read_barcodes(_open(source), formats=zxingcpp.BarcodeFormat.QRCode)  # type: ignore[arg-type]
+    found = read_codes(source)
     if not found:
         raise EnvelopeError(
             "no QR code found in the image (hold the camera closer, keep the code flat and lit "
@@ -42,8 +40,16 @@ def read_image(source: str | Path | bytes) -> str:
         )
     if len(found) > 1:
         raise EnvelopeError(f"the image holds {len(found)} QR codes; photograph one at a time")
-    text: str = found[0].text
-    return text
+    return found[0]
+
+
+def read_codes(source: str | Path | bytes) -> list[str]:
+    """The text of every QR code in an image (:class:`EnvelopeError` for an input that is not
+    an image, or is too large)."""
+    import zxingcpp  # imported here: a verifier that reads no image never loads it
+
+    found = zxingcpp.read_barcodes(_open(source), formats=zxingcpp.BarcodeFormat.QRCode)  # type: ignore[arg-type]
+    return [str(code.text) for code in found]
 
 
 def _upright(image: Image) -> Image:

@@ -415,7 +415,7 @@ class Store:
                     action, credential_id, reason=reason, at=at, connection=own, details=details
                 )
         allowed, target = TRANSITIONS[action]
-        reason = _checked_reason(reason)
+        reason = checked_reason(reason)
         done = connection.execute(
             credentials.update()
             .where(credentials.c.id == credential_id, credentials.c.state.in_(sorted(allowed)))
@@ -439,7 +439,9 @@ def _row_key_in(connection: Connection, keys: list[str]) -> ColumnElement[bool]:
     return credentials.c.row_key.in_(keys)
 
 
-def _checked_reason(reason: str) -> str:
+def checked_reason(reason: str) -> str:
+    """``reason`` stripped: one line of text of 1 to :data:`MAX_REASON` characters, or
+    :class:`InputError` (a state change's and a renewal's)."""
     reason = reason.strip()
     if not reason:
         raise InputError("a reason is required (it goes into the audit log)")
