@@ -334,6 +334,22 @@ def test_inline_vocabulary_is_bounded_and_nested_scopes_are_checked_once() -> No
         jsonld.canonize_signed(document, LOADER)
 
 
+def test_the_alias_check_leaves_protection_as_expansion_finds_it() -> None:
+    """The check processes contexts with protected terms overridable (as a scoped context may
+    be): pyld caches a processed context by its active context alone, so its results are kept
+    apart. Shared, one refused document lifted protection for the next: a top-level
+    redefinition of ``name`` was then signed and verified, in that process only."""
+    loader = jsonld.default_loader()
+    first = sample()
+    first["credentialSubject"]["@context"] = {"name": "https://evil.example/name"}
+    with pytest.raises(CanonicalizationError):
+        jsonld.canonize_signed(first, loader)
+    second = sample()
+    second["@context"] = [*second["@context"], {"name": "https://evil.example/name"}]
+    with pytest.raises(CanonicalizationError, match="protected term"):
+        jsonld.canonize_signed(second, loader)
+
+
 def test_statements_away_from_their_node_are_refused() -> None:
     """``@included`` (a node described apart) and ``@reverse`` state the same RDF away from the
     object the checks read: an expired credential's validUntil moved into an included copy of

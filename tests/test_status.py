@@ -204,6 +204,51 @@ def test_a_list_that_does_not_verify_yet_is_not_kept(published: Fixture) -> None
         assert (check.status, check.code) == (status, code), check.message
 
 
+def test_a_list_file_that_is_a_badge_or_a_pipe_is_not_read(published: Fixture) -> None:
+    """The verifier opens badges, photos and QR envelopes; the list is read from the file's
+    bytes: a badge holding one of the issuer's credentials (the revoked one itself) around a
+    forged list passed as 'not revoked'. A FIFO named like a list blocked the verification."""
+    import os
+
+    from vcportable.envelope import bake
+
+    revocation = published.out / "1-revocation.json"
+    genuine = revocation.read_bytes()
+    forged = json.dumps(json.loads(genuine) | {"proof": None}).encode()
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8"><!--' + forged + b"--></svg>"
+    revocation.write_bytes(bake(svg, json.dumps(published.creds["revoked"])))
+    checked = published.check("revoked")[0]
+    assert (checked.status, checked.code) == (CheckStatus.WARNING, Code.STATUS_NOT_CHECKED)
+    assert "neither JSON nor a compact JWT" in checked.message
+    revocation.unlink()
+    os.mkfifo(revocation)
+    started = time.monotonic()
+    checked = published.check("revoked")[0]
+    assert checked.code is Code.STATUS_NOT_CHECKED and time.monotonic() - started < 5
+
+
+def test_a_list_signed_by_another_key_is_refused_whatever_the_policy(published: Fixture) -> None:
+    """A credential's policy may allow foreign keys (the W3C vectors); its status list must
+    still be signed by its issuer, or any key could clear a revocation."""
+    from vcportable.checks.status import list_policy
+    from vcportable.policy import VerificationPolicy
+
+    revocation = published.out / "1-revocation.json"
+    document = json.loads(revocation.read_text())
+    del document["proof"]
+    subject = document["credentialSubject"]
+    subject["encodedList"] = Bitstring(len(decode_list(subject["encodedList"]))).encode()
+    revocation.write_text(
+        json.dumps(Issuer(KeyPair.generate(), clock=FixedClock(NOW)).prove(document))
+    )
+    lax = VerificationPolicy(require_issuer_binding=False)
+    view = SignedView(credential=published.creds["revoked"], format="di", signers=(), now=NOW)
+    verifier = Verifier(clock=FixedClock(NOW), policy=list_policy(lax))  # as `verify` builds it
+    check = StatusCheck(StatusDirectory(published.out), verifier)
+    checked = check.check(view)[0]
+    assert (checked.status, checked.code) == (CheckStatus.WARNING, Code.STATUS_NOT_CHECKED)
+
+
 def test_jwt_lists(published: Fixture, tmp_path: Path) -> None:
     folder = tmp_path / "jwt"
     publish(published.registry.store, published.registry.issuer, folder, fmt="jwt")

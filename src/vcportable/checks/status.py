@@ -18,6 +18,7 @@ issuer, and reads the entry's bits. Every outcome says *when* the status was kno
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -48,8 +49,12 @@ def list_policy(policy: VerificationPolicy | None = None) -> VerificationPolicy:
     """``policy`` (by default the default one) with a status list's own input bound,
     :data:`~vcportable.status.source.MAX_LIST_BYTES`, for the verifier that checks the lists'
     signatures: a list of 131,072 entries or more, many of them set, may be larger than a
-    credential may (a list refused for its size would leave the status unchecked)."""
-    return replace(policy or VerificationPolicy(), max_input_bytes=MAX_LIST_BYTES)
+    credential may (a list refused for its size would leave the status unchecked). Its
+    signer must be its issuer, whatever the credential's policy allows (a list signed by any
+    key would say anything about anyone's credentials)."""
+    return replace(
+        policy or VerificationPolicy(), max_input_bytes=MAX_LIST_BYTES, require_issuer_binding=True
+    )
 
 
 class ListVerifier(Protocol):
@@ -167,6 +172,11 @@ class StatusCheck:
         return result
 
     def _verified(self, url: str, data: bytes) -> StatusList | str:
+        if not _plain(data):
+            # The verifier would open a badge, a photo or a QR envelope and check the credential
+            # inside, while the list is read from the bytes themselves: checked and read must
+            # be one thing.
+            return f"the status list {url} is neither JSON nor a compact JWT: status not checked"
         report = self.verifier.verify(data)
         # An expired list still tells the status as of its date: staleness is reported
         # (STATUS_STALE) by the verdict, not as a list that does not verify.
@@ -213,6 +223,18 @@ def _verdict(cid: str, entry: StatusEntry, found: StatusList, now: datetime) -> 
     if stale:
         return Check.warning(cid, Code.STATUS_STALE, f"{text} (last known status)")
     return Check.passed(cid, text)
+
+
+def _plain(data: bytes) -> bool:
+    """A JSON object's text, or a compact JWS (three base64url segments): what a list is."""
+    text = data.strip()
+    if text.startswith(b"{"):
+        return True
+    parts = text.split(b".")
+    return len(parts) == 3 and all(_BASE64URL.fullmatch(part) for part in parts)
+
+
+_BASE64URL = re.compile(rb"[A-Za-z0-9_-]+")
 
 
 def _document(data: bytes) -> Any:

@@ -145,7 +145,7 @@ def refuse_inline_aliases(document: Any, loader: DocumentLoader) -> None:
     from pyld import jsonld as _pyld  # only documents with inline terms come this far
 
     processor = _pyld.JsonLdProcessor()
-    options = _Comparer(loader, lambda sub: sub)._options()
+    options = _apart_options(loader)
     top = document.get("@context") if isinstance(document, Mapping) else None
     urls = [c for c in (top if isinstance(top, list) else [top]) if isinstance(c, str)]
     try:
@@ -165,6 +165,20 @@ def refuse_inline_aliases(document: Any, loader: DocumentLoader) -> None:
         raise InlineContextNotAllowed(
             f"an inline @context of this document cannot be processed: {reason[:200]}"
         ) from None
+
+
+def _apart_options(loader: DocumentLoader) -> dict[str, Any]:
+    """pyld options for the alias check: its own resolved-context cache (see the loader's
+    ``_resolved_apart``), so that what it processes with protection overridable is never what
+    expansion reuses."""
+    from pyld.context_resolver import ContextResolver
+
+    return {
+        "base": None,
+        "documentLoader": loader,
+        "contextResolver": ContextResolver(loader._resolved_apart, loader),
+        "processingMode": "json-ld-1.1",
+    }
 
 
 def _processed(processor: Any, active: Any, local: Any, options: dict[str, Any]) -> Any:
@@ -214,7 +228,7 @@ def _known_names(loader: DocumentLoader, urls: tuple[str, ...]) -> dict[str, fro
     from pyld import jsonld as _pyld
 
     processor = _pyld.JsonLdProcessor()
-    options = _Comparer(loader, lambda sub: sub)._options()
+    options = _apart_options(loader)
     initial = processor._get_initial_context(options)
     names: dict[str, set[str]] = {}
     seen: set[str] = set()

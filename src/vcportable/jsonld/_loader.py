@@ -272,6 +272,10 @@ class DocumentLoader:
         # pyld's resolved-context cache for this loader only: a cache shared between loaders
         # would let one loader's documents answer for another's.
         self._resolved = _BoundedCache(RESOLVED_CONTEXT_CACHE_SIZE)
+        # The inline-alias check processes contexts as a scoped context may be (protected
+        # terms overridable); pyld caches a processed context by its active context alone, so
+        # those results are kept apart, or expansion would find protection lifted.
+        self._resolved_apart = _BoundedCache(RESOLVED_CONTEXT_CACHE_SIZE)
         self._processed = _BoundedCache(PROCESSED_CONTEXT_CACHE_SIZE)
         self._checked: set[str] = set()
         # pyld's context caches are not thread-safe; canonicalization is CPU-bound anyway.

@@ -8,6 +8,8 @@ fetched: a URL the index does not name is simply not available, and the check sa
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -83,7 +85,14 @@ class StatusDirectory:
         if path is None:
             return None
         try:
-            with path.open("rb") as handle:
-                return handle.read(MAX_LIST_BYTES + 1)
+            # not blocking on a FIFO (or a device) named like a list: a regular file only
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
         except OSError:
             return None
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return None
+            try:
+                return handle.read(MAX_LIST_BYTES + 1)
+            except OSError:
+                return None
