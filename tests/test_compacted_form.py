@@ -350,6 +350,20 @@ def test_the_alias_check_leaves_protection_as_expansion_finds_it() -> None:
         jsonld.canonize_signed(second, loader)
 
 
+@pytest.mark.parametrize("number", [2**53 + 1, -(2**53) - 3, 12345678901234567890])
+def test_a_signed_integer_javascript_cannot_hold_is_refused(number: int) -> None:
+    """jsonld.js reads JSON numbers as doubles: 2**53 + 1 is signed as 2**53, so the JSON would
+    state a number the signature does not cover (plain canonicalization keeps rdf-canonize's
+    answer)."""
+    document = sample()
+    document["credentialSubject"]["achievement"]["creditsAvailable"] = number
+    jsonld.canonize(document, LOADER)  # what rdf-canonize gives: the double
+    with pytest.raises(CanonicalizationError, match="not a number JavaScript can hold exactly"):
+        jsonld.canonize_signed(document, LOADER)
+    document["credentialSubject"]["achievement"]["creditsAvailable"] = 2**53 - 1
+    jsonld.canonize_signed(document, LOADER)
+
+
 def test_statements_away_from_their_node_are_refused() -> None:
     """``@included`` (a node described apart) and ``@reverse`` state the same RDF away from the
     object the checks read: an expired credential's validUntil moved into an included copy of

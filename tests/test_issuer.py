@@ -48,6 +48,29 @@ def test_stated_issuer_must_be_the_keys_identity() -> None:
     assert Issuer(KEY, clock=CLOCK).issue(unsigned)["issuer"] == KEY.controller
 
 
+@pytest.mark.parametrize("fmt", ["di", "jwt"])
+def test_an_issuer_named_by_at_id_is_not_a_second_identity(fmt: str) -> None:
+    """``{"@id": "did:web:trusted"}`` got the key's DID added as ``id``: two identities for one
+    issuer, which JSON-LD calls colliding keywords (a vc+jwt took no JSON-LD check at all)."""
+    unsigned = unsigned_sample()
+    unsigned["issuer"] = {"@id": "did:web:trusted-board.example", "name": "Trusted Board"}
+    issuer = Issuer(KEY, clock=CLOCK)
+    with pytest.raises(CredentialInvalidError, match="@id beside id"):
+        issuer.issue(unsigned) if fmt == "di" else issuer.issue_jwt(unsigned)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), "\ud800 lone", object()])
+@pytest.mark.parametrize("fmt", ["di", "jwt"])
+def test_what_json_cannot_hold_is_refused_before_signing(bad: object, fmt: str) -> None:
+    """From Python, not from a parsed file: a token with NaN or a lone surrogate would be one
+    no reader parses."""
+    unsigned = unsigned_sample()
+    unsigned["credentialSubject"]["achievement"]["creditsAvailable"] = bad
+    issuer = Issuer(KEY, clock=CLOCK)
+    with pytest.raises(CredentialInvalidError, match="not a JSON document"):
+        issuer.issue(unsigned) if fmt == "di" else issuer.issue_jwt(unsigned)
+
+
 @pytest.mark.parametrize("issuer", ["board of riverside", 42, ["did:example:a"], {"id": 7}])
 def test_non_url_issuer_is_refused(issuer: object) -> None:
     unsigned = unsigned_sample()

@@ -10,6 +10,7 @@ Nothing is signed that would not verify.
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, Literal
@@ -71,7 +72,7 @@ def prepare_credential(credential: Mapping[str, Any], issuer_id: str, now: str) 
 def validate_credential(credential: Mapping[str, Any]) -> None:
     """Raise :class:`CredentialInvalidError` listing every data-model and profile problem."""
     document = dict(credential)
-    problems = check_data_model(document, kind="credential")
+    problems = _not_json(document) + check_data_model(document, kind="credential")
     types = document.get("type")
     type_list = [types] if isinstance(types, str) else types if isinstance(types, list) else []
     if "VerifiablePresentation" in type_list:
@@ -81,6 +82,20 @@ def validate_credential(credential: Mapping[str, Any]) -> None:
         problems += [p for p in validate_profile(document) if p not in known]
     if problems:
         raise CredentialInvalidError(problems)
+
+
+def _not_json(document: dict[str, Any]) -> list[tuple[str, str]]:
+    """What a JSON reader would refuse in a credential built in Python (the CLI's parser
+    refuses these on the way in): NaN or an infinity, a string that is not UTF-8 (a lone
+    surrogate). Signed as tokens they made tokens no verifier reads."""
+    try:
+        json.dumps(document, allow_nan=False, ensure_ascii=False).encode("utf-8")
+    except ValueError as exc:  # UnicodeEncodeError is one
+        reason = "a string that is not UTF-8 text" if isinstance(exc, UnicodeError) else str(exc)
+        return [("", f"not a JSON document: {reason}")]
+    except TypeError as exc:
+        return [("", f"not a JSON document: {exc}")]
+    return []
 
 
 def add_data_integrity_context(document: dict[str, Any]) -> None:

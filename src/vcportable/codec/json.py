@@ -251,8 +251,17 @@ def _jiter_nesting_holds() -> bool:
 
 
 def dumps_compact(value: Any) -> bytes:
-    """Compact UTF-8 JSON (no spaces, non-ASCII kept), as vcportable writes JOSE segments."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    """Compact UTF-8 JSON (no spaces, non-ASCII kept), as vcportable writes JOSE segments.
+    :class:`InputError` for what JSON cannot hold (NaN, an infinity, a lone surrogate, an
+    object that is no JSON value): nothing is signed that no reader would parse."""
+    try:
+        return json.dumps(
+            value, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        ).encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError("a string is not Unicode text (a lone surrogate)") from None
+    except (ValueError, TypeError) as exc:
+        raise InputError(f"not JSON: {exc}") from None
 
 
 def _deeper_than(value: Any, limit: int) -> bool:

@@ -431,8 +431,11 @@ def check_contexts(document: Mapping[str, Any], loader: DocumentLoader) -> None:
     _walk_contexts(document, loader, strict=False)
 
 
-def _walk_contexts(document: Any, loader: DocumentLoader, *, strict: bool) -> None:
-    """Check every @context of a document; in strict (canonize) mode also its numbers."""
+def _walk_contexts(
+    document: Any, loader: DocumentLoader, *, strict: bool, exact_integers: bool = False
+) -> None:
+    """Check every @context of a document; in strict (canonize) mode also its numbers, and
+    with ``exact_integers`` (a signed document) that each integer is one JavaScript holds."""
     stack: list[Any] = [document]
     while stack:
         node = stack.pop()
@@ -447,7 +450,14 @@ def _walk_contexts(document: Any, loader: DocumentLoader, *, strict: bool) -> No
             if isinstance(value, (dict, list)):
                 stack.append(value)
             elif strict and isinstance(value, (int, float)) and not isinstance(value, bool):
-                _js_number(value)  # refuses what JSON.parse would turn into Infinity
+                number = _js_number(value)  # refuses what JSON.parse would turn into Infinity
+                if exact_integers and isinstance(value, int) and int(number) != value:
+                    # 2**53 + 1 is signed as 2**53 (jsonld.js reads JSON numbers as doubles):
+                    # the JSON would state a number the signature does not cover
+                    raise CanonicalizationError(
+                        f"the integer {str(value)[:40]} is not a number JavaScript can hold "
+                        f"exactly (it reads {int(number)}): write it as a string"
+                    )
 
 
 def _check_context_value(

@@ -360,7 +360,7 @@ def canonize(
         raise CanonicalizationError("a JSON-LD document must be a JSON object")
     if compacted:
         refuse_hidden_statements(document)
-    _walk_contexts(document, loader, strict=True)
+    _walk_contexts(document, loader, strict=True, exact_integers=compacted)
     if json_values(document) > budget.max_values:
         raise too_many_values_in_document(budget)
     if compacted:

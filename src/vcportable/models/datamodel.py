@@ -334,6 +334,14 @@ def _check_presentation(doc: dict[Any, Any], version: int, out: list[Problem]) -
 
 
 _ID_KEYS: Final = ("id", "@id")
+#: Terms the VC contexts alias to keywords: an object must not carry both spellings.
+_ALIASED: Final = (("id", "@id"), ("type", "@type"))
+
+
+def _collides(node: dict[Any, Any]) -> bool:
+    return any(alias in node and keyword in node for alias, keyword in _ALIASED)
+
+
 _CONTAINERS: Final = (dict, list)
 
 # A path as a chain of (parent, key) links: O(1) to extend, rendered only for a problem.
@@ -360,6 +368,8 @@ def _walk_ids(doc: dict[Any, Any], skip: tuple[str, ...]) -> tuple[bool, bool]:
         for key, value in doc.items()
         if key != "@context" and key not in skip and isinstance(value, _CONTAINERS)
     ]
+    if _collides(doc):
+        return False, True
     for name in _ID_KEYS:
         if name in doc and not is_url(doc[name]):
             return False, True
@@ -367,6 +377,8 @@ def _walk_ids(doc: dict[Any, Any], skip: tuple[str, ...]) -> tuple[bool, bool]:
     while stack:
         node = stack.pop()
         if isinstance(node, dict):
+            if _collides(node):
+                return False, True
             for name in _ID_KEYS:
                 if name in node and not is_url(node[name]):
                     return False, True
@@ -393,6 +405,15 @@ def _check_ids(doc: dict[Any, Any], out: list[Problem], *, skip: tuple[str, ...]
         node, trail = stack.pop()
         if isinstance(node, dict):
             children: list[tuple[object, _Trail]] = []
+            for alias, keyword in _ALIASED:
+                if alias in node and keyword in node:
+                    out.append(
+                        (
+                            _render((trail, keyword)),
+                            f"{keyword} beside {alias}, which the contexts make the same "
+                            "keyword: two values for one (JSON-LD refuses colliding keywords)",
+                        )
+                    )
             for key, value in node.items():
                 if key == "@context" or (trail is None and key in skip):
                     continue
