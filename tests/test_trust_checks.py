@@ -270,7 +270,15 @@ def test_a_check_kept_across_verifications_answers_as_a_fresh_one(
         assert kept[municipality].check(view) == fresh
 
 
-def _aligned(achievement_id: str, code: str, level: str | None) -> dict[str, Any]:
+def _padded(unsigned: dict[str, Any]) -> dict[str, Any]:
+    """Its EQF alignment moved behind 64 others (MAX_ALIGNMENTS are read)."""
+    alignment = unsigned["credentialSubject"]["achievement"]["alignment"]
+    filler = {"type": ["Alignment"], "targetName": "x", "targetUrl": "https://example.org/x"}
+    alignment[1:1] = [filler] * 64
+    return unsigned
+
+
+def _aligned(achievement_id: str, code: str, level: str | int | None) -> dict[str, Any]:
     unsigned = credential(RIVERSIDE_BUILD, achievement_id)
     alignment = unsigned["credentialSubject"]["achievement"]["alignment"]
     alignment[0]["targetCode"] = code
@@ -289,8 +297,20 @@ def _aligned(achievement_id: str, code: str, level: str | None) -> dict[str, Any
         (_aligned(CARPENTER, "2221.1", "4"), OK),  # catalogued: the catalogue's codes count
         (_aligned(NURSE, "7115.1", "4"), NOT_ACCREDITED),  # a nurse re-labelled as carpenter
         (_aligned(CARPENTER, "7115.1", "7"), NOT_ACCREDITED),  # the higher stated level counts
+        (_padded(_aligned(CARPENTER, "7115.1", "7")), NOT_ACCREDITED),  # level 7 as the 65th
+        (_aligned(CARPENTER, "7115.1", 7), NOT_ACCREDITED),  # a level the reader cannot read
+        (_aligned(CARPENTER, "7115.1", "seven"), NOT_ACCREDITED),
     ],
-    ids=["uncatalogued", "no level", "catalogue wins", "relabelled", "higher level"],
+    ids=[
+        "uncatalogued",
+        "no level",
+        "catalogue wins",
+        "relabelled",
+        "higher level",
+        "level past the alignments read",
+        "level as a number",
+        "level that is no level",
+    ],
 )
 def test_alignment_rules(unsigned: dict[str, Any], expected: str) -> None:
     assert outcome(run(unsigned, "riverside")["accreditation"]) == expected

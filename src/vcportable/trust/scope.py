@@ -121,10 +121,27 @@ def achievements_of(credential: Mapping[str, Any], index: TrustIndex) -> list[Ac
         if not isinstance(subject, Mapping) or "achievement" not in subject:
             continue
         achievement = subject["achievement"]
-        if not isinstance(achievement, Mapping):
+        if not isinstance(achievement, Mapping) or not _levels_readable(achievement):
             return []  # an achievement this check cannot read is never waved through
         found.append(_achievement(achievement, index))
     return found
+
+
+def _levels_readable(achievement: Mapping[str, Any]) -> bool:
+    """Whether every alignment is read, and every EQF one names a level 1 to 8: a level the
+    reader skipped (the 65th alignment, a number for a code) would judge the achievement at
+    a lower level than it states."""
+    value = achievement.get("alignment")
+    items = value if isinstance(value, list) else [] if value is None else [value]
+    if len(items) > MAX_ALIGNMENTS:
+        return False
+    for alignment in items:
+        framework = alignment.get("targetFramework") if isinstance(alignment, Mapping) else None
+        if isinstance(framework, str) and framework.upper() == EQF:
+            code = alignment.get("targetCode")
+            if not isinstance(code, str) or f"{EQF}:{code}" not in _EQF_LEVELS:
+                return False
+    return True
 
 
 def _achievement(data: Mapping[str, Any], index: TrustIndex) -> Achievement:
