@@ -71,6 +71,16 @@ def test_what_json_cannot_hold_is_refused_before_signing(bad: object, fmt: str) 
         issuer.issue(unsigned) if fmt == "di" else issuer.issue_jwt(unsigned)
 
 
+def test_nothing_is_signed_that_a_verifier_would_not_read() -> None:
+    """A token longer than verifiers read (128 KiB) was signed, then refused by `verify`."""
+    unsigned = unsigned_sample()
+    unsigned["credentialSubject"]["name"] = "N" * 200_000
+    issuer = Issuer(KEY, clock=CLOCK)
+    for sign in (issuer.issue_jwt, issuer.issue_sd_jwt):
+        with pytest.raises(CredentialInvalidError, match="over the 131072 a verifier reads"):
+            sign(unsigned)
+
+
 @pytest.mark.parametrize("issuer", ["board of riverside", 42, ["did:example:a"], {"id": 7}])
 def test_non_url_issuer_is_refused(issuer: object) -> None:
     unsigned = unsigned_sample()

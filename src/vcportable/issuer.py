@@ -168,7 +168,7 @@ class Issuer:
     def _prove_jwt(self, prepared: dict[str, Any], now: datetime) -> str:
         from .proofs.jose import issue_vc_jwt
 
-        return issue_vc_jwt(prepared, self.key, now=now)
+        return _readable_token(issue_vc_jwt(prepared, self.key, now=now))
 
     def issue_sd_jwt(
         self,
@@ -185,7 +185,7 @@ class Issuer:
         from .proofs.sdjwt import issue_sd_jwt
 
         prepared, now = self._prepared(credential)
-        return issue_sd_jwt(
+        token = issue_sd_jwt(
             prepared,
             self.key,
             now=now,
@@ -194,6 +194,26 @@ class Issuer:
             vct=vct,
             holder_key=holder_key,
         )
+        return _readable_token(token)
+
+
+def _readable_token(token: str) -> str:
+    """``token``, unless it is longer than a verifier reads (JosePolicy.max_token_bytes):
+    nothing is signed that would not verify."""
+    from .proofs.jose.jws import DEFAULT_POLICY
+
+    if len(token) > DEFAULT_POLICY.max_token_bytes:
+        raise CredentialInvalidError(
+            [
+                (
+                    "",
+                    f"signed, it would be a token of {len(token)} characters, over the "
+                    f"{DEFAULT_POLICY.max_token_bytes} a verifier reads: make it smaller (or "
+                    "issue it with a Data Integrity proof)",
+                )
+            ]
+        )
+    return token
 
 
 def issue(credential: Mapping[str, Any], key: KeyPair, **options: Any) -> dict[str, Any]:

@@ -133,6 +133,13 @@ def issue(
             vct=vct,
             holder_key=_holder_public_key(holder) if holder else None,
         )
+    from ..codec.json import MAX_INPUT_BYTES
+
+    if len(text.encode("utf-8")) > MAX_INPUT_BYTES:  # as written, what a verifier reads
+        raise click.ClickException(
+            f"the signed credential would be {len(text.encode('utf-8'))} bytes, over the "
+            f"{MAX_INPUT_BYTES} a verifier reads: make it smaller; nothing was written"
+        )
     write_output(text, out, force=force, what="signed credential")
 
 

@@ -255,9 +255,9 @@ def dumps_compact(value: Any) -> bytes:
     :class:`InputError` for what JSON cannot hold (NaN, an infinity, a lone surrogate, an
     object that is no JSON value): nothing is signed that no reader would parse."""
     try:
-        return json.dumps(
-            value, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-        ).encode("utf-8")
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode(
+            "utf-8"
+        )
     except UnicodeEncodeError:
         raise InputError("a string is not Unicode text (a lone surrogate)") from None
     except (ValueError, TypeError) as exc:
