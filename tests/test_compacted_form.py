@@ -383,6 +383,20 @@ def test_statements_away_from_their_node_are_refused() -> None:
         jsonld.canonize_signed(reverse, LOADER)
 
 
+def test_a_type_under_a_name_its_bundled_context_gives_it_is_compacted() -> None:
+    """Open Badges 3.0 defines AchievementCredential as OpenBadgeCredential; compaction
+    writes the latter, but a credential typed with the former is the same, read alike by the
+    checks, and signed and verified by Digital Bazaar's libraries: accepted. An alias an
+    inline context adds is not."""
+    document = unsigned_sample()
+    document["type"] = ["VerifiableCredential", "AchievementCredential"]
+    signed = Issuer(KEY).issue(document)
+    assert Verifier().verify(signed).verified
+    document["type"] = ["VerifiableCredential", "NotABadge"]
+    with pytest.raises(CanonicalizationError):
+        jsonld.canonize_signed({**document, "issuer": "did:example:i"}, LOADER)
+
+
 def test_the_verifier_refuses_an_expired_credential_whose_end_was_renamed() -> None:
     """The attack: anyone holding an expired credential adds an inline alias for validUntil and
     renames the key; the issuer's signature still covers the same RDF."""

@@ -305,6 +305,7 @@ class _Comparer:
     def __init__(self, loader: DocumentLoader, expand: Expand) -> None:
         self.loader = loader
         self.expand = expand
+        self.urls: tuple[str, ...] = ()
 
     def _options(self) -> dict[str, Any]:
         from pyld.context_resolver import ContextResolver  # only the full path needs pyld
@@ -322,6 +323,8 @@ class _Comparer:
     def document(self, document: Mapping[str, Any], expanded: Any, path: str) -> None:
         from pyld import jsonld as _pyld
 
+        if not path:
+            self.urls = tuple(_bundled_urls(document))
         context = document.get("@context")
         with self.loader._pyld_lock:
             compacted = _pyld.JsonLdProcessor().compact(
@@ -354,7 +357,24 @@ class _Comparer:
                 continue
             if key == "@language" and _same_tag(value, compacted[key]):
                 continue  # BCP 47 tags ignore case; expansion lower-cases them before signing
+            if key in ("type", "@type") and self.same_types(value, compacted[key]):
+                continue
             self.value(value, compacted[key], _join(path, key))
+
+    def same_types(self, written: Any, compacted: Any) -> bool:
+        """Whether ``written`` types are those compaction gives, each the same or a term the
+        bundled contexts define as an alias of it (Open Badges 3.0 defines
+        ``AchievementCredential`` as ``OpenBadgeCredential``, which compaction prefers): one
+        type under another of its names, which the checks read alike (the profile's types)."""
+        one = written if isinstance(written, list) else [written]
+        other = compacted if isinstance(compacted, list) else [compacted]
+        if len(one) != len(other) or not all(isinstance(t, str) for t in (*one, *other)):
+            return False
+        if one == other:
+            return True
+        with self.loader._pyld_lock:
+            names = _known_names(self.loader, self.urls)
+        return all(a == b or _aliases(names, a, b) for a, b in zip(one, other, strict=True))
 
     def value(self, original: Any, compacted: Any, path: str, *, unwrap: bool = True) -> None:
         if isinstance(original, list) or isinstance(compacted, list):
@@ -379,6 +399,13 @@ class _Comparer:
 
     def subdocument(self, document: Mapping[str, Any], path: str) -> None:
         self.document(document, self.expand(document), path)
+
+
+def _aliases(names: dict[str, frozenset[str]], term: str, other: str) -> bool:
+    """Whether the bundled contexts give ``term`` one meaning only, an IRI ``other`` names
+    too."""
+    meanings = [terms for terms in names.values() if term in terms]
+    return len(meanings) == 1 and other in meanings[0]
 
 
 def _same_tag(written: Any, compacted: Any) -> bool:
