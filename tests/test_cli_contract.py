@@ -254,6 +254,7 @@ def test_a_link_to_nothing_needs_force_and_a_missing_folder_is_named(
 
 KEY_FILES = {
     "vcportable": None,  # a copy of the world's key, under an innocent name
+    "vcportable with a BOM": "BOM",  # the key loader strips a BOM: still a key
     "pem": "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIJ+x\n-----END PRIVATE KEY-----\n",
     "jwk": '{"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo", '
     '"d": "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A"}',
@@ -269,6 +270,8 @@ def test_a_key_file_is_never_overwritten(
     content = KEY_FILES[kind]
     if content is None:
         shutil.copy(world.files["key"], out)
+    elif content == "BOM":
+        out.write_bytes(b"\xef\xbb\xbf" + Path(world.files["key"]).read_bytes())
     else:
         out.write_text(content)
     before = out.read_bytes()

@@ -676,6 +676,9 @@ def test_passphrase_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("VCP_TEST_PASS")
     with pytest.raises(KeyFileError, match="not set"):
         passphrase_from_env("VCP_TEST_PASS")
+    with pytest.raises(KeyFileError, match="not the passphrase itself") as caught:
+        passphrase_from_env("my secret board passphrase")  # the passphrase, by mistake
+    assert "secret" not in caught.value.message  # never echoed
 
 
 def test_unencrypted_file_with_foreign_public_key_is_inconsistent(tmp_path: Path) -> None:

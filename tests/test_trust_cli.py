@@ -233,6 +233,18 @@ def test_edits_that_break_the_list_are_refused_and_leave_the_file(
     assert bad.exit_code == 2 and "LANG=TEXT" in bad.output
 
 
+def test_a_private_key_given_as_a_public_one_is_refused_and_never_echoed(tmp_path: Path) -> None:
+    from vcportable.keys import KeyPair
+
+    secret = KeyPair.generate().to_multibase_private()
+    result = run(
+        "trust", "init", str(tmp_path / "l.json"), "--id", "urn:x", "--name", "en=x",
+        "--governance-key", secret,
+    )  # fmt: skip
+    assert result.exit_code == 2 and "is a PRIVATE key" in result.output
+    assert secret not in result.output and secret[:12] not in result.output
+
+
 def test_signing_with_a_key_outside_the_governance_is_refused(
     tmp_path: Path, boards: list[str]
 ) -> None:

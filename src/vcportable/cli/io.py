@@ -161,7 +161,11 @@ def holds_a_key(data: bytes) -> bool:
     or a JWK (set) with a private part. Such a file is never overwritten."""
     if b"PRIVATE KEY-----" in data:
         return True
-    document = _json_of(data)
+    # What any reader might take for a key is one: a BOM, a trailing comma or a hand edit
+    # that the strict parser refuses must not make a key file replaceable.
+    if b'"privateKey"' in data or (b'"kty"' in data and b'"d"' in data):
+        return True
+    document = _json_of(data.removeprefix(b"\xef\xbb\xbf"))
     if not isinstance(document, dict):
         return False
     keys = document.get("keys")

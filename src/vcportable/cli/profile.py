@@ -37,20 +37,27 @@ DEFAULT_GRACE_DAYS = 7
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _public_key(value: str) -> PublicKey:
-    """A key file (only its public part is read) or a ``publicKeyMultibase`` string."""
+def _public_key(value: str, option: str = "--governance-key") -> PublicKey:
+    """A key file (only its public part is read) or a ``publicKeyMultibase`` string. The value
+    is never echoed: it may be a private key put on the command line by mistake."""
     from ..errors import InputError
-    from ..keys import PublicKey, read_key_file_info
+    from ..keys import KeyPair, PublicKey, read_key_file_info
 
     if Path(value).is_file():
         return read_key_file_info(value).public_key
     try:
         return PublicKey.from_multibase(value)
     except InputError as exc:
-        raise click.BadParameter(
-            f"{value[:80]!r} is neither a key file nor a publicKeyMultibase ({exc.message})",
-            param_hint="--governance-key",
-        ) from None
+        try:
+            KeyPair.from_multibase_private(value)
+        except (InputError, ValueError):
+            reason = f"is neither a key file nor a publicKeyMultibase ({exc.message})"
+        else:
+            reason = (
+                "is a PRIVATE key: give its key file or its publicKeyMultibase, and keep the "
+                "private key off command lines (shell history keeps them)"
+            )
+        raise click.BadParameter(f"a value {reason}", param_hint=option) from None
 
 
 def _anchor(keys: Sequence[str], threshold: int | None) -> GovernanceAnchor:

@@ -351,7 +351,8 @@ def trust_add_issuer(
 
             info = read_key_file_info(value)
             key_id = info.key_id if info.key_id.startswith(issuer_id + "#") else key_id
-        listed.append({"id": key_id, "publicKeyMultibase": _public_key(value).to_multibase()})
+        public = _public_key(value, "--key").to_multibase()
+        listed.append({"id": key_id, "publicKeyMultibase": public})
     since = _instant(active_from, "--active-from") or SystemClock().now()
     entry = {
         "id": issuer_id,

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -369,8 +370,16 @@ def key_file_is_encrypted(path: str | os.PathLike[str]) -> bool:
     return read_key_file_info(path).encrypted
 
 
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+
+
 def passphrase_from_env(var: str) -> bytes:
     """Read a key file passphrase from an environment variable (so it is not on a command line)."""
+    if not _ENV_NAME.fullmatch(var):  # never echoed: it may be the passphrase typed by mistake
+        raise KeyFileError(
+            "the passphrase option names an environment variable (letters, digits and _), "
+            "not the passphrase itself"
+        )
     value = os.environ.get(var)
     if not value:
         raise KeyFileError(
