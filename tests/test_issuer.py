@@ -59,6 +59,28 @@ def test_an_issuer_named_by_at_id_is_not_a_second_identity(fmt: str) -> None:
         issuer.issue(unsigned) if fmt == "di" else issuer.issue_jwt(unsigned)
 
 
+@pytest.mark.parametrize("fmt", ["di", "jwt"])
+def test_an_inline_keyword_alias_is_refused_in_every_format(fmt: str) -> None:
+    """``{"ident": "@id"}`` gave the issuer a second identity beside ``id`` in a vc+jwt (its
+    payload gets no JSON-LD processing); nested arrays of a token payload likewise."""
+    unsigned = unsigned_sample()
+    unsigned["@context"] = [*unsigned["@context"], {"ident": "@id"}]
+    unsigned["issuer"]["ident"] = "did:web:trusted-board.example"
+    issuer = Issuer(KEY, clock=CLOCK)
+    with pytest.raises(CredentialInvalidError, match="may not alias a keyword"):
+        issuer.issue(unsigned) if fmt == "di" else issuer.issue_jwt(unsigned)
+
+
+def test_a_token_nested_deeper_than_verifiers_read_is_not_signed() -> None:
+    unsigned = unsigned_sample()
+    deep: dict[str, object] = {"type": ["Result"]}
+    for _ in range(40):
+        deep = {"value": deep}
+    unsigned["credentialSubject"]["result"] = [deep]
+    with pytest.raises(CredentialInvalidError, match="nests deeper than the 32 levels"):
+        Issuer(KEY, clock=CLOCK).issue_jwt(unsigned)
+
+
 @pytest.mark.parametrize("bad", [float("nan"), float("inf"), "\ud800 lone", object()])
 @pytest.mark.parametrize("fmt", ["di", "jwt"])
 def test_what_json_cannot_hold_is_refused_before_signing(bad: object, fmt: str) -> None:

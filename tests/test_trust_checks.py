@@ -270,6 +270,11 @@ def test_a_check_kept_across_verifications_answers_as_a_fresh_one(
         assert kept[municipality].check(view) == fresh
 
 
+def _framework(unsigned: dict[str, Any], name: str) -> dict[str, Any]:
+    unsigned["credentialSubject"]["achievement"]["alignment"][1]["targetFramework"] = name
+    return unsigned
+
+
 def _padded(unsigned: dict[str, Any]) -> dict[str, Any]:
     """Its EQF alignment moved behind 64 others (MAX_ALIGNMENTS are read)."""
     alignment = unsigned["credentialSubject"]["achievement"]["alignment"]
@@ -300,6 +305,12 @@ def _aligned(achievement_id: str, code: str, level: str | int | None) -> dict[st
         (_padded(_aligned(CARPENTER, "7115.1", "7")), NOT_ACCREDITED),  # level 7 as the 65th
         (_aligned(CARPENTER, "7115.1", 7), NOT_ACCREDITED),  # a level the reader cannot read
         (_aligned(CARPENTER, "7115.1", "seven"), NOT_ACCREDITED),
+        (_framework(_aligned(CARPENTER, "7115.1", "7"), "EQF "), NOT_ACCREDITED),
+        (
+            _framework(_aligned(CARPENTER, "7115.1", "7"), "European Qualifications Framework"),
+            NOT_ACCREDITED,
+        ),
+        (_framework(_aligned(CARPENTER, "2221.1", "4"), "eqf"), OK),  # read as EQF:4
     ],
     ids=[
         "uncatalogued",
@@ -310,6 +321,9 @@ def _aligned(achievement_id: str, code: str, level: str | int | None) -> dict[st
         "level past the alignments read",
         "level as a number",
         "level that is no level",
+        "framework with a space",
+        "framework spelt out",
+        "framework in lower case",
     ],
 )
 def test_alignment_rules(unsigned: dict[str, Any], expected: str) -> None:

@@ -245,6 +245,15 @@ def test_a_private_key_given_as_a_public_one_is_refused_and_never_echoed(tmp_pat
     assert secret not in result.output and secret[:12] not in result.output
 
 
+def test_a_cache_that_cannot_be_written_is_one_line(signed_region: Path, boards: list[str]) -> None:
+    result = run(
+        "trust", "verify", str(signed_region), *_keys(boards), "--threshold", "2",
+        "--cache", "/proc/self/x",
+    )  # fmt: skip
+    assert result.exit_code != 0 and "cannot keep the accepted list" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_signing_with_a_key_outside_the_governance_is_refused(
     tmp_path: Path, boards: list[str]
 ) -> None:

@@ -71,6 +71,9 @@ BAD_LISTS = [
     ),
     ("threshold above keys", lambda d: d["governance"].update(threshold=4), "threshold 4"),
     ("naive date", lambda d: d.update(issued="2026-01-01T00:00:00"), "timezone"),
+    # judged with a grace and a clock skew: a date at the calendar's ends overflowed verify
+    ("year 1", lambda d: d.update(issued="0001-01-01T00:00:00Z"), "from 1970 to 9000"),
+    ("year 9999", lambda d: d.update(nextUpdate="9999-12-31T00:00:00Z"), "from 1970 to 9000"),
     ("nextUpdate before issued", lambda d: d.update(nextUpdate="2025-01-01T00:00:00Z"), "after"),
     ("empty scope", lambda d: d["agreements"][0].update(scope={}), "'*'"),
     (

@@ -168,7 +168,7 @@ class Issuer:
     def _prove_jwt(self, prepared: dict[str, Any], now: datetime) -> str:
         from .proofs.jose import issue_vc_jwt
 
-        return _readable_token(issue_vc_jwt(prepared, self.key, now=now))
+        return _readable_token(issue_vc_jwt(prepared, self.key, now=now), prepared)
 
     def issue_sd_jwt(
         self,
@@ -194,14 +194,25 @@ class Issuer:
             vct=vct,
             holder_key=holder_key,
         )
-        return _readable_token(token)
+        return _readable_token(token, prepared)
 
 
-def _readable_token(token: str) -> str:
-    """``token``, unless it is longer than a verifier reads (JosePolicy.max_token_bytes):
-    nothing is signed that would not verify."""
+def _readable_token(token: str, claims: Mapping[str, Any]) -> str:
+    """``token``, unless it is longer, or its ``claims`` nest deeper, than a verifier reads
+    (JosePolicy's bounds): nothing is signed that would not verify."""
+    from .codec.json import nests_deeper
     from .proofs.jose.jws import DEFAULT_POLICY
 
+    if nests_deeper(claims, DEFAULT_POLICY.max_json_depth - 1):  # the vc claim holds it
+        raise CredentialInvalidError(
+            [
+                (
+                    "",
+                    f"it nests deeper than the {DEFAULT_POLICY.max_json_depth} levels a token "
+                    "verifier reads: flatten it (or issue it with a Data Integrity proof)",
+                )
+            ]
+        )
     if len(token) > DEFAULT_POLICY.max_token_bytes:
         raise CredentialInvalidError(
             [

@@ -176,7 +176,11 @@ def holds_a_key(data: bytes) -> bool:
 
 
 def check_key_input(path: str) -> None:
-    """Refuse, before anything else is said about it, a file that is not a vcportable key."""
+    """Refuse, before anything else is said about it, a file that is not a vcportable key
+    (a FIFO or a device is none, and reading one would wait for ever)."""
+    with contextlib.suppress(OSError):  # a missing file: read_input says so
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise Unreadable(f"{label(path)} is not a vcportable key file (not a regular file)")
     if not is_vcportable_key(read_input(path, MAX_KEY_FILE_BYTES)):
         raise Unreadable(f"{label(path)} is not a vcportable key file")
 

@@ -135,9 +135,10 @@ def issue(
         )
     from ..codec.json import MAX_INPUT_BYTES
 
-    if len(text.encode("utf-8")) > MAX_INPUT_BYTES:  # as written, what a verifier reads
+    size = len(text.encode("utf-8")) + 1  # as written, with its newline: what a verifier reads
+    if size > MAX_INPUT_BYTES:
         raise click.ClickException(
-            f"the signed credential would be {len(text.encode('utf-8'))} bytes, over the "
+            f"the signed credential would be {size} bytes, over the "
             f"{MAX_INPUT_BYTES} a verifier reads: make it smaller; nothing was written"
         )
     write_output(text, out, force=force, what="signed credential")

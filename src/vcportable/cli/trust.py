@@ -22,7 +22,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from .io import Unreadable, echo, load_key, passphrase_env_option, read_input, write_output
+from .io import (
+    Unreadable,
+    Unwritable,
+    echo,
+    load_key,
+    passphrase_env_option,
+    read_input,
+    write_output,
+)
 from .profile import (
     DEFAULT_GRACE_DAYS,
     MAX_LIST_FILE_BYTES,
@@ -69,9 +77,12 @@ def _instant(value: str | None, option: str) -> datetime | None:
     if value is None:
         return None
     try:
-        return parse_datetime(value)
+        instant = parse_datetime(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint=option) from None
+    if not 1970 <= instant.year <= 9000:  # a list's dates are judged with a grace and a skew
+        raise click.BadParameter("must be a date from 1970 to 9000", param_hint=option)
+    return instant
 
 
 def _iso(instant: datetime) -> str:
@@ -720,7 +731,10 @@ def verifier_init(
     cache = path.parent / "trust-cache"
     if path.exists() and not force:
         raise click.UsageError(f"{path} already exists; add --force to replace it")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise Unwritable(f"cannot create {path.parent}: {exc.strerror or exc}") from None
     accepted = TrustListCache(cache).accept(read_input(list_file, MAX_LIST_FILE_BYTES), anchor)
     TrustCheck(accepted, municipality=municipality)  # refuses an unknown municipality
     saved = Profile(

@@ -264,6 +264,11 @@ def dumps_compact(value: Any) -> bytes:
         raise InputError(f"not JSON: {exc}") from None
 
 
+def nests_deeper(value: Any, limit: int) -> bool:
+    """Whether containers in ``value`` nest more than ``limit`` levels (as the parser counts)."""
+    return _deeper_than(value, limit)
+
+
 def _deeper_than(value: Any, limit: int) -> bool:
     """Whether containers nest more than ``limit`` levels: one level of the tree at a time,
     each built by a comprehension (a third of the time of a stack walk)."""

@@ -102,8 +102,44 @@ def read_data_model(doc: object, *, kind: Kind = "credential") -> DataModelReadi
     ids_are_urls, nested_contexts = _walk_ids(doc, skip)
     if not ids_are_urls:
         _check_ids(doc, problems, skip=skip)
+    _check_keyword_aliases(doc.get("@context"), problems)
+    if nested_contexts:
+        stack: list[Any] = [v for k, v in doc.items() if k != "@context" and k not in skip]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, list):
+                stack.extend(node)
+            elif isinstance(node, dict):
+                _check_keyword_aliases(node.get("@context"), problems)
+                stack.extend(v for k, v in node.items() if k != "@context")
     # Objects under a skipped member were not visited: they may hold contexts.
     return DataModelReading(problems, nested_contexts or any(key in doc for key in skip))
+
+
+def _check_keyword_aliases(context: Any, out: list[Problem]) -> None:
+    """An inline context must not give a keyword another name: ``{"ident": "@id"}`` lets one
+    object carry two identities, ``id`` and ``ident``, in any format (a token's payload gets
+    no JSON-LD processing that would catch it)."""
+    stack: list[Any] = [context]
+    while stack:
+        ctx = stack.pop()
+        if isinstance(ctx, list):
+            stack.extend(ctx)
+        elif isinstance(ctx, dict):
+            for term, definition in ctx.items():
+                if term.startswith("@"):
+                    continue
+                target = definition.get("@id") if isinstance(definition, dict) else definition
+                if isinstance(target, str) and target.startswith("@"):
+                    out.append(
+                        (
+                            f"@context.{term}",
+                            f"makes {term!r} another name for {target}: an inline context "
+                            "may not alias a keyword",
+                        )
+                    )
+                if isinstance(definition, dict) and "@context" in definition:
+                    stack.append(definition["@context"])
 
 
 def _check_context(doc: dict[Any, Any], out: list[Problem]) -> int:

@@ -16,15 +16,14 @@ import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import NamedTuple
 
-from sqlalchemy import Connection, RowMapping, make_url, select
+from sqlalchemy import Connection, RowMapping, select
 
 from ..clock import format_datetime, parse_datetime
 from ..errors import ConfigurationError, VcPortableError
 from ..store import Store
-from ..store.engine import create_store_engine, normalise_url
+from ..store.engine import create_store_engine, normalise_url, sqlite_file_missing
 from ..store.schema import api_tokens, current_version, issuer_profile, require_current
 from .config import ServerConfig
 
@@ -111,7 +110,7 @@ def issuer_store(config: ServerConfig, name: str) -> Store:
     a token, and the message says so (not ``issuer init``, which is not how a server's
     registry is made)."""
     url = normalise_url(config.issuer_database(config.issuer(name)))
-    if _sqlite_file_missing(url):
+    if sqlite_file_missing(url):
         raise _no_registry(name)  # before opening it, which would leave an empty file
     store = Store(create_store_engine(url))
     try:
@@ -127,11 +126,6 @@ def issuer_store(config: ServerConfig, name: str) -> Store:
         store.close()
         raise _no_registry(name)
     return store
-
-
-def _sqlite_file_missing(url: str) -> bool:
-    parsed = make_url(url)
-    return parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").is_file()
 
 
 def _no_registry(name: str) -> ConfigurationError:

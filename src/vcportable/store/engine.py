@@ -33,6 +33,12 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def sqlite_file_missing(url: str) -> bool:
+    """Whether ``url`` names a SQLite file that does not exist (opening it would make one)."""
+    parsed = make_url(normalise_url(url))
+    return parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").is_file()
+
+
 def create_store_engine(url: str, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> Engine:
     """An engine for ``url``; raises :class:`StorageError` for a URL that cannot work."""
     try:

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Engine, String, any_, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import ArgumentError, IntegrityError
 
 from ..codec.json import parse_json
 from ..errors import ConflictError, InputError, StorageError
@@ -31,6 +31,8 @@ from .engine import (
     READ_ONLY,
     create_store_engine,
     insert_rows,
+    redact,
+    sqlite_file_missing,
     storage_errors,
 )
 from .schema import (
@@ -134,6 +136,15 @@ class Store:
     ) -> Store:
         """Open a registry; ``create`` makes or upgrades the schema, otherwise it must exist.
         ``busy_timeout``: how long SQLite waits for another process's write lock."""
+        try:
+            missing = not create and sqlite_file_missing(url)
+        except (ArgumentError, ValueError):
+            missing = False  # create_store_engine names what is wrong with the URL
+        if missing:  # a mistyped --db must not leave an empty file (and folders) behind
+            raise StorageError(
+                f"there is no registry at {redact(url)}: `vcportable issuer init` makes one",
+                code="NOT_FOUND",
+            )
         store = cls(create_store_engine(url, busy_timeout=busy_timeout))
         try:
             if create:

@@ -117,8 +117,13 @@ class TrustListCache:
                     "governance body as-is"
                 )
         _self_signed(signed, trust_list)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        write_atomic(self.path, text)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            write_atomic(self.path, text)
+        except OSError as exc:
+            raise TrustListError(
+                f"cannot keep the accepted list in {self.folder}: {exc.strerror or exc}"
+            ) from None
         self._record_digest(text)
         return trust_list
 

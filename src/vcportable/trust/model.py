@@ -96,8 +96,18 @@ def _strict_int(value: Any) -> Any:
 Instant = Annotated[
     AwareDatetime,
     BeforeValidator(lambda value: _not_a_number(value, "an RFC 3339 date-time text")),
-    AfterValidator(lambda value: value.astimezone(UTC)),
+    AfterValidator(lambda value: _in_range(value.astimezone(UTC))),
 ]
+
+
+def _in_range(instant: datetime) -> datetime:
+    """Years 1970 to 9000: a list's dates are judged with a grace and a clock skew, which a
+    date at either end of the calendar would overflow."""
+    if not 1970 <= instant.year <= 9000:
+        raise ValueError("must be a date from 1970 to 9000")
+    return instant
+
+
 Identifier = Annotated[str, StringConstraints(min_length=1, max_length=512, pattern=r"^\S+$")]
 #: A municipality id: a short slug, such as ``riverside`` or ``es-valle``.
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]

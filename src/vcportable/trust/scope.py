@@ -136,12 +136,21 @@ def _levels_readable(achievement: Mapping[str, Any]) -> bool:
     if len(items) > MAX_ALIGNMENTS:
         return False
     for alignment in items:
-        framework = alignment.get("targetFramework") if isinstance(alignment, Mapping) else None
-        if isinstance(framework, str) and framework.upper() == EQF:
-            code = alignment.get("targetCode")
-            if not isinstance(code, str) or f"{EQF}:{code}" not in _EQF_LEVELS:
+        if not isinstance(alignment, Mapping):
+            return False  # JSON-LD reads a nested array's alignments: this reader would not
+        framework = alignment.get("targetFramework")
+        if isinstance(framework, str) and _names_eqf(framework):
+            code = alignment.get("targetCode")  # as _alignment_codes reads it, or not at all
+            level = normalize_code(f"{framework}:{code}") if isinstance(code, str) else None
+            if level not in _EQF_LEVELS:
                 return False
     return True
+
+
+def _names_eqf(framework: str) -> bool:
+    """Whether a framework name means the EQF, however it is spelt."""
+    folded = " ".join(framework.split()).casefold()
+    return folded in ("eqf", "european qualifications framework")
 
 
 def _achievement(data: Mapping[str, Any], index: TrustIndex) -> Achievement:
