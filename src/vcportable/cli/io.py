@@ -161,11 +161,11 @@ def holds_a_key(data: bytes) -> bool:
     or a JWK (set) with a private part. Such a file is never overwritten."""
     if b"PRIVATE KEY-----" in data:
         return True
-    # What any reader might take for a key is one: a BOM, a trailing comma or a hand edit
-    # that the strict parser refuses must not make a key file replaceable.
-    if b'"privateKey"' in data or (b'"kty"' in data and b'"d"' in data):
-        return True
-    document = _json_of(data.removeprefix(b"\xef\xbb\xbf"))
+    document = _json_of(data.removeprefix(b"\xef\xbb\xbf"))  # the key loader strips a BOM
+    if document is None:
+        # Not JSON to the strict parser (a trailing comma, a hand edit): what any reader might
+        # take for a key is one, never replaced.
+        return b'"privateKey"' in data or (b'"kty"' in data and b'"d"' in data)
     if not isinstance(document, dict):
         return False
     keys = document.get("keys")
@@ -178,8 +178,9 @@ def holds_a_key(data: bytes) -> bool:
 def check_key_input(path: str) -> None:
     """Refuse, before anything else is said about it, a file that is not a vcportable key
     (a FIFO or a device is none, and reading one would wait for ever)."""
-    with contextlib.suppress(OSError):  # a missing file: read_input says so
-        if not stat.S_ISREG(os.stat(path).st_mode):
+    with contextlib.suppress(OSError):  # a missing file, a folder: read_input says so
+        mode = os.stat(path).st_mode
+        if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
             raise Unreadable(f"{label(path)} is not a vcportable key file (not a regular file)")
     if not is_vcportable_key(read_input(path, MAX_KEY_FILE_BYTES)):
         raise Unreadable(f"{label(path)} is not a vcportable key file")

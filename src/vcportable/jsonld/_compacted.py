@@ -27,10 +27,11 @@ path and what compaction gives there instead.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any, NoReturn
 
+from ..codec.walk import KEYWORD_NAMES, context_objects, nodes
 from ..errors import InlineContextNotAllowed, NotCompactedError
 from ._loader import BCP47, DocumentLoader
 
@@ -51,7 +52,7 @@ def refuse_hidden_statements(document: Any) -> None:
       own object (``"@included": [{"id": <the credential>, "validUntil": ...}]`` is the same
       RDF as a ``validUntil`` of the credential, which the validity check would not see).
     """
-    for node in _nodes(document):
+    for node in nodes(document):
         if "@context" in node:
             refuse_inline_vocab_in_context(node["@context"])
         for keyword in _ELSEWHERE:
@@ -69,7 +70,7 @@ _ELSEWHERE = ("@included", "@reverse")
 def refuse_inline_vocab_in_context(value: Any) -> None:
     """The ``@vocab``/``@base`` rule of :func:`refuse_hidden_statements`, for one ``@context``
     value."""
-    for ctx in _context_objects(value):
+    for ctx in context_objects(value):
         for keyword in _INLINE_FORBIDDEN:
             if keyword in ctx:
                 raise InlineContextNotAllowed(
@@ -85,42 +86,11 @@ def holds_inline_terms(value: Any) -> bool:
     return _inline_terms(value, stop_at=1) > 0
 
 
-def _objects(
-    root: Any, children: Callable[[dict[str, Any]], Iterable[Any]]
-) -> Iterator[dict[str, Any]]:
-    """Every JSON object under ``root`` (arrays walked through), going on into ``children``."""
-    stack: list[Any] = [root]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, dict):
-            yield item
-            stack.extend(children(item))
-
-
-def _nodes(document: Any) -> Iterator[dict[str, Any]]:
-    """Every JSON object of ``document`` outside ``@context`` values."""
-    return _objects(document, lambda node: (v for k, v in node.items() if k != "@context"))
-
-
-def _context_objects(value: Any) -> Iterator[dict[str, Any]]:
-    """Every context object of a ``@context`` value, those scoped in its terms included."""
-    return _objects(
-        value,
-        lambda ctx: (
-            definition["@context"]
-            for definition in ctx.values()
-            if isinstance(definition, dict) and "@context" in definition
-        ),
-    )
-
-
 def _inline_terms(value: Any, stop_at: int | None = None) -> int:
     """Term definitions in a ``@context`` value, scoped ones included (counting stops at
     ``stop_at``)."""
     count = 0
-    for ctx in _context_objects(value):
+    for ctx in context_objects(value):
         count += sum(1 for key in ctx if not key.startswith("@"))
         if stop_at is not None and count >= stop_at:
             break
@@ -197,7 +167,7 @@ MAX_INLINE_TERMS = 256
 def _inline_context_values(document: Any) -> list[Any]:
     found: list[Any] = []
     terms = 0
-    for node in _nodes(document):
+    for node in nodes(document):
         if "@context" in node and holds_inline_terms(node["@context"]):
             found.append(node["@context"])
             terms += _inline_terms(node["@context"])
@@ -212,7 +182,7 @@ def _inline_context_values(document: Any) -> list[Any]:
 def _bundled_urls(document: Any) -> list[str]:
     """Every context URL the document names, at any depth (the loader serves bundled ones)."""
     urls: list[str] = []
-    for node in _nodes(document):
+    for node in nodes(document):
         context = node.get("@context")
         for entry in context if isinstance(context, list) else [context]:
             if isinstance(entry, str) and entry not in urls:
@@ -270,7 +240,7 @@ def _check_inline(
             iri = mapping.get("@id")
             if not isinstance(iri, str):
                 continue
-            if iri.startswith("@"):
+            if iri.startswith("@") and (term, iri) not in KEYWORD_NAMES:
                 raise InlineContextNotAllowed(
                     f"an inline @context makes {term!r} an alias of {iri}: vcportable refuses "
                     "keyword aliases in inline contexts of signed documents, which let the same "

@@ -25,6 +25,7 @@ from vcportable.codec.describe import json_type as _json_type
 from vcportable.codec.describe import show as _show
 from vcportable.codec.digests import parse_digest_multibase, parse_digest_sri, strongest_sri
 from vcportable.codec.urls import is_url, url_problem
+from vcportable.codec.walk import KEYWORD_NAMES, context_objects, nodes
 from vcportable.errors import ConfigurationError
 
 Problem = tuple[str, str]
@@ -104,14 +105,8 @@ def read_data_model(doc: object, *, kind: Kind = "credential") -> DataModelReadi
         _check_ids(doc, problems, skip=skip)
     _check_keyword_aliases(doc.get("@context"), problems)
     if nested_contexts:
-        stack: list[Any] = [v for k, v in doc.items() if k != "@context" and k not in skip]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, list):
-                stack.extend(node)
-            elif isinstance(node, dict):
-                _check_keyword_aliases(node.get("@context"), problems)
-                stack.extend(v for k, v in node.items() if k != "@context")
+        for node in nodes([v for k, v in doc.items() if k != "@context" and k not in skip]):
+            _check_keyword_aliases(node.get("@context"), problems)
     # Objects under a skipped member were not visited: they may hold contexts.
     return DataModelReading(problems, nested_contexts or any(key in doc for key in skip))
 
@@ -119,27 +114,25 @@ def read_data_model(doc: object, *, kind: Kind = "credential") -> DataModelReadi
 def _check_keyword_aliases(context: Any, out: list[Problem]) -> None:
     """An inline context must not give a keyword another name: ``{"ident": "@id"}`` lets one
     object carry two identities, ``id`` and ``ident``, in any format (a token's payload gets
-    no JSON-LD processing that would catch it)."""
-    stack: list[Any] = [context]
-    while stack:
-        ctx = stack.pop()
-        if isinstance(ctx, list):
-            stack.extend(ctx)
-        elif isinstance(ctx, dict):
-            for term, definition in ctx.items():
-                if term.startswith("@"):
-                    continue
-                target = definition.get("@id") if isinstance(definition, dict) else definition
-                if isinstance(target, str) and target.startswith("@"):
-                    out.append(
-                        (
-                            f"@context.{term}",
-                            f"makes {term!r} another name for {target}: an inline context "
-                            "may not alias a keyword",
-                        )
+    no JSON-LD processing that would catch it). ``id`` and ``type``, the names the VC contexts
+    give ``@id`` and ``@type``, may be defined again."""
+    for ctx in context_objects(context):
+        for term, definition in ctx.items():
+            if term.startswith("@"):
+                continue
+            target = definition.get("@id") if isinstance(definition, dict) else definition
+            if (
+                isinstance(target, str)
+                and target.startswith("@")
+                and (term, target) not in _ALIASED
+            ):
+                out.append(
+                    (
+                        f"@context.{term}",
+                        f"makes {term!r} another name for {target}: an inline context may not "
+                        "alias a keyword",
                     )
-                if isinstance(definition, dict) and "@context" in definition:
-                    stack.append(definition["@context"])
+                )
 
 
 def _check_context(doc: dict[Any, Any], out: list[Problem]) -> int:
@@ -371,7 +364,7 @@ def _check_presentation(doc: dict[Any, Any], version: int, out: list[Problem]) -
 
 _ID_KEYS: Final = ("id", "@id")
 #: Terms the VC contexts alias to keywords: an object must not carry both spellings.
-_ALIASED: Final = (("id", "@id"), ("type", "@type"))
+_ALIASED: Final = KEYWORD_NAMES
 
 
 def _collides(node: dict[Any, Any]) -> bool:
