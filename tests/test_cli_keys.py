@@ -314,6 +314,16 @@ def _web_create(tmp_path: Path, keyfile: Path, *extra: str) -> Result:
                "--out-dir", out_dir, "--passphrase-env", "PW", *extra, env=ENV)  # fmt: skip
 
 
+@pytest.mark.parametrize("fragment", ["a b", "x#y", "", "é"])
+def test_a_key_id_fragment_is_one_no_credential_would_refuse(
+    tmp_path: Path, keyfile: Path, fragment: str
+) -> None:
+    bound = tmp_path / "board-web.key"
+    result = _web_create(tmp_path, keyfile, "--key-out", str(bound), "--key-id", fragment)
+    assert result.exit_code == 2 and "--key-id" in result.output
+    assert not bound.exists() and not (tmp_path / "web").exists()
+
+
 def test_did_web_create_writes_the_document_and_the_cache_entry(
     tmp_path: Path, keyfile: Path
 ) -> None:

@@ -238,6 +238,19 @@ def key_export(
     _write_secret(json.dumps(document, indent=2), out, force=force)
 
 
+def _fragment(value: str | None) -> str | None:
+    """A key id's fragment: letters, digits and ``. _ ~ -`` (a space or a second ``#`` made
+    a key whose id no credential can name)."""
+    import re
+
+    if value is not None and not re.fullmatch(r"[A-Za-z0-9._~-]{1,64}", value):
+        raise click.BadParameter(
+            "must be 1 to 64 letters, digits or . _ ~ - (it ends the key's id after #)",
+            param_hint="--key-id",
+        )
+    return value
+
+
 def _multikey(public_key: Any, controller: str, key_id: str) -> dict[str, Any]:
     from ..dids import MULTIKEY_CONTEXT
 
@@ -346,6 +359,7 @@ def _typed_pem_passphrase() -> bytes:
 @click.option(
     "--key-id",
     metavar="FRAGMENT",
+    callback=lambda _ctx, _param, value: _fragment(value),
     help="did:web: the new key's fragment (default: key-N, the next free number).",
 )
 @passphrase_env_option
@@ -450,6 +464,7 @@ def did_web() -> None:
     default="key-1",
     show_default=True,
     metavar="FRAGMENT",
+    callback=lambda _ctx, _param, value: _fragment(value),
     help="With --key-out: the key's fragment in the did:web document.",
 )
 @click.option("--force", is_flag=True, help="Replace existing did.json files (never a key file).")
