@@ -193,6 +193,9 @@ def test_kind_can_be_chosen() -> None:
     assert decode_envelope(text).kind is Kind.REQUEST
     with pytest.raises(EnvelopeError, match="unknown envelope kind 'badge'"):
         encode({}, kind="badge")
+    request = {"challenge": CHALLENGE, "domain": "https://employer.example"}  # request create
+    assert encode(request).startswith("VR:")  # not a credential: its kind is told
+    assert encode({**request, "@context": ["https://www.w3.org/ns/credentials/v2"]})[:3] == "VC:"
 
 
 # -- lossless for whatever it has no dictionary entries for ----------------------------------

@@ -184,6 +184,10 @@ def test_build_sign_verify_and_show_a_list(tmp_path: Path, boards: list[str], su
     )
     assert below.exit_code == 1 and "2 are required" in below.output
     assert run("trust", "sign", one, "--key", boards[2], "--out", both).exit_code == 0
+    again = run("trust", "sign", both, "--key", boards[0], "--out", f"{both}.x")
+    assert again.exit_code == 2 and "signed this list already" in again.output  # nothing to add
+    twice = run("trust", "sign", listing, "--key", boards[1], "--key", boards[1], "--out", one)
+    assert twice.exit_code == 2 and "the same key is given twice" in twice.output
     ok = run(
         "trust", "verify", both, *_keys(boards), "--threshold", "2", "--at", "2026-01-10T00:00:00Z"
     )

@@ -586,7 +586,18 @@ def trust_sign(
     strangers = [k.key_id for k in pairs if k.public_key not in governance]
     if strangers:  # refused before any signing work
         raise click.UsageError(f"not a governance key of this list: {', '.join(strangers)}")
+    if len({k.public_key for k in pairs}) != len(pairs):  # a key signs once, and counts once
+        raise click.UsageError("the same key is given twice with --key")
     if signed is not None:
+        present = {s.key for s in signed.signatures}
+        already = [k.key_id for k in pairs if k.public_key in present]
+        if len(already) == len(pairs):
+            raise click.UsageError(
+                f"every key given has signed this list already ({', '.join(already)}): "
+                "nothing to add"
+            )
+        for key_id in already:
+            click.echo(f"Warning: {key_id} has signed this list already; not again", err=True)
         output = signed.with_signatures(pairs)
     else:
         output = sign_trust_list(trust_list, pairs)

@@ -207,6 +207,8 @@ def _content_item(content: str | bytes | Mapping[str, Any]) -> tuple[int, cbor.I
 
 
 def _json_kind(value: Any) -> Kind:
+    if isinstance(value, Mapping) and "@context" not in value and "challenge" in value:
+        return Kind.REQUEST  # a presentation request (request create --out) is no credential
     types = value.get("type") if isinstance(value, Mapping) else None
     listed = types if isinstance(types, list) else [types]
     return Kind.PRESENTATION if "VerifiablePresentation" in listed else Kind.CREDENTIAL
