@@ -16,7 +16,7 @@ from registry_fixtures import db_url  # noqa: F401  (fixture)
 from vcportable.errors import ConflictError, InputError, StorageError
 from vcportable.registry_issuer import canonical_text, content_hash
 from vcportable.store import CredentialRecord, IssuerProfile, Store, audit
-from vcportable.store.allocation import MIN_LIST_SIZE, permute
+from vcportable.store.allocation import MAX_LIST_SIZE, MIN_LIST_SIZE, permute
 from vcportable.store.schema import SCHEMA_VERSION, audit_log, current_version, status_lists
 
 AT = "2026-01-15T12:00:00Z"
@@ -104,10 +104,12 @@ def test_profile_round_trip_and_only_once(store: Store) -> None:
         store.init_profile(profile())
 
 
-def test_small_lists_are_refused(db_url: str) -> None:  # noqa: F811
+def test_small_lists_and_lists_no_verifier_reads_are_refused(db_url: str) -> None:  # noqa: F811
     store = Store.open(db_url, create=True)
     with pytest.raises(StorageError, match="herd privacy"):
         store.init_profile(profile(list_size=1000))
+    with pytest.raises(StorageError, match="could not be read by verifiers"):
+        store.init_profile(profile(list_size=MAX_LIST_SIZE + 1))
     store.close()
 
 
