@@ -18,7 +18,6 @@ issuer, and reads the entry's bits. Every outcome says *when* the status was kno
 from __future__ import annotations
 
 import hashlib
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -31,6 +30,7 @@ from ..codec.json import parse_json
 from ..errors import InputError
 from ..models.report import Check, CheckStatus, Code
 from ..policy import VerificationPolicy
+from ..proofs.dispatch import InputFormat, detect
 from ..status.bitstring import MIN_ENTRIES
 from ..status.reading import ENTRY_TYPE, EntryError, StatusEntry, StatusList, read_entry, read_list
 from ..status.source import MAX_LIST_BYTES, StatusSource
@@ -172,7 +172,7 @@ class StatusCheck:
         return result
 
     def _verified(self, url: str, data: bytes) -> StatusList | str:
-        if not _plain(data):
+        if detect(data) is InputFormat.ENVELOPE:
             # The verifier would open a badge, a photo or a QR envelope and check the credential
             # inside, while the list is read from the bytes themselves: checked and read must
             # be one thing.
@@ -223,18 +223,6 @@ def _verdict(cid: str, entry: StatusEntry, found: StatusList, now: datetime) -> 
     if stale:
         return Check.warning(cid, Code.STATUS_STALE, f"{text} (last known status)")
     return Check.passed(cid, text)
-
-
-def _plain(data: bytes) -> bool:
-    """A JSON object's text, or a compact JWS (three base64url segments): what a list is."""
-    text = data.strip()
-    if text.startswith(b"{"):
-        return True
-    parts = text.split(b".")
-    return len(parts) == 3 and all(_BASE64URL.fullmatch(part) for part in parts)
-
-
-_BASE64URL = re.compile(rb"[A-Za-z0-9_-]+")
 
 
 def _document(data: bytes) -> Any:

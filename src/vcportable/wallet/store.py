@@ -25,6 +25,7 @@ from ..clock import format_datetime
 from ..codec.json import MAX_INPUT_BYTES, dumps_compact, parse_json
 from ..errors import ConflictError, InputError, StorageError
 from ..models.report import Code, VerificationReport
+from ..proofs.dispatch import InputFormat, detect
 
 if TYPE_CHECKING:
     from ..verifier import Verifier
@@ -146,8 +147,7 @@ def verified_credential(
     backup, whose credentials verified when they were added and may have expired since."""
     if len(content.encode("utf-8")) > MAX_CREDENTIAL_BYTES:
         raise InputError(f"the credential is over the size limit of {MAX_CREDENTIAL_BYTES} bytes")
-    text = content.strip()
-    if not (text.startswith("{") or text.split("~", 1)[0].count(".") == 2):
+    if detect(content) is InputFormat.ENVELOPE:
         raise InputError(
             "no credential found: a wallet keeps a credential as signed, a JSON object or a "
             "compact token (`wallet add` opens a QR code's text, a photo or a badge and keeps "
