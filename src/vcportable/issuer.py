@@ -10,15 +10,15 @@ Nothing is signed that would not verify.
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, Literal
 
 from . import jsonld
 from .clock import Clock, SystemClock, format_datetime
+from .codec.json import dumps_compact
 from .codec.urls import is_url
-from .errors import CredentialInvalidError
+from .errors import CredentialInvalidError, InputError
 from .keys import KeyPair, PublicKey
 from .models.credential import validate_profile
 from .models.datamodel import check_data_model
@@ -89,12 +89,9 @@ def _not_json(document: dict[str, Any]) -> list[tuple[str, str]]:
     refuses these on the way in): NaN or an infinity, a string that is not UTF-8 (a lone
     surrogate). Signed as tokens they made tokens no verifier reads."""
     try:
-        json.dumps(document, allow_nan=False, ensure_ascii=False).encode("utf-8")
-    except ValueError as exc:  # UnicodeEncodeError is one
-        reason = "a string that is not UTF-8 text" if isinstance(exc, UnicodeError) else str(exc)
-        return [("", f"not a JSON document: {reason}")]
-    except TypeError as exc:
-        return [("", f"not a JSON document: {exc}")]
+        dumps_compact(document)  # the very encoding tokens are signed in
+    except InputError as exc:
+        return [("", f"not a JSON document: {exc.message}")]
     return []
 
 
