@@ -121,6 +121,8 @@ def _check_keyword_aliases(context: Any, out: list[Problem]) -> None:
             if term.startswith("@"):
                 continue
             target = definition.get("@id") if isinstance(definition, dict) else definition
+            # what it means, not how it is spelt: "id" is @id by the VC contexts' own alias
+            target = _KEYWORD_OF.get(target, target) if isinstance(target, str) else target
             if (
                 isinstance(target, str)
                 and target.startswith("@")
@@ -365,6 +367,7 @@ def _check_presentation(doc: dict[Any, Any], version: int, out: list[Problem]) -
 _ID_KEYS: Final = ("id", "@id")
 #: Terms the VC contexts alias to keywords: an object must not carry both spellings.
 _ALIASED: Final = KEYWORD_NAMES
+_KEYWORD_OF: Final = dict(KEYWORD_NAMES)
 
 
 def _collides(node: dict[Any, Any]) -> bool:
