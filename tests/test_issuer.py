@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -73,13 +74,20 @@ def test_an_inline_keyword_alias_is_refused_in_every_format(fmt: str) -> None:
 
 
 def test_a_token_nested_deeper_than_verifiers_read_is_not_signed() -> None:
-    unsigned = unsigned_sample()
-    deep: dict[str, object] = {"type": ["Result"]}
-    for _ in range(40):
-        deep = {"value": deep}
-    unsigned["credentialSubject"]["result"] = [deep]
+    """The bound is the verifier's, exactly: the deepest token signed verifies."""
+
+    def nested(levels: int) -> dict[str, Any]:
+        unsigned = unsigned_sample()
+        deep: dict[str, object] = {"type": ["Result"]}
+        for _ in range(levels):
+            deep = {"value": deep}
+        unsigned["credentialSubject"]["result"] = [deep]
+        return unsigned
+
+    issuer = Issuer(KEY, clock=CLOCK)
+    assert Verifier(clock=CLOCK).verify(issuer.issue_jwt(nested(27))).verified
     with pytest.raises(CredentialInvalidError, match="nests deeper than the 32 levels"):
-        Issuer(KEY, clock=CLOCK).issue_jwt(unsigned)
+        issuer.issue_jwt(nested(28))
 
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf"), "\ud800 lone", object()])

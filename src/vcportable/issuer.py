@@ -165,7 +165,8 @@ class Issuer:
     def _prove_jwt(self, prepared: dict[str, Any], now: datetime) -> str:
         from .proofs.jose import issue_vc_jwt
 
-        return _readable_token(issue_vc_jwt(prepared, self.key, now=now), prepared)
+        _shallow_enough(prepared)
+        return _short_enough(issue_vc_jwt(prepared, self.key, now=now))
 
     def issue_sd_jwt(
         self,
@@ -182,6 +183,7 @@ class Issuer:
         from .proofs.sdjwt import issue_sd_jwt
 
         prepared, now = self._prepared(credential)
+        _shallow_enough(prepared)
         token = issue_sd_jwt(
             prepared,
             self.key,
@@ -191,16 +193,17 @@ class Issuer:
             vct=vct,
             holder_key=holder_key,
         )
-        return _readable_token(token, prepared)
+        return _short_enough(token)
 
 
-def _readable_token(token: str, claims: Mapping[str, Any]) -> str:
-    """``token``, unless it is longer, or its ``claims`` nest deeper, than a verifier reads
-    (JosePolicy's bounds): nothing is signed that would not verify."""
+def _shallow_enough(credential: Mapping[str, Any]) -> None:
+    """Refuse, before signing, claims that nest deeper than a token verifier reads: a vc+jwt's
+    payload is the credential with a few top-level claims beside it, and no disclosure of an
+    SD-JWT nests deeper than the claims it hides (JosePolicy.max_json_depth)."""
     from .codec.json import nests_deeper
     from .proofs.jose.jws import DEFAULT_POLICY
 
-    if nests_deeper(claims, DEFAULT_POLICY.max_json_depth - 1):  # the vc claim holds it
+    if nests_deeper(credential, DEFAULT_POLICY.max_json_depth):
         raise CredentialInvalidError(
             [
                 (
@@ -210,6 +213,13 @@ def _readable_token(token: str, claims: Mapping[str, Any]) -> str:
                 )
             ]
         )
+
+
+def _short_enough(token: str) -> str:
+    """``token``, unless it is longer than a verifier reads (JosePolicy.max_token_bytes):
+    nothing is signed that would not verify."""
+    from .proofs.jose.jws import DEFAULT_POLICY
+
     if len(token) > DEFAULT_POLICY.max_token_bytes:
         raise CredentialInvalidError(
             [
