@@ -136,6 +136,24 @@ def test_a_board_cosigns_later() -> None:
     assert verify_trust_list(both, ANCHOR).sequence == 7
 
 
+def test_a_signature_entry_that_names_a_board_does_not_stop_it_signing() -> None:
+    """Anyone relaying the file could append a junk entry naming the next board's key: that
+    board has not signed, so its own signature replaces the junk one."""
+    envelope = _envelope(signed(None, NORTH))
+    junk = dict(envelope["signatures"][0])
+    header = json.loads(b64url_decode(junk["protected"]))
+    header["kid"] = CROSS.public_key.to_multibase()  # both boards are Ed25519: the same alg
+    junk["protected"] = b64url_encode(json.dumps(header).encode())
+    envelope["signatures"].append(junk)  # names CROSS, signed by nobody
+    relayed = SignedTrustList.parse(json.dumps(envelope).encode())
+    cosigned = SignedTrustList.parse(relayed.with_signatures([CROSS]))
+    assert len(cosigned.signatures) == 2
+    assert cosigned.valid_signers([NORTH.public_key, CROSS.public_key]) == {
+        NORTH.public_key,
+        CROSS.public_key,
+    }
+
+
 def _envelope(data: bytes) -> dict[str, Any]:
     value: dict[str, Any] = json.loads(data)
     return value

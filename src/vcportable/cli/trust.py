@@ -589,7 +589,7 @@ def trust_sign(
     if len({k.public_key for k in pairs}) != len(pairs):  # a key signs once, and counts once
         raise click.UsageError("the same key is given twice with --key")
     if signed is not None:
-        present = {s.key for s in signed.signatures}
+        present = signed.valid_signers(k.public_key for k in pairs)  # verified, not just named
         already = [k.key_id for k in pairs if k.public_key in present]
         if len(already) == len(pairs):
             raise click.UsageError(

@@ -199,10 +199,18 @@ class SignedTrustList:
             return parse_trust_list(value)
 
     def with_signatures(self, keys: Sequence[KeyPair]) -> bytes:
-        """The same payload with the signatures of ``keys`` added (a board co-signing)."""
-        present = {s.key for s in self.signatures}
+        """The same payload with the signatures of ``keys`` added (a board co-signing). A key
+        has signed when its signature verifies, not when an entry names it: an entry that does
+        not verify (appended by anyone relaying the file) is dropped for the key's own."""
+        signing = {key.public_key for key in keys}
+        present = self.valid_signers(signing)
+        kept = [
+            raw
+            for position, raw in enumerate(self._raw_signatures)
+            if self.signatures[position].key not in signing - present
+        ]
         added = [_sign(self.encoded_payload, key) for key in keys if key.public_key not in present]
-        return _serialize(self.encoded_payload, [*self._raw_signatures, *added])
+        return _serialize(self.encoded_payload, [*kept, *added])
 
 
 def sign_trust_list(trust_list: TrustList, keys: Sequence[KeyPair]) -> bytes:
