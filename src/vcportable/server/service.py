@@ -19,7 +19,6 @@ import contextlib
 import hashlib
 import json
 import threading
-import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -54,7 +53,7 @@ from ..status.bitstring import Bitstring
 from ..status.entries import PURPOSES, list_url, status_entries
 from ..status.publish import list_credential
 from ..store import REVOKED, SUSPENDED, CredentialRecord, IssuerProfile, Store
-from ..store.registry import MAX_REASON
+from ..store.registry import checked_reason
 from ..store.schema import audit_head
 from . import tokens
 from .config import IssuerConfig, ServerConfig
@@ -63,7 +62,8 @@ _STATE_OF = {"revocation": REVOKED, "suspension": SUSPENDED}
 #: How long a signed status list is valid, and the ttl it states.
 LIST_VALIDITY = timedelta(days=1)
 LIST_TTL = timedelta(minutes=5)
-#: A cached signed list is re-signed after this many seconds even if nothing changed.
+#: A signed status list is signed again in each period of this many seconds (its validFrom
+#: is the period's start), even if nothing changed.
 LIST_REFRESH_SECONDS = 120.0
 ACTIONS = ("revoke", "suspend", "reinstate")
 #: Longest credential id recorded (the registry's column).
@@ -79,7 +79,8 @@ class SignedList:
     body: bytes
     etag: str
     version: int
-    made: float
+    #: The period it was signed for (:func:`_period_start`): its validFrom, in its tag too.
+    start: datetime
 
 
 def load_key(issuer: IssuerConfig) -> KeyPair:
@@ -443,11 +444,9 @@ class IssuerService:
         token that asked."""
         if action not in ACTIONS:
             raise InputError(f"action must be one of {', '.join(ACTIONS)}")
-        reason = reason.strip()
-        if not reason or len(reason) > MAX_REASON:
-            raise InputError(f"a reason of 1 to {MAX_REASON} characters is required")
-        if _holds_nul([reason, credential_id]):
+        if _holds_nul(credential_id):
             raise InputError("a NUL character (U+0000) cannot be recorded")
+        reason = checked_reason(reason)  # the audit log's rules, NUL included
         record = self.store.credential(credential_id)
         recorded = _recorded(record.document, f"recorded credential {credential_id}")
         if recorded.get("credentialStatus") is None:
@@ -482,11 +481,12 @@ class IssuerService:
         key = (list_id, purpose)
 
         def fresh() -> SignedList | None:
+            # the same registry state and the same period: what every worker would render now
             cached = self._lists.get(key)
             if (
                 cached is not None
                 and cached.version == version
-                and time.monotonic() - cached.made < LIST_REFRESH_SECONDS
+                and cached.start == _period_start(self.clock.now())
             ):
                 return cached
             return None
@@ -518,7 +518,7 @@ class IssuerService:
             # revalidates against any worker (a strong tag per copy made a cache behind a load
             # balancer fetch the list again every other time).
             state = hashlib.sha256(f"{url} {start.isoformat()} ".encode() + bits.to_bytes())
-            signed = SignedList(body, f'W/"{state.hexdigest()[:32]}"', version, time.monotonic())
+            signed = SignedList(body, f'W/"{state.hexdigest()[:32]}"', version, start)
             self._lists[key] = signed
             return signed
 
