@@ -397,14 +397,22 @@ def test_status_entries_a_request_wrote_are_never_changed_here(client: AppClient
     assert "not ones this registry assigned" in assert_error(changed, 409, "CONFLICT")["message"]
     scheme, _, host = BASE.partition("://")
     default_port = {"https": 443, "http": 80}[scheme]
-    for base in (BASE, f"{scheme.upper()}://{host.upper()}", f"{BASE}:{default_port}"):
-        own = status_entry(f"{base}/status/other/1-revocation", 5)  # however it is spelt
+    spellings = [
+        f"{BASE}/status/other/1-revocation",
+        f"{scheme.upper()}://{host.upper()}/status/other/1-revocation",
+        f"{BASE}:{default_port}/status/other/1-revocation",
+        f"{BASE}/status/x/../other/1-revocation",  # a client removes the dot segments
+        f"{BASE}/st%61tus/other/1-revocation",  # the router decodes %61
+        f"{BASE}//status/other/1-revocation",
+    ]
+    for url in spellings:
+        own = status_entry(url, 5)  # however it is spelt
         refused = client.post(
             "/other/credentials/issue",
             json={"credential": {**sample(), "credentialStatus": own}},
             headers=bearer(token(app, "other")),
         )
-        assert "own status lists" in assert_error(refused, 400)["message"], base
+        assert "own status lists" in assert_error(refused, 400)["message"], url
 
 
 def test_what_the_registry_cannot_store_is_400(client: AppClient, app: Any) -> None:

@@ -214,8 +214,9 @@ class IssuerService:
             raise InputError("the credential holds a NUL character (U+0000): it cannot be recorded")
         if _names_own_lists(document.get("credentialStatus"), self.profile.status_base_url):
             raise InputError(
-                "credentialStatus names this issuer's own status lists, whose indices the "
-                "registry assigns: leave it out and ask for entries with options.credentialStatus"
+                "credentialStatus names this server's own status lists (its host), whose indices "
+                "the registry assigns: leave it out and ask for entries with "
+                "options.credentialStatus"
             )
         if with_status:
             if "credentialStatus" in document:
@@ -562,24 +563,20 @@ def parse_list_name(name: str) -> tuple[int, str] | None:
 
 
 def _names_own_lists(status: Any, base_url: str) -> bool:
-    """Whether a requested ``credentialStatus`` points into this issuer's status lists, however
-    the URL is spelt (scheme and host in any case, the default port written out)."""
-    base = _url_key(base_url)
+    """Whether a requested ``credentialStatus`` points at this server's origin (scheme, host
+    and port, however spelt): only the registry assigns entries there, and a path could be
+    spelt past any prefix test (``..``, ``%61``, ``//``) that a client and the router undo."""
+    base = _origin(base_url)
     entries = status if isinstance(status, list) else [status]
     return base is not None and any(
-        isinstance(entry, Mapping)
-        and any(
-            (key := _url_key(entry.get(name))) is not None
-            and key[0] == base[0]
-            and key[1].startswith(base[1].rstrip("/") + "/")
-            for name in ("id", "statusListCredential")
-        )
+        isinstance(entry, Mapping) and _origin(entry.get(name)) == base
         for entry in entries
+        for name in ("id", "statusListCredential")
     )
 
 
-def _url_key(url: Any) -> tuple[tuple[str, str, int | None], str] | None:
-    """(scheme, host, port) and path of an http(s) URL, as a server tells them apart."""
+def _origin(url: Any) -> tuple[str, str, int | None] | None:
+    """(scheme, host, port) of an http(s) URL, as a server tells them apart."""
     if not isinstance(url, str):
         return None
     try:
@@ -587,7 +584,7 @@ def _url_key(url: Any) -> tuple[tuple[str, str, int | None], str] | None:
         port = parts.port or {"https": 443, "http": 80}.get(parts.scheme.lower())
     except ValueError:
         return None
-    return (parts.scheme.lower(), (parts.hostname or "").rstrip("."), port), parts.path
+    return parts.scheme.lower(), (parts.hostname or "").rstrip("."), port
 
 
 def _clash(credential_id: str) -> ConflictError:
