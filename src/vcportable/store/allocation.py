@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import hashlib
 
-from ..status.bitstring import MAX_BITSTRING_BYTES
+from ..status.bitstring import MAX_BITSTRING_BYTES, MIN_ENTRIES
 
-#: The W3C recommendation for herd privacy: 16 KiB of bits.
-MIN_LIST_SIZE = 131_072
+#: The W3C recommendation for herd privacy (16 KiB of bits): what verifiers require.
+MIN_LIST_SIZE = MIN_ENTRIES
 #: The most a verifier inflates (vcportable's own included): a larger list could not be read.
 MAX_LIST_SIZE = 8 * MAX_BITSTRING_BYTES
 _ROUNDS = 4
