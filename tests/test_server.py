@@ -1038,7 +1038,11 @@ def test_cors_is_off_unless_configured(tmp_path: Path) -> None:
 def test_allow_names_every_method_of_the_path_and_probes_may_ask_with_head(
     client: AppClient,
 ) -> None:
-    for path, allowed in (("/trust-list", "GET, HEAD"), ("/credentials/verify", "POST")):
+    for path, allowed in (
+        ("/trust-list", "GET, HEAD"),
+        ("/credentials/verify", "POST"),
+        ("/openapi.json", "GET, HEAD"),  # FastAPI's own route
+    ):
         response = client.request("PUT", path)
         assert_error(response, 405, "METHOD_NOT_ALLOWED")
         assert response.headers["allow"] == allowed

@@ -18,6 +18,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from starlette.datastructures import Headers
 from starlette.responses import Response
+from starlette.routing import Route
 
 from ..clock import Clock, SystemClock, format_datetime
 from ..codec.json import parse_json
@@ -119,11 +120,13 @@ def create_app(config: ServerConfig, *, clock: Clock | None = None) -> FastAPI:
     app.include_router(issuing)
     app.include_router(verifying)
     app.include_router(public)
+    # Every route's pattern and methods, for the Allow of a 405: this FastAPI nests included
+    # routers where a route's own matching cannot be asked (app.router.routes holds wrappers);
+    # FastAPI's own routes (/openapi.json, /docs) are plain Routes beside them.
     app.state.routes = [
         (route.path_regex, set(route.methods or ()))
-        for router in (issuing, verifying, public)
-        for route in router.routes
-        if isinstance(route, APIRoute)
+        for route in (*issuing.routes, *verifying.routes, *public.routes, *app.router.routes)
+        if isinstance(route, APIRoute | Route)
     ]
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(FastPath, context=context)
