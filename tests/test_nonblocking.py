@@ -63,3 +63,14 @@ def test_the_slow_path_is_refused_on_the_loop_and_nothing_is_remembered() -> Non
     expected = jsonld.canonize_signed(plain, fresh)
     with on_loop():
         assert jsonld.canonize_signed(plain, fresh) == expected
+
+
+def test_pyld_is_not_imported_on_the_loop() -> None:
+    """A compiler's first use of pyld (a type IRI no bundled term names, say) imports it:
+    about 100 ms, left to a worker thread."""
+    from vcportable.canonfast._context import compiler_for
+
+    compiler = compiler_for(jsonld.DocumentLoader())
+    with on_loop(), pytest.raises(WouldBlock, match="importing pyld"):
+        compiler.processor  # noqa: B018  (the property does the work)
+    assert compiler.processor is not None  # off the loop, it is made

@@ -476,6 +476,7 @@ class _Compiler:
         """pyld's processor, imported on first use (a cold verify of a bundled credential
         never needs it)."""
         if self._processor is None:
+            refuse_on_loop("importing pyld")  # about 100 ms: a worker thread does it
             from pyld.jsonld import JsonLdProcessor
 
             self._processor = JsonLdProcessor()
