@@ -86,7 +86,7 @@ class StatusDirectory:
             return None
         try:
             # not blocking on a FIFO (or a device) named like a list: a regular file only
-            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # as keyfile._read
         except OSError:
             return None
         with os.fdopen(fd, "rb") as handle:
