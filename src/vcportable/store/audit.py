@@ -125,9 +125,11 @@ def append_many(connection: Connection, entries: list[dict[str, Any]], *, at: st
 class ChainReport:
     """The outcome of walking the chain: ``problems`` is empty when it is intact.
 
-    From :func:`verify` also the credentials held to the log: ``credentials`` counts the rows
-    read (``None`` when they were not checked) and ``credential_problems`` names each one that
-    disagrees with its entries."""
+    From :func:`verify` also the registry's rows held to the log: ``credentials`` counts the
+    credential rows read (``None`` when they were not checked) and ``credential_problems``
+    names each row that disagrees with its entries: the issuer profile and the achievements
+    (:func:`verify_profile`, few rows, all listed), then the credentials (the first
+    :data:`MAX_PROBLEMS`, then a count)."""
 
     entries: int
     head_hash: str
@@ -175,7 +177,8 @@ def verify_chain(connection: Connection, *, batch: int = 5000) -> ChainReport:
 
 
 def verify(connection: Connection, *, batch: int = 5000) -> ChainReport:
-    """:func:`verify_chain`, then every credential against the log (:func:`verify_credentials`).
+    """:func:`verify_chain`, then the issuer profile, the achievements
+    (:func:`verify_profile`) and every credential (:func:`verify_credentials`) against the log.
 
     Both read the same snapshot only if the caller's transaction is one (PostgreSQL:
     ``REPEATABLE READ``; a SQLite transaction always is)."""
