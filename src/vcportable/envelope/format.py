@@ -207,11 +207,22 @@ def _content_item(content: str | bytes | Mapping[str, Any]) -> tuple[int, cbor.I
 
 
 def _json_kind(value: Any) -> Kind:
-    if isinstance(value, Mapping) and "@context" not in value and "challenge" in value:
+    if isinstance(value, Mapping) and "@context" not in value and _is_request(value):
         return Kind.REQUEST  # a presentation request (request create --out) is no credential
     types = value.get("type") if isinstance(value, Mapping) else None
     listed = types if isinstance(types, list) else [types]
     return Kind.PRESENTATION if "VerifiablePresentation" in listed else Kind.CREDENTIAL
+
+
+def _is_request(value: Mapping[str, Any]) -> bool:
+    """Whether ``value`` reads as a presentation request, by the request's own reader."""
+    from ..request import parse_request  # the request module builds envelopes itself
+
+    try:
+        parse_request(value)
+    except InputError:
+        return False
+    return True
 
 
 def _token_kind(token: str) -> Kind:
