@@ -263,17 +263,16 @@ def wallet_import(source: str, force: bool, did_web_cache: str | None, wallet: W
     from ..display import safe
     from ..errors import InputError
     from ..wallet import import_backup
-    from ..wallet.backup import MAX_BACKUP_BYTES, read_backup
+    from ..wallet.backup import MAX_BACKUP_BYTES, NOT_A_BACKUP
 
     data = read_input(source, MAX_BACKUP_BYTES)
     try:
-        read_backup(data)  # not a backup at all: an input that cannot be read (exit 3)
-    except InputError as exc:
-        raise Unreadable(safe(f"{label(source)}: {exc.message}")) from None
-    try:
         restored = import_backup(wallet, data, _verifier(did_web_cache), force=force)
     except InputError as exc:
-        raise click.ClickException(safe(f"{label(source)}: {exc.message}")) from None
+        message = safe(f"{label(source)}: {exc.message}")
+        if exc.code == NOT_A_BACKUP:  # not a backup at all: an input that cannot be read
+            raise Unreadable(message) from None
+        raise click.ClickException(message) from None
     click.echo(
         f"{len(restored.added)} credential(s) added, {len(restored.already_there)} already here"
         + (

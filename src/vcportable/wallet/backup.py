@@ -80,16 +80,29 @@ def export_backup(wallet: Wallet, *, now: datetime) -> bytes:
     return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
+#: The code of the InputError for a file that is no backup at all (a reader maps it to
+#: "cannot be read", apart from a backup whose content is refused).
+NOT_A_BACKUP = "NOT_A_BACKUP"
+
+
 def read_backup(data: bytes) -> dict[str, Any]:
-    """The backup document, read strictly; :class:`InputError` for a file that is not one
-    (not JSON, another format or version). Nothing in it is checked yet."""
-    document = parse_json(data, what="the backup", max_bytes=MAX_BACKUP_BYTES)
+    """The backup document, read strictly; :class:`InputError` with code
+    :data:`NOT_A_BACKUP` for a file that is not one (not JSON, another format or version).
+    Nothing in it is checked yet."""
+    try:
+        document = parse_json(data, what="the backup", max_bytes=MAX_BACKUP_BYTES)
+    except InputError as exc:
+        raise InputError(exc.message, code=NOT_A_BACKUP) from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise InputError("this file is not a vcportable wallet backup (`wallet export` makes one)")
+        raise InputError(
+            "this file is not a vcportable wallet backup (`wallet export` makes one)",
+            code=NOT_A_BACKUP,
+        )
     if document.get("version") != VERSION:
         raise InputError(
             f"wallet backup version {document.get('version')!r} is not supported (this "
-            f"vcportable reads version {VERSION})"
+            f"vcportable reads version {VERSION})",
+            code=NOT_A_BACKUP,
         )
     return document
 
