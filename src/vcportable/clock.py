@@ -12,6 +12,14 @@ class Clock(Protocol):
     def now(self) -> datetime: ...
 
 
+def judged_year_problem(instant: datetime) -> str | None:
+    """Why ``instant`` cannot be a date that is judged with a grace and a clock skew (a trust
+    list's): a year at either end of the calendar would overflow the arithmetic."""
+    if not 1970 <= instant.year <= 9000:
+        return "must be a date from 1970 to 9000"
+    return None
+
+
 class SystemClock:
     """The real clock, in UTC."""
 

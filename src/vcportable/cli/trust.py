@@ -72,7 +72,7 @@ def _texts(values: Sequence[str], option: str) -> dict[str, str]:
 
 
 def _instant(value: str | None, option: str) -> datetime | None:
-    from ..clock import parse_datetime
+    from ..clock import judged_year_problem, parse_datetime
 
     if value is None:
         return None
@@ -80,8 +80,8 @@ def _instant(value: str | None, option: str) -> datetime | None:
         instant = parse_datetime(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint=option) from None
-    if not 1970 <= instant.year <= 9000:  # a list's dates are judged with a grace and a skew
-        raise click.BadParameter("must be a date from 1970 to 9000", param_hint=option)
+    if (problem := judged_year_problem(instant)) is not None:  # refused by the list too
+        raise click.BadParameter(problem, param_hint=option)
     return instant
 
 

@@ -35,6 +35,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
+from ..clock import judged_year_problem
 from ..errors import InputError, TrustListError
 from ..keys import PublicKey
 
@@ -101,10 +102,9 @@ Instant = Annotated[
 
 
 def _in_range(instant: datetime) -> datetime:
-    """Years 1970 to 9000: a list's dates are judged with a grace and a clock skew, which a
-    date at either end of the calendar would overflow."""
-    if not 1970 <= instant.year <= 9000:
-        raise ValueError("must be a date from 1970 to 9000")
+    """A date :func:`~vcportable.clock.judged_year_problem` admits (years 1970 to 9000)."""
+    if (problem := judged_year_problem(instant)) is not None:
+        raise ValueError(problem)
     return instant
 
 
